@@ -1,0 +1,90 @@
+# loaxa: one non-recursive Makefile. `make`, `make check`, `make demo`, `make install`.
+PREFIX	?= /usr/local
+BUILD	?= build
+CC	?= cc
+CFLAGS	?= -O2 -g
+WARN	 = -std=c17 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wpointer-arith -Werror
+PKGS	 = alsa ogg opus libconfig libmosquitto sqlite3 libsodium jansson libsystemd
+TPKGS	 = opusfile
+PC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PC_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TPC_CFLAGS := $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
+TPC_LIBS  := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
+ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PC_CFLAGS) -MMD -MP
+LDLIBS	 = $(PC_LIBS) -lm
+
+MAINS	 = daemon/loaxad.c daemon/loaxactl.c
+LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*.c))
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC = $(wildcard tests/test_*.c)
+TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl
+
+all: $(BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TPC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libloaxa.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl.o $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libloaxa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
+
+# The project installs what it needs; this is quick when everything is there.
+deps:
+	@sh provisioning/deps.sh
+
+$(BUILD)/.deps-ok: provisioning/deps.sh
+	@sh provisioning/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+tests: $(BINS) $(TESTS) $(BENCHES)
+
+# Unit tests and integration tests, then the unit tests again under ASan/UBSan.
+check: $(BUILD)/.deps-ok
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    LDFLAGS="-fsanitize=address,undefined" tests
+	@sh tests/run.sh $(BUILD) build-asan
+
+bench: $(BUILD)/.deps-ok
+	@$(MAKE) --no-print-directory tests
+	@sh tests/bench/run.sh $(BUILD)
+
+demo: $(BUILD)/.deps-ok
+	@$(MAKE) --no-print-directory all
+	@sh provisioning/demo.sh $(BUILD)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
+	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(PREFIX)/bin/loaxactl
+	install -d $(DESTDIR)$(PREFIX)/share/loaxa $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
+	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
+	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps tests check bench demo install clean
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
