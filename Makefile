@@ -22,6 +22,8 @@ TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl
+TOOL_SRC = $(wildcard tests/tools/*.c)
+TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: $(BINS)
 
@@ -46,6 +48,10 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libloaxa.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(TPC_CFLAGS) $(LDFLAGS) -o $@ $< $(TPC_LIBS) -lm
+
 # The project installs what it needs; this is quick when everything is there.
 deps:
 	@sh provisioning/deps.sh
@@ -54,7 +60,13 @@ $(BUILD)/.deps-ok: provisioning/deps.sh
 	@sh provisioning/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-tests: $(BINS) $(TESTS) $(BENCHES)
+tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) fixtures
+
+# Test audio made by real encoders (espeak-ng, opusenc, ffmpeg); once per build dir.
+fixtures: build/fixtures/.stamp
+build/fixtures/.stamp: tests/fixtures/make.sh
+	@sh tests/fixtures/make.sh build/fixtures
+	@touch $@
 
 # Unit tests and integration tests, then the unit tests again under ASan/UBSan.
 check: $(BUILD)/.deps-ok
@@ -84,7 +96,7 @@ install: $(BINS)
 clean:
 	rm -rf build build-asan
 
-.PHONY: all deps tests check bench demo install clean
+.PHONY: all deps tests fixtures check bench demo install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

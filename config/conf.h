@@ -1,0 +1,134 @@
+/*
+ * The station configuration (loaxa.cfg), read with libconfig into a checked,
+ * immutable struct; and the checking helpers that the other libconfig files
+ * (the schedule) share, so that every file reports its problems the same
+ * way: "FILE:LINE: SETTING: reason", all of them at once.
+ */
+#ifndef LOAXA_CONF_H
+#define LOAXA_CONF_H
+
+#include <libconfig.h>
+#include <limits.h>
+#include <stddef.h>
+
+#include "config/errlist.h"
+
+#define CONF_MAX_BYTES	(256 * 1024)	/* a station configuration is a few hundred bytes */
+#define CONF_TEXT_MAX	200		/* names and titles, in bytes of UTF-8 */
+
+struct cfg_station {
+	char	id[64];			/* ^[a-z0-9][a-z0-9-]{0,62}$: safe in MQTT topics */
+	char	region[64];		/* the same rule */
+	char	name[256];		/* UTF-8, 1..CONF_TEXT_MAX bytes */
+};
+
+struct cfg_audio {
+	char	 device[256];		/* ALSA PCM name */
+	unsigned rate;			/* 8000 12000 16000 24000 48000 */
+	unsigned channels;		/* 1 or 2 */
+	unsigned buffer_ms;		/* 20..2000 */
+};
+
+struct cfg_mqtt {
+	char	host[256];
+	int	port;			/* 1..65535 */
+	int	keepalive;		/* seconds, 5..3600 */
+	int	status_interval;	/* seconds, 5..86400 */
+};
+
+struct cfg_storage {
+	char	dir[PATH_MAX];		/* absolute */
+};
+
+struct cfg_control {
+	char	socket[108];		/* absolute; fits sockaddr_un.sun_path */
+};
+
+struct cfg_schedule {
+	char	file[PATH_MAX];		/* absolute; file[0] == 0: none, queue only */
+	int	grace;			/* seconds a late slot may still start, 0..86400 */
+};
+
+/*
+ * A new group is a struct here, a member below, a default in conf_defaults()
+ * and a table of its settings in conf.c.
+ */
+struct config {
+	char	path[PATH_MAX];		/* the file it was read from (or the name given) */
+	struct cfg_station  station;
+	struct cfg_audio    audio;
+	struct cfg_mqtt     mqtt;
+	struct cfg_storage  storage;
+	struct cfg_control  control;
+	struct cfg_schedule schedule;
+};
+
+/* Every setting that has a default gets it; the required ones are emptied. */
+void	conf_defaults(struct config *);
+/*
+ * Reads and checks the file at path. Relative paths in it are taken from
+ * the file's directory. 0, or -EINVAL with every problem in errs (which may
+ * be NULL); on failure *out is left untouched, so a failed reload keeps the
+ * running configuration.
+ */
+int	conf_load(const char *path, struct config *out, struct errlist *errs);
+/* The same over text; name is used in messages, basedir for relative paths (NULL: cwd). */
+int	conf_parse_string(const char *text, const char *name, const char *basedir,
+	    struct config *out, struct errlist *errs);
+
+/* --- Checking helpers for libconfig files ------------------------------ */
+
+struct conf_ctx {
+	const char	*name;		/* the file, for messages when libconfig has none */
+	struct errlist	*errs;		/* may be NULL: problems are then only counted */
+	size_t		 n_errors;
+};
+
+/*
+ * Records "FILE:LINE: SETTING: reason". SETTING is the dotted path of s
+ * (list elements as [i], e.g. slots.[1].items.[0].file), followed by
+ * ".key" when key != NULL (a missing setting, shown at its group's line).
+ * Returns -EINVAL, so that checks can `return conf_err(...)`.
+ */
+int	conf_err(struct conf_ctx *, const config_setting_t *s, const char *key,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Parses text into cf (include_dir = basedir); a syntax error is recorded. 0 or -EINVAL. */
+int	conf_read(struct conf_ctx *, config_t *cf, const char *text, const char *basedir);
+/* Records each member of grp not named in known (NULL-terminated), with a suggestion. */
+void	conf_check_keys(struct conf_ctx *, const config_setting_t *grp, const char *const *known);
+/*
+ * The member key of parent when it is a group. NULL when absent (recorded if
+ * required) or not a group (recorded).
+ */
+const config_setting_t *conf_group(struct conf_ctx *, const config_setting_t *parent,
+	    const char *key, int required, const char *example);
+/*
+ * A whole number in lo..hi. Absent: *out is kept, 0 (or recorded when
+ * required). Returns 0, 1 when set, or -EINVAL once recorded.
+ */
+int	conf_int(struct conf_ctx *, const config_setting_t *grp, const char *key,
+	    long long lo, long long hi, int required, long long *out);
+/*
+ * A string of 1..maxlen bytes of valid UTF-8 without control characters.
+ * *out points into cf's storage. Absent: 0 (or recorded when required).
+ * Returns 0, 1 when set, or -EINVAL once recorded.
+ */
+int	conf_text(struct conf_ctx *, const config_setting_t *grp, const char *key,
+	    size_t maxlen, int required, const char *example, const char **out);
+/* Checks that s is a string; records the problem otherwise. 0 or -EINVAL. */
+int	conf_is_string(struct conf_ctx *, const config_setting_t *s, const char *example);
+
+/* 1 when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+int	conf_utf8_valid(const char *s);
+/* s made safe to quote in a message: bounded, bad bytes and control characters as '?'. */
+void	conf_quote(const char *s, char *buf, size_t len);
+/* The known name closest to name within a small edit distance, or NULL. */
+const char *conf_suggest(const char *name, const char *const *known);
+/* path made absolute against basedir (NULL: cwd) into out. 0 or -ENAMETOOLONG/-errno. */
+int	conf_path_resolve(const char *basedir, const char *path, char *out, size_t len);
+/* The absolute directory that holds file. 0 or -errno. */
+int	conf_basedir(const char *file, char *out, size_t len);
+/* The whole file, NUL-terminated, at most max bytes, in *text (free it). 0 or -errno (-EFBIG, -EILSEQ for a NUL byte). */
+int	conf_read_text(const char *path, size_t max, char **text);
+
+#endif

@@ -1,0 +1,436 @@
+/*
+ * The schedule file: libconfig reads it, this file checks every slot (times
+ * and dates for real, days, windows, bulletins) and builds the immutable
+ * struct schedule. Problems are reported the way conf.c reports them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/conf.h"
+#include "config/i18n.h"
+#include "config/schedule.h"
+
+#define SLOT_EXAMPLE	"{ title = \"Bản tin sáng\"; at = \"06:00\"; " \
+			"items = ( { file = \"ban-tin.opus\"; } ); }"
+#define ITEMS_EXAMPLE	"items = ( { file = \"ban-tin.opus\"; } );"
+#define DAYS_EXAMPLE	"[ \"mon\", \"wed\", \"fri\" ]"
+
+struct parse {
+	struct conf_ctx	 ctx;
+	const char	*basedir;
+	int		 check_files;
+	int		 oom;
+};
+
+static const char *const root_keys[] = { "slots", NULL };
+static const char *const slot_keys[] = {
+	"title", "at", "days", "from", "until", "grace", "items", NULL
+};
+static const char *const item_keys[] = { "file", "title", NULL };
+static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+
+/* Records that memory ran out, once. */
+static void
+out_of_memory(struct parse *p)
+{
+	if (p->oom)
+		return;
+	p->oom = 1;
+	p->ctx.n_errors++;
+	if (p->ctx.errs != NULL)
+		errlist_add(p->ctx.errs, _("%s: out of memory while reading the schedule"),
+		    p->ctx.name);
+}
+
+static char *
+sdup(struct parse *p, const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		out_of_memory(p);
+	return d;
+}
+
+/* With check_files: the bulletin must be a readable regular file. */
+static void
+check_file(struct parse *p, const config_setting_t *s, const char *abs)
+{
+	char dir[PATH_MAX], q[128];
+	const char *slash = strrchr(abs, '/');
+	struct stat st;
+	int fd, err;
+
+	conf_quote(slash + 1, q, sizeof(q));
+	(void)snprintf(dir, sizeof(dir), "%.*s", slash == abs ? 1 : (int)(slash - abs), abs);
+	/* O_NONBLOCK: a FIFO by that name must not hang the daemon. */
+	fd = open(abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	err = errno;
+	if (fd >= 0) {
+		err = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+		close(fd);
+		if (err == 0)
+			return;
+		conf_err(&p->ctx, s, NULL, _("\"%s\" in %s is not a regular file; name an Opus "
+		    "bulletin file"), q, dir);
+	} else if (err == ENOENT || err == ENOTDIR)
+		conf_err(&p->ctx, s, NULL, _("\"%s\" was not found in %s; copy the bulletin there "
+		    "or correct the name"), q, dir);
+	else if (err == EACCES)
+		conf_err(&p->ctx, s, NULL, _("\"%s\" in %s cannot be read: %s; let loaxa read it "
+		    "(e.g. chmod a+r)"), q, dir, strerror(err));
+	else
+		conf_err(&p->ctx, s, NULL, _("\"%s\" in %s cannot be opened: %s"), q, dir,
+		    strerror(err));
+}
+
+/* The title an item gets when it has none: "a/giam-ngheo.opus" is "giam-ngheo". */
+static char *
+default_title(struct parse *p, const char *file)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+	char *t;
+
+	base = base != NULL ? base + 1 : file;
+	n = strlen(base);
+	if (n > 5 && strcasecmp(base + n - 5, ".opus") == 0)
+		n -= 5;
+	if ((t = sdup(p, base)) != NULL)
+		t[n] = '\0';
+	return t;
+}
+
+static void
+parse_item(struct parse *p, const config_setting_t *g, struct sched_item *it)
+{
+	char abs[PATH_MAX];
+	const char *file = NULL, *title = NULL;
+	int rc;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_err(&p->ctx, g, NULL, _("must be a bulletin in braces, e.g. "
+		    "{ file = \"ban-tin.opus\"; title = \"Bản tin\"; }"));
+		return;
+	}
+	conf_check_keys(&p->ctx, g, item_keys);
+	if (conf_text(&p->ctx, g, "title", CONF_TEXT_MAX, 0, "title = \"Bản tin\";", &title) > 0)
+		it->title = sdup(p, title);
+	if (conf_text(&p->ctx, g, "file", PATH_MAX, 1, "file = \"ban-tin.opus\";", &file) <= 0)
+		return;
+	rc = conf_path_resolve(p->basedir, file, abs, sizeof(abs));
+	if (rc < 0) {
+		conf_err(&p->ctx, config_setting_get_member(g, "file"), NULL,
+		    _("cannot make the path absolute: %s; write it starting with '/'"), strerror(-rc));
+		return;
+	}
+	if (p->check_files)
+		check_file(p, config_setting_get_member(g, "file"), abs);
+	it->file = sdup(p, abs);
+	if (title == NULL)
+		it->title = default_title(p, file);
+}
+
+static void
+parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
+{
+	const config_setting_t *s = config_setting_get_member(slot, "items");
+	int n, i;
+
+	if (s == NULL) {
+		conf_err(&p->ctx, slot, "items", _("this required list is missing; add the "
+		    "bulletins to play, e.g. %s"), ITEMS_EXAMPLE);
+		return;
+	}
+	n = config_setting_length(s);
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY && n == 0)) {
+		conf_err(&p->ctx, s, NULL, _("must be a list of bulletins in parentheses, e.g. %s"),
+		    ITEMS_EXAMPLE);
+		return;
+	}
+	if (n == 0 || n > SCHEDULE_MAX_ITEMS) {
+		conf_err(&p->ctx, s, NULL, _("has %d bulletins; a slot plays 1 to %d, e.g. %s"),
+		    n, SCHEDULE_MAX_ITEMS, ITEMS_EXAMPLE);
+		return;
+	}
+	if ((sl->items = calloc((size_t)n, sizeof(*sl->items))) == NULL) {
+		out_of_memory(p);
+		return;
+	}
+	sl->n_items = (size_t)n;
+	for (i = 0; i < n; i++)
+		parse_item(p, config_setting_get_elem(s, (unsigned)i), &sl->items[i]);
+}
+
+static int
+day_index(const char *v)
+{
+	int d;
+
+	for (d = 0; d < 7; d++)
+		if (strcasecmp(v, day_names[d]) == 0)
+			return d;
+	return -1;
+}
+
+/* "daily" or a list of distinct day names. Returns the SCHED_DAY bits, or 0. */
+static unsigned
+parse_days(struct parse *p, const config_setting_t *s)
+{
+	const config_setting_t *e;
+	unsigned days = 0;
+	char q[128];
+	int type = config_setting_type(s), i, d;
+
+	if (type == CONFIG_TYPE_STRING && strcmp(config_setting_get_string(s), "daily") == 0)
+		return SCHED_DAILY;
+	if (type == CONFIG_TYPE_STRING) {
+		conf_quote(config_setting_get_string(s), q, sizeof(q));
+		conf_err(&p->ctx, s, NULL, _("\"%s\" is not a set of days; write days = \"daily\" "
+		    "or a list such as %s"), q, DAYS_EXAMPLE);
+		return 0;
+	}
+	if ((type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) || config_setting_length(s) == 0) {
+		conf_err(&p->ctx, s, NULL, _("must be \"daily\" or a list of days such as %s"),
+		    DAYS_EXAMPLE);
+		return 0;
+	}
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++) {
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_err(&p->ctx, e, NULL, _("must be a day in double quotes: "
+			    "mon, tue, wed, thu, fri, sat or sun"));
+			return 0;
+		}
+		conf_quote(config_setting_get_string(e), q, sizeof(q));
+		if ((d = day_index(config_setting_get_string(e))) < 0) {
+			conf_err(&p->ctx, e, NULL, _("\"%s\" is not a day; use mon, tue, wed, thu, "
+			    "fri, sat or sun"), q);
+			return 0;
+		}
+		if (days & SCHED_DAY(d)) {
+			conf_err(&p->ctx, e, NULL, _("\"%s\" is listed twice; list each day once"), q);
+			return 0;
+		}
+		days |= SCHED_DAY(d);
+	}
+	return days;
+}
+
+/* An optional "YYYY-MM-DD" member. 1 when set, 0 when absent, -EINVAL when wrong. */
+static int
+parse_date(struct parse *p, const config_setting_t *slot, const char *key, struct sched_date *d)
+{
+	const config_setting_t *s = config_setting_get_member(slot, key);
+	char why[256], q[128], ex[64];
+
+	(void)snprintf(ex, sizeof(ex), "%s = \"2026-01-31\";", key);
+	if (s == NULL)
+		return 0;
+	if (conf_is_string(&p->ctx, s, ex) < 0)
+		return -EINVAL;
+	if (timeparse_date_why(config_setting_get_string(s), d, why, sizeof(why)) < 0) {
+		conf_quote(config_setting_get_string(s), q, sizeof(q));
+		*d = (struct sched_date){ 0, 0, 0 };
+		return conf_err(&p->ctx, s, NULL, _("\"%s\" is not a valid date: %s"), q, why);
+	}
+	return 1;
+}
+
+static int
+date_cmp(const struct sched_date *a, const struct sched_date *b)
+{
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->m != b->m)
+		return a->m < b->m ? -1 : 1;
+	return a->d < b->d ? -1 : a->d > b->d;
+}
+
+/* days, from and until: a one-off slot has none of them. */
+static void
+parse_recurrence(struct parse *p, const config_setting_t *g, struct sched_slot *sl, int at_ok)
+{
+	static const char *const keys[] = { "days", "from", "until" };
+	const config_setting_t *s;
+	int from, until;
+	size_t i;
+
+	sl->days = SCHED_DAILY;
+	if (at_ok && sl->once) {
+		for (i = 0; i < 3; i++)
+			if ((s = config_setting_get_member(g, keys[i])) != NULL)
+				conf_err(&p->ctx, s, NULL, _("a one-off slot (at a date and time) plays "
+				    "only once; remove %s, or make at a time of day (e.g. \"%02d:%02d\") "
+				    "to repeat it"), keys[i], sl->hh, sl->mm);
+		return;
+	}
+	if ((s = config_setting_get_member(g, "days")) != NULL)
+		sl->days = parse_days(p, s);
+	from = parse_date(p, g, "from", &sl->from);
+	until = parse_date(p, g, "until", &sl->until);
+	if (from > 0 && until > 0 && date_cmp(&sl->until, &sl->from) < 0)
+		conf_err(&p->ctx, config_setting_get_member(g, "until"), NULL,
+		    _("%04d-%02d-%02d is before from = %04d-%02d-%02d, so the slot would never play; "
+		    "correct one of the dates"), sl->until.y, sl->until.m, sl->until.d,
+		    sl->from.y, sl->from.m, sl->from.d);
+}
+
+static int
+parse_at(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
+{
+	struct timeparse_at at;
+	const char *v;
+	char why[256], q[128];
+
+	if (conf_text(&p->ctx, g, "at", 64, 1, "at = \"06:00\";", &v) <= 0)
+		return 0;
+	if (timeparse_at(v, &at, why, sizeof(why)) < 0) {
+		conf_quote(v, q, sizeof(q));
+		conf_err(&p->ctx, config_setting_get_member(g, "at"), NULL,
+		    _("\"%s\" is not a valid time: %s"), q, why);
+		return 0;
+	}
+	sl->once = at.once;
+	sl->date = at.date;
+	sl->hh = at.hh;
+	sl->mm = at.mm;
+	sl->ss = at.ss;
+	return 1;
+}
+
+static void
+parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
+{
+	const char *title;
+	long long grace = -1;
+
+	sl->grace = -1;
+	sl->line = config_setting_source_line(g);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_err(&p->ctx, g, NULL, _("must be a slot in braces, e.g. %s"), SLOT_EXAMPLE);
+		return;
+	}
+	conf_check_keys(&p->ctx, g, slot_keys);
+	if (conf_text(&p->ctx, g, "title", CONF_TEXT_MAX, 1, "title = \"Bản tin sáng\";",
+	    &title) > 0)
+		sl->title = sdup(p, title);
+	parse_recurrence(p, g, sl, parse_at(p, g, sl));
+	if (conf_int(&p->ctx, g, "grace", 0, 86400, 0, &grace) > 0)
+		sl->grace = (int)grace;
+	parse_items(p, g, sl);
+}
+
+static void
+parse_root(struct parse *p, const config_setting_t *root, struct schedule *sch)
+{
+	const config_setting_t *s;
+	int n, i;
+
+	conf_check_keys(&p->ctx, root, root_keys);
+	if ((s = config_setting_get_member(root, "slots")) == NULL) {
+		conf_err(&p->ctx, root, "slots", _("this required list is missing; add it, "
+		    "e.g. slots = ( %s );"), SLOT_EXAMPLE);
+		return;
+	}
+	n = config_setting_length(s);
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY && n == 0)) {
+		conf_err(&p->ctx, s, NULL, _("must be a list of slots in parentheses, "
+		    "e.g. slots = ( %s );"), SLOT_EXAMPLE);
+		return;
+	}
+	if (n > SCHEDULE_MAX_SLOTS) {
+		conf_err(&p->ctx, s, NULL, _("has %d slots; a schedule may have at most %d"),
+		    n, SCHEDULE_MAX_SLOTS);
+		return;
+	}
+	if (n == 0)
+		return;
+	if ((sch->slots = calloc((size_t)n, sizeof(*sch->slots))) == NULL) {
+		out_of_memory(p);
+		return;
+	}
+	sch->n_slots = (size_t)n;
+	for (i = 0; i < n; i++)
+		parse_slot(p, config_setting_get_elem(s, (unsigned)i), &sch->slots[i]);
+}
+
+struct schedule *
+schedule_parse_string(const char *text, const char *name, const char *basedir,
+    int check_files, struct errlist *errs)
+{
+	struct parse p = { .ctx = { .name = name, .errs = errs }, .basedir = basedir,
+	    .check_files = check_files };
+	struct schedule *sch;
+	config_t cf;
+
+	if ((sch = calloc(1, sizeof(*sch))) == NULL || (sch->path = sdup(&p, name)) == NULL) {
+		free(sch);
+		if (errs != NULL && !p.oom)
+			errlist_add(errs, _("%s: out of memory while reading the schedule"), name);
+		return NULL;
+	}
+	config_init(&cf);
+	if (conf_read(&p.ctx, &cf, text, basedir) == 0)
+		parse_root(&p, config_root_setting(&cf), sch);
+	config_destroy(&cf);
+	if (p.ctx.n_errors > 0) {
+		schedule_free(sch);
+		return NULL;
+	}
+	return sch;
+}
+
+struct schedule *
+schedule_load(const char *path, int check_files, struct errlist *errs)
+{
+	struct schedule *sch;
+	char dir[PATH_MAX], *text = NULL;
+	int rc;
+
+	rc = conf_read_text(path, SCHEDULE_MAX_BYTES, &text);
+	if (rc == 0)
+		rc = conf_basedir(path, dir, sizeof(dir));
+	if (rc < 0) {
+		if (errs != NULL && rc == -EFBIG)
+			errlist_add(errs, _("%s: cannot read the schedule: it is larger than %d bytes; "
+			    "split it or remove old slots"), path, SCHEDULE_MAX_BYTES);
+		else if (errs != NULL && rc == -EILSEQ)
+			errlist_add(errs, _("%s: cannot read the schedule: it contains a NUL byte; "
+			    "is it really a text file?"), path);
+		else if (errs != NULL)
+			errlist_add(errs, _("%s: cannot read the schedule: %s; check the path and "
+			    "that loaxa may read it"), path, strerror(-rc));
+		free(text);
+		return NULL;
+	}
+	sch = schedule_parse_string(text, path, dir, check_files, errs);
+	free(text);
+	return sch;
+}
+
+void
+schedule_free(struct schedule *sch)
+{
+	size_t i, j;
+
+	if (sch == NULL)
+		return;
+	for (i = 0; i < sch->n_slots; i++) {
+		for (j = 0; j < sch->slots[i].n_items; j++) {
+			free(sch->slots[i].items[j].file);
+			free(sch->slots[i].items[j].title);
+		}
+		free(sch->slots[i].items);
+		free(sch->slots[i].title);
+	}
+	free(sch->slots);
+	free(sch->path);
+	free(sch);
+}

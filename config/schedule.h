@@ -1,0 +1,57 @@
+/*
+ * The local schedule (schedule.cfg): slots of bulletins at times of day on
+ * some weekdays within a date window, or once at a date and time. Read with
+ * libconfig, checked like the station configuration ("FILE:LINE: SETTING:
+ * reason", every problem at once), and immutable once loaded.
+ */
+#ifndef LOAXA_SCHEDULE_H
+#define LOAXA_SCHEDULE_H
+
+#include <stddef.h>
+
+#include "config/errlist.h"
+#include "config/timeparse.h"
+
+#define SCHED_DAY(wday)	(1u << (wday))	/* struct tm's tm_wday: 0 = Sunday */
+#define SCHED_DAILY	0x7fu
+
+#define SCHEDULE_MAX_SLOTS	1000
+#define SCHEDULE_MAX_ITEMS	100	/* per slot */
+#define SCHEDULE_MAX_BYTES	(16 * 1024 * 1024)
+
+struct sched_item {
+	char	*file;			/* absolute */
+	char	*title;			/* given, or the file's base name without ".opus" */
+};
+
+struct sched_slot {
+	char	*title;
+	int	 line;			/* in the schedule file, for messages */
+	int	 once;			/* one-off: date + time */
+	struct sched_date date;		/* one-off only */
+	int	 hh, mm, ss;
+	unsigned days;			/* recurring: SCHED_DAY bits, never 0 */
+	struct sched_date from, until;	/* recurring, inclusive; y == 0: open */
+	int	 grace;			/* seconds, or -1: the station's */
+	struct sched_item *items;
+	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS */
+};
+
+struct schedule {
+	char	*path;			/* as given (or the name) */
+	struct sched_slot *slots;
+	size_t	 n_slots;
+};
+
+/*
+ * Reads and checks the schedule at path; relative item files are taken from
+ * its directory. With check_files, every item file must exist and be
+ * readable. NULL with every problem in errs (which may be NULL).
+ */
+struct schedule	*schedule_load(const char *path, int check_files, struct errlist *errs);
+/* The same over text; name is used in messages, basedir for relative files (NULL: cwd). */
+struct schedule	*schedule_parse_string(const char *text, const char *name, const char *basedir,
+		    int check_files, struct errlist *errs);
+void		 schedule_free(struct schedule *);
+
+#endif

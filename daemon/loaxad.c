@@ -1,0 +1,221 @@
+/*
+ * loaxad: the station daemon. Reads the configuration, then runs one event
+ * loop until SIGTERM or SIGINT; SIGHUP reloads the schedule.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config/conf.h"
+#include "config/errlist.h"
+#include "config/i18n.h"
+#include "config/schedule.h"
+#include "daemon/ev.h"
+#include "daemon/log.h"
+#include "daemon/report.h"
+#include "daemon/station.h"
+
+#ifndef LOCALEDIR
+#define LOCALEDIR "/usr/share/locale"
+#endif
+#define DEFAULT_CONFIG "/etc/loaxa/loaxa.cfg"
+
+struct daemon_state {
+	struct ev_loop	*ev;
+	struct station	*station;
+	int		 sfd;
+	int64_t		 watchdog_ms;	/* 0: systemd's watchdog is off */
+	int64_t		 watchdog_due;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, _("usage: loaxad [-c FILE] [--check] [-v]\n"
+	    "  -c, --config FILE  the station configuration (default %s)\n"
+	    "  -n, --check        check the configuration and the schedule, then exit\n"
+	    "  -v, --verbose      log more\n"
+	    "  -V, --version      print the version\n"), DEFAULT_CONFIG);
+}
+
+static int
+load_config(const char *path, struct config *cfg)
+{
+	struct errlist errs;
+	int rc;
+
+	errlist_init(&errs);
+	rc = conf_load(path, cfg, &errs);
+	if (rc < 0)
+		errlist_print(&errs, "loaxad: ", stderr);
+	errlist_clear(&errs);
+	return rc;
+}
+
+/* --check: the configuration and the schedule, every problem at once. */
+static int
+check_only(const char *path)
+{
+	struct config cfg;
+	struct errlist errs;
+	struct schedule *s = NULL;
+
+	if (load_config(path, &cfg) < 0)
+		return 1;
+	if (cfg.schedule.file[0] != '\0') {
+		errlist_init(&errs);
+		s = schedule_load(cfg.schedule.file, 1, &errs);
+		if (s == NULL) {
+			errlist_print(&errs, "loaxad: ", stderr);
+			errlist_clear(&errs);
+			return 1;
+		}
+		errlist_clear(&errs);
+	}
+	printf(_("%s: configuration OK; schedule %s: %zu slots\n"), path,
+	    cfg.schedule.file[0] ? cfg.schedule.file : _("(none)"), s ? s->n_slots : 0);
+	schedule_free(s);
+	return 0;
+}
+
+static int
+signals_open(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int
+signals_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
+{
+	struct daemon_state *d = arg;
+
+	if (d->watchdog_ms > 0 && d->watchdog_due < *deadline)
+		*deadline = d->watchdog_due;
+	if (max < 1)
+		return 0;
+	pfd->fd = d->sfd;
+	pfd->events = POLLIN;
+	return 1;
+}
+
+static void
+signals_reload(struct daemon_state *d)
+{
+	struct errlist errs;
+
+	errlist_init(&errs);
+	if (station_reload(d->station, &errs) < 0)
+		errlist_print(&errs, "loaxad: ", stderr);
+	errlist_clear(&errs);
+}
+
+static void
+signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
+{
+	struct daemon_state *d = arg;
+	struct signalfd_siginfo si;
+
+	if (d->watchdog_ms > 0 && now >= d->watchdog_due) {
+		sd_notify(0, "WATCHDOG=1");
+		d->watchdog_due = now + d->watchdog_ms / 2;
+	}
+	if (n < 1 || !(pfd->revents & POLLIN))
+		return;
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_info("loaxad: SIGHUP: reloading the schedule");
+			signals_reload(d);
+		} else {
+			log_info("loaxad: signal %u: stopping", si.ssi_signo);
+			ev_stop(d->ev);
+		}
+	}
+}
+
+static int
+run(const struct config *cfg)
+{
+	struct daemon_state d = { .sfd = -1 };
+	struct ev_source src = { "signals", signals_prepare, signals_dispatch, &d };
+	struct errlist errs;
+	uint64_t usec;
+
+	if ((d.sfd = signals_open()) == -1)
+		fatal("loaxad: signalfd");
+	if ((d.ev = ev_new()) == NULL)
+		fatalx("loaxad: out of memory");
+	ev_add(d.ev, &src);
+	errlist_init(&errs);
+	d.station = station_new(cfg, d.ev, &errs);
+	if (d.station == NULL) {
+		errlist_print(&errs, "loaxad: ", stderr);
+		errlist_clear(&errs);
+		fatalx("loaxad: cannot start the station");
+	}
+	errlist_clear(&errs);
+	if (sd_watchdog_enabled(0, &usec) > 0)
+		d.watchdog_ms = (int64_t)(usec / 1000);
+	sd_notify(0, "READY=1");
+	ev_run(d.ev);
+	sd_notify(0, "STOPPING=1");
+	station_free(d.station);
+	ev_free(d.ev);
+	close(d.sfd);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = DEFAULT_CONFIG;
+	struct config cfg;
+	int c, check = 0, verbose = 0;
+
+	setlocale(LC_ALL, "");
+	bindtextdomain("loaxa", LOCALEDIR);
+	while ((c = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'n': check = 1; break;
+		case 'v': verbose = 1; break;
+		case 'V': printf("loaxad %s\n", LOAXA_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("loaxad", 1, verbose);
+	if (check)
+		return check_only(path);
+	if (load_config(path, &cfg) < 0)
+		return 1;
+	return run(&cfg);
+}

@@ -1,0 +1,61 @@
+/*
+ * The player: plays a sequence of bulletins back to back through one output,
+ * without gaps, one poll() step at a time. It never blocks: each dispatch
+ * decodes at most what the device can take now.
+ */
+#ifndef LOAXA_PLAYER_H
+#define LOAXA_PLAYER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon/ev.h"
+#include "daemon/output.h"
+
+enum play_source { PLAY_SCHEDULE, PLAY_QUEUE };
+
+struct play_item {
+	char	*path;		/* the file to decode */
+	char	*file;		/* its name for reports (the operator's name, UTF-8) */
+	char	*title;		/* the bulletin's title */
+	char	*slot;		/* the slot's title; NULL for a queue item */
+	char	 sha256[65];	/* "" until known */
+	char	 play_id[33];	/* set by the player at each start or miss */
+	enum play_source source;
+	int64_t	 queue_id;	/* the queue item's id, or 0 */
+	time_t	 scheduled_at;	/* when it was due */
+	time_t	 expires;	/* past this it is missed rather than started; 0: never */
+};
+
+/* What happened, for the reports. The item stays valid during the call. */
+struct player_events {
+	void	(*started)(void *arg, struct play_item *it);
+	/* event: "finished", "failed", "interrupted" or "missed"; error may be NULL. */
+	void	(*ended)(void *arg, struct play_item *it, const char *event,
+		    double seconds, const char *error);
+	/* The sequence is over and the device is closed, or the device changed health. */
+	void	(*idle)(void *arg);
+	void	(*device)(void *arg);
+	void	*arg;
+};
+
+struct player;
+
+struct player	*player_new(struct output *out, const struct audio_fmt *fmt,
+		    const struct player_events *ev);
+void		 player_free(struct player *);
+void		 player_source(struct player *, struct ev_source *src);
+
+/* Takes ownership of items (an array of n, from malloc) whatever the result. -EBUSY while busy. */
+int		 player_start(struct player *, struct play_item *items, size_t n);
+/* Stops the sequence now: the bulletin playing is "interrupted", the rest "missed", all with reason. */
+void		 player_stop(struct player *, const char *reason);
+int		 player_busy(const struct player *);
+/* The bulletin now playing and since when (wall clock), or NULL. */
+const struct play_item *player_current(const struct player *, time_t *since);
+
+void		 play_item_clear(struct play_item *);
+/* A new random play id (hex) into id[33]. */
+void		 play_id_new(char id[33]);
+
+#endif

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Real-time playback on a paced sink (../shared/testing.md): a one-off slot
+# starts at its second, and 'loaxactl stop' cuts off what plays.
+. tests/lib.sh
+
+start_broker || { notok "broker starts"; exit 1; }
+S=$T/station
+mkdir -p "$S"
+cp "$FIX/long.opus" "$S/dài.opus"
+AT=$(at_plus 3)
+cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "Bản tin dài"; at = "$AT"; items = ( { file = "dài.opus"; } ); } );
+EOF
+SINK="file:'|pv -q -B 4096 -L 96000 | $BUILD/tools/stamp_reader $S/stamp > $S/out.raw',raw"
+station_config "$S" paced "$SINK" "$S/schedule.cfg"
+subscribe "$T/mqtt.log"
+start_station "$S"
+
+check "the slot's first audio reaches the sink" wait_for 20 test -s "$S/stamp"
+stamp=$(cat "$S/stamp")
+due=$(date -d "$AT" +%s)
+echo "# first byte at $stamp, slot due at $due"
+check "not before its second" ge "$stamp" "$due"
+check "within its second" ge "$(( due + 1 ))" "$stamp"
+playing() { ctl "$S" status --json | jq -e '.state == "playing" and .playing.title == "dài"' >/dev/null; }
+check "status shows what plays and since when" playing
+
+# The slot is 20 minutes long: stop it after a little while.
+one_second() { [ "$(stat -c %s "$S/out.raw")" -gt 96000 ]; }
+check "a second of audio reaches the sink in real time" wait_for 10 one_second
+check "the bulletin is still playing" playing
+out=$(ctl "$S" stop); rc=$?
+check "loaxactl stop exits 0" [ "$rc" -eq 0 ]
+check "the cut-off bulletin is reported interrupted, with the seconds played" \
+	wait_for 10 sh -c "grep '^loaxa/hon-quan/paced/events' '$T/mqtt.log' | cut -d' ' -f2- | jq -e 'select(.event==\"interrupted\") | .seconds > 0.5 and .seconds < 600 and (.error | test(\"operator\"))' >/dev/null"
+idle() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
+check "the station is idle after stop" wait_for 5 idle

@@ -1,0 +1,130 @@
+# Shared helpers for the integration tests (sourced by tests/it_*.sh).
+# Each test gets its own temporary directory, its own mosquitto on a free
+# loopback port, and real loaxad processes; everything is stopped on exit.
+# Tests print "ok - ..." / "not ok - ..." lines, counted by tests/run.sh.
+
+BUILD=${1:-build}
+case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
+TOP=$(pwd)
+FIX=${LOAXA_FIXTURES:-$TOP/build/fixtures}
+T=$(mktemp -d /tmp/loaxa-it.XXXXXX)
+PIDS=""
+export TZ=${TZ:-Asia/Ho_Chi_Minh}
+export LC_ALL=C.UTF-8
+
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	for p in $PIDS; do wait "$p" 2>/dev/null; done
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T" >&2; else rm -rf "$T"; fi
+}
+trap cleanup EXIT INT TERM
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+
+# wait_for SECONDS COMMAND...: polls (every 50 ms) until the command succeeds.
+wait_for() {
+	limit=$1; shift
+	end=$(( $(date +%s) + limit ))
+	while ! "$@" 2>/dev/null; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+# start_broker: sets PORT and BROKER_PID.
+start_broker() {
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		cat >"$T/mosquitto.conf" <<CONF
+listener $PORT 127.0.0.1
+allow_anonymous true
+persistence false
+CONF
+		mosquitto -c "$T/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
+		BROKER_PID=$!
+		if wait_for 5 broker_up; then
+			PIDS="$PIDS $BROKER_PID"
+			return 0
+		fi
+		kill "$BROKER_PID" 2>/dev/null
+	done
+	echo "cannot start mosquitto" >&2
+	return 1
+}
+broker_up() {
+	kill -0 "$BROKER_PID" 2>/dev/null &&
+	mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa-test/ping -m x -q 1 2>/dev/null
+}
+# restart_broker: the same port again, after stop_broker.
+stop_broker() { kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; }
+restart_broker() {
+	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	BROKER_PID=$!
+	PIDS="$PIDS $BROKER_PID"
+	wait_for 10 broker_up
+}
+
+# subscribe FILE: records every message under loaxa/# as "topic payload" lines.
+subscribe() {
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t 'loaxa/#' >"$1" 2>/dev/null &
+	SUB_PID=$!
+	PIDS="$PIDS $SUB_PID"
+	# Retained ping proves the subscription is live before the test goes on.
+	wait_for 5 sub_live "$1"
+}
+sub_live() {
+	mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa/test/ping -m live -q 1 &&
+	grep -q '^loaxa/test/ping live' "$1"
+}
+
+# station_config DIR ID DEVICE [SCHEDULE]: writes DIR/loaxa.cfg.
+station_config() {
+	dir=$1 id=$2 dev=$3 sched=${4:-}
+	mkdir -p "$dir"
+	{
+		echo "station = { id = \"$id\"; region = \"hon-quan\"; name = \"Đài truyền thanh xã $id\"; };"
+		echo "audio = { device = \"$dev\"; rate = 48000; channels = 1; };"
+		echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 10; status_interval = 60; };"
+		echo "storage = { dir = \"$dir/state\"; };"
+		echo "control = { socket = \"$dir/control.sock\"; };"
+		[ -n "$sched" ] && echo "schedule = { file = \"$sched\"; grace = 600; };"
+	} >"$dir/loaxa.cfg"
+}
+
+# start_station DIR: runs loaxad in the background; sets STATION_PID.
+start_station() {
+	"$BUILD/loaxad" -c "$1/loaxa.cfg" -v >>"$1/loaxad.log" 2>&1 &
+	STATION_PID=$!
+	PIDS="$PIDS $STATION_PID"
+	wait_for 10 test -S "$1/control.sock"
+}
+stop_station() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+
+ctl() { d=$1; shift; "$BUILD/loaxactl" -s "$d/control.sock" "$@"; }
+
+# at_plus SECONDS: a local date-time that many seconds from now.
+at_plus() { date -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S'; }
+
+# events FILE [EVENT]: the event payloads recorded in FILE (one JSON per line).
+events() {
+	if [ -n "${2:-}" ]; then
+		grep '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2- | jq -c "select(.event == \"$2\")"
+	else
+		grep '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2-
+	fi
+}
+count_events() { events "$1" "$2" | wc -l; }
+has_events() { [ "$(count_events "$1" "$2")" -ge "$3" ]; }
+last_status() { grep "^loaxa/[^ ]*/$2/status " "$1" | tail -n 1 | cut -d' ' -f2-; }
+
+# snr REF CAPTURE CHANNELS: prints the best-aligned SNR in dB of CAPTURE against REF.
+snr() { "$BUILD/tools/pcm_compare" "$1" "$2" "$3" | awk '{print $4}'; }
+# ge A B: A >= B for decimals.
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }

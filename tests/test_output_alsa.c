@@ -1,0 +1,539 @@
+/*
+ * Tests for the ALSA output with the real alsa-lib and no sound card: the
+ * "file" plugin records exactly what was played, "null" swallows it, and a
+ * pipe into a rate-limited pv plays it in real time.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <alsa/asoundlib.h>
+
+#include "daemon/ev.h"
+#include "daemon/output.h"
+#include "tests/t.h"
+
+#define FEED_TIMEOUT_MS	30000	/* only against a hang; nothing is timed by it */
+
+static char topdir[64];		/* mkdtemp */
+static char vndir[PATH_MAX];	/* topdir/bản tin: names people really use */
+
+/*
+ * alsa-lib's file plugin popen()s a "|command" and later close()s only the
+ * descriptor, never pclose(): that FILE is alsa-lib's leak, not ours.
+ */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:popen\n";
+}
+
+/* A different tone on each channel, with both extremes early to catch byte order. */
+static int16_t *
+make_signal(unsigned rate, unsigned channels, size_t frames)
+{
+	int16_t *s = malloc(frames * channels * sizeof(*s));
+	size_t i;
+	unsigned c;
+
+	if (s == NULL)
+		return NULL;
+	for (i = 0; i < frames; i++)
+		for (c = 0; c < channels; c++)
+			s[i * channels + c] = (int16_t)lrint(12000.0 *
+			    sin(2.0 * M_PI * 440.0 * (c + 1) * (double)i / rate));
+	if (frames * channels >= 4) {
+		s[1] = INT16_MAX;
+		s[2] = INT16_MIN;
+		s[3] = 0x0102;
+	}
+	return s;
+}
+
+/* Reads a whole file; NULL if it cannot. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	unsigned char *buf = NULL;
+	long n;
+
+	if (fp == NULL)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+	    fseek(fp, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+		*len = fread(buf, 1, (size_t)n, fp);
+		if (*len != (size_t)n) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	fclose(fp);
+	return buf;
+}
+
+/* True when the file holds exactly these samples, as S16_LE. */
+static int
+file_holds(const char *path, const int16_t *s, size_t samples)
+{
+	size_t len = 0, i;
+	unsigned char *b = slurp(path, &len);
+	int same;
+
+	if (b == NULL) {
+		fprintf(stderr, "  cannot read %s\n", path);
+		return 0;
+	}
+	same = len == samples * 2;
+	if (!same)
+		fprintf(stderr, "  %s: %zu bytes, expected %zu\n", path, len,
+		    samples * 2);
+	for (i = 0; same && i < samples; i++) {
+		int16_t v = (int16_t)(uint16_t)(b[2 * i] | b[2 * i + 1] << 8);
+
+		if (v != s[i]) {
+			fprintf(stderr, "  %s: sample %zu is %d, expected %d\n",
+			    path, i, v, s[i]);
+			same = 0;
+		}
+	}
+	free(b);
+	return same;
+}
+
+/* Feeds a signal to an open output the way the player does, from the real event loop. */
+struct feeder {
+	struct ev_loop	*ev;
+	struct output	*o;
+	const int16_t	*pcm;
+	unsigned	 channels;
+	size_t		 frames, done;
+	unsigned	 turn;
+	long		 error;
+	int64_t		 deadline;
+	int		 timed_out;
+};
+
+static int
+feed_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
+{
+	struct feeder *f = arg;
+
+	if (f->done == f->frames || f->error != 0) {
+		*deadline_ms = 0;	/* nothing to wait for: dispatch now */
+		return 0;
+	}
+	if (f->deadline < *deadline_ms)
+		*deadline_ms = f->deadline;
+	return output_pollfds(f->o, pfd, max);
+}
+
+static void
+feed_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
+{
+	static const size_t chunk[] = { 1, 7, 331, 960, 4801, 13, 2047 };
+	struct feeder *f = arg;
+	long w, p;
+
+	if (f->done == f->frames || f->error != 0 || now >= f->deadline) {
+		f->timed_out = f->done < f->frames && f->error == 0;
+		ev_stop(f->ev);
+		return;
+	}
+	if ((w = output_writable(f->o, pfd, n)) < 0) {
+		f->error = w;
+		return;
+	}
+	while (w > 0 && f->done < f->frames) {
+		size_t want = chunk[f->turn++ % (sizeof(chunk) / sizeof(chunk[0]))];
+
+		if (want > (size_t)w)
+			want = (size_t)w;
+		if (want > f->frames - f->done)
+			want = f->frames - f->done;
+		p = output_play(f->o, f->pcm + f->done * f->channels, want);
+		if (p < 0) {
+			f->error = p;
+			return;
+		}
+		if (p == 0)
+			break;
+		f->done += (size_t)p;
+		w -= p;
+	}
+}
+
+/* Plays frames through o; returns how many went in, or a negative error. */
+static long
+feed(struct output *o, const int16_t *pcm, unsigned channels, size_t frames)
+{
+	struct feeder f = { .o = o, .pcm = pcm, .channels = channels,
+	    .frames = frames, .deadline = ev_now_ms() + FEED_TIMEOUT_MS };
+	struct ev_source src = { .name = "feeder", .prepare = feed_prepare,
+	    .dispatch = feed_dispatch, .arg = &f };
+
+	if ((f.ev = ev_new()) == NULL || ev_add(f.ev, &src) != 0)
+		return -ENOMEM;
+	ev_run(f.ev);
+	ev_free(f.ev);
+	if (f.timed_out)
+		fprintf(stderr, "  feeding timed out after %zu frames\n", f.done);
+	return f.error != 0 ? f.error : (long)f.done;
+}
+
+static void
+file_device(char *dev, size_t size, const char *path)
+{
+	int n = snprintf(dev, size, "file:'%s',raw", path);
+
+	T_ASSERT(n > 0 && (size_t)n < size);
+}
+
+/* 3 s of a known signal through the file plugin come out byte for byte. */
+static void
+check_file_roundtrip(unsigned rate, unsigned channels)
+{
+	struct audio_fmt fmt = { rate, channels };
+	size_t frames = 3 * (size_t)rate;
+	char path[PATH_MAX + 32], dev[PATH_MAX + 64];
+	int16_t *sig = make_signal(rate, channels, frames);
+	struct output *o;
+
+	snprintf(path, sizeof(path), "%s/out %u-%u.raw", vndir, rate, channels);
+	file_device(dev, sizeof(dev), path);
+	o = output_alsa_ops.create(dev, 200);
+	T_ASSERT(sig != NULL && o != NULL);
+	if (sig == NULL || o == NULL)
+		goto out;
+	T_EQ_INT(o->health, OUTPUT_CLOSED);
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_EQ_INT(o->health, OUTPUT_OK);
+	T_EQ_STR(o->error, "");
+	T_EQ_INT(feed(o, sig, channels, frames), frames);
+	T_ASSERT(output_delay(o) >= 0);
+	T_EQ_INT(output_drain(o), 0);
+	T_EQ_INT(o->health, OUTPUT_CLOSED);
+	T_EQ_INT(o->xruns, 0);
+	T_ASSERT(file_holds(path, sig, frames * channels));
+	unlink(path);
+out:
+	output_destroy(o);
+	free(sig);
+}
+
+static void
+test_file_48000_mono(void)
+{
+	check_file_roundtrip(48000, 1);
+}
+
+static void
+test_file_48000_stereo(void)
+{
+	check_file_roundtrip(48000, 2);
+}
+
+static void
+test_file_16000_mono(void)
+{
+	check_file_roundtrip(16000, 1);
+}
+
+/* Each open starts a new recording: a second bulletin replaces the first. */
+static void
+test_file_reopen_truncates(void)
+{
+	struct audio_fmt fmt = { 48000, 1 };
+	char path[PATH_MAX + 32], dev[PATH_MAX + 64];
+	int16_t *a = make_signal(48000, 1, 48000), *b = make_signal(24000, 1, 12000);
+	struct output *o;
+
+	snprintf(path, sizeof(path), "%s/reopen.raw", vndir);
+	file_device(dev, sizeof(dev), path);
+	o = output_alsa_ops.create(dev, 0);
+	T_ASSERT(a != NULL && b != NULL && o != NULL);
+	if (a == NULL || b == NULL || o == NULL)
+		goto out;
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_EQ_INT(feed(o, a, 1, 48000), 48000);
+	output_close(o);
+	T_EQ_INT(o->health, OUTPUT_CLOSED);
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_EQ_INT(feed(o, b, 1, 12000), 12000);
+	T_EQ_INT(output_drain(o), 0);
+	T_ASSERT(file_holds(path, b, 12000));
+	unlink(path);
+out:
+	output_destroy(o);
+	free(a);
+	free(b);
+}
+
+/* Many bulletins in a row on one output object, in several formats. */
+static void
+test_null_many_cycles(void)
+{
+	static const struct audio_fmt fmts[] = {
+		{ 48000, 2 }, { 16000, 1 }, { 44100, 2 }, { 48000, 1 }
+	};
+	struct output *o = output_alsa_ops.create("null", 100);
+	int16_t *sig = make_signal(48000, 2, 4800);
+	int i, bad = 0;
+
+	T_ASSERT(o != NULL && sig != NULL);
+	if (o == NULL || sig == NULL)
+		goto out;
+	for (i = 0; i < 200; i++) {
+		const struct audio_fmt *f = &fmts[i % 4];
+		long d;
+
+		bad += output_open(o, f) != 0;
+		bad += o->health != OUTPUT_OK;
+		bad += feed(o, sig, f->channels, 4800 / f->channels) !=
+		    (long)(4800 / f->channels);
+		d = output_delay(o);
+		/* Never negative, and never more than the buffer (100 ms) holds. */
+		bad += d < 0 || d > (long)f->rate / 5;
+		if (i % 2 == 0)
+			output_close(o);
+		else
+			bad += output_drain(o) != 0;
+		bad += o->health != OUTPUT_CLOSED;
+		bad += output_delay(o) != 0;
+	}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(o->xruns, 0);
+out:
+	output_destroy(o);
+	free(sig);
+}
+
+/* Every method is safe on a closed output, and create() refuses nonsense. */
+static void
+test_closed_output_is_safe(void)
+{
+	struct audio_fmt fmt = { 48000, 2 };
+	struct output *o = output_alsa_ops.create("null", 0);
+	struct pollfd pfd[4];
+	char longname[1100];
+	int16_t frame[2] = { 1, 2 };
+
+	T_ASSERT(o != NULL);
+	if (o == NULL)
+		return;
+	T_EQ_STR(o->ops->name, "alsa");
+	T_EQ_INT(output_pollfds(o, pfd, 4), 0);
+	T_EQ_INT(output_writable(o, pfd, 0), -EBADFD);
+	T_EQ_INT(output_play(o, frame, 1), -EBADFD);
+	T_EQ_INT(output_delay(o), 0);
+	output_close(o);
+	T_EQ_INT(output_drain(o), 0);
+	T_EQ_INT(o->health, OUTPUT_CLOSED);
+	/* Opening an open output closes it first. */
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_ASSERT(output_pollfds(o, pfd, 4) >= 1);
+	T_EQ_INT(output_pollfds(o, pfd, 0), 0);
+	T_ASSERT(output_writable(o, pfd, 0) > 0);
+	T_EQ_INT(output_play(o, frame, 0), 0);
+	T_EQ_INT(output_play(o, frame, 1), 1);
+	output_destroy(o);		/* while open */
+	output_destroy(NULL);
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	errno = 0;
+	T_ASSERT(output_alsa_ops.create(longname, 0) == NULL);
+	T_EQ_INT(errno, ENAMETOOLONG);
+	T_ASSERT(output_alsa_ops.create("", 0) == NULL);
+	T_ASSERT(output_alsa_ops.create(NULL, 0) == NULL);
+}
+
+/* A device that cannot open says so, names itself, and stays failed until it works. */
+static void
+check_cannot_open(const char *device)
+{
+	struct audio_fmt fmt = { 48000, 1 };
+	struct output *o = output_alsa_ops.create(device, 0);
+	char quoted[128];
+	struct pollfd pfd[4];
+	int rc;
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", device);
+	T_ASSERT(o != NULL);
+	if (o == NULL)
+		return;
+	rc = output_open(o, &fmt);
+	T_ASSERT(rc < 0);
+	T_EQ_INT(o->health, OUTPUT_FAILED);
+	T_CONTAINS(o->error, "cannot open audio device");
+	T_CONTAINS(o->error, quoted);
+	T_EQ_INT(output_pollfds(o, pfd, 4), 0);
+	T_EQ_INT(output_writable(o, pfd, 0), -EBADFD);
+	output_close(o);
+	T_EQ_INT(o->health, OUTPUT_FAILED);	/* the report keeps the reason */
+	T_EQ_INT(output_open(o, &fmt), rc);	/* the player retries: same answer */
+	T_EQ_INT(o->health, OUTPUT_FAILED);
+	T_CONTAINS(o->error, quoted);
+	output_destroy(o);
+}
+
+static void
+test_open_fails_no_card(void)
+{
+	check_cannot_open("hw:99,0");
+}
+
+static void
+test_open_fails_unknown_name(void)
+{
+	check_cannot_open("nonexistent_pcm_name");
+}
+
+/* The file plugin cannot create its file: the open fails and says where. */
+static void
+test_open_fails_unwritable_file(void)
+{
+	struct audio_fmt fmt = { 48000, 1 };
+	char dev[PATH_MAX + 64], path[PATH_MAX + 32];
+	struct output *o;
+
+	snprintf(path, sizeof(path), "%s/no such dir/x.raw", vndir);
+	file_device(dev, sizeof(dev), path);
+	o = output_alsa_ops.create(dev, 0);
+	T_ASSERT(o != NULL);
+	if (o == NULL)
+		return;
+	T_ASSERT(output_open(o, &fmt) < 0);
+	T_EQ_INT(o->health, OUTPUT_FAILED);
+	T_CONTAINS(o->error, "bản tin/no such dir");
+	output_destroy(o);
+}
+
+/* A format that is not one is refused; a later good open clears the failure. */
+static void
+test_bad_format_then_recovery(void)
+{
+	struct audio_fmt none = { 48000, 0 }, zero = { 0, 1 }, good = { 48000, 1 };
+	struct output *o = output_alsa_ops.create("null", 0);
+
+	T_ASSERT(o != NULL);
+	if (o == NULL)
+		return;
+	T_EQ_INT(output_open(o, &none), -EINVAL);
+	T_EQ_INT(o->health, OUTPUT_FAILED);
+	T_CONTAINS(o->error, "\"null\"");
+	T_EQ_INT(output_open(o, &zero), -EINVAL);
+	T_EQ_INT(output_open(o, &good), 0);
+	T_EQ_INT(o->health, OUTPUT_OK);
+	T_EQ_STR(o->error, "");
+	output_destroy(o);
+}
+
+/* Waits, up to timeout_ms, for a child to exit (the pipe's reader); 0 or -ETIMEDOUT. */
+static int
+wait_child(int sfd, int timeout_ms)
+{
+	int64_t deadline = ev_now_ms() + timeout_ms;
+	struct signalfd_siginfo si;
+	struct pollfd p = { .fd = sfd, .events = POLLIN };
+	int status;
+
+	while (waitpid(-1, &status, WNOHANG) <= 0) {
+		int64_t left = deadline - ev_now_ms();
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -ETIMEDOUT;
+		if (read(sfd, &si, sizeof(si)) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* A pipe into pv at 96000 bytes/s plays 1 s of 48 kHz mono in real time. */
+static void
+test_paced_pipe(void)
+{
+	struct audio_fmt fmt = { 48000, 1 };
+	char path[PATH_MAX + 32], dev[PATH_MAX + 128];
+	int16_t *sig = make_signal(48000, 1, 48000);
+	struct output *o = NULL;
+	sigset_t set;
+	int64_t t0, elapsed;
+	int sfd, n;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/paced.raw", vndir);
+	n = snprintf(dev, sizeof(dev),
+	    "file:'|pv -q -B 4096 -L 96000 > \"%s\"',raw", path);
+	T_ASSERT(n > 0 && (size_t)n < sizeof(dev));
+	T_ASSERT(sig != NULL && sfd >= 0);
+	if (sig == NULL || sfd < 0 || (o = output_alsa_ops.create(dev, 0)) == NULL)
+		goto out;
+	t0 = ev_now_ms();
+	T_EQ_INT(output_open(o, &fmt), 0);
+	T_EQ_INT(feed(o, sig, 1, 48000), 48000);
+	T_EQ_INT(output_drain(o), 0);
+	/* alsa-lib closes the pipe without waiting: the bytes are in when pv exits. */
+	T_EQ_INT(wait_child(sfd, FEED_TIMEOUT_MS), 0);
+	elapsed = ev_now_ms() - t0;
+	fprintf(stderr, "  # 1 s of audio took %lld ms through pv\n",
+	    (long long)elapsed);
+	T_ASSERT(elapsed > 500);
+	T_ASSERT(file_holds(path, sig, 48000));
+	unlink(path);
+out:
+	output_destroy(o);
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	free(sig);
+}
+
+int
+main(void)
+{
+	int rc;
+
+	/* The daemon ignores SIGPIPE too: a dead pipe reader is an error, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(topdir, sizeof(topdir), "/tmp/loaxa-output-XXXXXX");
+	if (mkdtemp(topdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(vndir, sizeof(vndir), "%s/bản tin", topdir);
+	if (mkdir(vndir, 0700) != 0) {
+		perror(vndir);
+		return 1;
+	}
+	T_RUN(test_file_48000_mono);
+	T_RUN(test_file_48000_stereo);
+	T_RUN(test_file_16000_mono);
+	T_RUN(test_file_reopen_truncates);
+	T_RUN(test_null_many_cycles);
+	T_RUN(test_closed_output_is_safe);
+	T_RUN(test_open_fails_no_card);
+	T_RUN(test_open_fails_unknown_name);
+	T_RUN(test_open_fails_unwritable_file);
+	T_RUN(test_bad_format_then_recovery);
+	T_RUN(test_paced_pipe);
+	rc = T_EXIT();
+	rmdir(vndir);
+	rmdir(topdir);
+	/* alsa-lib caches its parsed configuration for the process: let it go. */
+	snd_config_update_free_global();
+	return rc;
+}
