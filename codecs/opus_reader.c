@@ -280,7 +280,7 @@ rd_on_head_page(struct opus_reader *r, ogg_page *og)
 		return OPUS_READER_EBADHEADER;
 	if ((rc = rd_parse_head(r, op.packet, op.bytes)) < 0)
 		return rc;
-	/* OpusHead is alone on its page (RFC 7845 section 3). */
+	/* OpusHead is alone on its page (RFC 7845). */
 	if (ogg_stream_packetout(&r->os, &op) != 0)
 		return OPUS_READER_EBADHEADER;
 	if (r->links++ == 0) {
@@ -307,7 +307,7 @@ rd_on_tags_page(struct opus_reader *r, ogg_page *og)
 		return r->os.body_fill > RD_MAX_TAGS ? OPUS_READER_EBADHEADER : 0;
 	if ((rc = rd_check_tags(op.packet, op.bytes)) < 0)
 		return rc;
-	/* Audio starts on a fresh page (RFC 7845 section 3). */
+	/* Audio starts on a fresh page (RFC 7845). */
 	if (ogg_stream_packetout(&r->os, &op) != 0)
 		return OPUS_READER_EBADHEADER;
 	r->state = ogg_page_eos(og) ? ST_DONE : ST_FIRST;
@@ -315,8 +315,8 @@ rd_on_tags_page(struct opus_reader *r, ogg_page *og)
 }
 
 /*
- * The first page that ends packets fixes where the link starts (RFC 7845
- * section 4.5): its granule position minus the packets' durations. Less than
+ * The first page that ends packets fixes where the link starts (RFC 7845,
+ * granule position): its granule position minus the packets' durations. Less than
  * zero on the last page means end trimming; elsewhere we trim the excess from
  * the beginning, on top of pre-skip, instead of refusing the file.
  */
@@ -529,6 +529,8 @@ opus_reader_read(struct opus_reader *r, int16_t *pcm, size_t max_frames)
 
 	if (r->err != 0)
 		return r->err;
+	if (pcm == NULL || max_frames == 0)
+		return -EINVAL;		/* 0 would read as the end */
 	while (got < max_frames && !r->ended) {
 		if (r->pcm_pos < r->pcm_end) {
 			n = r->pcm_end - r->pcm_pos;
@@ -595,7 +597,12 @@ rd_open(int fd, const unsigned char *buf, size_t len, unsigned rate, unsigned ch
 	r->channels = channels;
 	r->factor = 48000 / rate;
 	ogg_sync_init(&r->oy);
-	if (ogg_stream_init(&r->os, 0) != 0)
+	/*
+	 * Room for the largest page (65307 bytes) and a chunk now, so that libogg
+	 * need not grow its buffer while we play.
+	 */
+	if (ogg_sync_buffer(&r->oy, 65536 + 2 * RD_CHUNK) == NULL ||
+	    ogg_stream_init(&r->os, 0) != 0)
 		goto fail;
 	r->pcm = malloc(RD_MAX_FRAME * 2 * sizeof(*r->pcm));
 	r->fpcm = malloc(RD_MAX_FRAME * RD_MAX_CH * sizeof(*r->fpcm));
@@ -692,61 +699,46 @@ opus_reader_check_file(const char *path, unsigned rate, unsigned channels, struc
 	return (int)n;
 }
 
+/* Sentences for people; translated when asked for. */
+static const struct {
+	int	code;
+	const char *msg;
+} rd_errors[] = {
+	{ 0, N_("no error") },
+	{ OPUS_READER_EIO, N_("the file could not be read (input/output error); the storage card may be failing") },
+	{ -ENOENT, N_("the file does not exist") },
+	{ -EACCES, N_("permission denied: the station may not read this file") },
+	{ -EISDIR, N_("it is a folder, not a file") },
+	{ -ENOMEM, N_("out of memory") },
+	{ -EINVAL, N_("the output format asked for is not supported (rate or channels)") },
+	{ OPUS_READER_EEMPTY, N_("the file is empty (0 bytes); copy it again") },
+	{ OPUS_READER_ENOTOGG, N_("it is not an Ogg Opus file (unknown format); convert it to Opus first") },
+	{ OPUS_READER_ENOTOPUS, N_("it is an Ogg file without Opus audio; convert it to Opus first") },
+	{ OPUS_READER_EBADHEADER, N_("its Opus header is damaged or missing; encode the file again") },
+	{ OPUS_READER_ECORRUPT, N_("the file is damaged (a checksum error or missing data); copy it again from the original") },
+	{ OPUS_READER_ETRUNC, N_("the file is incomplete (it ends too early or has no audio); copy or download it again") },
+	{ OPUS_READER_EUNSUPP, N_("it uses an Opus format this station cannot play (more than 8 channels or an unknown layout); encode it again as mono or stereo") },
+	{ OPUS_READER_EMP3, N_("it is an MP3 file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EWAV, N_("it is a WAV file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EFLAC, N_("it is a FLAC file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EAAC, N_("it is an AAC file (M4A, MP4 or 3GP), not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EWMA, N_("it is a Windows Media (WMA) file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EMKV, N_("it is a WebM or Matroska file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EAMR, N_("it is an AMR voice recording, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EVORBIS, N_("it is an Ogg Vorbis file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_EOGGFLAC, N_("it is an Ogg FLAC file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_ESPEEX, N_("it is an Ogg Speex file, not Ogg Opus; convert it to Opus first") },
+	{ OPUS_READER_ETHEORA, N_("it is an Ogg video without Opus audio; extract the audio as Opus first") },
+};
+
 const char *
 opus_reader_strerror(int err)
 {
-	switch (err) {
-	case 0:
-		return _("no error");
-	case OPUS_READER_EIO:
-		return _("the file could not be read (input/output error); the storage card may be failing");
-	case -ENOENT:
-		return _("the file does not exist");
-	case -EACCES:
-		return _("permission denied: the station may not read this file");
-	case -EISDIR:
-		return _("it is a folder, not a file");
-	case -ENOMEM:
-		return _("out of memory");
-	case -EINVAL:
-		return _("the output format asked for is not supported (rate or channels)");
-	case OPUS_READER_EEMPTY:
-		return _("the file is empty (0 bytes); copy it again");
-	case OPUS_READER_ENOTOGG:
-		return _("it is not an Ogg Opus file (unknown format); convert it to Opus first");
-	case OPUS_READER_ENOTOPUS:
-		return _("it is an Ogg file without Opus audio; convert it to Opus first");
-	case OPUS_READER_EBADHEADER:
-		return _("its Opus header is damaged or missing; encode the file again");
-	case OPUS_READER_ECORRUPT:
-		return _("the file is damaged (a checksum error or missing data); copy it again from the original");
-	case OPUS_READER_ETRUNC:
-		return _("the file is incomplete (it ends too early or has no audio); copy or download it again");
-	case OPUS_READER_EUNSUPP:
-		return _("it uses an Opus format this station cannot play (more than 8 channels or an unknown layout); encode it again as mono or stereo");
-	case OPUS_READER_EMP3:
-		return _("it is an MP3 file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EWAV:
-		return _("it is a WAV file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EFLAC:
-		return _("it is a FLAC file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EAAC:
-		return _("it is an AAC file (M4A, MP4 or 3GP), not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EWMA:
-		return _("it is a Windows Media (WMA) file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EMKV:
-		return _("it is a WebM or Matroska file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EAMR:
-		return _("it is an AMR voice recording, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EVORBIS:
-		return _("it is an Ogg Vorbis file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_EOGGFLAC:
-		return _("it is an Ogg FLAC file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_ESPEEX:
-		return _("it is an Ogg Speex file, not Ogg Opus; convert it to Opus first");
-	case OPUS_READER_ETHEORA:
-		return _("it is an Ogg video without Opus audio; extract the audio as Opus first");
-	}
+	size_t i;
+
+	for (i = 0; i < sizeof(rd_errors) / sizeof(rd_errors[0]); i++)
+		if (rd_errors[i].code == err)
+			return _(rd_errors[i].msg);
 	if (err < 0 && err > -4096)
 		return strerror(-err);
 	return _("unknown error");

@@ -64,9 +64,13 @@ struct opus_reader *opus_reader_open_mem(const unsigned char *buf, size_t len, u
 
 /*
  * Decodes up to max_frames interleaved S16 frames into pcm (max_frames times
- * the output channels samples). Returns frames (>0), 0 at the end of the last
- * link, or a negative error. Audio decoded before an error is returned first;
- * the error comes with the next call and stays. Never allocates after open.
+ * the output channels samples; max_frames > 0, else -EINVAL). Returns frames
+ * (>0), 0 at the end of the last link, or a negative error. Audio decoded
+ * before an error is returned first; the error comes with the next call and
+ * stays. Bytes after the last page that are not a page are an error
+ * (ECORRUPT), like damage anywhere else. Never allocates after open (libogg
+ * reuses its buffers; only a page larger than any before grows its packet
+ * buffer, up to a bound).
  */
 long opus_reader_read(struct opus_reader *, int16_t *pcm, size_t max_frames);
 

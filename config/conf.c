@@ -201,14 +201,112 @@ conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *key, const
 	return -EINVAL;
 }
 
+/* The hook of an INT setting whose literal did not fit in 32 bits. */
+static char too_large_mark[] = "too large";
+
+/* An INT setting on line under s not marked yet, or NULL. */
+static config_setting_t *
+int_on_line(config_setting_t *s, unsigned line, int depth)
+{
+	config_setting_t *e, *hit;
+	int i;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT)
+		return config_setting_source_line(s) == line &&
+		    config_setting_get_hook(s) == NULL ? s : NULL;
+	if (!config_setting_is_aggregate(s) || depth > PATH_DEPTH)
+		return NULL;
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++)
+		if ((hit = int_on_line(e, line, depth + 1)) != NULL)
+			return hit;
+	return NULL;
+}
+
+/* Skips the number at *p; 1 when it is a whole number too large for an int. */
+static int
+number_too_large(const char **p, int neg)
+{
+	int hex = (*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'), base = hex ? 16 : 10;
+	unsigned long long v = 0, d;
+	int over = 0;
+
+	*p += hex ? 2 : 0;
+	for (; hex ? isxdigit((unsigned char)**p) : isdigit((unsigned char)**p); (*p)++) {
+		d = isdigit((unsigned char)**p) ? (unsigned)(**p - '0') :
+		    (unsigned)(tolower((unsigned char)**p) - 'a' + 10);
+		if (v > (ULLONG_MAX - d) / (unsigned)base)
+			over = 1;
+		else
+			v = v * (unsigned)base + d;
+	}
+	if (!hex && (**p == '.' || **p == 'e' || **p == 'E')) {
+		while (**p != '\0' && (isdigit((unsigned char)**p) || strchr(".eE+-", **p) != NULL))
+			(*p)++;
+		return 0;	/* a float */
+	}
+	if (**p == 'L')
+		return 0;	/* a 64-bit whole number: libconfig keeps it */
+	return over || v > (hex ? 0xffffffffULL : neg ? 2147483648ULL : 2147483647ULL);
+}
+
+/*
+ * libconfig 1.5 silently keeps the low 32 bits of a whole number too large
+ * for an int (5000000000 reads as 705032704). Find such numbers in the text
+ * and mark their settings, so that conf_int() refuses them.
+ */
+static void
+mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
+{
+	const char *p = text;
+	config_setting_t *s;
+	unsigned line = 1, found = 0;
+
+	while (*p != '\0' && found < ERRLIST_MAX) {
+		if (*p == '"') {
+			for (p++; *p != '\0' && *p != '"'; p++) {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				line += *p == '\n';
+			}
+			p += *p != '\0';
+		} else if (*p == '#' || (*p == '/' && p[1] == '/')) {
+			while (*p != '\0' && *p != '\n')
+				p++;
+		} else if (*p == '/' && p[1] == '*') {
+			for (p += 2; *p != '\0' && !(*p == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			p += *p != '\0' ? 2 : 0;
+		} else if (isalpha((unsigned char)*p) || *p == '_' || *p == '*' || *p == '@') {
+			while (*p != '\0' && (isalnum((unsigned char)*p) || strchr("_-*@", *p) != NULL))
+				p++;	/* a name, digits and all */
+		} else if (isdigit((unsigned char)*p)) {
+			if (!number_too_large(&p, p > text && p[-1] == '-'))
+				continue;
+			found++;
+			if ((s = int_on_line(config_root_setting(cf), line, 0)) != NULL)
+				config_setting_set_hook(s, too_large_mark);
+			else {
+				ctx->n_errors++;
+				if (ctx->errs != NULL)
+					errlist_add(ctx->errs, _("%s:%u: a whole number on this line is "
+					    "too large; use a smaller one"), ctx->name, line);
+			}
+		} else
+			line += *p++ == '\n';
+	}
+}
+
 int
 conf_read(struct conf_ctx *ctx, config_t *cf, const char *text, const char *basedir)
 {
 	const char *file, *what;
 
-	config_set_include_dir(cf, basedir);
-	if (config_read_string(cf, text) == CONFIG_TRUE)
+	if (basedir != NULL)		/* libconfig 1.5 strdup()s it unchecked */
+		config_set_include_dir(cf, basedir);
+	if (config_read_string(cf, text) == CONFIG_TRUE) {
+		mark_too_large(ctx, cf, text);
 		return 0;
+	}
 	ctx->n_errors++;
 	file = config_error_file(cf);
 	what = config_error_text(cf);
@@ -323,6 +421,11 @@ conf_int(struct conf_ctx *ctx, const config_setting_t *grp, const char *key,
 			return conf_err(ctx, s, NULL, _("must be a whole number"));
 		return conf_err(ctx, s, NULL, _("must be a whole number from %lld to %lld"), lo, hi);
 	}
+	if (config_setting_get_hook(s) == too_large_mark && lo == LLONG_MIN)
+		return conf_err(ctx, s, NULL, _("is too large to be a whole number"));
+	if (config_setting_get_hook(s) == too_large_mark)
+		return conf_err(ctx, s, NULL, _("is too large; use a whole number from %lld to %lld"),
+		    lo, hi);
 	v = config_setting_get_int64(s);
 	if (v < lo || v > hi)
 		return conf_err(ctx, s, NULL, _("%lld is out of range; use a whole number "

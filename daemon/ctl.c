@@ -373,8 +373,8 @@ ctl_take_fds(struct ctl_client *cl, struct msghdr *msg)
 	int *fds, i, n;
 
 	if (msg->msg_flags & MSG_CTRUNC)
-		log_warnx("ctl: uid %u passed more descriptors than one; the extra "
-		    "ones were closed", (unsigned)cl->uid);
+		log_warnx("ctl: uid %u passed more than %d descriptors; the kernel "
+		    "closed the extra ones", (unsigned)cl->uid, CTL_FDS_MAX);
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;

@@ -121,10 +121,17 @@ call(const char *sock, json_t *req, int fd, int timeout_ms, json_t **reply)
 	return 0;
 }
 
-/* For --json: the reply as it came, minus "ok", for scripts. */
+/*
+ * For --json, for scripts: list prints the reply minus "ok", status the
+ * status object itself (the same one the district reads over MQTT).
+ */
 static void
 print_json(json_t *reply)
 {
+	if (!json_is_object(reply)) {
+		printf("null\n");
+		return;
+	}
 	json_object_del(reply, "ok");
 	json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
@@ -248,7 +255,8 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 			return usage_error(_("queue does not know the option %s"), argv[i]);
 		if (qa->file != NULL)
 			return usage_error(_("queue takes one file; \"%s\" is one too many "
-			    "(put quotes around a name with spaces)"), argv[i]);
+			    "(put quotes around a name or a time with spaces, e.g. --at \"2026-11-22 "
+			    "14:30\")"), argv[i]);
 		qa->file = argv[i];
 	}
 	if (qa->file == NULL)
@@ -263,19 +271,33 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 	return 0;
 }
 
-/* What the operator can do about a file the reader refused. */
+/* What the operator can do about a file the reader refused ("" when nothing). */
 static const char *
 queue_advice(int err)
 {
 	if (OPUS_READER_IS_NOTOGG(err) || OPUS_READER_IS_NOTOPUS(err))
-		return _("Convert it to Opus (for example with opusenc) and queue it again.");
+		return _(" Convert it to Opus (for example with opusenc) and queue it again.");
 	if (err == OPUS_READER_EUNSUPP)
-		return _("Encode it again as mono or stereo Opus (for example with opusenc) "
+		return _(" Encode it again as mono or stereo Opus (for example with opusenc) "
 		    "and queue it again.");
 	if (err == OPUS_READER_EIO)
-		return _("Check the USB stick or memory card, then try again.");
-	return _("Copy it again from the original (or encode it again with opusenc) and "
-	    "queue it again.");
+		return _(" Check the USB stick or memory card, then try again.");
+	if (err == OPUS_READER_EEMPTY || err == OPUS_READER_ECORRUPT ||
+	    err == OPUS_READER_ETRUNC || err == OPUS_READER_EBADHEADER)
+		return _(" Copy it again from the original (or encode it again with "
+		    "opusenc) and queue it again.");
+	return "";
+}
+
+/* The reader's reason without its own short advice (after "; "): ours is longer. */
+static void
+queue_reason(int err, char *buf, size_t len)
+{
+	char *cut;
+
+	snprintf(buf, len, "%s", opus_reader_strerror(err));
+	if (queue_advice(err)[0] != '\0' && (cut = strstr(buf, "; ")) != NULL)
+		*cut = '\0';
 }
 
 /*
@@ -288,7 +310,6 @@ queue_open_checked(const char *file, struct opus_info *info)
 {
 	char proc[64], reason[256];
 	struct stat st;
-	size_t n;
 	int fd, rc;
 
 	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
@@ -305,10 +326,8 @@ queue_open_checked(const char *file, struct opus_info *info)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	rc = opus_reader_check_file(access(proc, R_OK) == 0 ? proc : file, CHECK_RATE, 1, info);
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), "%s", opus_reader_strerror(rc));
-		if ((n = strlen(reason)) > 0 && reason[n - 1] == '.')
-			reason[n - 1] = '\0';
-		fprintf(stderr, _("%s: cannot queue \"%s\": %s. %s\n"), progname, file,
+		queue_reason(rc, reason, sizeof(reason));
+		fprintf(stderr, _("%s: cannot queue \"%s\": %s.%s\n"), progname, file,
 		    reason, queue_advice(rc));
 		close(fd);
 		return -1;
@@ -596,10 +615,13 @@ status_links(const json_t *s)
 		field(F_AUDIO, buf);
 	} else
 		field(F_AUDIO, NULL);
-	if (json_is_boolean(c)) {
-		snprintf(buf, sizeof(buf), "%s%s%s%s", json_is_true(c) ? _("connected") :
-		    _("not connected"), jstr(m, "state") ? " (" : "",
-		    jstr(m, "state") ? jstr(m, "state") : "", jstr(m, "state") ? ")" : "");
+	if (json_is_true(c))
+		field(F_MQTT, _("connected"));
+	else if (json_is_false(c)) {
+		/* Why not is worth a technician's time: "connecting", "refused: ..." */
+		snprintf(buf, sizeof(buf), "%s%s%s%s", _("not connected"),
+		    jstr(m, "state") ? " (" : "", jstr(m, "state") ? jstr(m, "state") : "",
+		    jstr(m, "state") ? ")" : "");
 		field(F_MQTT, buf);
 	} else
 		field(F_MQTT, NULL);
@@ -625,9 +647,12 @@ status_print(const json_t *s)
 	field(F_QUEUE, json_is_integer(ql) ? buf : NULL);
 	status_links(s);
 	t = json_is_number(up) ? (long long)json_number_value(up) : -1;
-	if (t >= 0)
-		snprintf(buf, sizeof(buf), _("%lld days, %02lld:%02lld:%02lld"), t / 86400,
+	if (t >= 86400)
+		snprintf(buf, sizeof(buf), dngettext("loaxa", "%lld day, %02lld:%02lld:%02lld",
+		    "%lld days, %02lld:%02lld:%02lld", (unsigned long)(t / 86400)), t / 86400,
 		    t / 3600 % 24, t / 60 % 60, t % 60);
+	else if (t >= 0)
+		snprintf(buf, sizeof(buf), "%02lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
 	field(F_UPTIME, t >= 0 ? buf : NULL);
 }
 
@@ -642,7 +667,7 @@ cmd_status(const char *sock, int argc, char **argv)
 	if ((rc = call(sock, json_pack("{s:s}", "cmd", "status"), -1, TIMEOUT_MS, &reply)) != 0)
 		return rc;
 	if (json)
-		print_json(reply);
+		print_json(json_object_get(reply, "status"));
 	else
 		status_print(json_object_get(reply, "status"));
 	json_decref(reply);
@@ -675,42 +700,29 @@ cmd_cancel(const char *sock, int argc, char **argv)
 	return 0;
 }
 
+/* stop and reload: no arguments, one sentence back. */
 static int
-cmd_stop(const char *sock, int argc, char **argv)
+cmd_plain(const char *sock, int argc, char **argv)
 {
+	const json_t *slots;
 	const char *title;
 	json_t *reply;
 	int rc;
 
 	if (argc != 1)
 		return usage_error(_("%s takes no arguments"), argv[0]);
-	if ((rc = call(sock, json_pack("{s:s}", "cmd", "stop"), -1, TIMEOUT_MS, &reply)) != 0)
+	if ((rc = call(sock, json_pack("{s:s}", "cmd", argv[0]), -1, TIMEOUT_MS, &reply)) != 0)
 		return rc;
-	if ((title = jstr(reply, "stopped")) != NULL)
+	slots = json_object_get(reply, "slots");
+	if (strcmp(argv[0], "stop") != 0 && json_is_integer(slots))
+		printf(_("Reloaded: the schedule has %lld slots.\n"),
+		    (long long)json_integer_value(slots));
+	else if (strcmp(argv[0], "stop") != 0)
+		printf("%s\n", _("Reloaded."));
+	else if ((title = jstr(reply, "stopped")) != NULL)
 		printf(_("Stopped \"%s\".\n"), title);
 	else
 		printf("%s\n", _("Nothing was playing."));
-	json_decref(reply);
-	return 0;
-}
-
-static int
-cmd_reload(const char *sock, int argc, char **argv)
-{
-	const json_t *slots;
-	json_t *reply;
-	int rc;
-
-	if (argc != 1)
-		return usage_error(_("%s takes no arguments"), argv[0]);
-	if ((rc = call(sock, json_pack("{s:s}", "cmd", "reload"), -1, TIMEOUT_MS, &reply)) != 0)
-		return rc;
-	slots = json_object_get(reply, "slots");
-	if (json_is_integer(slots))
-		printf(_("Reloaded: the schedule has %lld slots.\n"),
-		    (long long)json_integer_value(slots));
-	else
-		printf("%s\n", _("Reloaded."));
 	json_decref(reply);
 	return 0;
 }
@@ -730,7 +742,7 @@ socket_path(const char *conf, const char *sock, char *out, size_t len)
 		errlist_init(&errs);
 		if (conf_load(conf, &cfg, &errs) < 0) {
 			fprintf(stderr, _("%s: cannot use the configuration %s:\n"), progname, conf);
-			errlist_print(&errs, "  ", stderr);
+			errlist_print(&errs, "loaxactl:   ", stderr);
 			errlist_clear(&errs);
 			return EXIT_REFUSED;
 		}
@@ -751,8 +763,8 @@ static const struct command {
 	{ "queue", cmd_queue },
 	{ "list", cmd_list },
 	{ "cancel", cmd_cancel },
-	{ "stop", cmd_stop },
-	{ "reload", cmd_reload },
+	{ "stop", cmd_plain },
+	{ "reload", cmd_plain },
 	{ "status", cmd_status },
 };
 

@@ -29,7 +29,8 @@ struct output_ops {
 	const char *name;
 	/*
 	 * device: the ALSA PCM name, e.g. "default", "hw:1,0",
-	 * "file:'/tmp/x.raw',raw". buffer_ms: the wanted buffer (0: 500 ms).
+	 * "file:'/tmp/x.raw',raw". buffer_ms: the wanted buffer (0: 500 ms;
+	 * kept within 20 ms to 10 s).
 	 * Returns NULL (errno set) if device is empty or longer than 1023 bytes
 	 * or memory is short. Opens nothing yet.
 	 */

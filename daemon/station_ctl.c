@@ -140,9 +140,9 @@ ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char 
 			return ctl_fail(reply, _("the time \"%s\" has already passed; give a later "
 			    "time, or none to play it as soon as the station is free"), at_s);
 	}
-	if (st->nqueue >= STATION_MAX_QUEUE)
+	if (st->nqueue >= STORE_QUEUE_MAX)
 		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
-		    "'loaxactl cancel ID' first"), STATION_MAX_QUEUE);
+		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
 	return 0;
 }
 
@@ -178,7 +178,14 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 	q.name = (char *)name;
 	q.title = (char *)title;
 	q.created = time(NULL);
-	if (store_queue_add(st->store, &q) < 0)
+	rc = store_queue_add(st->store, &q);
+	if (rc == -EDQUOT)
+		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
+		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
+	if (rc == -ENOSPC)
+		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
+		    "queued items or free space in %s"), name, st->cfg.storage.dir);
+	if (rc < 0)
 		return ctl_fail(reply, _("cannot queue \"%s\": the station could not save its queue"), name);
 	log_info("ctl: queued \"%s\" (%s) as %lld for uid %u", title, name, (long long)q.id,
 	    (unsigned)rq->uid);

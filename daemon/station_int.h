@@ -15,7 +15,6 @@
 #include "daemon/store.h"
 
 #define STATION_MAX_PENDING	32	/* slots due and waiting for the player */
-#define STATION_MAX_QUEUE	1000	/* the operator's queue */
 #define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
 
 /* A slot occurrence that is due and waits for the player. */

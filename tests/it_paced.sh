@@ -29,9 +29,13 @@ check "status shows what plays and since when" playing
 one_second() { [ "$(stat -c %s "$S/out.raw")" -gt 96000 ]; }
 check "a second of audio reaches the sink in real time" wait_for 10 one_second
 check "the bulletin is still playing" playing
+interrupted() {
+	events "$T/mqtt.log" >"$T/events.json"
+	jq_any "$T/events.json" '.event=="interrupted" and .seconds > 0.5 and .seconds < 600 and (.error | test("operator"))'
+}
 out=$(ctl "$S" stop); rc=$?
 check "loaxactl stop exits 0" [ "$rc" -eq 0 ]
 check "the cut-off bulletin is reported interrupted, with the seconds played" \
-	wait_for 10 sh -c "grep '^loaxa/hon-quan/paced/events' '$T/mqtt.log' | cut -d' ' -f2- | jq -e 'select(.event==\"interrupted\") | .seconds > 0.5 and .seconds < 600 and (.error | test(\"operator\"))' >/dev/null"
+	wait_for 10 interrupted
 idle() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
 check "the station is idle after stop" wait_for 5 idle

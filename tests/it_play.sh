@@ -48,7 +48,7 @@ check "the first finished carries the first started's play_id" \
 check "the two plays have distinct ids" \
 	[ "$(jq -r 'select(.event=="started") | .play_id' "$E" | sort -u | wc -l)" -eq 2 ]
 check "finished reports the seconds played" \
-	jq -e 'select(.event=="finished") | .seconds > 1' "$E"
+	jq_any "$E" '.event=="finished" and .seconds > 1'
 
 # The captured PCM is exactly the two bulletins, back to back, as libopusfile decodes them.
 "$BUILD/tools/opus_refdecode" "$S/bản tin số 1.opus" "$T/r1.raw" 1

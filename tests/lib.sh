@@ -107,7 +107,7 @@ start_station() {
 }
 stop_station() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
-ctl() { d=$1; shift; "$BUILD/loaxactl" -s "$d/control.sock" "$@"; }
+ctl() { _ctl_dir=$1; shift; "$BUILD/loaxactl" -s "$_ctl_dir/control.sock" "$@"; }
 
 # at_plus SECONDS: a local date-time that many seconds from now.
 at_plus() { date -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S'; }
@@ -128,3 +128,5 @@ last_status() { grep "^loaxa/[^ ]*/$2/status " "$1" | tail -n 1 | cut -d' ' -f2-
 snr() { "$BUILD/tools/pcm_compare" "$1" "$2" "$3" | awk '{print $4}'; }
 # ge A B: A >= B for decimals.
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+# jq_any FILE CONDITION: true when some JSON value in FILE meets CONDITION.
+jq_any() { jq -s -e "any(.[]; $2)" "$1" >/dev/null; }

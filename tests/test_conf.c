@@ -1,0 +1,477 @@
+/*
+ * The station configuration: good files give the right values, and every
+ * kind of mistake gives the exact "file:line: setting: reason" text.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/conf.h"
+#include "tests/t.h"
+
+#define GOOD_STATION	"station = { id = \"tan-thanh\"; region = \"hon-quan\"; " \
+			"name = \"Đài truyền thanh xã Tân Thành\"; };\n"
+#define GOOD_STORAGE	"storage = { dir = \"/var/lib/loaxa\"; };\n"
+
+static char tmpdir[PATH_MAX];
+
+/* Parses text as "t.cfg" in /etc/loaxa and returns the number of problems. */
+static size_t
+parse(const char *text, struct config *c, struct errlist *el)
+{
+	errlist_init(el);
+	conf_defaults(c);
+	if (conf_parse_string(text, "t.cfg", "/etc/loaxa", c, el) == 0) {
+		T_EQ_INT(errlist_count(el), 0);
+		return 0;
+	}
+	T_ASSERT(errlist_count(el) > 0);
+	return errlist_count(el);
+}
+
+/* The text must give exactly one problem, worded exactly so. */
+static void
+one_error(const char *text, const char *expected)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(text, &c, &el), 1);
+	if (el.n == 1)
+		T_EQ_STR(el.msg[0], expected);
+	errlist_clear(&el);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	T_ASSERT(fp != NULL);
+	if (fp == NULL)
+		return;
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void
+test_example_file(void)
+{
+	struct config c;
+	struct errlist el;
+	char cwd[PATH_MAX], want[PATH_MAX + 64];
+
+	errlist_init(&el);
+	T_EQ_INT(conf_load("config/loaxa.cfg.example", &c, &el), 0);
+	errlist_print(&el, "  ", stderr);
+	T_ASSERT(getcwd(cwd, sizeof(cwd)) != NULL);
+	snprintf(want, sizeof(want), "%s/config/loaxa.cfg.example", cwd);
+	T_EQ_STR(c.path, want);
+	T_EQ_STR(c.station.id, "tan-thanh");
+	T_EQ_STR(c.station.region, "hon-quan");
+	T_EQ_STR(c.station.name, "Đài truyền thanh xã Tân Thành");
+	T_EQ_STR(c.audio.device, "default");
+	T_EQ_INT(c.audio.rate, 48000);
+	T_EQ_STR(c.storage.dir, "/var/lib/loaxa");
+	T_EQ_STR(c.schedule.file, "/etc/loaxa/schedule.cfg");
+	T_EQ_INT(c.schedule.grace, 600);
+	errlist_clear(&el);
+}
+
+static void
+test_every_setting(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(
+	    "station = { id = \"xa-9\"; region = \"0d\"; name = \"Xã Hòa Bình\"; };\n"
+	    "audio = { device = \"plughw:1,0\"; rate = 16000; channels = 2; buffer_ms = 2000; };\n"
+	    "mqtt = { host = \"district.example\"; port = 8883; keepalive = 3600;\n"
+	    "  status_interval = 5; };\n"
+	    "storage = { dir = \"/srv/loaxa\"; };\n"
+	    "control = { socket = \"/tmp/loaxa.sock\"; };\n"
+	    "schedule = { file = \"/srv/lịch phát.cfg\"; grace = 0; };\n", &c, &el), 0);
+	T_EQ_STR(c.path, "t.cfg");
+	T_EQ_STR(c.station.id, "xa-9");
+	T_EQ_STR(c.station.region, "0d");
+	T_EQ_STR(c.station.name, "Xã Hòa Bình");
+	T_EQ_STR(c.audio.device, "plughw:1,0");
+	T_EQ_INT(c.audio.rate, 16000);
+	T_EQ_INT(c.audio.channels, 2);
+	T_EQ_INT(c.audio.buffer_ms, 2000);
+	T_EQ_STR(c.mqtt.host, "district.example");
+	T_EQ_INT(c.mqtt.port, 8883);
+	T_EQ_INT(c.mqtt.keepalive, 3600);
+	T_EQ_INT(c.mqtt.status_interval, 5);
+	T_EQ_STR(c.storage.dir, "/srv/loaxa");
+	T_EQ_STR(c.control.socket, "/tmp/loaxa.sock");
+	T_EQ_STR(c.schedule.file, "/srv/lịch phát.cfg");
+	T_EQ_INT(c.schedule.grace, 0);
+	/* 64-bit literals are whole numbers too. */
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "mqtt = { port = 1884L; };", &c, &el), 0);
+	T_EQ_INT(c.mqtt.port, 1884);
+}
+
+static void
+test_defaults(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "audio = { };", &c, &el), 0);
+	T_EQ_STR(c.audio.device, "default");
+	T_EQ_INT(c.audio.rate, 48000);
+	T_EQ_INT(c.audio.channels, 1);
+	T_EQ_INT(c.audio.buffer_ms, 250);
+	T_EQ_STR(c.mqtt.host, "127.0.0.1");
+	T_EQ_INT(c.mqtt.port, 1883);
+	T_EQ_INT(c.mqtt.keepalive, 60);
+	T_EQ_INT(c.mqtt.status_interval, 60);
+	T_EQ_STR(c.control.socket, "/run/loaxa/control.sock");
+	T_EQ_STR(c.schedule.file, "");		/* no local schedule */
+	T_EQ_INT(c.schedule.grace, 600);
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "schedule = { grace = 30; };", &c, &el), 0);
+	T_EQ_STR(c.schedule.file, "");
+	T_EQ_INT(c.schedule.grace, 30);
+}
+
+static void
+test_relative_paths(void)
+{
+	struct config c;
+	struct errlist el;
+	char path[PATH_MAX + 32], want[PATH_MAX + 32], cwd[PATH_MAX];
+
+	T_EQ_INT(parse(GOOD_STATION "storage = { dir = \"state\"; };\n"
+	    "control = { socket = \"./run/c.sock\"; };\n"
+	    "schedule = { file = \"lịch/schedule.cfg\"; };\n", &c, &el), 0);
+	T_EQ_STR(c.storage.dir, "/etc/loaxa/state");
+	T_EQ_STR(c.control.socket, "/etc/loaxa/run/c.sock");
+	T_EQ_STR(c.schedule.file, "/etc/loaxa/lịch/schedule.cfg");
+
+	/* A real file: paths are taken from its own directory, not the cwd. */
+	snprintf(path, sizeof(path), "%s/trạm xã.cfg", tmpdir);
+	write_file(path, GOOD_STATION "storage = { dir = \"dữ liệu\"; };\n"
+	    "schedule = { file = \"schedule.cfg\"; };\n");
+	errlist_init(&el);
+	T_EQ_INT(conf_load(path, &c, &el), 0);
+	errlist_print(&el, "  ", stderr);
+	snprintf(want, sizeof(want), "%s/dữ liệu", tmpdir);
+	T_EQ_STR(c.storage.dir, want);
+	snprintf(want, sizeof(want), "%s/schedule.cfg", tmpdir);
+	T_EQ_STR(c.schedule.file, want);
+	T_EQ_STR(c.path, path);
+	errlist_clear(&el);
+	unlink(path);
+
+	/* No base directory: the current one. */
+	T_ASSERT(getcwd(cwd, sizeof(cwd)) != NULL);
+	errlist_init(&el);
+	T_EQ_INT(conf_parse_string(GOOD_STATION "storage = { dir = \"st\"; };", "t.cfg", NULL,
+	    &c, &el), 0);
+	snprintf(want, sizeof(want), "%s/st", cwd);
+	T_EQ_STR(c.storage.dir, want);
+	errlist_clear(&el);
+}
+
+static void
+test_missing_required(void)
+{
+	struct config c;
+	struct errlist el;
+
+	one_error("station = { region = \"hon-quan\"; name = \"Xã\"; };\n" GOOD_STORAGE,
+	    "t.cfg:1: station.id: this required setting is missing; add it to station, "
+	    "e.g. id = \"tan-thanh\";");
+	one_error(GOOD_STATION "\nstorage = {\n};\n",
+	    "t.cfg:3: storage.dir: this required setting is missing; add it to storage, "
+	    "e.g. dir = \"/var/lib/loaxa\";");
+	one_error(GOOD_STATION,
+	    "t.cfg:1: storage: this required group is missing; add it, "
+	    "e.g. storage = { dir = \"/var/lib/loaxa\"; };");
+	/* An empty file misses everything required, each said once. */
+	T_EQ_INT(parse("", &c, &el), 2);
+	T_EQ_STR(el.msg[0], "t.cfg:1: station: this required group is missing; add it, e.g. "
+	    "station = { id = \"tan-thanh\"; region = \"hon-quan\"; "
+	    "name = \"Đài truyền thanh xã Tân Thành\"; };");
+	T_CONTAINS(el.msg[1], "t.cfg:1: storage: this required group is missing");
+	errlist_clear(&el);
+}
+
+static void
+test_wrong_types(void)
+{
+	one_error(GOOD_STORAGE "station = { id = \"a\"; region = \"b\"; name = 5; };",
+	    "t.cfg:2: station.name: must be text in double quotes, "
+	    "e.g. name = \"Đài truyền thanh xã Tân Thành\";");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { port = \"1883\"; };",
+	    "t.cfg:3: mqtt.port: must be a whole number without quotes, from 1 to 65535");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { keepalive = 60.5; };",
+	    "t.cfg:3: mqtt.keepalive: must be a whole number from 5 to 3600");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { rate = true; };",
+	    "t.cfg:3: audio.rate: must be a whole number");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = 5;",
+	    "t.cfg:3: audio: must be a group of settings in braces, "
+	    "e.g. audio = { device = \"default\"; };");
+	one_error(GOOD_STATION "storage = [ \"/var/lib/loaxa\" ];",
+	    "t.cfg:2: storage: must be a group of settings in braces, "
+	    "e.g. storage = { dir = \"/var/lib/loaxa\"; };");
+	one_error(GOOD_STATION GOOD_STORAGE "control = { socket = ( \"a\" ); };",
+	    "t.cfg:3: control.socket: must be text in double quotes, "
+	    "e.g. socket = \"/run/loaxa/control.sock\";");
+}
+
+static void
+test_unknown_settings(void)
+{
+	one_error(GOOD_STATION GOOD_STORAGE "audio = {\n  devcie = \"default\"; };",
+	    "t.cfg:4: audio.devcie: unknown setting 'devcie' in audio; did you mean 'device'?");
+	one_error(GOOD_STATION GOOD_STORAGE "mqqt = { };",
+	    "t.cfg:3: mqqt: unknown setting 'mqqt'; did you mean 'mqtt'?");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = 11; };",
+	    "t.cfg:3: audio.volume: unknown setting 'volume' in audio; remove it or correct "
+	    "its name (known here: device, rate, channels, buffer_ms)");
+	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
+	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
+	    "name (known here: station, audio, mqtt, storage, control, schedule)");
+	one_error(GOOD_STATION GOOD_STORAGE "schedule = { Grace = 5; };",
+	    "t.cfg:3: schedule.Grace: unknown setting 'Grace' in schedule; did you mean 'grace'?");
+}
+
+static void
+test_out_of_range(void)
+{
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { rate = 44100; };",
+	    "t.cfg:3: audio.rate: 44100 is not a rate the station can play; "
+	    "use 48000 (or 8000, 12000, 16000, 24000)");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { channels = 3; };",
+	    "t.cfg:3: audio.channels: 3 is out of range; use a whole number from 1 to 2");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { buffer_ms = 19; };",
+	    "t.cfg:3: audio.buffer_ms: 19 is out of range; use a whole number from 20 to 2000");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { port = 0; };",
+	    "t.cfg:3: mqtt.port: 0 is out of range; use a whole number from 1 to 65535");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { port = 65536; };",
+	    "t.cfg:3: mqtt.port: 65536 is out of range; use a whole number from 1 to 65535");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { port = 5000000000L; };",
+	    "t.cfg:3: mqtt.port: 5000000000 is out of range; use a whole number from 1 to 65535");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { status_interval = 86401; };",
+	    "t.cfg:3: mqtt.status_interval: 86401 is out of range; use a whole number "
+	    "from 5 to 86400");
+	one_error(GOOD_STATION GOOD_STORAGE "schedule = { grace = -1; };",
+	    "t.cfg:3: schedule.grace: -1 is out of range; use a whole number from 0 to 86400");
+}
+
+static void
+test_bad_ids(void)
+{
+	const char *tail = "\"; region = \"hon-quan\"; name = \"Xã\"; };\n" GOOD_STORAGE;
+	const char *ids[] = { "Tân Thành", "-tan", "tan_thanh", "", NULL };
+	const char *want[] = {
+	    "t.cfg:1: station.id: \"Tân Thành\" is not a valid id; use 1 to 63 lowercase letters "
+	    "a-z, digits and '-', not starting with '-', e.g. id = \"tan-thanh\";",
+	    "t.cfg:1: station.id: \"-tan\" is not a valid id; use 1 to 63 lowercase letters "
+	    "a-z, digits and '-', not starting with '-', e.g. id = \"tan-thanh\";",
+	    "t.cfg:1: station.id: \"tan_thanh\" is not a valid id; use 1 to 63 lowercase letters "
+	    "a-z, digits and '-', not starting with '-', e.g. id = \"tan-thanh\";",
+	    "t.cfg:1: station.id: is empty; write something, e.g. id = \"tan-thanh\";",
+	};
+	char text[512];
+	int i;
+
+	for (i = 0; ids[i] != NULL; i++) {
+		snprintf(text, sizeof(text), "station = { id = \"%s%s", ids[i], tail);
+		one_error(text, want[i]);
+	}
+}
+
+static void
+test_id_length(void)
+{
+	struct config c;
+	struct errlist el;
+	char text[512], id[65];
+
+	memset(id, 'a', 64);
+	id[63] = '\0';
+	snprintf(text, sizeof(text), "station = { id = \"x\"; region = \"%s\"; name = \"Xã\"; };\n"
+	    GOOD_STORAGE, id);
+	T_EQ_INT(parse(text, &c, &el), 0);
+	T_EQ_STR(c.station.region, id);
+	id[63] = 'a';
+	id[64] = '\0';
+	snprintf(text, sizeof(text), "station = { id = \"x\"; region = \"%s\"; name = \"Xã\"; };\n"
+	    GOOD_STORAGE, id);
+	T_EQ_INT(parse(text, &c, &el), 1);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "t.cfg:1: station.region: \"aaaa");
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "is not a valid id; use 1 to 63");
+	errlist_clear(&el);
+}
+
+static void
+test_bad_text(void)
+{
+	struct config c;
+	struct errlist el;
+	char text[1024], name[202];
+
+	one_error(GOOD_STORAGE "station = { id = \"a\"; region = \"b\"; name = \"X\xe3 \xff\"; };",
+	    "t.cfg:2: station.name: is not valid UTF-8 text; save the file with the UTF-8 encoding");
+	/* An overlong encoding of '/' is not UTF-8 either. */
+	one_error(GOOD_STORAGE "station = { id = \"a\"; region = \"b\"; name = \"\xc0\xaf\"; };",
+	    "t.cfg:2: station.name: is not valid UTF-8 text; save the file with the UTF-8 encoding");
+	one_error(GOOD_STORAGE "station = { id = \"a\"; region = \"b\"; name = \"X\\tY\"; };",
+	    "t.cfg:2: station.name: contains a control character (such as a tab or a line break); "
+	    "remove it");
+	one_error(GOOD_STORAGE "station = { id = \"a\"; region = \"b\"; name = \"\"; };",
+	    "t.cfg:2: station.name: is empty; write something, "
+	    "e.g. name = \"Đài truyền thanh xã Tân Thành\";");
+	memset(name, 'x', 201);
+	name[201] = '\0';
+	snprintf(text, sizeof(text), GOOD_STORAGE "station = { id = \"a\"; region = \"b\";\n"
+	    "  name = \"%s\"; };", name);
+	one_error(text, "t.cfg:3: station.name: is 201 bytes long; shorten it to at most 200 bytes");
+	name[200] = '\0';
+	snprintf(text, sizeof(text), GOOD_STORAGE "station = { id = \"a\"; region = \"b\";\n"
+	    "  name = \"%s\"; };", name);
+	T_EQ_INT(parse(text, &c, &el), 0);
+	T_EQ_INT(strlen(c.station.name), 200);
+}
+
+static void
+test_paths(void)
+{
+	char text[1024], longname[200];
+
+	memset(longname, 'p', 110);
+	longname[110] = '\0';
+	snprintf(text, sizeof(text), GOOD_STATION GOOD_STORAGE "control = { socket = \"/%s\"; };",
+	    longname);
+	one_error(text, "t.cfg:3: control.socket: the path is too long once made absolute; "
+	    "use one shorter than 108 bytes");
+	/* Short as written, too long once the base directory is put in front. */
+	memset(longname, 'p', 97);
+	longname[97] = '\0';
+	snprintf(text, sizeof(text), GOOD_STATION GOOD_STORAGE "control = { socket = \"%s\"; };",
+	    longname);
+	one_error(text, "t.cfg:3: control.socket: the path is too long once made absolute; "
+	    "use one shorter than 108 bytes");
+	one_error(GOOD_STATION GOOD_STORAGE "schedule = { file = \"\"; };",
+	    "t.cfg:3: schedule.file: is empty; write something, "
+	    "e.g. file = \"/etc/loaxa/schedule.cfg\";");
+}
+
+static void
+test_syntax_errors(void)
+{
+	one_error(GOOD_STATION "storage = { dir = /var/lib; };\n",
+	    "t.cfg:2: syntax error: look on this line and the one before for a missing ';', '\"', "
+	    "brace or parenthesis");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { rate = 8000; rate = 16000; };\n",
+	    "t.cfg:3: syntax error: duplicate setting name");
+}
+
+static void
+test_unreadable(void)
+{
+	struct config c;
+	struct errlist el;
+
+	conf_defaults(&c);
+	errlist_init(&el);
+	T_EQ_INT(conf_load("/nonexistent/loaxa.cfg", &c, &el), -EINVAL);
+	T_EQ_INT(errlist_count(&el), 1);
+	T_EQ_STR(el.n ? el.msg[0] : NULL, "/nonexistent/loaxa.cfg: cannot read the configuration: "
+	    "No such file or directory; check the path and that loaxa may read it");
+	errlist_clear(&el);
+	T_EQ_INT(conf_load(tmpdir, &c, &el), -EINVAL);
+	T_EQ_INT(errlist_count(&el), 1);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, ": cannot read the configuration: Is a directory;");
+	errlist_clear(&el);
+}
+
+/* Every problem of a file at once, in file order; the output is untouched. */
+static void
+test_all_errors_at_once(void)
+{
+	struct config c;
+	struct errlist el;
+
+	conf_defaults(&c);
+	snprintf(c.station.id, sizeof(c.station.id), "keep");
+	errlist_init(&el);
+	T_EQ_INT(conf_parse_string(
+	    "station = { id = \"Tân Thành\"; region = \"hon-quan\"; name = \"Xã\"; };\n"
+	    "audio = { devcie = \"default\"; rate = 44100; };\n"
+	    "mqtt = { port = 0; keepalive = \"60\"; };\n"
+	    "storage = { };\n"
+	    "extra = 1;\n", "bad.cfg", "/etc/loaxa", &c, &el), -EINVAL);
+	T_EQ_INT(errlist_count(&el), 7);
+	if (el.n == 7) {
+		T_CONTAINS(el.msg[0], "bad.cfg:5: extra: unknown setting 'extra'");
+		T_CONTAINS(el.msg[1], "bad.cfg:1: station.id: \"Tân Thành\" is not a valid id");
+		T_CONTAINS(el.msg[2], "bad.cfg:2: audio.devcie: unknown setting 'devcie' in audio; "
+		    "did you mean 'device'?");
+		T_CONTAINS(el.msg[3], "bad.cfg:2: audio.rate: 44100 is not a rate");
+		T_CONTAINS(el.msg[4], "bad.cfg:3: mqtt.port: 0 is out of range");
+		T_CONTAINS(el.msg[5], "bad.cfg:3: mqtt.keepalive: must be a whole number");
+		T_CONTAINS(el.msg[6], "bad.cfg:4: storage.dir: this required setting is missing");
+	}
+	T_EQ_STR(c.station.id, "keep");
+	errlist_clear(&el);
+	/* Without an errlist the problems are still found. */
+	T_EQ_INT(conf_parse_string("audio = 1;", "x.cfg", NULL, &c, NULL), -EINVAL);
+}
+
+static void
+test_helpers(void)
+{
+	const char *known[] = { "device", "rate", "channels", "buffer_ms", NULL };
+	char q[16];
+
+	T_EQ_STR(conf_suggest("devcie", known), "device");
+	T_EQ_STR(conf_suggest("RATE", known), "rate");
+	T_EQ_STR(conf_suggest("bufer_ms", known), "buffer_ms");
+	T_ASSERT(conf_suggest("volume", known) == NULL);
+	T_ASSERT(conf_suggest("x", known) == NULL);
+	T_ASSERT(conf_utf8_valid("Đài truyền thanh"));
+	T_ASSERT(!conf_utf8_valid("\xed\xa0\x80"));	/* a surrogate */
+	T_ASSERT(!conf_utf8_valid("\xf4\x90\x80\x80"));	/* past U+10FFFF */
+	T_ASSERT(!conf_utf8_valid("\xe1\xba"));		/* cut short */
+	conf_quote("a\nb\xff", q, sizeof(q));
+	T_EQ_STR(q, "a?b?");
+	conf_quote("Thông báo họp dân", q, sizeof(q));
+	T_EQ_STR(q, "Thông báo ...");
+}
+
+int
+main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_conf.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	T_RUN(test_example_file);
+	T_RUN(test_every_setting);
+	T_RUN(test_defaults);
+	T_RUN(test_relative_paths);
+	T_RUN(test_missing_required);
+	T_RUN(test_wrong_types);
+	T_RUN(test_unknown_settings);
+	T_RUN(test_out_of_range);
+	T_RUN(test_bad_ids);
+	T_RUN(test_id_length);
+	T_RUN(test_bad_text);
+	T_RUN(test_paths);
+	T_RUN(test_syntax_errors);
+	T_RUN(test_unreadable);
+	T_RUN(test_all_errors_at_once);
+	T_RUN(test_helpers);
+	rmdir(tmpdir);
+	return T_EXIT();
+}
