@@ -204,30 +204,41 @@ conf_err(struct conf_ctx *ctx, const config_setting_t *s, const char *key, const
 /* The hook of an INT setting whose literal did not fit in 32 bits. */
 static char too_large_mark[] = "too large";
 
-/* An INT setting on line under s not marked yet, or NULL. */
+/*
+ * The unmarked INT setting under s holding value, on the last line at or
+ * before line (a value may be on a line after its name), or NULL.
+ */
 static config_setting_t *
-int_on_line(config_setting_t *s, unsigned line, int depth)
+int_before(config_setting_t *s, unsigned line, int value, config_setting_t *best, int depth)
 {
-	config_setting_t *e, *hit;
+	config_setting_t *e;
+	unsigned at = config_setting_source_line(s);
 	int i;
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT)
-		return config_setting_source_line(s) == line &&
-		    config_setting_get_hook(s) == NULL ? s : NULL;
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		if (at <= line && config_setting_get_hook(s) == NULL &&
+		    config_setting_get_int(s) == value &&
+		    (best == NULL || at > config_setting_source_line(best)))
+			return s;
+		return best;
+	}
 	if (!config_setting_is_aggregate(s) || depth > PATH_DEPTH)
-		return NULL;
+		return best;
 	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++)
-		if ((hit = int_on_line(e, line, depth + 1)) != NULL)
-			return hit;
-	return NULL;
+		best = int_before(e, line, value, best, depth + 1);
+	return best;
 }
 
-/* Skips the number at *p; 1 when it is a whole number too large for an int. */
+/*
+ * Skips the number at *p; 1 when it is a whole number too large for an int,
+ * with *as_read the value libconfig made of it (strtoll or strtoull, then
+ * the low 32 bits).
+ */
 static int
-number_too_large(const char **p, int neg)
+number_too_large(const char **p, int neg, int *as_read)
 {
 	int hex = (*p)[0] == '0' && ((*p)[1] == 'x' || (*p)[1] == 'X'), base = hex ? 16 : 10;
-	unsigned long long v = 0, d;
+	unsigned long long v = 0, d, u;
 	int over = 0;
 
 	*p += hex ? 2 : 0;
@@ -246,6 +257,13 @@ number_too_large(const char **p, int neg)
 	}
 	if (**p == 'L')
 		return 0;	/* a 64-bit whole number: libconfig keeps it */
+	if (hex)
+		u = over ? ULLONG_MAX : v;
+	else if (neg)
+		u = over || v > (unsigned long long)LLONG_MAX + 1 ? (unsigned long long)LLONG_MIN : 0 - v;
+	else
+		u = over || v > LLONG_MAX ? (unsigned long long)LLONG_MAX : v;
+	*as_read = (int)(int32_t)(uint32_t)u;
 	return over || v > (hex ? 0xffffffffULL : neg ? 2147483648ULL : 2147483647ULL);
 }
 
@@ -260,6 +278,7 @@ mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 	const char *p = text;
 	config_setting_t *s;
 	unsigned line = 1, found = 0;
+	int as_read;
 
 	while (*p != '\0' && found < ERRLIST_MAX) {
 		if (*p == '"') {
@@ -280,10 +299,11 @@ mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 			while (*p != '\0' && (isalnum((unsigned char)*p) || strchr("_-*@", *p) != NULL))
 				p++;	/* a name, digits and all */
 		} else if (isdigit((unsigned char)*p)) {
-			if (!number_too_large(&p, p > text && p[-1] == '-'))
+			if (!number_too_large(&p, p > text && p[-1] == '-', &as_read))
 				continue;
 			found++;
-			if ((s = int_on_line(config_root_setting(cf), line, 0)) != NULL)
+			s = int_before(config_root_setting(cf), line, as_read, NULL, 0);
+			if (s != NULL)
 				config_setting_set_hook(s, too_large_mark);
 			else {
 				ctx->n_errors++;

@@ -213,6 +213,7 @@ static void
 mqtt_set_reason(struct mqtt *m, int rc, int err)
 {
 	const char *s;
+	size_t len;
 
 	if (m->reason[0] != '\0')
 		return;		/* the broker's refusal says more than what follows it */
@@ -227,6 +228,10 @@ mqtt_set_reason(struct mqtt *m, int rc, int err)
 	else
 		s = mosquitto_strerror(rc);
 	snprintf(m->reason, sizeof(m->reason), "%s", s);
+	/* libmosquitto's sentences end in a full stop; ours go on after the reason. */
+	len = strlen(m->reason);
+	if (len > 0 && m->reason[len - 1] == '.')
+		m->reason[len - 1] = '\0';
 }
 
 /* The delay before the next attempt: the back-off, give or take a fifth, so that

@@ -114,7 +114,8 @@ const char	*mqtt_state_text(const struct mqtt *);
  * (QoS 1) to topic, the station's offline status, waits for its PUBACK, then
  * disconnects cleanly so the broker drops the will, all within timeout_ms. Runs
  * its own small poll loop; outbox acks that arrive meanwhile are still
- * reported. Afterwards the client stays disconnected. Returns 0, -ENOTCONN at
+ * reported, on_connect() is not called. Afterwards the client stays
+ * disconnected and its source waits on nothing. Returns 0, -ENOTCONN at
  * once when not connected, -ETIMEDOUT, -EINVAL (bad topic) or -ECONNRESET
  * (lost meanwhile).
  */

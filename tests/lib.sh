@@ -23,8 +23,8 @@ ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 # check DESCRIPTION COMMAND...: ok when the command succeeds.
 check() {
-	d=$1; shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
+	_check_desc=$1; shift
+	if "$@"; then ok "$_check_desc"; else notok "$_check_desc"; fi
 }
 
 # wait_for SECONDS COMMAND...: polls (every 50 ms) until the command succeeds.

@@ -266,6 +266,36 @@ test_out_of_range(void)
 	    "t.cfg:3: schedule.grace: -1 is out of range; use a whole number from 0 to 86400");
 }
 
+/* libconfig 1.5 keeps the low 32 bits of a larger number: 4294968179 would read as 883. */
+static void
+test_numbers_too_large(void)
+{
+	struct config c;
+	struct errlist el;
+
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { port = 4294968179; };",
+	    "t.cfg:3: mqtt.port: is too large; use a whole number from 1 to 65535");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { rate = 4295015296; };",
+	    "t.cfg:3: audio.rate: is too large to be a whole number");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { keepalive = 0x100000000; };",
+	    "t.cfg:3: mqtt.keepalive: is too large; use a whole number from 5 to 3600");
+	one_error(GOOD_STATION GOOD_STORAGE "schedule = { grace = -2147483649; };",
+	    "t.cfg:3: schedule.grace: is too large; use a whole number from 0 to 86400");
+	one_error(GOOD_STATION GOOD_STORAGE "schedule = { grace = -2147483648; };",
+	    "t.cfg:3: schedule.grace: -2147483648 is out of range; use a whole number "
+	    "from 0 to 86400");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = {\n  port =\n    4294968179; };",
+	    "t.cfg:4: mqtt.port: is too large; use a whole number from 1 to 65535");
+	/* Big numbers in names, strings, comments and floats are not whole numbers. */
+	T_EQ_INT(parse("station = { id = \"xa-99999999999\"; region = \"r\";\n"
+	    "  name = \"Xã 99999999999 \\\" 88888888888\"; }; # 77777777777\n"
+	    "/* 66666666666\n 55555555555 */ // 44444444444\n"
+	    GOOD_STORAGE "mqtt = { port = 1883; };\n", &c, &el), 0);
+	T_EQ_STR(c.station.name, "Xã 99999999999 \" 88888888888");
+	T_EQ_INT(c.mqtt.port, 1883);
+	errlist_clear(&el);
+}
+
 static void
 test_bad_ids(void)
 {
@@ -464,6 +494,7 @@ main(void)
 	T_RUN(test_wrong_types);
 	T_RUN(test_unknown_settings);
 	T_RUN(test_out_of_range);
+	T_RUN(test_numbers_too_large);
 	T_RUN(test_bad_ids);
 	T_RUN(test_id_length);
 	T_RUN(test_bad_text);

@@ -652,6 +652,9 @@ struct build {
 	int	per_page;	/* packets per page */
 	int	eos;		/* mark the last page EOS */
 	int	other_stream;	/* interleave pages of another (non-Opus) stream */
+	long	tags_extra;	/* a comment this long in OpusTags (spans pages) */
+	int	head_at;	/* if not 0, OpusHead byte head_at becomes head_val */
+	int	head_val;
 };
 
 static void
@@ -688,7 +691,8 @@ other_page(ogg_stream_state *xs, int first, unsigned char *buf, size_t *len, siz
 static size_t
 build_stream(const struct build *b, unsigned char *buf, size_t cap)
 {
-	unsigned char head[19] = "OpusHead", tags[] = "OpusTags\0\0\0\0\0\0\0\0", pkt[1500];
+	static unsigned char tags[20 + 200000] = "OpusTags";
+	unsigned char head[19] = "OpusHead", pkt[1500];
 	ogg_stream_state os, xs;
 	OpusEncoder *enc;
 	ogg_packet op;
@@ -710,12 +714,23 @@ build_stream(const struct build *b, unsigned char *buf, size_t cap)
 	head[13] = 0xbb;
 	head[16] = (unsigned char)(b->gain & 0xff);
 	head[17] = (unsigned char)((b->gain >> 8) & 0xff);
+	if (b->head_at > 0)
+		head[b->head_at] = (unsigned char)b->head_val;
+	if (b->tags_extra > 200000)
+		abort();
+	memset(tags + 8, 0, 12);
+	tags[16] = b->tags_extra > 0;	/* one comment, "x=xxx...", or none */
+	tags[20] = (unsigned char)(b->tags_extra & 0xff);
+	tags[21] = (unsigned char)((b->tags_extra >> 8) & 0xff);
+	tags[22] = (unsigned char)((b->tags_extra >> 16) & 0xff);
+	memset(tags + 24, 'x', (size_t)b->tags_extra);
 	op = (ogg_packet){ .packet = head, .bytes = 19, .b_o_s = 1 };
 	ogg_stream_packetin(&os, &op);
 	flush(&os, buf, &len, cap);
 	if (b->other_stream)
 		other_page(&xs, 1, buf, &len, cap);
-	op = (ogg_packet){ .packet = tags, .bytes = 16, .packetno = 1 };
+	op = (ogg_packet){ .packet = tags, .bytes = 16 + (b->tags_extra > 0 ? 8 + b->tags_extra : 0),
+	    .packetno = 1 };
 	ogg_stream_packetin(&os, &op);
 	flush(&os, buf, &len, cap);
 	for (i = 0; i < b->packets; i++) {
@@ -781,15 +796,16 @@ static void
 test_built_trimming_and_gain(void)
 {
 	static const struct build cases[] = {
-		/* preskip, gain, gp_shift, end_trim, packets, per_page, eos, other */
-		{ 312, 0, 0, 0, 50, 10, 1, 0 },		/* plain */
-		{ 312, 0, 0, 500, 50, 10, 1, 0 },	/* end trimming */
-		{ 312, 0, 0, 1500, 50, 10, 1, 0 },	/* end trimming over a packet */
-		{ 312, 0, 48000, 0, 50, 10, 1, 0 },	/* starts at 1 s (live cut) */
-		{ 312, -1536, 0, 0, 50, 10, 1, 0 },	/* -6 dB output gain */
-		{ 312, 0, 0, 300, 5, 10, 1, 0 },	/* one page, short: end trim */
-		{ 312, 0, 0, 0, 50, 7, 0, 1 },		/* no EOS, other stream interleaved */
-		{ 0, 0, 0, 0, 50, 1, 1, 0 },		/* no pre-skip, a page per packet */
+		/* preskip, gain, gp_shift, end_trim, packets, per_page, eos, other, tags */
+		{ 312, 0, 0, 0, 50, 10, 1, 0, 0, 0, 0 },		/* plain */
+		{ 312, 0, 0, 500, 50, 10, 1, 0, 0, 0, 0 },	/* end trimming */
+		{ 312, 0, 0, 1500, 50, 10, 1, 0, 0, 0, 0 },	/* end trimming over a packet */
+		{ 312, 0, 48000, 0, 50, 10, 1, 0, 0, 0, 0 },	/* starts at 1 s (live cut) */
+		{ 312, -1536, 0, 0, 50, 10, 1, 0, 0, 0, 0 },	/* -6 dB output gain */
+		{ 312, 0, 0, 300, 5, 10, 1, 0, 0, 0, 0 },	/* one page, short: end trim */
+		{ 312, 0, 0, 0, 50, 7, 0, 1, 0, 0, 0 },		/* no EOS, other stream interleaved */
+		{ 0, 0, 0, 0, 50, 1, 1, 0, 0, 0, 0 },		/* no pre-skip, a page per packet */
+		{ 312, 0, 0, 0, 50, 10, 1, 1, 150000, 0, 0 },	/* OpusTags over three pages */
 	};
 	size_t i;
 
@@ -808,6 +824,32 @@ test_built_trimming_and_gain(void)
 	}
 }
 
+/* Damaged or unsupported OpusHead fields fail at open, each with its reason. */
+static void
+test_built_bad_heads(void)
+{
+	static const struct { int at, val, code; } cases[] = {
+		{ 8, 0x10, OPUS_READER_EUNSUPP },	/* major version 1 */
+		{ 9, 0, OPUS_READER_EBADHEADER },	/* no channels */
+		{ 9, 3, OPUS_READER_EBADHEADER },	/* 3 channels in family 0 */
+		{ 18, 2, OPUS_READER_EUNSUPP },		/* an unknown mapping family */
+		{ 18, 1, OPUS_READER_EBADHEADER },	/* family 1 without its table */
+		{ 3, 'T', OPUS_READER_ENOTOPUS },	/* "OpuTHead": not Opus at all */
+	};
+	struct build b = { 312, 0, 0, 0, 5, 10, 1, 0, 0, 0, 0 };
+	long ours, theirs;
+	double snr;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b.head_at = cases[i].at;
+		b.head_val = cases[i].val;
+		built_counts(&b, &ours, &theirs, &snr);
+		T_EQ_INT(ours, cases[i].code);
+		T_ASSERT(strstr(opus_reader_strerror((int)ours), "Opus") != NULL);
+	}
+}
+
 /*
  * The first page's granule position is below what its packets hold, and it
  * is not the last page: RFC 7845 says reject, opusfile does; we trim the
@@ -816,7 +858,7 @@ test_built_trimming_and_gain(void)
 static void
 test_built_beginning_trim(void)
 {
-	struct build b = { 312, 0, -1920, 0, 50, 10, 1, 0 };
+	struct build b = { 312, 0, -1920, 0, 50, 10, 1, 0, 0, 0, 0 };
 	long ours, theirs;
 	double snr;
 
@@ -844,5 +886,6 @@ main(void)
 	T_RUN(test_end_stays_end_and_bad_args);
 	T_RUN(test_built_trimming_and_gain);
 	T_RUN(test_built_beginning_trim);
+	T_RUN(test_built_bad_heads);
 	return T_EXIT();
 }
