@@ -29,7 +29,7 @@ struct parse {
 
 static const char *const root_keys[] = { "slots", NULL };
 static const char *const slot_keys[] = {
-	"title", "at", "days", "from", "until", "grace", "items", NULL
+	"title", "at", "days", "from", "until", "grace", "class", "items", NULL
 };
 static const char *const item_keys[] = { "file", "title", NULL };
 static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
@@ -304,6 +304,44 @@ parse_at(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	return 1;
 }
 
+static const char *const class_names[] = { "normal", "priority", "emergency" };
+
+const char *
+sched_class_name(enum sched_class c)
+{
+	return (unsigned)c < 3 ? class_names[c] : "normal";
+}
+
+int
+sched_class_parse(const char *s, enum sched_class *out)
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (strcmp(s, class_names[i]) == 0) {
+			*out = (enum sched_class)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static void
+parse_class(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
+{
+	const char *v;
+	char q[80];
+
+	sl->cls = SCHED_NORMAL;
+	if (conf_text(&p->ctx, g, "class", 32, 0, "class = \"priority\";", &v) <= 0)
+		return;
+	if (sched_class_parse(v, &sl->cls) < 0) {
+		conf_quote(v, q, sizeof(q));
+		conf_err(&p->ctx, config_setting_get_member(g, "class"), NULL,
+		    _("%s is not a class; use \"normal\", \"priority\" or \"emergency\""), q);
+	}
+}
+
 static void
 parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 {
@@ -323,6 +361,7 @@ parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	parse_recurrence(p, g, sl, parse_at(p, g, sl));
 	if (conf_int(&p->ctx, g, "grace", 0, 86400, 0, &grace) > 0)
 		sl->grace = (int)grace;
+	parse_class(p, g, sl);
 	parse_items(p, g, sl);
 }
 

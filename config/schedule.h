@@ -24,6 +24,9 @@ struct sched_item {
 	char	*title;			/* given, or the file's base name without ".opus" */
 };
 
+/* The classes of Thông tư 39/2020/TT-BTTTT: higher goes first; emergency cuts in. */
+enum sched_class { SCHED_NORMAL = 0, SCHED_PRIORITY = 1, SCHED_EMERGENCY = 2 };
+
 struct sched_slot {
 	char	*title;
 	int	 line;			/* in the schedule file, for messages */
@@ -33,6 +36,7 @@ struct sched_slot {
 	unsigned days;			/* recurring: SCHED_DAY bits, never 0 */
 	struct sched_date from, until;	/* recurring, inclusive; y == 0: open */
 	int	 grace;			/* seconds, or -1: the station's */
+	enum sched_class cls;		/* "class" in the file; normal when absent */
 	struct sched_item *items;
 	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS */
 };
@@ -53,5 +57,9 @@ struct schedule	*schedule_load(const char *path, int check_files, struct errlist
 struct schedule	*schedule_parse_string(const char *text, const char *name, const char *basedir,
 		    int check_files, struct errlist *errs);
 void		 schedule_free(struct schedule *);
+/* "normal", "priority", "emergency". */
+const char	*sched_class_name(enum sched_class);
+/* 0 and *out, or -EINVAL for any other word. */
+int		 sched_class_parse(const char *s, enum sched_class *out);
 
 #endif

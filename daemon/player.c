@@ -404,6 +404,42 @@ player_stop(struct player *p, const char *reason)
 	player_go_idle(p);
 }
 
+void
+player_preempt(struct player *p, const char *reason, struct play_item **items, size_t *n)
+{
+	size_t i;
+
+	*items = NULL;
+	*n = 0;
+	if (p->state == P_IDLE)
+		return;
+	if (p->state == P_PLAYING && p->cur < p->n && p->started) {
+		long delay = output_delay(p->out);
+		uint64_t heard = p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
+
+		p->ev.ended(p->ev.arg, &p->items[p->cur], "interrupted", player_seconds(p, heard), reason);
+	}
+	player_close_reader(p);
+	if (p->cur < p->n && (*items = calloc(p->n - p->cur, sizeof(**items))) != NULL) {
+		for (i = p->cur; i < p->n; i++) {
+			(*items)[i - p->cur] = p->items[i];
+			memset(&p->items[i], 0, sizeof(p->items[i]));
+			(*items)[i - p->cur].play_id[0] = '\0';
+		}
+		*n = p->n - p->cur;
+	}
+	output_close(p->out);
+	player_go_idle(p);
+}
+
+enum sched_class
+player_class(const struct player *p)
+{
+	if (p->state == P_IDLE || p->cur >= p->n)
+		return SCHED_NORMAL;
+	return p->items[p->cur].cls;
+}
+
 int
 player_busy(const struct player *p)
 {

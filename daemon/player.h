@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config/schedule.h"
 #include "daemon/ev.h"
 #include "daemon/output.h"
 
@@ -22,6 +23,7 @@ struct play_item {
 	char	 sha256[65];	/* "" until known */
 	char	 play_id[33];	/* set by the player at each start or miss */
 	enum play_source source;
+	enum sched_class cls;	/* normal, priority, emergency */
 	int64_t	 queue_id;	/* the queue item's id, or 0 */
 	time_t	 scheduled_at;	/* when it was due */
 	time_t	 expires;	/* past this it is missed rather than started; 0: never */
@@ -50,6 +52,16 @@ void		 player_source(struct player *, struct ev_source *src);
 int		 player_start(struct player *, struct play_item *items, size_t n);
 /* Stops the sequence now: the bulletin playing is "interrupted", the rest "missed", all with reason. */
 void		 player_stop(struct player *, const char *reason);
+/*
+ * Cuts the sequence off for something more urgent: the bulletin playing is
+ * "interrupted" with reason, and it (to start again from its beginning) and
+ * the bulletins after it come back in *items (malloc'd, *n of them; NULL and
+ * 0 when nothing is left), owned by the caller.
+ */
+void		 player_preempt(struct player *, const char *reason, struct play_item **items,
+		    size_t *n);
+/* The class of the sequence playing (or waiting for the device); normal when idle. */
+enum sched_class player_class(const struct player *);
 int		 player_busy(const struct player *);
 /* The bulletin now playing and since when (wall clock), or NULL. */
 const struct play_item *player_current(const struct player *, time_t *since);

@@ -44,6 +44,7 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 	json_object_set_new(o, "station", json_string(cfg->station.id));
 	json_object_set_new(o, "region", json_string(cfg->station.region));
 	json_object_set_new(o, "source", json_string(it->source == PLAY_QUEUE ? "queue" : "schedule"));
+	json_object_set_new(o, "class", json_string(sched_class_name(it->cls)));
 	json_object_set_new(o, "title", report_str(it->title));
 	json_object_set_new(o, "slot", report_str(it->slot));
 	if (it->source == PLAY_QUEUE)
@@ -65,10 +66,11 @@ report_playing(const struct status_snapshot *s)
 
 	if (it == NULL)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
 	    "title", report_str(it->title), "slot", report_str(it->slot),
 	    "file", report_str(it->file), "since", report_time(s->since),
-	    "play_id", it->play_id, "source", it->source == PLAY_QUEUE ? "queue" : "schedule");
+	    "play_id", it->play_id, "source", it->source == PLAY_QUEUE ? "queue" : "schedule",
+	    "class", sched_class_name(it->cls));
 }
 
 json_t *
@@ -98,6 +100,11 @@ report_status(const struct status_snapshot *s)
 	json_object_set_new(o, "schedule", json_pack("{s:o, s:I}",
 	    "file", cfg->schedule.file[0] ? json_string(cfg->schedule.file) : json_null(),
 	    "slots", (json_int_t)s->slots));
+	json_object_set_new(o, "muted", !s->muted ? json_null() :
+	    json_pack("{s:s, s:o, s:o}", "by", s->muted_by, "since", report_time(s->muted_since),
+	    "until", report_time(s->muted_until)));
+	if (s->district != NULL)
+		json_object_set_new(o, "district", s->district);
 	json_object_set_new(o, "at", report_time(s->now));
 	return o;
 }

@@ -29,6 +29,11 @@ struct status_snapshot {
 	const char		*mqtt_state;
 	size_t			 slots;
 	time_t			 now;
+	int			 muted;
+	const char		*muted_by;
+	time_t			 muted_since;
+	time_t			 muted_until;	/* 0: until unmuted */
+	json_t			*district;	/* stolen; NULL: none */
 };
 
 /* ISO 8601 with the local offset: 2026-11-22T14:30:05+07:00. */

@@ -52,7 +52,8 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 	time_t now = time(NULL);
 	json_t *o = report_event(&st->cfg, it, event, now, seconds, error);
 	char *payload = json_dumps(o, JSON_COMPACT);
-	struct asrun_rec rec = { .play_id = it->play_id, .event = event, .at = now, .json = payload };
+	struct asrun_rec rec = { .play_id = it->play_id, .event = event, .at = now, .json = payload,
+	    .queue_id = it->source == PLAY_QUEUE ? it->queue_id : 0 };	/* leaves the queue with it */
 
 	json_decref(o);
 	if (payload == NULL) {
@@ -67,6 +68,118 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 	if (st->mqtt != NULL)
 		mqtt_outbox_kick(st->mqtt);
 	station_mark_dirty(st);
+}
+
+/* A report that is not about one play (mute, unmute, schedules): the same outbox, its own id.
+ * Takes the reference to details (may be NULL). */
+void
+station_emit_note(struct station *st, const char *event, json_t *details)
+{
+	json_t *o = json_object();
+	struct asrun_rec rec = { .event = event, .at = time(NULL) };
+	char id[33], *payload;
+
+	play_id_new(id);
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "station", json_string(st->cfg.station.id));
+	json_object_set_new(o, "region", json_string(st->cfg.station.region));
+	json_object_set_new(o, "at", report_time(rec.at));
+	if (details != NULL) {
+		json_object_update(o, details);
+		json_decref(details);
+	}
+	payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (payload == NULL)
+		return;
+	rec.play_id = id;
+	rec.json = payload;
+	log_info("station: %s", payload);
+	if (store_event_add(st->store, &rec, st->topic_events) < 0)
+		log_warnx("station: the %s record could not be stored", event);
+	free(payload);
+	if (st->mqtt != NULL)
+		mqtt_outbox_kick(st->mqtt);
+	station_mark_dirty(st);
+}
+
+void
+mixer_follow(struct station *st, enum sched_class playing)
+{
+	if (st->mixer == NULL)
+		return;
+	if (playing == SCHED_EMERGENCY && player_busy(st->player))
+		mixer_raise(st->mixer, st->cfg.audio.emergency_volume);
+	else if (mixer_raised(st->mixer))
+		mixer_restore(st->mixer);
+}
+
+#define MUTE_KEY	"mute"
+
+static void
+station_save_mute(struct station *st)
+{
+	char buf[160];
+
+	if (st->muted)
+		snprintf(buf, sizeof(buf), "%lld %lld %s", (long long)st->muted_since,
+		    (long long)st->muted_until, st->muted_by);
+	else
+		buf[0] = '\0';
+	if (store_kv_set(st->store, MUTE_KEY, buf) < 0)
+		log_warnx("station: could not save the mute state");
+}
+
+/* A station muted before a restart stays muted: a hijacked one must not come back on by itself. */
+static void
+station_load_mute(struct station *st)
+{
+	char buf[160];
+	long long since, until;
+	int off;
+
+	if (store_kv_get(st->store, MUTE_KEY, buf, sizeof(buf)) < 0 || buf[0] == '\0')
+		return;
+	if (sscanf(buf, "%lld %lld %n", &since, &until, &off) != 2)
+		return;
+	st->muted = 1;
+	st->muted_since = (time_t)since;
+	st->muted_until = (time_t)until;
+	snprintf(st->muted_by, sizeof(st->muted_by), "%s", buf + off);
+	log_warnx("station: muted since before the restart, by %s", st->muted_by);
+}
+
+int
+station_mute(struct station *st, const char *by, time_t until)
+{
+	char reason[160];
+
+	st->muted = 1;
+	st->muted_since = time(NULL);
+	st->muted_until = until;
+	snprintf(st->muted_by, sizeof(st->muted_by), "%s", by);
+	station_save_mute(st);
+	snprintf(reason, sizeof(reason), _("the loudspeakers were muted by %s"), by);
+	player_stop(st->player, reason);
+	mixer_follow(st, SCHED_NORMAL);
+	station_emit_note(st, "muted", json_pack("{s:s, s:o}", "by", by, "until",
+	    report_time(until)));
+	st->next_due_stale = 1;
+	return 0;
+}
+
+int
+station_unmute(struct station *st, const char *by)
+{
+	if (!st->muted)
+		return -EALREADY;
+	st->muted = 0;
+	station_save_mute(st);
+	station_emit_note(st, "unmuted", json_pack("{s:s}", "by", by));
+	st->wake = 1;
+	st->next_due_stale = 1;
+	return 0;
 }
 
 /* --- the schedule --------------------------------------------------------- */
@@ -87,6 +200,7 @@ station_slot_items(const struct sched_slot *slot, time_t at, int grace, size_t *
 		items[i].title = strdup(slot->items[i].title);
 		items[i].slot = strdup(slot->title);
 		items[i].source = PLAY_SCHEDULE;
+		items[i].cls = slot->cls;
 		items[i].scheduled_at = at;
 		items[i].expires = at + grace;
 	}
@@ -117,12 +231,38 @@ station_miss_items(struct station *st, struct play_item *items, size_t n, const 
 	station_free_items(items, n);
 }
 
+/* Puts a sequence in the line of waiting bulletins; takes ownership of items. */
 static void
-station_slot_due(struct station *st, const struct sched_occurrence *occ, time_t now)
+station_pend(struct station *st, struct play_item *items, size_t n, int64_t rank)
 {
-	const struct sched_slot *slot = &st->sched->slots[occ->slot];
-	int grace = station_grace(st, slot);
 	struct pending_slot *ps;
+
+	if (n == 0) {
+		free(items);
+		return;
+	}
+	if (st->npending == STATION_MAX_PENDING) {
+		station_miss_items(st, items, n, _("too many slots were waiting for the player"));
+		return;
+	}
+	ps = &st->pending[st->npending++];
+	ps->items = items;
+	ps->n = n;
+	ps->at = items[0].scheduled_at;
+	ps->expires = items[0].expires;
+	ps->entry.cls = items[0].cls;
+	ps->entry.rank = rank;
+	ps->entry.due = 0;
+	ps->entry.is_slot = items[0].source == PLAY_SCHEDULE;
+	st->next_due_stale = 1;
+}
+
+static void
+station_slot_due(struct station *st, const struct schedule *sch,
+    const struct sched_occurrence *occ, time_t now)
+{
+	const struct sched_slot *slot = &sch->slots[occ->slot];
+	int grace = station_grace(st, slot);
 	struct play_item *items;
 	size_t n;
 
@@ -136,15 +276,7 @@ station_slot_due(struct station *st, const struct sched_occurrence *occ, time_t 
 		    _("the station was off, or its clock was set, past the slot's start and its grace period"));
 		return;
 	}
-	if (st->npending == STATION_MAX_PENDING) {
-		station_miss_items(st, items, n, _("too many slots were waiting for the player"));
-		return;
-	}
-	ps = &st->pending[st->npending++];
-	ps->at = occ->at;
-	ps->grace = grace;
-	ps->items = items;
-	ps->n = n;
+	station_pend(st, items, n, (int64_t)occ->at * 1000);
 }
 
 static void
@@ -162,7 +294,8 @@ static void
 station_advance(struct station *st, time_t now)
 {
 	struct sched_occurrence occ[STATION_MAX_CATCHUP];
-	size_t i, n;
+	size_t i, n, total = 0;
+	int k;
 
 	if (now < st->cursor) {
 		if (st->cursor - now > CLOCK_BACK_RESET) {
@@ -170,18 +303,22 @@ station_advance(struct station *st, time_t now)
 			    (long long)(st->cursor - now));
 			st->cursor = now;
 			station_save_cursor(st);
+			st->next_due_stale = 1;
 		}
 		return;
 	}
-	if (st->sched == NULL || now == st->cursor) {
-		st->cursor = now;
+	if (now == st->cursor)
 		return;
+	for (k = 0; k < STATION_NSCHED; k++) {
+		if (st->scheds[k] == NULL)
+			continue;
+		n = sched_due(st->scheds[k], st->cursor, now, occ, STATION_MAX_CATCHUP);
+		for (i = 0; i < n; i++)
+			station_slot_due(st, st->scheds[k], &occ[i], now);
+		total += n;
 	}
-	n = sched_due(st->sched, st->cursor, now, occ, STATION_MAX_CATCHUP);
-	for (i = 0; i < n; i++)
-		station_slot_due(st, &occ[i], now);
 	st->cursor = now;
-	if (n > 0) {
+	if (total > 0) {
 		station_save_cursor(st);
 		st->next_due_stale = 1;
 	}
@@ -202,6 +339,7 @@ station_queue_refresh(struct station *st)
 	st->queue = items;
 	st->nqueue = n;
 	st->next_due_stale = 1;
+	st->wake = 1;
 	station_mark_dirty(st);
 	return 0;
 }
@@ -212,22 +350,48 @@ queue_due(const struct queue_item *q)
 	return q->at != 0 ? q->at : q->created;
 }
 
-/* The queued item due earliest at now, or NULL. */
-static struct queue_item *
-station_queue_first_due(struct station *st, time_t now)
+static struct lineup_entry
+queue_entry(const struct queue_item *q)
 {
-	struct queue_item *best = NULL;
+	struct lineup_entry e = {
+		.cls = (enum sched_class)q->cls,
+		.rank = q->rank != 0 ? q->rank : (int64_t)queue_due(q) * 1000,
+		.due = queue_due(q),
+		.is_slot = 0,
+	};
+
+	return e;
+}
+
+/*
+ * The first in the line among what is due at now: *pending gets a pending
+ * index, or *queued a queue item. Returns 0, or -1 when nothing is due.
+ */
+static int
+station_first(struct station *st, time_t now, int *pending, struct queue_item **queued)
+{
+	const struct lineup_entry *best = NULL;
+	struct lineup_entry qe, qbest;
 	size_t i;
 
-	for (i = 0; i < st->nqueue; i++) {
-		struct queue_item *q = &st->queue[i];
-
-		if (queue_due(q) > now)
-			continue;
-		if (best == NULL || queue_due(q) < queue_due(best))
-			best = q;
+	*pending = -1;
+	*queued = NULL;
+	for (i = 0; i < st->npending; i++) {
+		if (best == NULL || lineup_before(&st->pending[i].entry, best)) {
+			best = &st->pending[i].entry;
+			*pending = (int)i;
+		}
 	}
-	return best;
+	for (i = 0; i < st->nqueue; i++) {
+		qe = queue_entry(&st->queue[i]);
+		if (qe.due > now || (best != NULL && !lineup_before(&qe, best)))
+			continue;
+		qbest = qe;
+		best = &qbest;
+		*pending = -1;
+		*queued = &st->queue[i];
+	}
+	return best != NULL ? 0 : -1;
 }
 
 static struct play_item *
@@ -241,6 +405,7 @@ station_queue_item(const struct queue_item *q, int grace)
 	it->file = strdup(q->name);
 	it->title = strdup(q->title);
 	it->source = PLAY_QUEUE;
+	it->cls = (enum sched_class)q->cls;
 	it->queue_id = q->id;
 	memcpy(it->sha256, q->sha256, sizeof(it->sha256));
 	it->scheduled_at = queue_due(q);
@@ -249,56 +414,94 @@ station_queue_item(const struct queue_item *q, int grace)
 }
 
 static void
-station_pending_pop(struct station *st)
+station_pending_take(struct station *st, int i, struct pending_slot *out)
 {
-	memmove(&st->pending[0], &st->pending[1], (st->npending - 1) * sizeof(st->pending[0]));
+	*out = st->pending[i];
+	memmove(&st->pending[i], &st->pending[i + 1],
+	    (st->npending - (size_t)i - 1) * sizeof(st->pending[0]));
 	st->npending--;
 }
 
+/* What waits past its grace period is reported missed, with why. */
 static void
-station_play_queue_item(struct station *st, struct queue_item *q, time_t now)
+station_expire(struct station *st, time_t now)
 {
-	int grace = st->cfg.schedule.grace;
-	struct play_item *it = station_queue_item(q, grace);
+	const char *why = st->muted ? _("the station was muted") :
+	    _("other bulletins were playing until after its grace period");
+	struct pending_slot ps;
+	size_t i = 0;
 
-	if (it == NULL)
-		return;
-	if (it->expires != 0 && now > it->expires) {
-		store_queue_remove(st->store, q->id);
-		station_miss_items(st, it, 1, _("the station could not play it within the grace period after its time"));
-		station_queue_refresh(st);
-		return;
+	while (i < st->npending) {
+		if (st->pending[i].expires != 0 && now > st->pending[i].expires) {
+			station_pending_take(st, (int)i, &ps);
+			station_miss_items(st, ps.items, ps.n, why);
+		} else
+			i++;
 	}
-	player_start(st->player, it, 1);
+	for (i = 0; i < st->nqueue; i++) {
+		struct queue_item *q = &st->queue[i];
+		struct play_item *it;
+
+		if (q->at == 0 || now <= q->at + st->cfg.schedule.grace)
+			continue;
+		if ((it = station_queue_item(q, st->cfg.schedule.grace)) != NULL)
+			station_miss_items(st, it, 1, why);
+		store_queue_remove(st->store, q->id);
+		station_queue_refresh(st);
+		return;		/* the array changed; the next step looks again */
+	}
 }
 
 static void
-station_play_next(struct station *st, time_t now)
+station_start(struct station *st, int pending, struct queue_item *q)
 {
-	struct queue_item *q;
+	struct pending_slot ps;
+	struct play_item *it;
 
-	while (st->npending > 0 && now - st->pending[0].at > st->pending[0].grace) {
-		station_miss_items(st, st->pending[0].items, st->pending[0].n,
-		    _("other bulletins were playing until after the slot's grace period"));
-		station_pending_pop(st);
-	}
-	q = station_queue_first_due(st, now);
-	if (st->npending > 0 && (q == NULL || st->pending[0].at <= queue_due(q))) {
-		struct pending_slot ps = st->pending[0];
-
-		station_pending_pop(st);
+	if (pending >= 0) {
+		station_pending_take(st, pending, &ps);
 		player_start(st->player, ps.items, ps.n);
-	} else if (q != NULL) {
-		station_play_queue_item(st, q, now);
+	} else if ((it = station_queue_item(q, st->cfg.schedule.grace)) != NULL) {
+		player_start(st->player, it, 1);
 	}
+	mixer_follow(st, player_class(st->player));
+}
+
+/* An emergency cuts off a lower class; what it cut off waits to play again from its start. */
+static void
+station_preempt(struct station *st)
+{
+	struct play_item *rest;
+	size_t n;
+
+	player_preempt(st->player, _("an emergency bulletin cut in"), &rest, &n);
+	if (n > 0)
+		station_pend(st, rest, n, rest[0].source == PLAY_QUEUE ?
+		    (int64_t)rest[0].scheduled_at * 1000 : (int64_t)rest[0].scheduled_at * 1000);
 }
 
 static void
 station_tick(struct station *st, time_t now)
 {
+	struct queue_item *q;
+	int pending;
+
+	if (st->muted && st->muted_until != 0 && now >= st->muted_until)
+		station_unmute(st, _("the end of the mute period"));
 	station_advance(st, now);
-	if (!player_busy(st->player))
-		station_play_next(st, now);
+	station_expire(st, now);
+	if (st->muted || station_first(st, now, &pending, &q) < 0)
+		return;
+	if (player_busy(st->player)) {
+		struct lineup_entry e = pending >= 0 ? st->pending[pending].entry : queue_entry(q);
+
+		if (!lineup_preempts(player_class(st->player), &e))
+			return;
+		station_preempt(st);
+		if (station_first(st, now, &pending, &q) < 0)
+			return;
+	}
+	station_start(st, pending, q);
 }
 
 /* --- the player's reports --------------------------------------------------- */
@@ -311,9 +514,9 @@ station_on_started(void *arg, struct play_item *it)
 	/* Hashing after the first audio is written keeps the start punctual. */
 	if (it->sha256[0] == '\0' && store_sha256_file(it->path, it->sha256) < 0)
 		it->sha256[0] = '\0';
-	if (it->source == PLAY_QUEUE && store_queue_remove(st->store, it->queue_id) == 0)
+	station_emit(st, it, "started", 0, NULL);	/* also takes a queue item off the queue */
+	if (it->source == PLAY_QUEUE)
 		station_queue_refresh(st);
-	station_emit(st, it, "started", 0, NULL);
 }
 
 static void
@@ -322,9 +525,19 @@ station_on_ended(void *arg, struct play_item *it, const char *event, double seco
 {
 	struct station *st = arg;
 
-	if (it->source == PLAY_QUEUE && store_queue_remove(st->store, it->queue_id) == 0)
-		station_queue_refresh(st);
 	station_emit(st, it, event, seconds, error);
+	if (it->source == PLAY_QUEUE)
+		station_queue_refresh(st);
+}
+
+static void
+station_on_idle(void *arg)
+{
+	struct station *st = arg;
+
+	mixer_follow(st, SCHED_NORMAL);
+	st->wake = 1;
+	station_mark_dirty(st);
 }
 
 static void
@@ -338,15 +551,21 @@ station_on_change(void *arg)
 time_t
 station_next_slot(const struct station *st, time_t after, const char **title)
 {
+	time_t best = -1, t;
 	size_t i;
-	time_t t;
+	int k;
 
-	if (st->sched == NULL)
-		return -1;
-	t = sched_next(st->sched, after, &i);
-	if (t != (time_t)-1 && title != NULL)
-		*title = st->sched->slots[i].title;
-	return t;
+	for (k = 0; k < STATION_NSCHED; k++) {
+		if (st->scheds[k] == NULL)
+			continue;
+		t = sched_next(st->scheds[k], after, &i);
+		if (t == (time_t)-1 || (best != (time_t)-1 && t >= best))
+			continue;
+		best = t;
+		if (title != NULL)
+			*title = st->scheds[k]->slots[i].title;
+	}
+	return best;
 }
 
 static const char *
@@ -379,8 +598,13 @@ station_status_json(struct station *st)
 	s.audio_error = st->out->health == OUTPUT_FAILED ? st->out->error : NULL;
 	s.mqtt_connected = mqtt_connected(st->mqtt);
 	s.mqtt_state = mqtt_state_text(st->mqtt);
-	s.slots = st->sched != NULL ? st->sched->n_slots : 0;
+	s.slots = st->scheds[SCHED_LOCAL] != NULL ? st->scheds[SCHED_LOCAL]->n_slots : 0;
 	s.now = now;
+	s.muted = st->muted;
+	s.muted_by = st->muted_by;
+	s.muted_since = st->muted_since;
+	s.muted_until = st->muted_until;
+	s.district = st->district != NULL ? district_status(st->district) : NULL;
 	return report_status(&s);
 }
 
@@ -401,6 +625,14 @@ station_publish_status(struct station *st, int64_t now_ms)
 /* --- the event source -------------------------------------------------------- */
 
 /* The next wall-clock instant at which something becomes due, or -1. */
+static void
+earliest(time_t *next, time_t t, time_t now)
+{
+	if (t > now && (*next == (time_t)-1 || t < *next))
+		*next = t;
+}
+
+/* The next wall-clock instant at which something starts, expires or ends a mute. */
 static time_t
 station_next_due(const struct station *st, time_t now)
 {
@@ -408,11 +640,15 @@ station_next_due(const struct station *st, time_t now)
 	size_t i;
 
 	for (i = 0; i < st->nqueue; i++) {
-		time_t t = queue_due(&st->queue[i]);
-
-		if (t > now && (next == (time_t)-1 || t < next))
-			next = t;
+		earliest(&next, queue_due(&st->queue[i]), now);
+		if (st->queue[i].at != 0)
+			earliest(&next, st->queue[i].at + st->cfg.schedule.grace + 1, now);
 	}
+	for (i = 0; i < st->npending; i++)
+		if (st->pending[i].expires != 0)
+			earliest(&next, st->pending[i].expires + 1, now);
+	if (st->muted && st->muted_until != 0)
+		earliest(&next, st->muted_until, now);
 	return next;
 }
 
@@ -442,9 +678,10 @@ station_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
 		st->next_due_stale = 0;
 	}
 	station_arm(st, st->next_due);
-	if (st->status_dirty || (!player_busy(st->player) &&
-	    (st->npending > 0 || station_queue_first_due(st, now) != NULL)))
+	if (st->status_dirty || st->wake) {
 		*deadline = ev_now_ms();
+		st->wake = 0;
+	}
 	if (st->status_due < *deadline)
 		*deadline = st->status_due;
 	if (max < 1)
@@ -467,6 +704,7 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 		st->next_due_stale = 1;
 	}
 	station_tick(st, time(NULL));
+	store_maintain(st->store, time(NULL));	/* prunes the as-run log at most hourly */
 	if (st->status_dirty || now_ms >= st->status_due)
 		station_publish_status(st, now_ms);
 }
@@ -501,8 +739,79 @@ station_outbox_ack(void *arg, int64_t seq)
 static void
 station_on_connect(void *arg, int connected)
 {
-	station_mark_dirty(arg);
-	(void)connected;
+	struct station *st = arg;
+
+	if (st->district != NULL)
+		district_on_connect(st->district, connected);
+	station_mark_dirty(st);
+}
+
+static void
+station_on_message(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct station *st = arg;
+
+	if (st->district != NULL && district_on_message(st->district, topic, payload, len))
+		return;
+	log_debug("mqtt: message on %s ignored", topic);
+}
+
+/* --- the district's schedule -------------------------------------------------- */
+
+static void
+station_district_armed(void *arg, struct schedule *s)
+{
+	struct station *st = arg;
+
+	schedule_free(st->scheds[SCHED_DISTRICT]);
+	st->scheds[SCHED_DISTRICT] = s;
+	st->next_due_stale = 1;
+	st->wake = 1;
+	station_mark_dirty(st);
+}
+
+static void
+station_district_event(void *arg, const char *event, json_t *details)
+{
+	station_emit_note(arg, event, json_incref(details));
+}
+
+static int
+items_use(const struct play_item *it, size_t n, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(it[i].sha256, sha256) == 0 || strstr(it[i].path, sha256) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Whether anything but the district schedule still needs a stored bulletin. */
+static int
+station_district_in_use(void *arg, const char *sha256)
+{
+	struct station *st = arg;
+	const struct play_item *cur = player_current(st->player, NULL);
+	size_t i;
+
+	for (i = 0; i < st->nqueue; i++)
+		if (strcmp(st->queue[i].sha256, sha256) == 0)
+			return 1;
+	for (i = 0; i < st->npending; i++)
+		if (items_use(st->pending[i].items, st->pending[i].n, sha256))
+			return 1;
+	return cur != NULL && items_use(cur, 1, sha256);
+}
+
+static int
+station_district_open(struct station *st, struct errlist *errs)
+{
+	struct district_hooks h = { station_district_armed, station_district_event,
+	    station_district_in_use, st };
+
+	st->district = district_new(&st->cfg, st->store, st->mqtt, &h, errs);
+	return st->district != NULL ? 0 : -1;
 }
 
 static int
@@ -525,6 +834,7 @@ station_mqtt_open(struct station *st, struct errlist *errs)
 	mp.will_payload = will;
 	mp.max_payload = MQTT_MAX_PAYLOAD;
 	mp.on_connect = station_on_connect;
+	mp.on_message = station_on_message;
 	mp.arg = st;
 	st->mqtt = mqtt_new(&mp);
 	free(will);
@@ -576,15 +886,17 @@ static int
 station_open_parts(struct station *st, struct errlist *errs)
 {
 	struct audio_fmt fmt = { st->cfg.audio.rate, st->cfg.audio.channels };
-	struct player_events pe = { station_on_started, station_on_ended, station_on_change,
+	struct player_events pe = { station_on_started, station_on_ended, station_on_idle,
 	    station_on_change, st };
 	char err[256];
 
 	if (st->cfg.schedule.file[0] != '\0' &&
-	    (st->sched = schedule_load(st->cfg.schedule.file, 1, errs)) == NULL)
+	    (st->scheds[SCHED_LOCAL] = schedule_load(st->cfg.schedule.file, 1, errs)) == NULL)
 		return -1;
 	if ((st->store = store_open(st->cfg.storage.dir, errs)) == NULL)
 		return -1;
+	store_set_limits(st->store, &(struct store_limits){ st->cfg.storage.asrun_days,
+	    st->cfg.storage.outbox_max, st->topic_events });
 	st->out = output_alsa_ops.create(st->cfg.audio.device, st->cfg.audio.buffer_ms);
 	if (st->out == NULL || (st->player = player_new(st->out, &fmt, &pe)) == NULL) {
 		errlist_add(errs, _("cannot set up audio output \"%s\""), st->cfg.audio.device);
@@ -595,7 +907,12 @@ station_open_parts(struct station *st, struct errlist *errs)
 		errlist_add(errs, "timerfd_create: %s", strerror(errno));
 		return -1;
 	}
+	if (st->cfg.audio.mixer[0] != '\0' &&
+	    (st->mixer = mixer_new(st->cfg.audio.mixer, st->cfg.audio.mixer_control)) == NULL)
+		return -1;
 	if (station_mqtt_open(st, errs) < 0)
+		return -1;
+	if (station_district_open(st, errs) < 0)
 		return -1;
 	st->ctl = ctl_open(st->cfg.control.socket, station_ctl_handle, st, err, sizeof(err));
 	if (st->ctl == NULL) {
@@ -626,6 +943,7 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 		return NULL;
 	}
 	station_load_cursor(st);
+	station_load_mute(st);
 	station_close_open_plays(st);
 	player_source(st->player, &src);
 	ev_add(ev, &src);
@@ -633,10 +951,13 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	ev_add(ev, &src);
 	mqtt_source(st->mqtt, &src);
 	ev_add(ev, &src);
+	district_source(st->district, &src);
+	ev_add(ev, &src);
 	src = (struct ev_source){ "station", station_prepare, station_dispatch, st };
 	ev_add(ev, &src);
 	log_info("station: %s (%s) ready: %zu slots, %zu queued, audio \"%s\", district link %s:%d",
-	    cfg->station.id, cfg->station.name, st->sched ? st->sched->n_slots : 0, st->nqueue,
+	    cfg->station.id, cfg->station.name,
+	    st->scheds[SCHED_LOCAL] ? st->scheds[SCHED_LOCAL]->n_slots : 0, st->nqueue,
 	    cfg->audio.device, cfg->mqtt.host, cfg->mqtt.port);
 	return st;
 }
@@ -653,8 +974,8 @@ station_reload(struct station *st, struct errlist *errs)
 		log_warnx("station: the new schedule was refused; the previous one stays in force");
 		return -EINVAL;
 	}
-	schedule_free(st->sched);
-	st->sched = s;
+	schedule_free(st->scheds[SCHED_LOCAL]);
+	st->scheds[SCHED_LOCAL] = s;
 	st->next_due_stale = 1;
 	station_mark_dirty(st);
 	log_info("station: schedule %s reloaded: %zu slots", s->path, s->n_slots);
@@ -665,6 +986,7 @@ void
 station_free(struct station *st)
 {
 	size_t i;
+	int k;
 
 	if (st == NULL)
 		return;
@@ -673,6 +995,7 @@ station_free(struct station *st)
 		ev_remove(st->ev, st->player);
 		ev_remove(st->ev, st->ctl);
 		ev_remove(st->ev, st->mqtt);
+		ev_remove(st->ev, st->district);
 	}
 	if (st->player != NULL)
 		player_stop(st->player, _("the station daemon was stopped"));
@@ -683,6 +1006,8 @@ station_free(struct station *st)
 		else
 			station_free_items(st->pending[i].items, st->pending[i].n);
 	}
+	district_free(st->district);
+	st->district = NULL;
 	if (st->mqtt != NULL) {
 		json_t *off = report_offline(&st->cfg, time(NULL));
 		char *payload = json_dumps(off, JSON_COMPACT);
@@ -703,7 +1028,9 @@ station_free(struct station *st)
 	store_queue_free(st->queue, st->nqueue);
 	store_outbox_msg_clear(&st->outbox_cur);
 	store_close(st->store);
-	schedule_free(st->sched);
+	for (k = 0; k < STATION_NSCHED; k++)
+		schedule_free(st->scheds[k]);
+	mixer_free(st->mixer);
 	if (st->tfd != -1)
 		close(st->tfd);
 	free(st);

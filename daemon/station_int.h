@@ -8,6 +8,9 @@
 #include "config/conf.h"
 #include "config/schedule.h"
 #include "daemon/ctl.h"
+#include "daemon/district.h"
+#include "daemon/lineup.h"
+#include "daemon/mixer.h"
 #include "daemon/mqtt.h"
 #include "daemon/output.h"
 #include "daemon/player.h"
@@ -17,23 +20,29 @@
 #define STATION_MAX_PENDING	32	/* slots due and waiting for the player */
 #define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
 
-/* A slot occurrence that is due and waits for the player. */
+/* A sequence that is due and waits for the player: a slot occurrence, or what an emergency cut off. */
 struct pending_slot {
-	time_t		 at;
-	int		 grace;
+	time_t		 at;		/* when it was due */
+	time_t		 expires;	/* missed after this; 0: never */
+	struct lineup_entry entry;
 	struct play_item *items;
 	size_t		 n;
 };
 
+#define STATION_NSCHED		2	/* the local schedule, and the district's */
+#define SCHED_LOCAL		0
+#define SCHED_DISTRICT		1
+
 struct station {
 	struct config		 cfg;
 	struct ev_loop		*ev;
-	struct schedule		*sched;		/* NULL: no local schedule */
+	struct schedule		*scheds[STATION_NSCHED];	/* NULL: none */
 	struct store		*store;
 	struct output		*out;
 	struct player		*player;
 	struct mqtt		*mqtt;
 	struct ctl		*ctl;
+	struct district		*district;
 
 	struct queue_item	*queue;		/* a copy of the stored queue, by id */
 	size_t			 nqueue;
@@ -48,6 +57,14 @@ struct station {
 	time_t			 started;
 	int64_t			 status_due;	/* monotonic ms of the next periodic status */
 	int			 status_dirty;
+	int			 wake;		/* look at the line again at once */
+
+	int			 muted;		/* the local kill switch */
+	char			 muted_by[64];
+	time_t			 muted_since;
+	time_t			 muted_until;	/* 0: until unmuted */
+
+	struct mixer		*mixer;		/* NULL: no volume control configured */
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];
@@ -61,9 +78,18 @@ int	station_queue_refresh(struct station *);
 json_t	*station_status_json(struct station *);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);
 void	station_mark_dirty(struct station *);
+void	station_emit_note(struct station *, const char *event, json_t *details);
+int	station_mute(struct station *, const char *by, time_t until);
+int	station_unmute(struct station *, const char *by);
+void	mixer_follow(struct station *, enum sched_class playing);
 int	station_grace(const struct station *, const struct sched_slot *);
 
 /* station_ctl.c */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
+int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
+
+/* station_log.c: 'loaxactl log', and its TIME (exposed for tests). */
+int	station_ctl_log(struct station *, const json_t *req, json_t *reply);
+int	station_log_since(const char *s, time_t now, time_t *out);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * The independent reference decode for tests: libopusfile, without dither,
  * to raw S16LE at 48 kHz with 1 or 2 channels.
- * Usage: opus_refdecode IN.opus OUT.raw CHANNELS
+ * Usage: opus_refdecode IN.opus OUT.raw CHANNELS [MAXFRAMES]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +15,10 @@ main(int argc, char **argv)
 	opus_int16 pcm[5760 * 2];
 	FILE *out;
 	int err, n, ch;
+	long long left;
 
-	if (argc != 4 || (ch = atoi(argv[3])) < 1 || ch > 2) {
-		fprintf(stderr, "usage: opus_refdecode IN.opus OUT.raw CHANNELS\n");
+	if (argc < 4 || argc > 5 || (ch = atoi(argv[3])) < 1 || ch > 2) {
+		fprintf(stderr, "usage: opus_refdecode IN.opus OUT.raw CHANNELS [MAXFRAMES]\n");
 		return 2;
 	}
 	if ((of = op_open_file(argv[1], &err)) == NULL) {
@@ -29,7 +30,8 @@ main(int argc, char **argv)
 		perror(argv[2]);
 		return 1;
 	}
-	for (;;) {
+	left = argc == 5 ? atoll(argv[4]) : -1;
+	while (left != 0) {
 		n = ch == 2 ? op_read_stereo(of, pcm, 5760 * 2) : op_read(of, pcm, 5760, NULL);
 		if (n == OP_HOLE)
 			continue;
@@ -43,6 +45,10 @@ main(int argc, char **argv)
 			fprintf(stderr, "opus_refdecode: mono output needs a mono file\n");
 			return 1;
 		}
+		if (left >= 0 && n > left)
+			n = (int)left;
+		if (left > 0)
+			left -= n;
 		fwrite(pcm, sizeof(opus_int16) * (size_t)ch, (size_t)n, out);
 	}
 	op_free(of);

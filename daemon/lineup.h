@@ -1,0 +1,34 @@
+/*
+ * The line of waiting bulletins: which one plays next, and when an emergency
+ * cuts in. Pure: the entries and the time come in as parameters.
+ *
+ * The order (documented in the README): a higher class always goes first;
+ * within a class the lower rank goes first (the rank is the instant it became
+ * due, in milliseconds, unless the operator moved it); on a tie a scheduled
+ * slot goes before a queued item. Only an emergency cuts off what plays, and
+ * only a lower class.
+ */
+#ifndef LOAXA_LINEUP_H
+#define LOAXA_LINEUP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "config/schedule.h"
+
+struct lineup_entry {
+	enum sched_class cls;
+	int64_t		 rank;		/* lower goes first within a class */
+	time_t		 due;		/* not eligible before this instant */
+	int		 is_slot;	/* a scheduled slot (wins ties) */
+};
+
+/* The entry to play now (the first in the order among those due), or -1. */
+int	lineup_pick(const struct lineup_entry *e, size_t n, time_t now);
+/* Whether the entry must cut off a sequence of class playing. */
+int	lineup_preempts(enum sched_class playing, const struct lineup_entry *e);
+/* Whether a goes before b. */
+int	lineup_before(const struct lineup_entry *a, const struct lineup_entry *b);
+
+#endif
