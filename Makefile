@@ -31,6 +31,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TPC_CFLAGS) -c -o $@ $<
 
+# The clock is "obviously unset" when it is earlier than the last commit.
+BUILD_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null)
+$(BUILD)/daemon/clock.o: ALL_CFLAGS += $(if $(BUILD_EPOCH),-DLOAXA_BUILD_EPOCH=$(BUILD_EPOCH))
+
 $(BUILD)/libloaxa.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -76,9 +80,36 @@ check: $(BUILD)/.deps-ok
 	    LDFLAGS="-fsanitize=address,undefined" tests
 	@sh tests/run.sh $(BUILD) build-asan
 
+# The players loaxa is measured against are installed for the bench only.
 bench: $(BUILD)/.deps-ok
+	@sh provisioning/bench-deps.sh
 	@$(MAKE) --no-print-directory tests
 	@sh tests/bench/run.sh $(BUILD)
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang into build-fuzz/ and
+# run FUZZ_SECONDS each from the seed corpus tests/fuzz/corpus/<target>/; what
+# they find goes to build-fuzz/crashes/. `make check` runs a few seconds of each.
+FUZZ_SECONDS ?= 60
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZERS	 = $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz-build:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang WARN="$(WARN) -Wno-error" \
+	    CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    LDFLAGS="-fsanitize=fuzzer $(FUZZ_SAN)" $(FUZZERS)
+fuzz: $(BUILD)/.deps-ok
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/libloaxa.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# SIGKILL at random instants while the station plays, queues, reloads and
+# reports; everything acknowledged must survive. `make check` runs a short one.
+TORTURE_CYCLES ?= 300
+torture: $(BUILD)/.deps-ok
+	@$(MAKE) --no-print-directory tests
+	@sh tests/torture.sh $(BUILD) $(TORTURE_CYCLES)
 
 demo: $(BUILD)/.deps-ok
 	@$(MAKE) --no-print-directory all
@@ -94,9 +125,9 @@ install: $(BINS)
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps tests fixtures check bench demo install clean
+.PHONY: all deps tests fixtures check bench demo install clean fuzz fuzz-build torture
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

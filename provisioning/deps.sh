@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config gettext
 libasound2-dev libogg-dev libopus-dev libconfig-dev libmosquitto-dev
 libsqlite3-dev libsodium-dev libjansson-dev libsystemd-dev
 libopusfile-dev
-mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq"
+mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq
+clang libclang-rt-14-dev strace faketime"
 
 missing=""
 for p in $PKGS; do
