@@ -465,6 +465,7 @@ schedule_free(struct schedule *sch)
 		for (j = 0; j < sch->slots[i].n_items; j++) {
 			free(sch->slots[i].items[j].file);
 			free(sch->slots[i].items[j].title);
+			free(sch->slots[i].items[j].name);
 		}
 		free(sch->slots[i].items);
 		free(sch->slots[i].title);

@@ -22,6 +22,7 @@
 struct sched_item {
 	char	*file;			/* absolute */
 	char	*title;			/* given, or the file's base name without ".opus" */
+	char	*name;			/* the name for reports; NULL: the file's base name */
 };
 
 /* The classes of Thông tư 39/2020/TT-BTTTT: higher goes first; emergency cuts in. */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "config/i18n.h"
+#include "daemon/clock.h"
 #include "daemon/log.h"
 #include "daemon/report.h"
 #include "daemon/station.h"
@@ -196,7 +197,8 @@ station_slot_items(const struct sched_slot *slot, time_t at, int grace, size_t *
 		const char *base = strrchr(slot->items[i].file, '/');
 
 		items[i].path = strdup(slot->items[i].file);
-		items[i].file = strdup(base != NULL ? base + 1 : slot->items[i].file);
+		items[i].file = strdup(slot->items[i].name != NULL ? slot->items[i].name :
+		    base != NULL ? base + 1 : slot->items[i].file);
 		items[i].title = strdup(slot->items[i].title);
 		items[i].slot = strdup(slot->title);
 		items[i].source = PLAY_SCHEDULE;
@@ -384,7 +386,8 @@ station_first(struct station *st, time_t now, int *pending, struct queue_item **
 	}
 	for (i = 0; i < st->nqueue; i++) {
 		qe = queue_entry(&st->queue[i]);
-		if (qe.due > now || (best != NULL && !lineup_before(&qe, best)))
+		if (qe.due > now || (best != NULL && !lineup_before(&qe, best)) ||
+		    (!st->clock_ok && st->queue[i].at != 0))
 			continue;
 		qbest = qe;
 		best = &qbest;
@@ -480,6 +483,32 @@ station_preempt(struct station *st)
 		    (int64_t)rest[0].scheduled_at * 1000 : (int64_t)rest[0].scheduled_at * 1000);
 }
 
+/*
+ * Scheduled slots fire only on a clock that can be believed. While it cannot,
+ * the schedule stands still (queued "play now" items still play); once it
+ * can, slots count from a grace period back, never from 1970.
+ */
+static int
+station_clock_check(struct station *st, time_t now)
+{
+	const char *why = NULL;
+	int ok = clock_trusted(now, &why);
+
+	if (ok != st->clock_ok) {
+		st->clock_ok = ok;
+		st->clock_why = why;
+		station_mark_dirty(st);
+		if (!ok)
+			log_warnx("station: %s", why);
+		else
+			log_info("station: the clock is trusted; the schedule runs");
+		if (ok && st->cursor < clock_build_time())
+			st->cursor = now - st->cfg.schedule.grace;
+		st->next_due_stale = 1;
+	}
+	return ok;
+}
+
 static void
 station_tick(struct station *st, time_t now)
 {
@@ -488,8 +517,10 @@ station_tick(struct station *st, time_t now)
 
 	if (st->muted && st->muted_until != 0 && now >= st->muted_until)
 		station_unmute(st, _("the end of the mute period"));
-	station_advance(st, now);
-	station_expire(st, now);
+	if (station_clock_check(st, now)) {
+		station_advance(st, now);
+		station_expire(st, now);
+	}
 	if (st->muted || station_first(st, now, &pending, &q) < 0)
 		return;
 	if (player_busy(st->player)) {
@@ -604,6 +635,8 @@ station_status_json(struct station *st)
 	s.muted_by = st->muted_by;
 	s.muted_since = st->muted_since;
 	s.muted_until = st->muted_until;
+	s.clock_trusted = st->clock_ok;
+	s.clock_why = st->clock_why;
 	s.district = st->district != NULL ? district_status(st->district) : NULL;
 	return report_status(&s);
 }
@@ -652,19 +685,31 @@ station_next_due(const struct station *st, time_t now)
 	return next;
 }
 
+/*
+ * The clock watcher: a CLOCK_REALTIME timer far in the future whose only job
+ * is TFD_TIMER_CANCEL_ON_SET, so that a step of the wall clock wakes us up to
+ * recompute. The due instants themselves become poll() deadlines on the
+ * monotonic clock, recomputed every iteration from the wall clock.
+ */
 static void
-station_arm(struct station *st, time_t when)
+station_arm_watch(struct station *st)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = when > 0 ? when : 0 } };
+	struct itimerspec its = { .it_value = { .tv_sec = time(NULL) + 10 * 365 * 86400 } };
 
-	if (when == st->armed_for)
+	if (st->armed_for != 0)
 		return;
-	/* Far future when nothing is due: still told when the clock is set. */
-	if (when <= 0)
-		its.it_value.tv_sec = time(NULL) + 365 * 86400;
 	if (timerfd_settime(st->tfd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &its, NULL) == -1)
 		log_warn("station: timerfd_settime");
-	st->armed_for = when;
+	st->armed_for = its.it_value.tv_sec;
+}
+
+static int64_t
+realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
@@ -677,7 +722,14 @@ station_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
 		st->next_due = station_next_due(st, now);
 		st->next_due_stale = 0;
 	}
-	station_arm(st, st->next_due);
+	station_arm_watch(st);
+	if (st->next_due != (time_t)-1) {
+		int64_t wait = (int64_t)st->next_due * 1000 - realtime_ms();
+		int64_t at = ev_now_ms() + (wait > 0 ? wait : 0);
+
+		if (at < *deadline)
+			*deadline = at;
+	}
 	if (st->status_dirty || st->wake) {
 		*deadline = ev_now_ms();
 		st->wake = 0;
@@ -700,7 +752,7 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 	if (n > 0 && (pfd->revents & POLLIN)) {
 		if (read(st->tfd, &expirations, sizeof(expirations)) == -1 && errno == ECANCELED)
 			log_info("station: the wall clock was set; recomputing the schedule");
-		st->armed_for = 0;	/* re-arm in the next prepare */
+		st->armed_for = 0;	/* re-arm the watcher in the next prepare */
 		st->next_due_stale = 1;
 	}
 	station_tick(st, time(NULL));
@@ -936,6 +988,7 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	st->started = time(NULL);
 	st->next_due_stale = 1;
 	st->status_dirty = 1;
+	st->clock_ok = 1;
 	if (report_topic(cfg, "status", st->topic_status, sizeof(st->topic_status)) < 0 ||
 	    report_topic(cfg, "events", st->topic_events, sizeof(st->topic_events)) < 0 ||
 	    station_open_parts(st, errs) < 0 || station_queue_refresh(st) < 0) {
