@@ -17,6 +17,7 @@
 
 #include "config/conf.h"
 #include "config/i18n.h"
+#include "daemon/keys.h"
 
 #define PATH_DEPTH	16	/* deeper than any file of ours nests */
 
@@ -601,7 +602,8 @@ fail:
 
 /* --- The station configuration ------------------------------------------ */
 
-enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE };
+/* K_PUBKEY: a path to a district public key file, read and checked here. */
+enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY };
 
 struct conf_key {
 	const char	*name;
@@ -634,6 +636,10 @@ static const struct conf_key audio_keys[] = {
 	{ "rate", K_RATE, FIELD(audio, rate), 0, 0, 0, "rate = 48000;" },
 	{ "channels", K_UINT, FIELD(audio, channels), 1, 2, 0, NULL },
 	{ "buffer_ms", K_UINT, FIELD(audio, buffer_ms), 20, 2000, 0, NULL },
+	{ "mixer", K_TEXT, FIELD(audio, mixer), 0, 63, 0, "mixer = \"hw:0\";" },
+	{ "mixer_control", K_TEXT, FIELD(audio, mixer_control), 0, 63, 0,
+	    "mixer_control = \"Master\";" },
+	{ "emergency_volume", K_INT, FIELD(audio, emergency_volume), 0, 100, 0, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -647,6 +653,8 @@ static const struct conf_key mqtt_keys[] = {
 
 static const struct conf_key storage_keys[] = {
 	{ "dir", K_PATH, FIELD(storage, dir), 0, 0, 1, "dir = \"/var/lib/loaxa\";" },
+	{ "asrun_days", K_INT, FIELD(storage, asrun_days), 1, 3650, 0, NULL },
+	{ "outbox_max", K_INT, FIELD(storage, outbox_max), 100, 1000000, 0, NULL },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -662,6 +670,12 @@ static const struct conf_key schedule_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
+static const struct conf_key district_keys[] = {
+	{ "public_key", K_PUBKEY, FIELD(district, public_key), 0, 0, 0,
+	    "public_key = \"/etc/loaxa/district.pub\";" },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
 static const struct conf_group_def groups[] = {
 	{ "station", station_keys, "station = { id = \"tan-thanh\"; region = \"hon-quan\"; "
 	    "name = \"Đài truyền thanh xã Tân Thành\"; };" },
@@ -670,6 +684,7 @@ static const struct conf_group_def groups[] = {
 	{ "storage", storage_keys, "storage = { dir = \"/var/lib/loaxa\"; };" },
 	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };" },
 	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };" },
+	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };" },
 	{ NULL, NULL, NULL },
 };
 
@@ -681,12 +696,16 @@ conf_defaults(struct config *c)
 	c->audio.rate = 48000;
 	c->audio.channels = 1;
 	c->audio.buffer_ms = 250;
+	(void)snprintf(c->audio.mixer_control, sizeof(c->audio.mixer_control), "Master");
+	c->audio.emergency_volume = 100;
 	(void)snprintf(c->mqtt.host, sizeof(c->mqtt.host), "127.0.0.1");
 	c->mqtt.port = 1883;
 	c->mqtt.keepalive = 60;
 	c->mqtt.status_interval = 60;
 	(void)snprintf(c->control.socket, sizeof(c->control.socket), "/run/loaxa/control.sock");
 	c->schedule.grace = 600;
+	c->storage.asrun_days = 90;	/* STORE_ASRUN_DAYS_DEFAULT */
+	c->storage.outbox_max = 20000;	/* STORE_OUTBOX_MAX_DEFAULT */
 }
 
 static int
@@ -699,6 +718,17 @@ id_valid(const char *s)
 		    (s[i] == '-' && i > 0)))
 			return 0;
 	return i >= 1 && i <= 63;
+}
+
+/* The station refuses to start with a district key it cannot use: say why now. */
+static void
+check_public_key(struct conf_ctx *ctx, const config_setting_t *s, const char *path)
+{
+	unsigned char pk[KEYS_PUBLIC_BYTES];
+	char why[256];
+
+	if (keys_load_public(path, pk, why, sizeof(why)) < 0)
+		conf_err(ctx, s, NULL, "%s", why);
 }
 
 static void
@@ -719,12 +749,14 @@ set_string(const struct conf_key *k, const config_setting_t *grp, struct conf_ct
 		    "'-', not starting with '-', e.g. %s"), q, k->example);
 		return;
 	}
-	if (k->kind != K_PATH) {
+	if (k->kind != K_PATH && k->kind != K_PUBKEY) {
 		(void)snprintf(field, k->size, "%s", v);	/* the checks above make it fit */
 		return;
 	}
 	rc = conf_path_resolve(basedir, v, field, k->size);
-	if (rc == -ENAMETOOLONG)
+	if (rc == 0 && k->kind == K_PUBKEY)
+		check_public_key(ctx, config_setting_get_member(grp, k->name), field);
+	else if (rc == -ENAMETOOLONG)
 		conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
 		    _("the path is too long once made absolute; use one shorter than %zu bytes"),
 		    k->size);
@@ -790,7 +822,8 @@ parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct con
 	known[n] = NULL;
 	conf_check_keys(ctx, g, known);
 	for (k = gd->keys; k->name != NULL; k++) {
-		if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH)
+		if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH ||
+		    k->kind == K_PUBKEY)
 			set_string(k, g, ctx, basedir, c);
 		else
 			set_number(k, g, ctx, c);

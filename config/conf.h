@@ -27,6 +27,9 @@ struct cfg_audio {
 	unsigned rate;			/* 8000 12000 16000 24000 48000 */
 	unsigned channels;		/* 1 or 2 */
 	unsigned buffer_ms;		/* 20..2000 */
+	char	 mixer[64];		/* ALSA mixer device for volume; "": none */
+	char	 mixer_control[64];	/* its simple control, e.g. "Master" */
+	int	 emergency_volume;	/* percent, 0..100, while an emergency plays */
 };
 
 struct cfg_mqtt {
@@ -38,6 +41,8 @@ struct cfg_mqtt {
 
 struct cfg_storage {
 	char	dir[PATH_MAX];		/* absolute */
+	int	asrun_days;		/* the as-run log is kept this long, 1..3650 (90) */
+	int	outbox_max;		/* unsent reports kept, 100..1000000 (20000: see store.h) */
 };
 
 struct cfg_control {
@@ -47,6 +52,10 @@ struct cfg_control {
 struct cfg_schedule {
 	char	file[PATH_MAX];		/* absolute; file[0] == 0: none, queue only */
 	int	grace;			/* seconds a late slot may still start, 0..86400 */
+};
+
+struct cfg_district {
+	char	public_key[PATH_MAX];	/* absolute; checked when loaded; "" : no district schedule */
 };
 
 /*
@@ -61,6 +70,7 @@ struct config {
 	struct cfg_storage  storage;
 	struct cfg_control  control;
 	struct cfg_schedule schedule;
+	struct cfg_district district;
 };
 
 /* Every setting that has a default gets it; the required ones are emptied. */

@@ -24,6 +24,8 @@
 #include "config/timeparse.h"
 #include "daemon/ctl.h"
 #include "daemon/ctl_client.h"
+#include "daemon/loaxactl_district.h"
+#include "daemon/loaxactl_log.h"
 
 #ifndef LOCALEDIR
 #define LOCALEDIR	"/usr/local/share/locale"
@@ -43,15 +45,30 @@ usage(FILE *fp)
 	fprintf(fp, _("Usage: %s [-c CONFIG | -s SOCKET] COMMAND [ARGS]\n"
 	    "\n"
 	    "Commands:\n"
-	    "  queue FILE [--at TIME] [--title TEXT]\n"
+	    "  queue FILE [--at TIME] [--title TEXT] [--class CLASS]\n"
 	    "                   check an Ogg Opus bulletin and add it to the queue;\n"
 	    "                   TIME is HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS] (default: as\n"
-	    "                   soon as the station is free)\n"
+	    "                   soon as the station is free); CLASS is normal (default),\n"
+	    "                   priority (ahead of normal) or emergency (cuts in at once)\n"
+	    "  move ID POSITION put queued item ID at POSITION (1 = next) in its class\n"
+	    "  mute [--for DURATION]\n"
+	    "                   keep the loudspeakers silent (nothing plays, not even\n"
+	    "                   alerts) until 'unmute' or for DURATION (e.g. 30m, 2h)\n"
+	    "  unmute           let the station play again\n"
 	    "  list [--json]    show the queue and the next scheduled slots\n"
 	    "  cancel ID        remove item ID (see 'list') from the queue\n"
 	    "  stop             stop what is playing now\n"
 	    "  reload           read the schedule again\n"
 	    "  status [--json]  show what the station is doing\n"
+	    "  log [--since TIME] [--json]\n"
+	    "                   what the station aired, from its own as-run log (default:\n"
+	    "                   the last 24 hours); TIME as for queue, or a date\n"
+	    "  keygen KEYFILE   (district office) make the district's key pair: KEYFILE,\n"
+	    "                   secret, and KEYFILE.pub for the stations\n"
+	    "  publish SCHEDULE.cfg --region REGION --key KEYFILE [--mqtt HOST[:PORT]]\n"
+	    "          [--stations ID,...] [--dry-run]\n"
+	    "                   (district office) sign the schedule and publish it with its\n"
+	    "                   bulletins to every station of the region (or those listed)\n"
 	    "  help             show this text\n"
 	    "\n"
 	    "Options:\n"
@@ -214,7 +231,7 @@ jstr(const json_t *o, const char *key)
 /* --- queue ------------------------------------------------------------------ */
 
 struct queue_args {
-	const char *file, *at, *title;
+	const char *file, *at, *title, *cls;
 };
 
 /* Takes "--opt VALUE" or "--opt=VALUE"; returns 1 if argv[*i] was opt, -1 if its value is missing. */
@@ -245,8 +262,9 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
-		if ((r = take_opt(argc, argv, &i, "--at", &qa->at)) == 0)
-			r = take_opt(argc, argv, &i, "--title", &qa->title);
+		if ((r = take_opt(argc, argv, &i, "--at", &qa->at)) == 0 &&
+		    (r = take_opt(argc, argv, &i, "--title", &qa->title)) == 0)
+			r = take_opt(argc, argv, &i, "--class", &qa->cls);
 		if (r < 0)
 			return usage_error(_("%s needs a value"), argv[i]);
 		if (r > 0)
@@ -261,6 +279,10 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 	}
 	if (qa->file == NULL)
 		return usage_error("%s", _("queue needs the bulletin's file"));
+	if (qa->cls != NULL && strcmp(qa->cls, "normal") != 0 && strcmp(qa->cls, "priority") != 0 &&
+	    strcmp(qa->cls, "emergency") != 0)
+		return usage_error(_("the class \"%s\" is not known; use normal, priority or "
+		    "emergency"), qa->cls);
 	if (qa->title != NULL && (qa->title[0] == '\0' || !utf8_ok(qa->title)))
 		return usage_error("%s", _("the title must be non-empty UTF-8 text"));
 	if (qa->at != NULL && timeparse_at(qa->at, &at, why, sizeof(why)) < 0) {
@@ -380,6 +402,8 @@ cmd_queue(const char *sock, int argc, char **argv)
 		json_object_set_new(req, "title", json_string(qa.title));
 	if (req != NULL && qa.at != NULL)
 		json_object_set_new(req, "at", json_string(qa.at));
+	if (req != NULL && qa.cls != NULL)
+		json_object_set_new(req, "class", json_string(qa.cls));
 	if (req != NULL)
 		json_object_set_new(req, "duration", json_real((double)info.frames / CHECK_RATE));
 	rc = call(sock, req, fd, QUEUE_TIMEOUT_MS, &reply);
@@ -727,6 +751,100 @@ cmd_plain(const char *sock, int argc, char **argv)
 	return 0;
 }
 
+/* --- mute, unmute, move -------------------------------------------------------- */
+
+/* "90", "90s", "30m", "2h", "1d" -> seconds; -1 when it is none of these. */
+static long long
+parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}
+
+static int
+cmd_mute(const char *sock, int argc, char **argv)
+{
+	const char *dur = NULL, *until;
+	long long secs = 0;
+	json_t *req, *reply;
+	int i = 1, r, rc;
+
+	if (argc > 1 && ((r = take_opt(argc, argv, &i, "--for", &dur)) <= 0 || i + 1 != argc))
+		return usage_error("%s", _("mute takes only --for DURATION, e.g. --for 30m"));
+	if (dur != NULL && (secs = parse_duration(dur)) < 0)
+		return usage_error(_("\"%s\" is not a duration; write e.g. 90s, 30m, 2h or 1d"), dur);
+	req = json_pack("{s:s}", "cmd", "mute");
+	if (req != NULL && secs > 0)
+		json_object_set_new(req, "for", json_integer(secs));
+	if ((rc = call(sock, req, -1, TIMEOUT_MS, &reply)) != 0)
+		return rc;
+	until = jstr(reply, "until");
+	if (until != NULL)
+		printf(_("The loudspeakers are muted until %s: nothing plays, not even alerts.\n"),
+		    until);
+	else
+		printf("%s\n", _("The loudspeakers are muted: nothing plays, not even alerts, "
+		    "until 'loaxactl unmute'."));
+	json_decref(reply);
+	return 0;
+}
+
+static int
+cmd_unmute(const char *sock, int argc, char **argv)
+{
+	json_t *reply;
+	int rc;
+
+	if (argc != 1)
+		return usage_error(_("%s takes no arguments"), argv[0]);
+	if ((rc = call(sock, json_pack("{s:s}", "cmd", "unmute"), -1, TIMEOUT_MS, &reply)) != 0)
+		return rc;
+	printf("%s\n", _("The loudspeakers are on again."));
+	json_decref(reply);
+	return 0;
+}
+
+static int
+cmd_move(const char *sock, int argc, char **argv)
+{
+	long long id, pos;
+	char *e1, *e2;
+	json_t *reply;
+	int rc;
+
+	if (argc != 3)
+		return usage_error("%s", _("move needs an id and a position, e.g. 'loaxactl move 12 1'"));
+	errno = 0;
+	id = strtoll(argv[1], &e1, 10);
+	pos = strtoll(argv[2], &e2, 10);
+	if (*e1 != '\0' || *e2 != '\0' || errno != 0 || id <= 0 || pos <= 0 || argv[1][0] == '\0' ||
+	    argv[2][0] == '\0')
+		return usage_error("%s", _("move needs an id and a position, both whole numbers "
+		    "from 1, e.g. 'loaxactl move 12 1'"));
+	rc = call(sock, json_pack("{s:s, s:I, s:I}", "cmd", "move", "id", (json_int_t)id,
+	    "position", (json_int_t)pos), -1, TIMEOUT_MS, &reply);
+	if (rc != 0)
+		return rc;
+	printf(_("Item %lld is now number %lld in its class.\n"), id,
+	    (long long)json_integer_value(json_object_get(reply, "position")));
+	json_decref(reply);
+	return 0;
+}
+
 /* --- main --------------------------------------------------------------------- */
 
 /* -s, else the configuration's control.socket, else $LOAXA_SOCKET, else the default. */
@@ -766,6 +884,10 @@ static const struct command {
 	{ "stop", cmd_plain },
 	{ "reload", cmd_plain },
 	{ "status", cmd_status },
+	{ "mute", cmd_mute },
+	{ "unmute", cmd_unmute },
+	{ "move", cmd_move },
+	{ "log", loaxactl_log },
 };
 
 int
@@ -811,6 +933,9 @@ main(int argc, char *argv[])
 		usage(stdout);
 		return 0;
 	}
+	/* The district office's commands talk to the broker, not to a station. */
+	if (strcmp(argv[0], "keygen") == 0 || strcmp(argv[0], "publish") == 0)
+		return loaxactl_district(conf, argc, argv);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

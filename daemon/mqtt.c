@@ -101,6 +101,9 @@ struct mqtt {
 	int	 nret;
 	struct mqtt_sub sub[MQTT_SUBS_MAX];
 	int	 nsub;
+	/* Filters to UNSUBSCRIBE on this connection; two rounds of the table at most. */
+	char	*unsub[2 * MQTT_SUBS_MAX];
+	int	 nunsub;
 
 	int	 bye_mid;		/* mqtt_shutdown()'s offline status */
 	int	 bye_acked;
@@ -192,11 +195,24 @@ mqtt_session_new(struct mqtt *m)
 	return MOSQ_ERR_SUCCESS;
 }
 
+static void
+mqtt_unsub_clear(struct mqtt *m)
+{
+	int i;
+
+	for (i = 0; i < m->nunsub; i++)
+		free(m->unsub[i]);
+	m->nunsub = 0;
+}
+
 /* Forgets the connection and everything in flight on it. */
 static void
 mqtt_session_end(struct mqtt *m)
 {
 	int i;
+
+	/* A new session starts clean: nothing to unsubscribe from. */
+	mqtt_unsub_clear(m);
 
 	if (m->mosq != NULL)
 		mosquitto_destroy(m->mosq);
@@ -399,6 +415,14 @@ mqtt_flush_subs(struct mqtt *m, int64_t now)
 {
 	int i, rc;
 
+	/* Unsubscribe first: a filter dropped and added again ends up subscribed. */
+	for (i = 0; i < m->nunsub; i++) {
+		rc = mosquitto_unsubscribe(m->mosq, NULL, m->unsub[i]);
+		if (rc != MOSQ_ERR_SUCCESS)
+			return rc;
+		m->out_ms = now;
+	}
+	mqtt_unsub_clear(m);
 	for (i = 0; i < m->nsub; i++) {
 		if (!m->sub[i].dirty)
 			continue;
@@ -492,6 +516,8 @@ mqtt_has_work(const struct mqtt *m)
 {
 	int i;
 
+	if (m->nunsub > 0)
+		return 1;
 	for (i = 0; i < m->nsub; i++)
 		if (m->sub[i].dirty)
 			return 1;
@@ -714,6 +740,28 @@ mqtt_subscribe(struct mqtt *m, const char *filter, int qos)
 	}
 	s->qos = qos;
 	s->dirty = 1;
+	return 0;
+}
+
+int
+mqtt_unsubscribe(struct mqtt *m, const char *filter)
+{
+	char *copy = NULL;
+	int i;
+
+	for (i = 0; i < m->nsub; i++)
+		if (strcmp(m->sub[i].filter, filter) == 0)
+			break;
+	if (i == m->nsub)
+		return -ENOENT;
+	/* An UNSUBSCRIBE for a filter the broker does not have yet is harmless. */
+	if (m->state == MQTT_CONNECTED) {
+		if (m->nunsub == 2 * MQTT_SUBS_MAX || (copy = strdup(filter)) == NULL)
+			return -ENOMEM;
+		m->unsub[m->nunsub++] = copy;
+	}
+	free(m->sub[i].filter);
+	m->sub[i] = m->sub[--m->nsub];
 	return 0;
 }
 

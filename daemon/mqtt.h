@@ -97,8 +97,17 @@ int		 mqtt_set_retained(struct mqtt *, const char *topic, const char *payload);
  * new qos. Messages go to params.on_message. QoS 2 is refused because the
  * station's commands are idempotent and it would need two more round trips
  * on a 3G link. At most 8 filters. Returns 0, -EINVAL, -ENOSPC or -ENOMEM.
+ * May be called from on_message.
  */
 int		 mqtt_subscribe(struct mqtt *, const char *topic_filter, int qos);
+
+/*
+ * Forgets topic_filter (exactly as subscribed): it is not renewed after a
+ * reconnect, and an UNSUBSCRIBE goes out now if connected. Messages the broker
+ * sent before it processed the UNSUBSCRIBE may still arrive. May be called
+ * from on_message. Returns 0, -ENOENT (not subscribed) or -ENOMEM.
+ */
+int		 mqtt_unsubscribe(struct mqtt *, const char *topic_filter);
 
 /* 1 after the broker accepted the connection (CONNACK), until it is lost; else 0. */
 int		 mqtt_connected(const struct mqtt *);

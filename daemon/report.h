@@ -34,6 +34,8 @@ struct status_snapshot {
 	time_t			 muted_since;
 	time_t			 muted_until;	/* 0: until unmuted */
 	json_t			*district;	/* stolen; NULL: none */
+	int			 clock_trusted;
+	const char		*clock_why;
 };
 
 /* ISO 8601 with the local offset: 2026-11-22T14:30:05+07:00. */

@@ -58,6 +58,8 @@ struct station {
 	int64_t			 status_due;	/* monotonic ms of the next periodic status */
 	int			 status_dirty;
 	int			 wake;		/* look at the line again at once */
+	int			 clock_ok;	/* the wall clock can be believed */
+	const char		*clock_why;
 
 	int			 muted;		/* the local kill switch */
 	char			 muted_by[64];

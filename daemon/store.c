@@ -4,6 +4,8 @@
  * WAL with NORMAL does not promise across a power cut. Each call is one short
  * transaction on statements prepared once at open. The schema is versioned by
  * PRAGMA user_version; store_migrations[] brings an older database up to date.
+ * This file opens the database and keeps the queue and the small values;
+ * store_asrun.c keeps proof of play (the as-run log and the outbox).
  */
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +22,7 @@
 #include "daemon/bulletin_store.h"
 #include "daemon/log.h"
 #include "daemon/store.h"
+#include "daemon/store_int.h"
 
 /* Long enough to ride out a checkpoint by another reader, short enough for the loop. */
 #define STORE_BUSY_MS		500
@@ -47,51 +50,52 @@ static const char *const store_migrations[] = {
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  topic TEXT NOT NULL, payload TEXT NOT NULL);"
 	"CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/*
+	 * 2: the outbox knows what each message is (enum store_kind), so that a
+	 * full outbox drops status telemetry before proof of play; the as-run log
+	 * is read and pruned by time.
+	 */
+	"ALTER TABLE outbox ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX outbox_kind ON outbox(kind, seq);"
+	"CREATE INDEX asrun_at ON asrun(at);",
+	/* 3: the class of a queued item, and the place the operator moved it to. */
+	"ALTER TABLE queue ADD COLUMN class INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE queue ADD COLUMN rank INTEGER NOT NULL DEFAULT 0;",
 };
 #define STORE_VERSION	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
-enum {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-	ST_Q_ADD, ST_Q_DEL, ST_Q_LIST, ST_Q_COUNT,
-	ST_ASRUN_ADD, ST_OPEN_ADD, ST_OPEN_DEL, ST_OPEN_LIST,
-	ST_OB_ADD, ST_OB_NEXT, ST_OB_DEL, ST_OB_COUNT,
-	ST_KV_SET, ST_KV_GET,
-	ST_COUNT
-};
 
 static const char *const store_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	/* One statement checks the bound and inserts, so no transaction is needed. */
-	[ST_Q_ADD] = "INSERT INTO queue(path, name, title, sha256, at, created)"
-	    " SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM queue) < ?",
+	[ST_Q_ADD] = "INSERT INTO queue(path, name, title, sha256, at, created, class, rank)"
+	    " SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM queue) < ?",
 	[ST_Q_DEL] = "DELETE FROM queue WHERE id = ?",
-	[ST_Q_LIST] = "SELECT id, path, name, title, sha256, at, created FROM queue ORDER BY id",
+	[ST_Q_LIST] = "SELECT id, path, name, title, sha256, at, created, class, rank FROM queue ORDER BY id",
+	[ST_Q_RANK] = "UPDATE queue SET rank = ? WHERE id = ?",
 	[ST_Q_COUNT] = "SELECT count(*) FROM queue",
 	[ST_ASRUN_ADD] = "INSERT INTO asrun(play_id, event, at, json) VALUES (?, ?, ?, ?)",
 	[ST_OPEN_ADD] = "INSERT OR IGNORE INTO open_play(play_id) VALUES (?)",
 	[ST_OPEN_DEL] = "DELETE FROM open_play WHERE play_id = ?",
 	[ST_OPEN_LIST] = "SELECT play_id FROM open_play ORDER BY seq",
-	[ST_OB_ADD] = "INSERT INTO outbox(topic, payload) VALUES (?, ?)",
+	[ST_OB_ADD] = "INSERT INTO outbox(topic, payload, kind) VALUES (?, ?, ?)",
 	[ST_OB_NEXT] = "SELECT seq, topic, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT 1",
 	[ST_OB_DEL] = "DELETE FROM outbox WHERE seq = ?",
 	[ST_OB_COUNT] = "SELECT count(*) FROM outbox",
 	[ST_KV_SET] = "INSERT INTO kv(key, value) VALUES (?, ?)"
 	    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_KV_GET] = "SELECT value FROM kv WHERE key = ?",
-};
-
-/* The records that close a play. */
-static const char *const store_end_events[] = {
-	"finished", "failed", "interrupted", "missed",
-};
-
-struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*st[ST_COUNT];
-	char		 dbpath[PATH_MAX];
-	char		 bdir[PATH_MAX];
+	[ST_ASRUN_LIST] = "SELECT seq, play_id, event, at, json FROM asrun"
+	    " WHERE at >= ? AND seq > ? ORDER BY seq LIMIT ?",
+	[ST_ASRUN_NEWEST] = "SELECT coalesce(max(at), 0) FROM asrun",
+	/* In batches, so that one pass never holds the loop for long. */
+	[ST_ASRUN_PRUNE] = "DELETE FROM asrun WHERE seq IN"
+	    " (SELECT seq FROM asrun WHERE at < ? ORDER BY seq LIMIT ?)",
+	[ST_OB_EVICT] = "DELETE FROM outbox WHERE seq IN"
+	    " (SELECT seq FROM outbox WHERE kind = ? ORDER BY seq LIMIT ?)",
+	[ST_OB_DEL_KIND] = "DELETE FROM outbox WHERE kind = ?",
 };
 
 static int
@@ -110,16 +114,14 @@ store_code(int rc)
 	}
 }
 
-/* Logs what failed with SQLite's reason; returns the errno-style code. */
-static int
+int
 store_fail(struct store *s, const char *what, int rc)
 {
 	log_warnx("store: %s in %s: %s", what, s->dbpath, sqlite3_errmsg(s->db));
 	return store_code(rc);
 }
 
-/* Readies a statement for its next use; bound pointers are not kept. */
-static void
+void
 store_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -131,7 +133,7 @@ store_done(sqlite3_stmt *st)
  * int64_t. The strings must outlive the statement's use, which ends with
  * store_done() before the caller returns.
  */
-static int
+int
 store_bind(struct store *s, sqlite3_stmt *st, const char *types, ...)
 {
 	va_list ap;
@@ -156,8 +158,7 @@ store_bind(struct store *s, sqlite3_stmt *st, const char *types, ...)
 	return rc;
 }
 
-/* Steps a statement that returns no rows, then readies it again. */
-static int
+int
 store_run(struct store *s, int idx, const char *what)
 {
 	sqlite3_stmt *st = s->st[idx];
@@ -169,7 +170,7 @@ store_run(struct store *s, int idx, const char *what)
 	return rc;
 }
 
-static void
+void
 store_rollback(struct store *s)
 {
 	/* SQLite rolls back by itself after some errors (SQLITE_FULL among them). */
@@ -177,7 +178,7 @@ store_rollback(struct store *s)
 		(void)store_run(s, ST_ROLLBACK, "cannot roll back");
 }
 
-static int
+int
 store_commit(struct store *s)
 {
 	int rc;
@@ -187,8 +188,7 @@ store_commit(struct store *s)
 	return rc;
 }
 
-/* SELECT count(*): the count or a negative errno. */
-static long
+long
 store_count(struct store *s, int idx)
 {
 	sqlite3_stmt *st = s->st[idx];
@@ -204,8 +204,7 @@ store_count(struct store *s, int idx)
 	return n;
 }
 
-/* A copy of a text column; *out is NULL for SQL NULL. 0 or -ENOMEM. */
-static int
+int
 store_col_dup(sqlite3_stmt *st, int col, char **out)
 {
 	const unsigned char *v = sqlite3_column_text(st, col);
@@ -408,6 +407,10 @@ store_open(const char *dir, struct errlist *errs)
 	if (store_configure(s, errs) < 0 || store_migrate(s, errs) < 0 ||
 	    store_prepare_all(s, errs) < 0)
 		goto fail;
+	if ((rc = store_asrun_init(s)) < 0) {
+		store_open_err(errs, s->dbpath, s->db, rc == -ENOSPC ? SQLITE_FULL : SQLITE_ERROR);
+		goto fail;
+	}
 	return s;
 fail:
 	store_close(s);
@@ -461,8 +464,11 @@ store_queue_add(struct store *s, struct queue_item *it)
 		return -EINVAL;
 	if (it->created == 0)
 		it->created = time(NULL);
-	rc = store_bind(s, st, "ttttiii", it->path, it->name, it->title, it->sha256,
-	    (int64_t)it->at, (int64_t)it->created, (int64_t)STORE_QUEUE_MAX);
+	if (it->cls < 0 || it->cls > 2)
+		return -EINVAL;
+	rc = store_bind(s, st, "ttttiiiii", it->path, it->name, it->title, it->sha256,
+	    (int64_t)it->at, (int64_t)it->created, (int64_t)it->cls, it->rank,
+	    (int64_t)STORE_QUEUE_MAX);
 	if (rc < 0)
 		return rc;
 	if ((rc = store_run(s, ST_Q_ADD, "cannot add to the queue")) < 0)
@@ -471,6 +477,17 @@ store_queue_add(struct store *s, struct queue_item *it)
 		return -EDQUOT;
 	it->id = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int
+store_queue_set_rank(struct store *s, int64_t id, int64_t rank)
+{
+	int rc;
+
+	if ((rc = store_bind(s, s->st[ST_Q_RANK], "ii", rank, id)) < 0 ||
+	    (rc = store_run(s, ST_Q_RANK, "cannot reorder the queue")) < 0)
+		return rc;
+	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
 }
 
 int
@@ -494,6 +511,8 @@ store_queue_row(sqlite3_stmt *st, struct queue_item *it)
 	it->id = sqlite3_column_int64(st, 0);
 	it->at = (time_t)sqlite3_column_int64(st, 5);
 	it->created = (time_t)sqlite3_column_int64(st, 6);
+	it->cls = sqlite3_column_int(st, 7);
+	it->rank = sqlite3_column_int64(st, 8);
 	snprintf(it->sha256, sizeof(it->sha256), "%s", sha != NULL ? (const char *)sha : "");
 	if (store_col_dup(st, 1, &it->path) < 0 || store_col_dup(st, 2, &it->name) < 0 ||
 	    store_col_dup(st, 3, &it->title) < 0 || it->path == NULL || it->name == NULL)
@@ -556,164 +575,6 @@ long
 store_queue_count(struct store *s)
 {
 	return store_count(s, ST_Q_COUNT);
-}
-
-/* --- Proof of play. --- */
-
-static int
-store_is_end_event(const char *event)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(store_end_events) / sizeof(store_end_events[0]); i++)
-		if (strcmp(event, store_end_events[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* The statements of store_event_add, inside its transaction. */
-static int
-store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic)
-{
-	int rc, open_st = -1;
-
-	if ((rc = store_bind(s, s->st[ST_ASRUN_ADD], "ttit", rec->play_id, rec->event,
-	    (int64_t)rec->at, rec->json)) < 0 ||
-	    (rc = store_run(s, ST_ASRUN_ADD, "cannot add to the as-run log")) < 0)
-		return rc;
-	if (strcmp(rec->event, "started") == 0)
-		open_st = ST_OPEN_ADD;
-	else if (store_is_end_event(rec->event))
-		open_st = ST_OPEN_DEL;
-	if (open_st != -1 &&
-	    ((rc = store_bind(s, s->st[open_st], "t", rec->play_id)) < 0 ||
-	    (rc = store_run(s, open_st, "cannot record an open play")) < 0))
-		return rc;
-	if ((rc = store_bind(s, s->st[ST_OB_ADD], "tt", topic, rec->json)) < 0 ||
-	    (rc = store_run(s, ST_OB_ADD, "cannot add to the outbox")) < 0)
-		return rc;
-	return 0;
-}
-
-int
-store_event_add(struct store *s, const struct asrun_rec *rec, const char *topic)
-{
-	int rc;
-
-	if (rec->play_id == NULL || rec->event == NULL || rec->json == NULL || topic == NULL)
-		return -EINVAL;
-	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
-		return rc;
-	if ((rc = store_event_rows(s, rec, topic)) < 0) {
-		store_rollback(s);
-		return rc;
-	}
-	return store_commit(s);
-}
-
-int
-store_open_plays(struct store *s, char ***ids, size_t *n)
-{
-	sqlite3_stmt *st = s->st[ST_OPEN_LIST];
-	char **v = NULL, **nv;
-	size_t cnt = 0, cap = 0;
-	int rc;
-
-	*ids = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
-				goto nomem;
-			v = nv;
-		}
-		if (store_col_dup(st, 0, &v[cnt]) < 0 || v[cnt] == NULL)
-			goto nomem;
-		cnt++;
-	}
-	if (rc != SQLITE_DONE) {
-		rc = store_fail(s, "cannot read the open plays", rc);
-		goto fail;
-	}
-	store_done(st);
-	*ids = v;
-	*n = cnt;
-	return 0;
-nomem:
-	rc = -ENOMEM;
-fail:
-	store_done(st);
-	store_strings_free(v, cnt);
-	return rc;
-}
-
-void
-store_strings_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-/* --- The outbox. --- */
-
-int
-store_outbox_next(struct store *s, int64_t after, struct outbox_msg *out)
-{
-	sqlite3_stmt *st = s->st[ST_OB_NEXT];
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = store_bind(s, st, "i", after)) < 0)
-		return rc;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->seq = sqlite3_column_int64(st, 0);
-		rc = 0;
-		if (store_col_dup(st, 1, &out->topic) < 0 || store_col_dup(st, 2, &out->payload) < 0 ||
-		    out->topic == NULL || out->payload == NULL) {
-			store_outbox_msg_clear(out);
-			rc = -ENOMEM;
-		}
-	} else if (rc == SQLITE_DONE) {
-		rc = -ENOENT;
-	} else {
-		rc = store_fail(s, "cannot read the outbox", rc);
-	}
-	store_done(st);
-	return rc;
-}
-
-void
-store_outbox_msg_clear(struct outbox_msg *m)
-{
-	if (m == NULL)
-		return;
-	free(m->topic);
-	free(m->payload);
-	memset(m, 0, sizeof(*m));
-}
-
-int
-store_outbox_ack(struct store *s, int64_t seq)
-{
-	int rc;
-
-	if ((rc = store_bind(s, s->st[ST_OB_DEL], "i", seq)) < 0 ||
-	    (rc = store_run(s, ST_OB_DEL, "cannot remove from the outbox")) < 0)
-		return rc;
-	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
-}
-
-long
-store_outbox_count(struct store *s)
-{
-	return store_count(s, ST_OB_COUNT);
 }
 
 /* --- Small values. --- */

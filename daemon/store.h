@@ -24,6 +24,20 @@ struct store;
 #define STORE_QUEUE_MAX	1000	/* items in the operator's queue */
 
 /*
+ * How long the as-run log is kept, and how many messages the outbox holds
+ * at most. The outbox default is sized for well over 30 days offline: a busy
+ * commune station airs about 20 slots a day of up to 5 bulletins plus a few
+ * queued items, about 110 plays or 220 records a day (a started and an end
+ * for each); hourly status telemetry adds 24. That is about 7,300 messages
+ * in 30 days; 20,000 covers 80 days of it, or 30 days of a station three
+ * times as busy, in about 12 MB of SD card at 600 bytes a message.
+ */
+#define STORE_ASRUN_DAYS_DEFAULT	90
+#define STORE_OUTBOX_MAX_DEFAULT	20000
+#define STORE_MAINTAIN_EVERY		3600	/* seconds between pruning passes */
+#define STORE_PRUNE_BATCH		1000	/* as-run rows one pass removes at most */
+
+/*
  * Creates dir (0750) and dir/bulletins if needed, opens (or creates, or
  * migrates) dir/loaxa.db and removes temporary files a crash left in
  * dir/bulletins. Returns NULL and adds a message for the operator to errs.
@@ -60,6 +74,8 @@ struct queue_item {
 	char	 sha256[65];	/* of the stored bulletin, lower-case hex */
 	time_t	 at;		/* 0: play as soon as the station is idle */
 	time_t	 created;	/* 0 in store_queue_add: now */
+	int	 cls;		/* enum sched_class: 0 normal, 1 priority, 2 emergency */
+	int64_t	 rank;		/* order within its class (ms); 0: when it became due */
 };
 
 /*
@@ -68,6 +84,8 @@ struct queue_item {
  * the queue already holds STORE_QUEUE_MAX items.
  */
 int		 store_queue_add(struct store *, struct queue_item *it);
+/* Sets the order of an item within its class (durable). 0 or -ENOENT. */
+int		 store_queue_set_rank(struct store *, int64_t id, int64_t rank);
 /* Removes the item with this id. 0 or -ENOENT. */
 int		 store_queue_remove(struct store *, int64_t id);
 /*
@@ -89,11 +107,17 @@ struct asrun_rec {
 	const char *event;
 	time_t	    at;
 	const char *json;
+	int64_t	    queue_id;	/* > 0: this queue item leaves the queue in the same transaction */
 };
 
 /*
  * Appends the as-run record and an outbox message (topic, rec->json) in one
- * transaction: both are stored or neither. Durable before it returns.
+ * transaction: both are stored or neither, and with rec->queue_id > 0 the
+ * queue item is removed in it too, so that a crash never leaves an item
+ * neither queued nor recorded. Durable before it returns. A full outbox makes
+ * room as store_set_limits describes; the record itself is always kept. A
+ * full disk releases dir/reserve (512 KiB kept back at open and by
+ * store_maintain) and tries once more, so that plays are still recorded.
  */
 int		 store_event_add(struct store *, const struct asrun_rec *rec, const char *topic);
 /*
@@ -104,7 +128,74 @@ int		 store_event_add(struct store *, const struct asrun_rec *rec, const char *t
 int		 store_open_plays(struct store *, char ***ids, size_t *n);
 void		 store_strings_free(char **v, size_t n);
 
+/*
+ * The as-run log, read back for 'loaxactl log': records with at >= since and
+ * seq > after (0: from the first), oldest first, at most max of them. *more
+ * is set to 1 when records past the last one returned are left. On success
+ * *v (NULL when *n is 0) is freed with store_asrun_free.
+ */
+struct asrun_entry {
+	int64_t	 seq;		/* increases with every record, never reused */
+	char	*play_id;
+	char	*event;
+	time_t	 at;
+	char	*json;		/* the report as sent to the district */
+};
+int		 store_asrun_list(struct store *, time_t since, int64_t after, size_t max,
+		    struct asrun_entry **v, size_t *n, int *more);
+void		 store_asrun_free(struct asrun_entry *v, size_t n);
+
+/*
+ * The bounds. asrun_days (1..3650): records older than that are pruned by
+ * store_maintain. outbox_max (>= 10): the outbox never holds more messages;
+ * when a new one would not fit, the oldest status telemetry is dropped first,
+ * then, only when no telemetry is left, the oldest as-run record's outbox copy
+ * (the record stays in the local as-run log). A new telemetry message is
+ * dropped itself rather than push out a record. Every overflow is reported by
+ * one outbox message of kind STORE_KIND_OVERFLOW on overflow_topic (it takes
+ * one of the outbox_max places), replaced at each overflow while unsent:
+ *   {"event":"outbox_overflow","dropped_telemetry":N,"dropped_records":N,
+ *    "outbox_max":N,"at":"2026-11-22T14:30:05+07:00"}
+ * with the totals since the database was created (a collector keeps the
+ * latest). Defaults until called: STORE_*_DEFAULT and the topic "loaxa/overflow".
+ */
+struct store_limits {
+	int		 asrun_days;
+	long		 outbox_max;
+	const char	*overflow_topic;	/* copied; NULL keeps the one set */
+};
+void		 store_set_limits(struct store *, const struct store_limits *);
+
+/*
+ * Cheap enough to call at every loop iteration with the wall clock: at most
+ * once every STORE_MAINTAIN_EVERY seconds (or when the clock went back) it
+ * removes up to STORE_PRUNE_BATCH as-run records older than asrun_days, and
+ * sooner again while more are left. The age is counted from now or from the
+ * newest record, whichever is earlier: a clock that is unset (1970) prunes
+ * nothing, and one that jumps years ahead prunes nothing until records are
+ * written at the new time.
+ * Returns the records removed, or a negative errno.
+ */
+long		 store_maintain(struct store *, time_t now);
+
 /* The outbox: messages in order, removed only when the broker acknowledged them. */
+
+/* What an outbox message is; when the outbox is full the lower kinds stay longest. */
+enum store_kind {
+	STORE_KIND_RECORD = 0,		/* an as-run record (store_event_add) */
+	STORE_KIND_TELEMETRY = 1,	/* status and the like (store_telemetry_add) */
+	STORE_KIND_OVERFLOW = 2,	/* the outbox_overflow report */
+};
+
+/* Appends a telemetry message (dropped first when the outbox is full); durable. */
+int		 store_telemetry_add(struct store *, const char *topic, const char *payload);
+
+struct store_outbox_stats {
+	long		 count, max;
+	long long	 dropped_telemetry, dropped_records;	/* totals since created */
+};
+int		 store_outbox_stats(struct store *, struct store_outbox_stats *);
+
 struct outbox_msg {
 	int64_t	 seq;		/* increases with every message, never reused */
 	char	*topic;

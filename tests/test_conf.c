@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "daemon/keys.h"
 #include "tests/t.h"
 
 #define GOOD_STATION	"station = { id = \"tan-thanh\"; region = \"hon-quan\"; " \
@@ -140,6 +141,33 @@ test_defaults(void)
 	T_EQ_INT(c.schedule.grace, 30);
 }
 
+/* The as-run retention and the outbox bound: defaults, values, ranges, typos. */
+static void
+test_storage_limits(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE, &c, &el), 0);
+	T_EQ_INT(c.storage.asrun_days, 90);
+	T_EQ_INT(c.storage.outbox_max, 20000);
+	T_EQ_INT(parse(GOOD_STATION "storage = { dir = \"/srv/loaxa\"; asrun_days = 365;\n"
+	    "  outbox_max = 100000; };", &c, &el), 0);
+	T_EQ_INT(c.storage.asrun_days, 365);
+	T_EQ_INT(c.storage.outbox_max, 100000);
+	one_error(GOOD_STATION "storage = { dir = \"/srv\"; asrun_days = 0; };",
+	    "t.cfg:2: storage.asrun_days: 0 is out of range; use a whole number from 1 to 3650");
+	one_error(GOOD_STATION "storage = { dir = \"/srv\";\n outbox_max = 99; };",
+	    "t.cfg:3: storage.outbox_max: 99 is out of range; use a whole number from 100 "
+	    "to 1000000");
+	one_error(GOOD_STATION "storage = { dir = \"/srv\"; asrun_days = \"90\"; };",
+	    "t.cfg:2: storage.asrun_days: must be a whole number without quotes, from 1 to 3650");
+	T_EQ_INT(parse(GOOD_STATION "storage = { dir = \"/srv\"; outbox_mx = 500; };", &c, &el), 1);
+	if (el.n == 1)
+		T_CONTAINS(el.msg[0], "did you mean 'outbox_max'?");
+	errlist_clear(&el);
+}
+
 static void
 test_relative_paths(void)
 {
@@ -238,7 +266,7 @@ test_unknown_settings(void)
 	    "its name (known here: device, rate, channels, buffer_ms)");
 	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
 	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
-	    "name (known here: station, audio, mqtt, storage, control, schedule)");
+	    "name (known here: station, audio, mqtt, storage, control, schedule, district)");
 	one_error(GOOD_STATION GOOD_STORAGE "schedule = { Grace = 5; };",
 	    "t.cfg:3: schedule.Grace: unknown setting 'Grace' in schedule; did you mean 'grace'?");
 }
@@ -478,6 +506,54 @@ test_helpers(void)
 	T_EQ_STR(q, "Thông báo ...");
 }
 
+/* district.public_key: optional; the key file is read when the configuration is. */
+static void
+test_district_key(void)
+{
+	char key[PATH_MAX + 16], pub[PATH_MAX + 32], text[2 * PATH_MAX], why[256];
+	char want[2 * PATH_MAX];
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE, &c, &el), 0);
+	T_EQ_STR(c.district.public_key, "");
+	errlist_clear(&el);
+	snprintf(key, sizeof(key), "%s/huyện.key", tmpdir);
+	snprintf(pub, sizeof(pub), "%s.pub", key);
+	T_EQ_INT(keys_generate(key, why, sizeof(why)), 0);
+	/* Relative to the configuration file, like every path in it. */
+	errlist_init(&el);
+	conf_defaults(&c);
+	T_EQ_INT(conf_parse_string(GOOD_STATION GOOD_STORAGE
+	    "district = { public_key = \"huyện.key.pub\"; };", "t.cfg", tmpdir, &c, &el), 0);
+	T_EQ_STR(c.district.public_key, pub);
+	errlist_clear(&el);
+	one_error(GOOD_STATION GOOD_STORAGE "district = { public_key = \"district.pub\"; };",
+	    "t.cfg:3: district.public_key: the key file \"/etc/loaxa/district.pub\" does not "
+	    "exist; copy the district's public key there (made by 'loaxactl keygen'), or correct "
+	    "the path");
+	/* The secret key by mistake, and a file that is no key at all. */
+	snprintf(text, sizeof(text), GOOD_STATION GOOD_STORAGE "district = { public_key = \"%s\"; };",
+	    key);
+	snprintf(want, sizeof(want), "t.cfg:3: district.public_key: cannot use the key file \"%s\": "
+	    "it is a secret key, not a public key; give the stations the .pub file and keep the "
+	    "secret key at the district office", key);
+	one_error(text, want);
+	snprintf(text, sizeof(text), GOOD_STATION GOOD_STORAGE "district = { public_key = \"%s\"; };",
+	    tmpdir);
+	snprintf(want, sizeof(want), "t.cfg:3: district.public_key: cannot read the key file \"%s\": "
+	    "%s", tmpdir, strerror(EISDIR));
+	one_error(text, want);
+	one_error(GOOD_STATION GOOD_STORAGE "district = { public_key = 7; };",
+	    "t.cfg:3: district.public_key: must be text in double quotes, e.g. "
+	    "public_key = \"/etc/loaxa/district.pub\";");
+	one_error(GOOD_STATION GOOD_STORAGE "district = { publickey = \"x\"; };",
+	    "t.cfg:3: district.publickey: unknown setting 'publickey' in district; did you mean "
+	    "'public_key'?");
+	unlink(key);
+	unlink(pub);
+}
+
 int
 main(void)
 {
@@ -489,6 +565,7 @@ main(void)
 	T_RUN(test_example_file);
 	T_RUN(test_every_setting);
 	T_RUN(test_defaults);
+	T_RUN(test_storage_limits);
 	T_RUN(test_relative_paths);
 	T_RUN(test_missing_required);
 	T_RUN(test_wrong_types);
@@ -503,6 +580,7 @@ main(void)
 	T_RUN(test_unreadable);
 	T_RUN(test_all_errors_at_once);
 	T_RUN(test_helpers);
+	T_RUN(test_district_key);
 	rmdir(tmpdir);
 	return T_EXIT();
 }

@@ -930,6 +930,76 @@ test_subscription_survives_restart(void)
 	broker_stop(&b);
 }
 
+static int
+w_got_two(void *arg)
+{
+	return ((struct world *)arg)->nin >= 2;
+}
+
+static int
+pub_retained(int port, const char *topic, const char *payload)
+{
+	char portarg[16];
+	char *argv[] = { "mosquitto_pub", "-h", "127.0.0.1", "-p", portarg, "-q", "1", "-r",
+	    "-t", (char *)topic, "-m", (char *)payload, NULL };
+
+	snprintf(portarg, sizeof(portarg), "%d", port);
+	return run_cmd(argv);
+}
+
+/*
+ * An unsubscribed filter gets no more messages, and is not renewed after a
+ * reconnect. The broker handles a client's packets in order: the retained
+ * message of a filter subscribed after the UNSUBSCRIBE proves it was handled.
+ */
+static void
+test_unsubscribe(void)
+{
+	struct broker b = { 0 };
+	struct world w = { 0 };
+	struct ev_loop *ev;
+
+	T_ASSERT(broker_start(&b) == 0);
+	w.m = client_new(&w, b.port, 1024, 60);
+	T_EQ_INT(mqtt_subscribe(w.m, "loaxa/tan-phu/audio/ab/0", 1), 0);
+	T_EQ_INT(mqtt_subscribe(w.m, "loaxa/tan-phu/audio/ab/1", 1), 0);
+	T_EQ_INT(mqtt_unsubscribe(w.m, "loaxa/tan-phu/audio/ab/+"), -ENOENT);
+	ev = world_loop(&w);
+	T_ASSERT(run_until(ev, w_connected, &w, WAIT_MS));
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/2", "phần 2"), 0);
+	T_EQ_INT(mqtt_unsubscribe(w.m, "loaxa/tan-phu/audio/ab/0"), 0);
+	T_EQ_INT(mqtt_subscribe(w.m, "loaxa/tan-phu/audio/ab/2", 1), 0);
+	T_ASSERT(run_until(ev, w_got_message, &w, WAIT_MS));
+	T_EQ_STR(w.in_last, "loaxa/tan-phu/audio/ab/2 phần 2");
+	w.nin = 0;
+	T_EQ_INT(pub(b.port, "loaxa/tan-phu/audio/ab/0", "phần 0"), 0);
+	T_EQ_INT(pub(b.port, "loaxa/tan-phu/audio/ab/1", "phần 1"), 0);
+	T_ASSERT(run_until(ev, w_got_message, &w, WAIT_MS));
+	T_EQ_STR(w.in_last, "loaxa/tan-phu/audio/ab/1 phần 1");
+	T_EQ_INT(w.nin, 1);
+	/* After a reconnect: ab/1 and ab/2 are renewed, ab/0 is not. */
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/0", "lại phần 0"), 0);
+	broker_kill(&b, SIGKILL);
+	T_ASSERT(run_until(ev, w_disconnected, &w, WAIT_MS));
+	T_EQ_INT(mqtt_unsubscribe(w.m, "loaxa/tan-phu/audio/ab/2"), 0);	/* while down */
+	T_ASSERT(broker_start(&b) == 0);	/* a new broker: nothing retained */
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/0", "lại phần 0"), 0);
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/2", "lại phần 2"), 0);
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/1", "lại phần 1"), 0);
+	w.nin = 0;
+	T_ASSERT(run_until(ev, w_got_message, &w, WAIT_MS));
+	T_EQ_STR(w.in_last, "loaxa/tan-phu/audio/ab/1 lại phần 1");
+	/* A last filter's retained message closes the burst: nothing came between. */
+	T_EQ_INT(pub_retained(b.port, "loaxa/tan-phu/audio/ab/9", "hết"), 0);
+	T_EQ_INT(mqtt_subscribe(w.m, "loaxa/tan-phu/audio/ab/9", 1), 0);
+	T_ASSERT(run_until(ev, w_got_two, &w, WAIT_MS));
+	T_EQ_STR(w.in_last, "loaxa/tan-phu/audio/ab/9 hết");
+	T_EQ_INT(w.nin, 2);
+	mqtt_free(w.m);
+	ev_free(ev);
+	broker_stop(&b);
+}
+
 /* Reads what the module logged to stderr while fn ran. */
 static void
 capture_stderr(char *out, size_t size, void (*fn)(void *), void *arg)
@@ -1071,6 +1141,7 @@ main(int argc, char **argv)
 	RUN(test_will_when_killed);
 	RUN(test_shutdown_sends_offline_not_will);
 	RUN(test_subscription_survives_restart);
+	RUN(test_unsubscribe);
 	RUN(test_oversized_message_dropped);
 	RUN(test_silent_broker_detected);
 	RUN(test_silent_listener_times_out);

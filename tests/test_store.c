@@ -514,7 +514,7 @@ test_outbox_order_ack_reopen(void)
 	char dir[64];
 	struct store *s;
 	struct outbox_msg m = { 0 };
-	struct asrun_rec r = { "p1", "started", 1767225600, "{\"n\":1}" };
+	struct asrun_rec r = { "p1", "started", 1767225600, "{\"n\":1}", 0 };
 	int64_t s1, s2, s3;
 
 	t_tmpdir(dir);
@@ -603,7 +603,7 @@ test_event_asrun_and_open_plays(void)
 {
 	char dir[64];
 	struct store *s;
-	struct asrun_rec r = { "phát-1", "started", 1767225600, "{\"e\":\"started\"}" };
+	struct asrun_rec r = { "phát-1", "started", 1767225600, "{\"e\":\"started\"}", 0 };
 	char **ids = NULL;
 	size_t n = 0;
 
@@ -722,7 +722,7 @@ test_schema_from_outside(void)
 	sqlite3_finalize(st);
 	T_EQ_INT(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	T_EQ_INT(sqlite3_step(st), SQLITE_ROW);
-	T_EQ_INT(sqlite3_column_int(st, 0), 1);
+	T_ASSERT(sqlite3_column_int(st, 0) >= 2);	/* versions are added by later issues */
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	t_rmdir(dir);

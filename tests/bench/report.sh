@@ -1,0 +1,173 @@
+# The report of `make bench`, sourced by tests/bench/run.sh: summarises the
+# rows in $RES (median, min, max of each figure's runs; ratios to the floor run
+# by run), prints the table, writes $JSON and, in a full run, the figures into
+# tests/bench/RESULTS.md between its markers (the text around them is kept).
+
+# summarise: RES rows -> "figure subject metric n median min max note" lines.
+# For figure 1 each run's ratio to the floor of the same run is added as
+# metric ratio_KIND.
+summarise() {
+	awk -F '\t' '
+	function add(k, v) {
+		if (!(k in n)) { order[++nk] = k; n[k] = 0 }
+		if (v ~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) vals[k, ++n[k]] = v + 0
+		else if (v != "-") note[k] = v
+	}
+	{ add($1 "\t" $2 "\t" $3, $4)
+	  if ($1 == "cpu") { run[$2, $3]++; cpu[$2, $3, run[$2, $3]] = $4; subj[$2] = 1; kinds[$3] = 1 } }
+	END {
+		for (s in subj) for (k in kinds) {
+			if (s == "floor") continue
+			for (i = 1; (s, k, i) in cpu; i++)
+				if (cpu[s, k, i] != "-" && cpu["floor", k, i] > 0)
+					add("cpu\t" s "\tratio_" k, sprintf("%.4f", cpu[s, k, i] / cpu["floor", k, i]))
+		}
+		for (j = 1; j <= nk; j++) {
+			k = order[j]; m = n[k]
+			for (a = 1; a <= m; a++) x[a] = vals[k, a]
+			for (a = 2; a <= m; a++) { v = x[a]; for (b = a - 1; b >= 1 && x[b] > v; b--) x[b + 1] = x[b]; x[b + 1] = v }
+			if (m == 0) med = lo = hi = "-"
+			else {
+				med = (m % 2) ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2
+				lo = x[1]; hi = x[m]
+			}
+			printf "%s\t%d\t%s\t%s\t%s\t%s\n", k, m, med, lo, hi, (k in note) ? note[k] : ""
+		}
+	}' "$RES"
+}
+
+# get FIGURE SUBJECT METRIC FIELD (n median min max note): one summary value.
+get() {
+	awk -F '\t' -v f="$1" -v s="$2" -v m="$3" -v c="$4" '
+	BEGIN { split("n median min max note", names, " "); for (i in names) col[names[i]] = i + 3 }
+	$1 == f && $2 == s && $3 == m { print $col[c]; found = 1; exit }
+	END { if (!found) print "-" }' "$T/summary.tsv"
+}
+
+# cell FIGURE SUBJECT METRIC DIGITS: "median [min-max]", or why there is none.
+cell() {
+	awk -F '\t' -v f="$1" -v s="$2" -v m="$3" -v d="$4" '
+	$1 == f && $2 == s && $3 == m { found = 1
+		if ($4 == 0) { print ($8 != "") ? $8 : "no result"; exit }
+		if ($4 == 1) printf "%.*f\n", d, $5
+		else printf "%.*f [%.*f-%.*f]\n", d, $5, d, $6, d, $7
+		exit }
+	END { if (!found) print "not run" }' "$T/summary.tsv"
+}
+
+# verdict VALUE OP LIMIT: "met" or "MISSED (...)".
+verdict() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {
+		if (v == "-" || v == "") { print "no figure"; exit }
+		ok = (op == "<=") ? (v <= l) : (v >= l)
+		if (ok) print "met"; else printf "MISSED by %.3g (%.3g vs %s %s)\n", v - l, v, op, l }'
+}
+
+# ratio SUBJECT KIND: the median of its run-by-run ratios to the floor.
+ratio() {
+	if [ "$1" = floor ]; then echo 1.000; return; fi
+	get cpu "$1" "ratio_$2" median | awk '$1 == "-" { print; next } { printf "%.3f\n", $1 }'
+}
+
+machine() {
+	MODEL=$(awk -F ': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	NPROC=$(nproc)
+	KERNEL=$(uname -sr)
+	DATE=$(date '+%Y-%m-%d %H:%M %Z')
+	COMMIT=${BENCH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+	[ -z "${BENCH_COMMIT:-}" ] && [ -n "$(git status --porcelain -- codecs config daemon 2>/dev/null)" ] && COMMIT="$COMMIT+changes"
+}
+
+print_table() {
+	echo "loaxa bench, $DATE: $NPROC x $MODEL, $KERNEL; loaxa $COMMIT"
+	echo "$RUNS run(s) of each figure: median [min-max]$([ "$SMOKE" = 1 ] && echo '; SMOKE MODE: tiny inputs, not figures')"
+	echo
+	echo "1. CPU seconds per audio hour (ALSA null, unpaced)"
+	printf '   %-16s %-24s %-7s %-24s %-7s\n' player "speech 24k mono" ratio "music 64k stereo" ratio
+	for s in floor loaxad ffmpeg mpd mpv opusfile opusdec-aplay gstreamer; do
+		printf '   %-16s %-24s %-7s %-24s %-7s\n' "$s" "$(cell cpu "$s" speech 2)" \
+		    "$(ratio "$s" speech)" "$(cell cpu "$s" music 2)" "$(ratio "$s" music)"
+	done
+	echo "   (floor: libogg + opus_decode_float, nothing else; opusfile: libopusfile op_read;"
+	echo "    ratio: each run divided by the floor's run next to it, median)"
+	echo "   goal loaxad <= 1.05 x floor: speech $(verdict "$(get cpu loaxad ratio_speech median)" '<=' 1.05)," \
+	    "music $(verdict "$(get cpu loaxad ratio_music median)" '<=' 1.05)"
+	echo
+	echo "2. Peak resident set, VmHWM (MiB), playing the 60-minute file"
+	printf '   %-16s %-24s %-24s\n' player speech music
+	for s in loaxad floor ffmpeg mpd mpv opusfile opusdec-aplay gstreamer; do
+		printf '   %-16s %-24s %-24s\n' "$s" "$(cell mem "$s" speech 2)" "$(cell mem "$s" music 2)"
+	done
+	echo "   loaxad at the end: anonymous $(cell mem_anon loaxad music 2) MiB, file-backed $(cell mem_file loaxad music 2) MiB (music)"
+	echo "   (opusdec-aplay: the larger of the two processes)"
+	echo "   goal loaxad <= 4 MiB: $(verdict "$(get mem loaxad music max)" '<=' 4)"
+	echo
+	echo "3. Idle, connected to a broker, a slot armed (keep-alive 60 s, status every 60 s)"
+	echo "   CPU seconds per window: $(cell idle loaxad cpu_s 4); wake-ups per second: $(cell idle loaxad wakeups_per_s 3)"
+	echo "   goal <= 1 wake-up/s beyond keep-alive: $(verdict "$(get idle loaxad wakeups_per_s max | awk '$1 != "-" { print $1 - 1/60 } $1 == "-" { print "-" }')" '<=' 1)"
+	echo
+	echo "4. Punctuality: one-off slots on the paced sink, ms from the slot's instant to the first byte"
+	echo "   raw:       median $(get punct loaxad raw_ms median), earliest $(get punct loaxad raw_ms min), worst $(get punct loaxad raw_ms max) ($(get punct loaxad raw_ms n) slots)"
+	echo "   the sink's own latency (sinkref: open + first write through pv): $(cell punct sink latency_ms 1)"
+	echo "   corrected: median $(get punct loaxad corrected_ms median), worst $(get punct loaxad corrected_ms max)"
+	echo "   goal worst <= 20 ms late, never early: $(verdict "$(get punct loaxad raw_ms max)" '<=' 20)," \
+	    "never early: $(verdict "$(get punct loaxad raw_ms min)" '>=' 0)"
+	echo
+	echo "5. Gaps: two bulletins back to back in one slot, samples added against the reference decode"
+	echo "   added: $(cell gaps loaxad added_samples 0); alignment shift: $(cell gaps loaxad shift_samples 0); SNR: $(cell gaps loaxad snr_db 1) dB"
+	echo "   goal zero samples: $(verdict "$(get gaps loaxad added_samples max | tr -d -)" '<=' 0)"
+	echo
+	echo "6. Fan-out: $(get fanout loaxad note note)"
+	echo "7. Emergency latency: $(get alert loaxad note note)"
+	echo
+	echo "8. Start-up: loaxad start to the first answered status request (ms)"
+	echo "   empty schedule: $(cell startup loaxad-empty ms 1)"
+	echo "   $(get startup loaxad-full slots median) slots, $(get startup loaxad-full stored median) stored bulletins: $(cell startup loaxad-full ms 1)"
+	echo "   goal <= 100 ms: empty $(verdict "$(get startup loaxad-empty ms median)" '<=' 100)," \
+	    "full $(verdict "$(get startup loaxad-full ms median)" '<=' 100)"
+}
+
+write_json() {
+	jq -R -s --arg date "$DATE" --arg model "$MODEL" --arg kernel "$KERNEL" --arg commit "$COMMIT" \
+	    --argjson nproc "$NPROC" --argjson runs "$RUNS" --argjson smoke "$([ "$SMOKE" = 1 ] && echo true || echo false)" '
+	def num: if . == "-" or . == null then null else tonumber end;
+	{ date: $date, machine: { nproc: $nproc, cpu: $model, kernel: $kernel }, loaxa: $commit,
+	  runs: $runs, smoke: $smoke,
+	  figures: (split("\n") | map(select(length > 0) | split("\t") |
+	    { figure: .[0], subject: .[1], metric: .[2], n: (.[3] | tonumber),
+	      median: (.[4] | num), min: (.[5] | num), max: (.[6] | num) } +
+	    (if (.[7] // "") != "" then { note: .[7] } else {} end))) }' "$T/summary.tsv" >"$JSON.tmp" &&
+	    mv "$JSON.tmp" "$JSON"
+}
+
+# The figures between the markers of RESULTS.md; everything else in it is kept.
+write_results_md() {
+	md=tests/bench/RESULTS.md
+	begin='<!-- bench:begin (written by tests/bench/run.sh) -->'
+	end='<!-- bench:end -->'
+	[ -f "$md" ] || printf '# loaxa benchmark results\n\n%s\n%s\n' "$begin" "$end" >"$md"
+	{
+		echo "$begin"
+		echo "Measured $DATE on $NPROC x $MODEL, $KERNEL (loaxa $COMMIT), with \`make bench\`."
+		echo
+		echo '```'
+		cat "$T/table.txt"
+		echo '```'
+		echo "$end"
+	} >"$T/block.md"
+	awk -v b="$begin" -v e="$end" -v f="$T/block.md" '
+	$0 == b { while ((getline l < f) > 0) print l; skip = 1; next }
+	$0 == e { skip = 0; next }
+	!skip' "$md" >"$T/RESULTS.md" && cp "$T/RESULTS.md" "$md"
+}
+
+report_write() {
+	summarise >"$T/summary.tsv"
+	machine
+	print_table >"$T/table.txt"
+	cat "$T/table.txt"
+	write_json && echo && echo "results: $JSON"
+	if [ "$SMOKE" != 1 ] && [ -z "${BENCH_ONLY:-}" ]; then
+		write_results_md && echo "figures written into tests/bench/RESULTS.md"
+	fi
+}

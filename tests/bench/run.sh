@@ -1,0 +1,471 @@
+#!/bin/sh
+# `make bench`: loaxa measured side by side, in the same run, with the floor
+# (tests/bench/floor.c) and the players a technician could install instead.
+# Prints one table, writes BUILD/bench/results.json and, in a full run, the
+# figures into tests/bench/RESULTS.md (between its bench markers).
+#
+# Usage: tests/bench/run.sh BUILD
+#   BENCH_RUNS=N   runs of each figure (default 3; the median and spread are shown)
+#   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
+#                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
+#   BENCH_ONLY="cpu idle ..."  only these figures (cpu mem idle punct gaps startup)
+#
+# Each figure is a function fig_NAME that records "figure subject metric value"
+# rows with rec; figures 6 (fan-out) and 7 (emergency latency) are functions
+# too, that say "not yet measurable" until loaxactl can publish and alert.
+. tests/lib.sh
+
+SMOKE=${BENCH_SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert"}
+OUT=$BUILD/bench
+if [ "$SMOKE" = 1 ]; then
+	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
+else
+	IN=$OUT/inputs JSON=$OUT/results.json
+fi
+RES=$T/results.tsv	# figure <TAB> subject <TAB> metric <TAB> value, one row per run
+: >"$RES"
+mkdir -p "$OUT" "$IN"
+B=$BUILD/bench
+TOOLS=$BUILD/tools
+ID=bench
+
+say() { echo "# $*" >&2; }
+# rec FIGURE SUBJECT METRIC VALUE: one measured value (a number, or "-" when
+# the subject could not be measured, e.g. a player that is not installed).
+rec() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RES"; }
+want() { case " $ONLY " in *" $1 "*) return 0;; esac; return 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+now() { date +%s.%N; }
+
+# --- inputs ------------------------------------------------------------------
+
+SPEECH="Bản tin chính sách hỗ trợ hộ nghèo năm nay. Ủy ban nhân dân xã thông báo: các hộ nghèo và cận nghèo đến nhà văn hóa thôn để đăng ký nhận hỗ trợ.|Thông báo về lịch tiêm phòng cho gia súc, gia cầm. Trạm thú y xã đề nghị bà con chăn nuôi đưa vật nuôi đến điểm tiêm đúng giờ. Xin cảm ơn bà con.|Dự báo thời tiết: ngày mai trời nhiều mây, có mưa rào và dông rải rác. Bà con lưu ý phòng tránh sét khi làm việc ngoài đồng.|Hội Liên hiệp Phụ nữ xã tổ chức lớp tập huấn về chăn nuôi và trồng trọt vào sáng thứ bảy tuần này tại hội trường ủy ban."
+
+# make_inputs: the speech and music-like files at their length (60 minutes;
+# 6 seconds in smoke mode), two short bulletins for the gap figure, a short
+# one for punctuality. Kept between runs: a file that exists is not remade.
+make_inputs() {
+	if [ "$SMOKE" = 1 ]; then LEN=6 MANY=5; else LEN=3600 MANY=200; fi
+	[ -s "$IN/speech.opus" ] && [ -s "$IN/music.opus" ] && [ -s "$IN/short.opus" ] && return 0
+	say "making the bench inputs in $IN (once; a 60-minute encode takes about a minute)"
+	g=$T/gen
+	mkdir -p "$g"
+	i=0
+	echo "$SPEECH" | tr '|' '\n' | while IFS= read -r line; do
+		i=$((i + 1))
+		espeak-ng -v vi -s 150 -w "$g/s$i.wav" "$line" || exit 1
+	done || return 1
+	sox -V1 -R "$g/s1.wav" "$g/s2.wav" "$g/s3.wav" "$g/s4.wav" -r 48000 "$g/all.wav" || return 1
+	sox -V1 -R "$g/s1.wav" -r 48000 "$g/gap1.wav" && sox -V1 -R "$g/s2.wav" -r 48000 "$g/gap2.wav" &&
+	    sox -V1 -R "$g/s3.wav" -r 48000 "$g/short.wav" trim 0 1 || return 1
+	# Speech as the district makes it: opusenc, 24 kbit/s mono, looped to the length.
+	sox -V1 -R "$g/all.wav" -t wav - repeat 400 trim 0 "$LEN" |
+	    opusenc --quiet --serial 6001 --bitrate 24 - "$g/speech.opus" &
+	p1=$!
+	# Music-like stereo at 64 kbit/s: gliding chords, different in each
+	# channel, with pink noise and a tremolo, so that both channels carry signal.
+	sox -V1 -R -n -r 48000 -b 16 -c 2 -t wav - synth "$LEN" sine 220-440 sine 330-660 \
+	    pinknoise sine 110 remix 1,3v0.2 2,3v0.2,4 tremolo 2 40 gain -8 |
+	    opusenc --quiet --serial 6002 --bitrate 64 - "$g/music.opus" || return 1
+	wait "$p1" || return 1
+	for f in gap1 gap2 short; do
+		opusenc --quiet --serial 6010 --bitrate 24 "$g/$f.wav" "$g/$f.opus" || return 1
+	done
+	# Distinct tiny bulletins for the start-up figure's store.
+	mkdir -p "$g/many"
+	n=1
+	while [ "$n" -le "$MANY" ]; do
+		opusenc --quiet --serial $((7000 + n)) --bitrate 16 "$g/short.wav" "$g/many/b$n.opus" || return 1
+		n=$((n + 1))
+	done
+	rm -rf "$IN/many"
+	mv "$g/many" "$IN/many" && mv "$g/gap1.opus" "$g/gap2.opus" "$g/short.opus" "$g/music.opus" \
+	    "$g/speech.opus" "$IN/"
+}
+
+# audio_seconds FILE: the length the floor decodes.
+audio_seconds() { calc "$("$B/floor" "$1") / 48000"; }
+
+# --- loaxad ---------------------------------------------------------------------
+
+# bench_config DIR DEVICE CHANNELS [SCHEDULE]: a station with the defaults a
+# commune would run (keep-alive 60 s, status every 60 s, 250 ms buffer).
+bench_config() {
+	mkdir -p "$1"
+	{
+		echo "station = { id = \"$ID\"; region = \"hon-quan\"; name = \"Đài truyền thanh xã Bench\"; };"
+		echo "audio = { device = \"$2\"; rate = 48000; channels = $3; };"
+		echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 60; status_interval = 60; };"
+		echo "storage = { dir = \"$1/state\"; };"
+		echo "control = { socket = \"$1/control.sock\"; };"
+		[ -n "${4:-}" ] && echo "schedule = { file = \"$4\"; grace = 600; };"
+	} >"$1/loaxa.cfg"
+}
+# one_off DIR TITLE AT FILE...: a schedule with one one-off slot playing FILEs.
+one_off() {
+	_d=$1 _t=$2 _at=$3; shift 3
+	{
+		printf 'slots = ( { title = "%s"; at = "%s"; items = ( ' "$_t" "$_at"
+		_sep=""
+		for _f; do printf '%s{ file = "%s"; }' "$_sep" "$_f"; _sep=", "; done
+		echo ' ); } );'
+	} >"$_d/schedule.cfg"
+}
+# pid_cpu_ns PID: CPU time of every thread of a live process, in nanoseconds.
+pid_cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.0f", s }'; }
+# pid_switches PID: context switches (voluntary + not) of every thread: wake-ups.
+pid_switches() {
+	cat /proc/"$1"/task/*/status | awk '/^(non)?voluntary_ctxt_switches/ { s += $2 } END { print s }'
+}
+# pid_stat_s PID: user + system seconds of a whole process (threads that ended included).
+pid_stat_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.3f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
+pid_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+finished() { [ "$(grep -c '"event":"finished"' "$1" 2>/dev/null)" -ge "$2" ]; }
+
+# loaxad_play KIND FILE CHANNELS RUN SECONDS: one one-off slot playing FILE
+# (SECONDS of audio) to ALSA null; CPU from /proc/PID/task/*/schedstat.
+loaxad_play() {
+	d=$T/play-$1-$4
+	rm -rf "$d"
+	mkdir -p "$d"
+	ln -s "$2" "$d/bulletin.opus"
+	one_off "$d" "Bench $1" "$(at_plus 2)" bulletin.opus
+	bench_config "$d" null "$3" "$d/schedule.cfg"
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
+	sp=$!
+	"$BUILD/loaxad" -c "$d/loaxa.cfg" >"$d/loaxad.log" 2>&1 &
+	lp=$!
+	PIDS="$PIDS $sp $lp"
+	if ! wait_for 10 test -S "$d/control.sock"; then
+		say "loaxad did not start: $(tail -n 3 "$d/loaxad.log")"
+		rec cpu "loaxad" "$1" -; rec mem loaxad "$1" -
+		kill "$sp" "$lp" 2>/dev/null
+		return 1
+	fi
+	c0=$(pid_cpu_ns "$lp")
+	if wait_for $((AUDIO_LIMIT + 10)) finished "$d/events" 1; then
+		c1=$(pid_cpu_ns "$lp")
+		rec cpu loaxad "$1" "$(calc "($c1 - $c0) / 1e9 * 3600 / $5")"
+		rec mem loaxad "$1" "$(calc "$(pid_kib "$lp" VmHWM) / 1024")"
+		rec mem_anon loaxad "$1" "$(calc "$(pid_kib "$lp" RssAnon) / 1024")"
+		rec mem_file loaxad "$1" "$(calc "$(pid_kib "$lp" RssFile) / 1024")"
+	else
+		say "loaxad did not finish the $1 bulletin: $(tail -n 3 "$d/loaxad.log")"
+		rec cpu loaxad "$1" -; rec mem loaxad "$1" -
+	fi
+	stop_station "$lp"
+	kill "$sp" 2>/dev/null
+	wait "$sp" 2>/dev/null
+}
+
+# --- the peers -------------------------------------------------------------------
+
+# peer KIND NAME SECONDS PROGRAM COMMAND...: one run of a player under cpurun.
+peer() {
+	_kind=$1 _name=$2 _secs=$3 _prog=$4; shift 4
+	if ! have "$_prog"; then
+		rec cpu "$_name" "$_kind" "not installed"; rec mem "$_name" "$_kind" "not installed"
+		return 0
+	fi
+	set -- $("$B/cpurun" "$AUDIO_LIMIT" "$@")
+	if [ "${4:-}" != 0 ]; then
+		say "$_name failed on the $_kind file: $*"
+		rec cpu "$_name" "$_kind" "failed: $*"; rec mem "$_name" "$_kind" "failed"
+		return 0
+	fi
+	rec cpu "$_name" "$_kind" "$(calc "$1 * 3600 / $_secs")"
+	rec mem "$_name" "$_kind" "$(calc "$2 / 1024")"
+}
+
+# MPD: its own daemon, driven with mpc; its CPU from /proc (all its threads).
+mpd_start() {
+	have mpd && have mpc || return 1
+	M=$T/mpd
+	mkdir -p "$M/music"
+	MPD_PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+	cat >"$M/mpd.conf" <<EOF
+music_directory "$M/music"
+db_file "$M/db"
+log_file "$M/log"
+bind_to_address "127.0.0.1"
+port "$MPD_PORT"
+zeroconf_enabled "no"
+audio_output {
+	type "alsa"
+	name "null"
+	device "null"
+	mixer_type "none"
+}
+EOF
+	ln -sf "$IN/speech.opus" "$M/music/speech.opus"
+	ln -sf "$IN/music.opus" "$M/music/music.opus"
+	mpd --no-daemon "$M/mpd.conf" >"$M/stderr" 2>&1 &
+	MPD_PID=$!
+	PIDS="$PIDS $MPD_PID"
+	wait_for 10 mpc -q -p "$MPD_PORT" status || return 1
+	mpc -q -p "$MPD_PORT" update --wait
+}
+mpd_stopped() { ! mpc -p "$MPD_PORT" status | grep -q '^\[playing\]'; }
+mpd_play() {	# KIND SECONDS
+	[ "$SMOKE" = 1 ] && return 0	# not in smoke mode: starting MPD takes seconds
+	if [ -z "${MPD_PID:-}" ]; then
+		rec cpu mpd "$1" "not installed, or it did not start"; rec mem mpd "$1" "not measured"
+		return 0
+	fi
+	mpc -q -p "$MPD_PORT" clear && mpc -q -p "$MPD_PORT" add "$1.opus" || {
+		rec cpu mpd "$1" -; rec mem mpd "$1" -; return 0; }
+	c0=$(pid_stat_s "$MPD_PID")
+	mpc -q -p "$MPD_PORT" play
+	# mpc idle returns on each player event; the song ends with the last one.
+	end=$(( $(date +%s) + AUDIO_LIMIT ))
+	while ! mpd_stopped && [ "$(date +%s)" -lt "$end" ]; do
+		timeout 60 mpc -q -p "$MPD_PORT" idle player >/dev/null
+	done
+	c1=$(pid_stat_s "$MPD_PID")
+	rec cpu mpd "$1" "$(calc "($c1 - $c0) * 3600 / $2")"
+	rec mem mpd "$1" "$(calc "$(pid_kib "$MPD_PID" VmHWM) / 1024")"
+}
+
+# --- figures 1 and 2: CPU per audio hour and memory ---------------------------
+
+fig_cpu() {
+	for kind in speech music; do
+		f=$IN/$kind.opus
+		secs=$(audio_seconds "$f")
+		if [ "$kind" = speech ]; then ch=1; else ch=2; fi
+		eval "SECS_$kind=$secs"
+		AUDIO_LIMIT=$(calc "int($secs / 10 + 60)")
+		say "figures 1-2: $kind ($secs s of audio), $RUNS runs"
+		r=1
+		while [ "$r" -le "$RUNS" ]; do
+			loaxad_play "$kind" "$f" "$ch" "$r" "$secs"
+			peer "$kind" floor "$secs" "$B/floor" "$B/floor" "$f"
+			peer "$kind" opusfile "$secs" "$B/opusfile_read" "$B/opusfile_read" "$f"
+			peer "$kind" ffmpeg "$secs" ffmpeg ffmpeg -nostdin -v error -i "$f" -f alsa null
+			peer "$kind" mpv "$secs" mpv mpv --no-config --really-quiet --no-video \
+			    --ao=alsa --audio-device=alsa/null "$f"
+			peer "$kind" gstreamer "$secs" gst-launch-1.0 gst-launch-1.0 -q filesrc location="$f" \
+			    ! oggdemux ! opusdec ! audioconvert ! audioresample ! alsasink device=null sync=false
+			peer "$kind" opusdec-aplay "$secs" opusdec sh -c \
+			    "opusdec --quiet --rate 48000 '$f' - | aplay -q -D null"
+			mpd_play "$kind" "$secs"
+			r=$((r + 1))
+		done
+	done
+}
+
+# --- figure 3: idle cost -----------------------------------------------------------
+
+fig_idle() {
+	if [ "$SMOKE" = 1 ]; then secs=2; else secs=60; fi
+	d=$T/idle
+	mkdir -p "$d"
+	ln -sf "$IN/short.opus" "$d/short.opus"
+	# Armed: a daily slot an hour from now.
+	echo "slots = ( { title = \"Bản tin sáng\"; at = \"$(date -d @$(( $(date +%s) + 3600 )) +%H:%M:%S)\"; items = ( { file = \"short.opus\"; } ); } );" >"$d/schedule.cfg"
+	bench_config "$d" null 1 "$d/schedule.cfg"
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 3: idle for $secs s, run $r"
+		rm -rf "$d/state" "$d/loaxad.log"
+		start_station "$d"
+		# Connected: the retained status says so.
+		connected() {
+			mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/hon-quan/$ID/status" -C 1 -W 2 2>/dev/null |
+			    grep -q '"connected":true'
+		}
+		if ! wait_for 10 connected; then
+			say "loaxad did not connect to the broker"
+			rec idle loaxad cpu_s -; rec idle loaxad wakeups_per_s -
+			stop_station "$STATION_PID"
+			return 0
+		fi
+		c0=$(pid_cpu_ns "$STATION_PID") w0=$(pid_switches "$STATION_PID") t0=$(now)
+		sleep "$secs"	# the measurement window itself
+		c1=$(pid_cpu_ns "$STATION_PID") w1=$(pid_switches "$STATION_PID") t1=$(now)
+		rec idle loaxad cpu_s "$(calc "($c1 - $c0) / 1e9")"
+		rec idle loaxad wakeups_per_s "$(calc "($w1 - $w0) / ($t1 - $t0)")"
+		stop_station "$STATION_PID"
+		r=$((r + 1))
+	done
+}
+
+# --- figure 4: punctuality on the paced sink ---------------------------------------
+
+# The sink's own latency: sinkref opens it like loaxad at a known instant.
+sink_latency() {	# N
+	d=$T/sinkref
+	mkdir -p "$d"
+	: >"$d/stamps"
+	: >"$d/starts"
+	sink="file:'|pv -q -B 4096 -L 96000 | $TOOLS/stamp_reader $d/stamp >/dev/null; cat $d/stamp >>$d/stamps',raw"
+	i=1
+	while [ "$i" -le "$1" ]; do
+		"$B/sinkref" "$sink" 1 250 >>"$d/starts" 2>>"$d/err" || say "sinkref failed: $(tail -n 1 "$d/err")"
+		i=$((i + 1))
+	done
+	paste "$d/starts" "$d/stamps" | awk 'NF == 2 { printf "%.3f\n", ($2 - $1) * 1000 }' >"$d/lat"
+	while read -r l; do rec punct sink latency_ms "$l"; done <"$d/lat"
+}
+
+fig_punct() {
+	if [ "$SMOKE" = 1 ]; then n=2; else n=20; fi
+	gap=3
+	sink_latency "$(( n < 10 ? n : 10 ))"
+	d=$T/punct
+	mkdir -p "$d"
+	ln -sf "$IN/short.opus" "$d/short.opus"
+	base=$(( $(date +%s) + 3 ))
+	{
+		echo "slots = ("
+		i=0
+		while [ "$i" -lt "$n" ]; do
+			at=$(date -d "@$((base + i * gap))" '+%Y-%m-%d %H:%M:%S')
+			printf '  { title = "Đúng giờ %d"; at = "%s"; items = ( { file = "short.opus"; } ); }%s\n' \
+			    "$i" "$at" "$([ $((i + 1)) -lt "$n" ] && echo ,)"
+			i=$((i + 1))
+		done
+		echo ");"
+	} >"$d/schedule.cfg"
+	: >"$d/stamps"
+	sink="file:'|pv -q -B 4096 -L 96000 | $TOOLS/stamp_reader $d/stamp >/dev/null; cat $d/stamp >>$d/stamps',raw"
+	bench_config "$d" "$sink" 1 "$d/schedule.cfg"
+	say "figure 4: $n one-off slots, $gap s apart, on the paced sink"
+	start_station "$d"
+	stamps_in() { [ "$(wc -l <"$d/stamps")" -ge "$n" ]; }
+	wait_for $((n * gap + 15)) stamps_in || say "only $(wc -l <"$d/stamps") of $n slots reached the sink"
+	stop_station "$STATION_PID"
+	lat=$(sort -n "$T/sinkref/lat" | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }')
+	awk -v base="$base" -v gap="$gap" '{ printf "%.3f\n", ($1 - (base + (NR - 1) * gap)) * 1000 }' \
+	    "$d/stamps" >"$d/late"
+	[ -s "$d/late" ] || { rec punct loaxad raw_ms -; rec punct loaxad corrected_ms -; }
+	while read -r l; do
+		rec punct loaxad raw_ms "$l"
+		rec punct loaxad corrected_ms "$(calc "$l - $lat")"
+	done <"$d/late"
+}
+
+# --- figure 5: gaps between bulletins ------------------------------------------------
+
+fig_gaps() {
+	"$TOOLS/opus_refdecode" "$IN/gap1.opus" "$T/r1.raw" 1 &&
+	    "$TOOLS/opus_refdecode" "$IN/gap2.opus" "$T/r2.raw" 1 &&
+	    cat "$T/r1.raw" "$T/r2.raw" >"$T/ref.raw" || { rec gaps loaxad added_samples -; return 0; }
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 5: two bulletins back to back, run $r"
+		d=$T/gaps-$r
+		mkdir -p "$d"
+		ln -sf "$IN/gap1.opus" "$d/một.opus"
+		ln -sf "$IN/gap2.opus" "$d/hai.opus"
+		one_off "$d" "Hai bản tin" "$(at_plus 2)" "một.opus" "hai.opus"
+		bench_config "$d" "file:'$d/out.raw',raw" 1 "$d/schedule.cfg"
+		mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
+		sp=$!
+		PIDS="$PIDS $sp"
+		start_station "$d"
+		if wait_for 30 finished "$d/events" 2; then
+			idle() { "$BUILD/loaxactl" -s "$d/control.sock" status --json | jq -e '.state == "idle"' >/dev/null; }
+			wait_for 10 idle
+			stop_station "$STATION_PID"
+			# frames_ref frames_capture shift snr: samples added = capture - reference.
+			set -- $("$TOOLS/pcm_compare" "$T/ref.raw" "$d/out.raw" 1 200)
+			say "pcm_compare: $*"
+			rec gaps loaxad added_samples "$(( $2 - $1 ))"
+			rec gaps loaxad shift_samples "$3"
+			rec gaps loaxad snr_db "$4"
+		else
+			stop_station "$STATION_PID"
+			rec gaps loaxad added_samples -
+		fi
+		kill "$sp" 2>/dev/null
+		r=$((r + 1))
+	done
+}
+
+# --- figure 8: start-up -----------------------------------------------------------------
+
+# startup_store DIR SLOTS BULLETINS: a station with that many daily slots and
+# that many bulletins stored (queued for tomorrow), made once.
+startup_store() {
+	d=$1
+	mkdir -p "$d"
+	[ "$2" -eq 0 ] && { bench_config "$d" null 1; return 0; }
+	{
+		echo "slots = ("
+		i=0
+		t0=$(( $(date +%s) + 7200 ))	# two hours from now on, 5 s apart: none falls due
+		while [ "$i" -lt "$2" ]; do
+			printf '  { title = "Bản tin %d"; at = "%s"; items = ( { file = "%s/b%d.opus"; } ); }%s\n' \
+			    "$i" "$(date -d "@$((t0 + i * 5))" +%H:%M:%S)" "$IN/many" $((i % $3 + 1)) \
+			    "$([ $((i + 1)) -lt "$2" ] && echo ,)"
+			i=$((i + 1))
+		done
+		echo ");"
+	} >"$d/schedule.cfg"
+	bench_config "$d" null 1 "$d/schedule.cfg"
+	start_station "$d"
+	tomorrow=$(date -d "@$(( $(date +%s) + 86400 ))" '+%Y-%m-%d %H:%M:%S')
+	i=1
+	while [ "$i" -le "$3" ]; do
+		"$BUILD/loaxactl" -s "$d/control.sock" queue "$IN/many/b$i.opus" --at "$tomorrow" >/dev/null ||
+		    say "cannot queue b$i.opus"
+		i=$((i + 1))
+	done
+	stop_station "$STATION_PID"
+}
+
+fig_startup() {
+	if [ "$SMOKE" = 1 ]; then slots=10 stored=3 n=1; else slots=1000 stored=200 n=$((RUNS * 3)); fi
+	say "figure 8: start-up, empty and with $slots slots and $stored stored bulletins"
+	startup_store "$T/start-empty" 0 0
+	startup_store "$T/start-full" "$slots" "$stored"
+	r=1
+	while [ "$r" -le "$n" ]; do
+		for k in empty full; do
+			d=$T/start-$k
+			ms=$("$B/startup" "$BUILD/loaxad" "$d/loaxa.cfg" "$d/control.sock" 2>>"$T/startup.err")
+			rec startup "loaxad-$k" ms "${ms:--}"
+		done
+		r=$((r + 1))
+	done
+	rec startup "loaxad-full" slots "$slots"
+	rec startup "loaxad-full" stored "$stored"
+}
+
+# --- figures 6 and 7: need district publishing and alerts ---------------------------
+
+# Each records "not yet measurable" until loaxactl has the command it needs;
+# then the measurement goes here (N stations on one broker; 20 paced stations).
+fig_fanout() {
+	if "$BUILD/loaxactl" help 2>&1 | grep -q '^ *publish'; then
+		rec fanout loaxad note "not yet written: loaxactl publish exists now; add the measurement"
+	else
+		rec fanout loaxad note "not yet measurable: needs district publishing (loaxactl publish)"
+	fi
+}
+fig_alert() {
+	if "$BUILD/loaxactl" help 2>&1 | grep -q '^ *alert'; then
+		rec alert loaxad note "not yet written: loaxactl alert exists now; add the measurement"
+	else
+		rec alert loaxad note "not yet measurable: needs emergency alerts (loaxactl alert)"
+	fi
+}
+
+# --- the report -----------------------------------------------------------------------
+
+start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
+make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
+if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
+for f in cpu idle punct gaps startup fanout alert; do
+	want "$f" && "fig_$f"
+done
+[ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
+
+. tests/bench/report.sh
+report_write

@@ -1,0 +1,59 @@
+#!/bin/sh
+# `make bench` in its seconds-long smoke mode (tiny inputs, one run each), so
+# that the bench cannot rot: every measurement must produce a number and the
+# table and results file must be written. Timings are never asserted here:
+# benchmarks are not tests.
+. tests/lib.sh
+
+JSON=$BUILD/bench/results-smoke.json
+MD=tests/bench/RESULTS.md
+md_before=$(cksum "$MD" 2>/dev/null)
+rm -f "$JSON"
+BENCH_SMOKE=1 sh tests/bench/run.sh "$BUILD" >"$T/table.txt" 2>"$T/bench.err"
+rc=$?
+check "the smoke bench exits 0" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$T/bench.err" | tail -n 20
+check "it writes results-smoke.json as JSON" jq -e '.smoke == true and (.figures | length) > 0' "$JSON"
+check "the table has every figure, 1 to 8" \
+	sh -c "for n in 1 2 3 4 5 6 7 8; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
+check "a smoke run leaves RESULTS.md alone" [ "$(cksum "$MD" 2>/dev/null)" = "$md_before" ]
+
+# number FIGURE SUBJECT METRIC: the measurement produced a number.
+number() {
+	jq -e --arg f "$1" --arg s "$2" --arg m "$3" \
+	    'any(.figures[]; .figure == $f and .subject == $s and .metric == $m and (.median | type) == "number")' \
+	    "$JSON" >/dev/null 2>&1
+}
+measured() {
+	if number "$@"; then ok "$*: a number"; else notok "$*: a number"; fi
+}
+for kind in speech music; do
+	measured cpu floor "$kind"
+	measured cpu loaxad "$kind"
+	measured cpu loaxad "ratio_$kind"
+	measured mem loaxad "$kind"
+	measured cpu opusfile "$kind"
+done
+# The players a technician could install: measured when they are there.
+for p in ffmpeg:ffmpeg mpv:mpv gstreamer:gst-launch-1.0 opusdec-aplay:opusdec; do
+	name=${p%%:*} prog=${p#*:}
+	if command -v "$prog" >/dev/null 2>&1; then
+		measured cpu "$name" speech
+		measured mem "$name" music
+	else
+		ok "cpu $name speech: a number # SKIP $prog is not installed (provisioning/bench-deps.sh)"
+	fi
+done
+measured idle loaxad cpu_s
+measured idle loaxad wakeups_per_s
+measured punct sink latency_ms
+measured punct loaxad raw_ms
+measured punct loaxad corrected_ms
+measured gaps loaxad added_samples
+measured startup loaxad-empty ms
+measured startup loaxad-full ms
+noted() {
+	jq -e --arg f "$1" 'any(.figures[]; .figure == $f and (.note | type) == "string")' "$JSON" >/dev/null 2>&1
+}
+check "fan-out (figure 6) says what it needs or what it measured" noted fanout
+check "emergency latency (figure 7) says what it needs or what it measured" noted alert

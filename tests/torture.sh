@@ -1,0 +1,191 @@
+#!/bin/sh
+# Power-cut torture: loaxad is killed with SIGKILL at random instants while it
+# plays (a sink paced at ten times real time), takes bulletins from
+# 'loaxactl queue', reloads its schedule (a one-off slot a second ahead) and
+# reports to a real broker; then it is started again. After every restart:
+#  - every id 'loaxactl queue' printed is still queued or has a record
+#    (started, missed, failed) in the as-run log;
+#  - every as-run record seen after an earlier restart is still there;
+#  - every started play has exactly one end, except the one playing now
+#    (a play cut off by the kill ends "interrupted": the station restarted);
+#  - every stored bulletin's SHA-256 is its name, and no partial copy is left;
+#  - everything the collector (mosquitto_sub on the broker) got is in the log.
+# At the end the collector must have every record at least once; counted by
+# play_id and event, each counts once.
+# SIGKILL keeps what the kernel cached, a power cut does not: that every
+# acknowledgement follows its fsync is shown with strace (see tests/it_torture.sh).
+# Usage: tests/torture.sh BUILD CYCLES   (TORTURE_SEED=N repeats a run)
+. tests/lib.sh
+
+CYCLES=${2:-300}
+SEED=${TORTURE_SEED:-$$}
+echo "# torture: $CYCLES cycles, seed $SEED"
+start_broker || { notok "broker starts"; exit 1; }
+S=$T/station
+mkdir -p "$S"
+cp "$FIX/thông báo.opus" "$S/thông báo.opus"
+cp "$FIX/bản tin số 1.opus" "$S/bản tin 1.opus"
+cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "Bản tin xa"; at = "2099-01-01 06:00"; items = ( { file = "thông báo.opus"; } ); } );
+EOF
+station_config "$S" torture "file:'|pv -q -B 4096 -L 960000 >/dev/null',raw" "$S/schedule.cfg"
+subscribe "$T/collector.log"
+: >"$T/acked"
+: >"$T/seen"
+
+# rnd N: a random whole number in 0..N-1, from the seed and a counter.
+RN=0
+rnd() {
+	RN=$((RN + 1))
+	awk -v s="$SEED" -v n="$RN" -v m="$1" 'BEGIN { srand(s * 7919 + n); print int(rand() * m) }'
+}
+
+# The whole as-run log, one record a line, page by page.
+fetch_log() {
+	: >"$1"
+	after=0
+	while :; do
+		ctl "$S" log --since 2000-01-01 --after "$after" --json >"$T/page.json" || return 1
+		jq -c '.records[]' "$T/page.json" >>"$1"
+		jq -e '.truncated' "$T/page.json" >/dev/null || return 0
+		after=$(jq '.next_after' "$T/page.json")
+	done
+}
+
+cat >"$T/check.jq" <<'EOF'
+def set(f): reduce .[] as $x ({}; .[$x | f | tostring] = true);
+def is_end: .event | IN("finished", "failed", "interrupted", "missed");
+. as $log
+| ($log | set(.play_id + " " + .event)) as $have
+| ($list[0].queue | set(.id)) as $queued
+| ($log | map(select(.queue_id != null)) | set(.queue_id)) as $recorded
+| ($log | group_by(.play_id) | map({
+    id: .[0].play_id,
+    starts: map(select(.event == "started")) | length,
+    ends: map(select(is_end)) | length })) as $plays
+| ([$log[] | select(.event == "started")] | last | .play_id) as $last
+| {
+    records: ($log | length),
+    lost_records: [$seen[] | select($have[.] | not)],
+    lost_items: [$acked[] | select(($queued[tostring] or $recorded[tostring]) | not)],
+    acked: ($acked | length),
+    more_than_one_end: [$plays[] | select(.ends > 1 or .starts > 1) | .id],
+    open: [$plays[] | select(.starts == 1 and .ends == 0) | .id],
+    last_started: $last,
+    restarted: [$log[] | select(.event == "interrupted" and ((.error // "") | test("restarted")))] | length,
+    phantom: [$got[] | select($have[.] | not)]
+  }
+EOF
+
+# fail KIND TEXT: counts a failed check of KIND and says why.
+FAILS=""
+fail() { FAILS="$FAILS $1"; echo "# cycle $cycle: $2"; }
+
+check_cycle() {
+	ctl "$S" list --json >"$T/list.json" || { fail control "list did not answer"; return; }
+	fetch_log "$T/log.jsonl" || { fail control "log did not answer"; return; }
+	events "$T/collector.log" | jq -r 'select(.play_id != null) | .play_id + " " + .event' |
+	    jq -R . >"$T/got.json"
+	jq -R . "$T/seen" >"$T/seen.json"
+	jq -s -c --slurpfile list "$T/list.json" --slurpfile seen "$T/seen.json" \
+	    --slurpfile acked "$T/acked.json" --slurpfile got "$T/got.json" \
+	    -f "$T/check.jq" "$T/log.jsonl" >"$T/sum.json" 2>"$T/jq.err" ||
+	    { fail check "jq: $(cat "$T/jq.err")"; return; }
+	jq -e '.lost_items == []' "$T/sum.json" >/dev/null ||
+	    fail items "acknowledged queue items lost: $(jq -c .lost_items "$T/sum.json")"
+	jq -e '.lost_records == []' "$T/sum.json" >/dev/null ||
+	    fail records "as-run records lost: $(jq -c .lost_records "$T/sum.json")"
+	jq -e '.more_than_one_end == []' "$T/sum.json" >/dev/null ||
+	    fail ends "plays with more than one start or end: $(jq -c .more_than_one_end "$T/sum.json")"
+	jq -e '(.open | length) == 0 or (.open == [.last_started])' "$T/sum.json" >/dev/null ||
+	    fail ends "plays left open: $(jq -c .open "$T/sum.json") (now playing: $(jq -c .last_started "$T/sum.json"))"
+	jq -e '.phantom == []' "$T/sum.json" >/dev/null ||
+	    fail phantom "the collector got records the log does not have: $(jq -c .phantom "$T/sum.json")"
+	for f in "$S"/state/bulletins/* "$S"/state/bulletins/.[!.]*; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f")
+		case $n in
+		*.opus) [ "$(sha256sum <"$f" | cut -d' ' -f1).opus" = "$n" ] ||
+		    fail bulletins "stored bulletin $n is corrupt" ;;
+		*) fail bulletins "a partial copy $n was left in the store" ;;
+		esac
+		HASHED=$((HASHED + 1))
+	done
+	jq -r '.play_id + " " + .event' "$T/log.jsonl" >"$T/seen"
+}
+
+# One cycle's work, in the background: queue, reload, while it plays and reports.
+workload() {
+	n=$(( $(rnd 3) + 1 ))
+	WPIDS=""
+	for k in $(seq "$n"); do
+		f="$S/thông báo.opus"
+		[ "$(rnd 2)" -eq 0 ] && f="$S/bản tin 1.opus"
+		(out=$(ctl "$S" queue "$f" --title "Vòng $cycle, $k" 2>/dev/null) &&
+		    echo "$out" | head -n 1 >>"$T/acked") &
+		WPIDS="$WPIDS $!"
+	done
+	if [ "$(rnd 3)" -eq 0 ]; then
+		printf 'slots = ( { title = "Vòng %s"; at = "%s"; items = ( { file = "bản tin 1.opus"; } ); } );\n' \
+		    "$cycle" "$(at_plus 1)" >"$S/schedule.new" && mv "$S/schedule.new" "$S/schedule.cfg"
+		(ctl "$S" reload >/dev/null 2>&1) &
+		WPIDS="$WPIDS $!"
+	fi
+}
+
+HASHED=0
+KILLED_PLAYING=0
+cycle=0
+while [ "$cycle" -lt "$CYCLES" ]; do
+	cycle=$((cycle + 1))
+	rm -f "$S/control.sock"
+	start_station "$S" || { fail start "loaxad did not come up"; break; }
+	jq -R 'tonumber? // empty' "$T/acked" >"$T/acked.json"
+	check_cycle
+	workload
+	delay=$(rnd 1500)
+	sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
+	ctl "$S" status --json 2>/dev/null | jq -e '.state == "playing"' >/dev/null 2>&1 &&
+	    KILLED_PLAYING=$((KILLED_PLAYING + 1))
+	kill -9 "$STATION_PID"
+	wait "$STATION_PID" 2>/dev/null
+	PIDS=${PIDS% "$STATION_PID"}	# gone: never signal its number again
+	for p in $WPIDS; do wait "$p" 2>/dev/null; done
+done
+
+# A last start: the checks once more, then every record must reach the collector.
+rm -f "$S/control.sock"
+start_station "$S"
+jq -R 'tonumber? // empty' "$T/acked" >"$T/acked.json"
+check_cycle
+all_arrived() {
+	fetch_log "$T/log.jsonl" &&
+	jq -r '.play_id + " " + .event' "$T/log.jsonl" | sort -u >"$T/want" &&
+	events "$T/collector.log" | jq -r 'select(.play_id != null) | .play_id + " " + .event' |
+	    sort -u >"$T/have" &&
+	[ -z "$(comm -23 "$T/want" "$T/have")" ]
+}
+wait_for 120 all_arrived || fail collector "records never reached the collector: $(comm -23 "$T/want" "$T/have" | head -n 5 | tr '\n' ';')"
+
+records=$(wc -l <"$T/want")
+got=$(events "$T/collector.log" | jq -r 'select(.play_id != null) | .play_id' | wc -l)
+distinct=$(sort -u "$T/have" | wc -l)
+plays=$(cut -d' ' -f1 "$T/want" | sort -u | wc -l)
+ACKED=$(wc -l <"$T/acked.json")
+echo "# $cycle cycles (killed while playing: $KILLED_PLAYING); $ACKED acknowledged queue ids"
+echo "# $records as-run records of $plays plays; $(jq .restarted "$T/sum.json") ended 'interrupted' by a restart"
+echo "# collector: $got messages, $distinct distinct (play_id, event), $((got - distinct)) duplicates"
+echo "# $HASHED stored-bulletin hashes checked"
+
+result() {	# KIND DESCRIPTION
+	case " $FAILS " in *" $1 "*) notok "$2";; *) ok "$2";; esac
+}
+result start "loaxad starts again after every SIGKILL ($cycle cycles)"
+result control "it answers list and log after every restart"
+result check "the checks ran"
+result items "no acknowledged queue item was lost ($ACKED ids)"
+result records "no as-run record was lost ($records records)"
+result ends "every started play has exactly one end; a killed play ends 'interrupted' ($(jq .restarted "$T/sum.json"))"
+result bulletins "no stored bulletin is corrupt or partial ($HASHED hashes)"
+result phantom "the collector never got a record the station does not have"
+result collector "the collector got every record at least once ($distinct distinct of $got messages)"
