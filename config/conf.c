@@ -603,7 +603,7 @@ fail:
 /* --- The station configuration ------------------------------------------ */
 
 /* K_PUBKEY: a path to a district public key file, read and checked here. */
-enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY };
+enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL };
 
 struct conf_key {
 	const char	*name;
@@ -673,6 +673,8 @@ static const struct conf_key schedule_keys[] = {
 static const struct conf_key district_keys[] = {
 	{ "public_key", K_PUBKEY, FIELD(district, public_key), 0, 0, 0,
 	    "public_key = \"/etc/loaxa/district.pub\";" },
+	{ "test_alerts_sound", K_BOOL, FIELD(district, test_alerts_sound), 0, 0, 0,
+	    "test_alerts_sound = false;" },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
 };
 
@@ -767,6 +769,21 @@ set_string(const struct conf_key *k, const config_setting_t *grp, struct conf_ct
 }
 
 static void
+set_bool(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    struct config *c)
+{
+	const config_setting_t *s = config_setting_get_member(grp, k->name);
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		conf_err(ctx, s, NULL, _("must be true or false, e.g. %s"), k->example);
+		return;
+	}
+	*(int *)(void *)((char *)c + k->off) = config_setting_get_bool(s);
+}
+
+static void
 set_number(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
     struct config *c)
 {
@@ -825,6 +842,8 @@ parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct con
 		if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH ||
 		    k->kind == K_PUBKEY)
 			set_string(k, g, ctx, basedir, c);
+		else if (k->kind == K_BOOL)
+			set_bool(k, g, ctx, c);
 		else
 			set_number(k, g, ctx, c);
 	}

@@ -56,6 +56,7 @@ struct cfg_schedule {
 
 struct cfg_district {
 	char	public_key[PATH_MAX];	/* absolute; checked when loaded; "" : no district schedule */
+	int	test_alerts_sound;		/* test alerts sound aloud (default: silent) */
 };
 
 /*

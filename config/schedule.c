@@ -338,7 +338,7 @@ parse_class(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	if (sched_class_parse(v, &sl->cls) < 0) {
 		conf_quote(v, q, sizeof(q));
 		conf_err(&p->ctx, config_setting_get_member(g, "class"), NULL,
-		    _("%s is not a class; use \"normal\", \"priority\" or \"emergency\""), q);
+		    _("\"%s\" is not a class; use \"normal\", \"priority\" or \"emergency\""), q);
 	}
 }
 

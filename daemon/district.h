@@ -67,7 +67,10 @@ struct district_hooks {
  */
 struct district	*district_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
 		    const struct district_hooks *hooks, struct errlist *errs);
-/* Abandons any fetch (its temporary file is removed) and frees. NULL is a no-op. */
+/*
+ * Abandons any fetch (its temporary file is removed, its subscriptions
+ * dropped: call it before mqtt_free()) and frees. NULL is a no-op.
+ */
 void		 district_free(struct district *);
 
 /*
@@ -85,11 +88,14 @@ void		 district_on_connect(struct district *, int connected);
  * For the station's status, a new object:
  * {"configured":bool, "key_id":"0123abcd…", "version":N, "issued":ISO,
  *  "bulletins":N, "complete":bool, "missing":N,
- *  "fetching":{"version":N,"bulletins":N,"missing":N,"bytes":N,"received":N},
+ *  "slots":N, "fetching":{"version":N,"bulletins":N,"missing":N,"bytes":N,"received":N,
+ *  "current":"title"},
  *  "refused":{"version":N,"code":"…","reason":"…","at":ISO}}
- * "version"/"issued"/"bulletins" are absent (and "complete" false) when no
- * district schedule is armed; "fetching" only while a newer one is fetched;
- * "refused" is the last refusal.
+ * "version"/"issued"/"slots"/"bulletins" describe the schedule in force and
+ * are absent when none is armed; "complete" is true when one is armed and no
+ * newer one is still being fetched, "missing" counts the newer one's bulletins
+ * not stored yet, "fetching" is there only meanwhile; "refused" is the last
+ * refusal. {"configured":false} alone when no district key is configured.
  */
 json_t		*district_status(const struct district *);
 

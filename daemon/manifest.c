@@ -495,6 +495,9 @@ manifest_verify(const void *payload, size_t len, const struct manifest_check *ch
 	if (len > MANIFEST_MAX_BYTES)
 		return vfy_fail(&v, MANIFEST_TOO_LARGE, _("it is %zu bytes, more than the %d "
 		    "bytes a station accepts"), len, MANIFEST_MAX_BYTES);
+	if (memchr(payload, '\0', len) != NULL)
+		return vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: it "
+		    "holds a NUL byte"));
 	if ((env = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: not JSON "
 		    "(%s, at byte %d)"), err.text, err.position);

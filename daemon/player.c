@@ -391,13 +391,19 @@ player_source(struct player *p, struct ev_source *src)
 void
 player_stop(struct player *p, const char *reason)
 {
+	player_stop_as(p, "interrupted", reason);
+}
+
+void
+player_stop_as(struct player *p, const char *event, const char *reason)
+{
 	if (p->state == P_IDLE)
 		return;
 	if (p->state == P_PLAYING && p->cur < p->n && p->started) {
 		long delay = output_delay(p->out);
 		uint64_t heard = p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
 
-		player_end_item(p, "interrupted", heard, reason);
+		player_end_item(p, event, heard, reason);
 	}
 	player_miss_rest(p, reason);
 	output_close(p->out);

@@ -13,7 +13,7 @@
 #include "daemon/ev.h"
 #include "daemon/output.h"
 
-enum play_source { PLAY_SCHEDULE, PLAY_QUEUE };
+enum play_source { PLAY_SCHEDULE, PLAY_QUEUE, PLAY_ALERT };
 
 struct play_item {
 	char	*path;		/* the file to decode */
@@ -27,6 +27,9 @@ struct play_item {
 	int64_t	 queue_id;	/* the queue item's id, or 0 */
 	time_t	 scheduled_at;	/* when it was due */
 	time_t	 expires;	/* past this it is missed rather than started; 0: never */
+	char	 alert_id[64];	/* a district alert's id; "" otherwise */
+	int64_t	 published_ms;	/* an alert: when the district published it (wall clock, ms) */
+	int	 test;		/* a test alert */
 };
 
 /* What happened, for the reports. The item stays valid during the call. */
@@ -52,6 +55,8 @@ void		 player_source(struct player *, struct ev_source *src);
 int		 player_start(struct player *, struct play_item *items, size_t n);
 /* Stops the sequence now: the bulletin playing is "interrupted", the rest "missed", all with reason. */
 void		 player_stop(struct player *, const char *reason);
+/* The same, reporting the bulletin playing as event (e.g. "cancelled") instead of "interrupted". */
+void		 player_stop_as(struct player *, const char *event, const char *reason);
 /*
  * Cuts the sequence off for something more urgent: the bulletin playing is
  * "interrupted" with reason, and it (to start again from its beginning) and

@@ -27,6 +27,12 @@ report_time(time_t t)
 	return json_string(buf);
 }
 
+static const char *
+report_source(enum play_source src)
+{
+	return src == PLAY_QUEUE ? "queue" : src == PLAY_ALERT ? "alert" : "schedule";
+}
+
 static json_t *
 report_str(const char *s)
 {
@@ -43,7 +49,7 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 	json_object_set_new(o, "play_id", json_string(it->play_id));
 	json_object_set_new(o, "station", json_string(cfg->station.id));
 	json_object_set_new(o, "region", json_string(cfg->station.region));
-	json_object_set_new(o, "source", json_string(it->source == PLAY_QUEUE ? "queue" : "schedule"));
+	json_object_set_new(o, "source", json_string(report_source(it->source)));
 	json_object_set_new(o, "class", json_string(sched_class_name(it->cls)));
 	json_object_set_new(o, "title", report_str(it->title));
 	json_object_set_new(o, "slot", report_str(it->slot));
@@ -54,6 +60,10 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 	json_object_set_new(o, "scheduled_at", report_time(it->scheduled_at));
 	json_object_set_new(o, "at", report_time(at));
 	json_object_set_new(o, "seconds", json_real(round(seconds * 1000) / 1000));
+	if (it->alert_id[0] != '\0') {
+		json_object_set_new(o, "alert_id", json_string(it->alert_id));
+		json_object_set_new(o, "test", json_boolean(it->test));
+	}
 	if (error != NULL)
 		json_object_set_new(o, "error", json_string(error));
 	return o;
@@ -69,7 +79,7 @@ report_playing(const struct status_snapshot *s)
 	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
 	    "title", report_str(it->title), "slot", report_str(it->slot),
 	    "file", report_str(it->file), "since", report_time(s->since),
-	    "play_id", it->play_id, "source", it->source == PLAY_QUEUE ? "queue" : "schedule",
+	    "play_id", it->play_id, "source", report_source(it->source),
 	    "class", sched_class_name(it->cls));
 }
 

@@ -185,8 +185,27 @@ station_unmute(struct station *st, const char *by)
 
 /* --- the schedule --------------------------------------------------------- */
 
+/* The name reports give a bulletin: the district's name for its stored files. */
+static const char *
+station_item_name(const struct station *st, const struct sched_item *si, const char *base)
+{
+	char sha[65];
+	const char *name;
+
+	if (si->name != NULL)
+		return si->name;
+	base = base != NULL ? base + 1 : si->file;
+	if (st->district != NULL && strlen(base) == 64 + 5 && strcmp(base + 64, ".opus") == 0) {
+		snprintf(sha, sizeof(sha), "%.64s", base);
+		if ((name = district_file_name(st->district, sha)) != NULL)
+			return name;
+	}
+	return base;
+}
+
 static struct play_item *
-station_slot_items(const struct sched_slot *slot, time_t at, int grace, size_t *n)
+station_slot_items(const struct station *st, const struct sched_slot *slot, time_t at, int grace,
+    size_t *n)
 {
 	struct play_item *items = calloc(slot->n_items, sizeof(*items));
 	size_t i;
@@ -197,8 +216,7 @@ station_slot_items(const struct sched_slot *slot, time_t at, int grace, size_t *
 		const char *base = strrchr(slot->items[i].file, '/');
 
 		items[i].path = strdup(slot->items[i].file);
-		items[i].file = strdup(slot->items[i].name != NULL ? slot->items[i].name :
-		    base != NULL ? base + 1 : slot->items[i].file);
+		items[i].file = strdup(station_item_name(st, &slot->items[i], base));
 		items[i].title = strdup(slot->items[i].title);
 		items[i].slot = strdup(slot->title);
 		items[i].source = PLAY_SCHEDULE;
@@ -220,17 +238,24 @@ station_free_items(struct play_item *items, size_t n)
 	free(items);
 }
 
-/* Every bulletin of a slot occurrence that will not play is reported missed. */
+/* Every bulletin of a sequence that will not play is reported (missed, cancelled). */
 static void
-station_miss_items(struct station *st, struct play_item *items, size_t n, const char *reason)
+station_miss_items_as(struct station *st, struct play_item *items, size_t n, const char *event,
+    const char *reason)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		play_id_new(items[i].play_id);
-		station_emit(st, &items[i], "missed", 0, reason);
+		station_emit(st, &items[i], event, 0, reason);
 	}
 	station_free_items(items, n);
+}
+
+static void
+station_miss_items(struct station *st, struct play_item *items, size_t n, const char *reason)
+{
+	station_miss_items_as(st, items, n, "missed", reason);
 }
 
 /* Puts a sequence in the line of waiting bulletins; takes ownership of items. */
@@ -268,7 +293,7 @@ station_slot_due(struct station *st, const struct schedule *sch,
 	struct play_item *items;
 	size_t n;
 
-	items = station_slot_items(slot, occ->at, grace, &n);
+	items = station_slot_items(st, slot, occ->at, grace, &n);
 	if (items == NULL) {
 		log_warnx("station: out of memory for slot \"%s\"", slot->title);
 		return;
@@ -806,6 +831,63 @@ station_on_message(void *arg, const char *topic, const void *payload, size_t len
 	if (st->district != NULL && district_on_message(st->district, topic, payload, len))
 		return;
 	log_debug("mqtt: message on %s ignored", topic);
+}
+
+/* --- district alerts --------------------------------------------------------------- */
+
+void
+station_alert_play(struct station *st, const struct alert_play *a)
+{
+	struct play_item *it = calloc(1, sizeof(*it));
+
+	if (it == NULL)
+		return;
+	it->path = strdup(a->path);
+	it->file = strdup(a->file);
+	it->title = strdup(a->title);
+	it->source = PLAY_ALERT;
+	it->cls = a->cls;
+	snprintf(it->sha256, sizeof(it->sha256), "%s", a->sha256);
+	snprintf(it->alert_id, sizeof(it->alert_id), "%s", a->id);
+	it->published_ms = a->published_ms;
+	it->test = a->test;
+	it->scheduled_at = time(NULL);
+	it->expires = a->expires;
+	if (a->test && !st->cfg.district.test_alerts_sound) {
+		/* Verified and reported like a real one; silent by the station's choice. */
+		play_id_new(it->play_id);
+		station_emit(st, it, "silent", 0, _("a test alert; this station's configuration "
+		    "does not let test alerts sound"));
+		station_free_items(it, 1);
+		return;
+	}
+	station_pend(st, it, 1, (int64_t)it->scheduled_at * 1000);
+	st->wake = 1;
+}
+
+int
+station_alert_cancel(struct station *st, const char *id, const char *reason)
+{
+	const struct play_item *cur = player_current(st->player, NULL);
+	struct pending_slot ps;
+	int done = 0;
+	size_t i = 0;
+
+	if (cur != NULL && strcmp(cur->alert_id, id) == 0) {
+		player_stop_as(st->player, "cancelled", reason);
+		done = 1;
+	}
+	while (i < st->npending) {
+		if (strcmp(st->pending[i].items[0].alert_id, id) == 0) {
+			station_pending_take(st, (int)i, &ps);
+			station_miss_items_as(st, ps.items, ps.n, "cancelled", reason);
+			done = 1;
+		} else
+			i++;
+	}
+	if (done)
+		st->wake = 1;
+	return done;
 }
 
 /* --- the district's schedule -------------------------------------------------- */

@@ -86,6 +86,24 @@ int	station_unmute(struct station *, const char *by);
 void	mixer_follow(struct station *, enum sched_class playing);
 int	station_grace(const struct station *, const struct sched_slot *);
 
+/* A district alert whose bulletin is stored and verified, handed to the station to play. */
+struct alert_play {
+	const char	*id;		/* the alert's id */
+	const char	*path;		/* the stored bulletin */
+	const char	*file;		/* its name for reports */
+	const char	*title;
+	const char	*sha256;
+	enum sched_class cls;		/* priority or emergency */
+	int64_t		 published_ms;	/* when the district published it (wall clock) */
+	time_t		 expires;	/* not started after this: missed; 0: never */
+	int		 test;		/* a test alert */
+};
+/* Puts the alert in the line now (an emergency cuts in). A test alert the
+ * configuration does not let sound is reported but not played. */
+void	station_alert_play(struct station *, const struct alert_play *);
+/* Stops the alert if it plays ("cancelled") and drops it if it waits. 1 if it did either. */
+int	station_alert_cancel(struct station *, const char *id, const char *reason);
+
 /* station_ctl.c */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
 int	station_ctl_move(struct station *, const json_t *req, json_t *reply);

@@ -180,7 +180,7 @@ long		 store_maintain(struct store *, time_t now);
 
 /* The outbox: messages in order, removed only when the broker acknowledged them. */
 
-/* What an outbox message is; when the outbox is full the lower kinds stay longest. */
+/* What an outbox message is: a full outbox drops telemetry before records, and only replaces the report. */
 enum store_kind {
 	STORE_KIND_RECORD = 0,		/* an as-run record (store_event_add) */
 	STORE_KIND_TELEMETRY = 1,	/* status and the like (store_telemetry_add) */

@@ -80,6 +80,9 @@ check "all $N stations play the district slot" \
 T1=$(events "$T/bus.log" started | jq -r 'select(.slot == "Bản tin 1") | .scheduled_at' | sort -u)
 check "all $N played it once, at its time ($T1), not before" \
 	every_event started '.slot == "Bản tin 1"' ".at >= .scheduled_at and .scheduled_at == \"$T1\"" $N
+SHA1=$(sha256sum "$T/office/bản tin số 1.opus" | cut -d' ' -f1)
+check "their proof of play names the district's file and its SHA-256" \
+	every_event started '.slot == "Bản tin 1"' ".file == \"bản tin số 1.opus\" and .sha256 == \"$SHA1\"" $N
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m1.json"
 
 # 2. A newer version replaces it; it has a slot after the attacks and one later still.

@@ -263,7 +263,8 @@ test_unknown_settings(void)
 	    "t.cfg:3: mqqt: unknown setting 'mqqt'; did you mean 'mqtt'?");
 	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = 11; };",
 	    "t.cfg:3: audio.volume: unknown setting 'volume' in audio; remove it or correct "
-	    "its name (known here: device, rate, channels, buffer_ms)");
+	    "its name (known here: device, rate, channels, buffer_ms, mixer, mixer_control, "
+	    "emergency_volume)");
 	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
 	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
 	    "name (known here: station, audio, mqtt, storage, control, schedule, district)");

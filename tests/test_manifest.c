@@ -257,6 +257,14 @@ test_refusals_in_order(void)
 	memset(big, ' ', MANIFEST_MAX_BYTES + 1);
 	expect_refused(big, 0, MANIFEST_TOO_LARGE, "more than the 262144 bytes");
 	expect_refused("<html>502 Bad Gateway</html>", 0, MANIFEST_NOT_JSON, "not JSON");
+	{
+		struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", 0, BDIR };
+		int64_t version;
+
+		T_ASSERT(manifest_verify("{}\0{}", 5, &chk, &code, &version, why, sizeof(why)) == NULL);
+		T_EQ_INT(code, MANIFEST_NOT_JSON);
+		T_CONTAINS(why, "NUL byte");
+	}
 	expect_refused("{\"manifest\":\"{}\"}", 0, MANIFEST_MALFORMED, "lacks");
 	expect_refused(other_key, 0, MANIFEST_BAD_SIGNATURE, "not by the district key");
 	/* One byte changed inside the signed text: "06:00:00" becomes "07:00:00". */

@@ -264,7 +264,7 @@ test_slot_errors(void)
 	    "s.cfg:1: slots.[0].dayz: unknown setting 'dayz' in slots.[0]; did you mean 'days'?");
 	slot_error("title = \"x\"; at = \"06:00\"; volume = 3; " ITEM,
 	    "s.cfg:1: slots.[0].volume: unknown setting 'volume' in slots.[0]; remove it or "
-	    "correct its name (known here: title, at, days, from, until, grace, items)");
+	    "correct its name (known here: title, at, days, from, until, grace, class, items)");
 	one_error("slots = ( 5 );", "s.cfg:1: slots.[0]: must be a slot in braces, e.g. "
 	    "{ title = \"Bản tin sáng\"; at = \"06:00\"; items = ( { file = \"ban-tin.opus\"; } ); }");
 }
@@ -514,6 +514,33 @@ test_timeparse(void)
 	T_EQ_STR(why, "hour 99");
 }
 
+static void
+test_slot_class(void)
+{
+	struct errlist el;
+	struct schedule *s;
+
+	errlist_init(&el);
+	s = schedule_parse_string("slots = ( { title = \"Bão\"; at = \"06:00\"; class = \"emergency\"; "
+	    "items = ( { file = \"b.opus\"; } ); }, { title = \"Thường\"; at = \"07:00\"; "
+	    "items = ( { file = \"a.opus\"; } ); } );", "s.cfg", "/etc/loaxa", 0, &el);
+	T_ASSERT(s != NULL);
+	if (s != NULL) {
+		T_EQ_INT(s->slots[0].cls, SCHED_EMERGENCY);
+		T_EQ_INT(s->slots[1].cls, SCHED_NORMAL);
+		T_EQ_STR(sched_class_name(s->slots[0].cls), "emergency");
+	}
+	schedule_free(s);
+	s = schedule_parse_string("slots = ( { title = \"X\"; at = \"06:00\"; class = \"urgent\"; "
+	    "items = ( { file = \"b.opus\"; } ); } );", "s.cfg", "/etc/loaxa", 0, &el);
+	T_ASSERT(s == NULL);
+	T_EQ_INT(errlist_count(&el), 1);
+	if (el.n > 0)
+		T_EQ_STR(el.msg[0], "s.cfg:1: slots.[0].class: \"urgent\" is not a class; use "
+		    "\"normal\", \"priority\" or \"emergency\"");
+	errlist_clear(&el);
+}
+
 int
 main(void)
 {
@@ -533,6 +560,7 @@ main(void)
 	T_RUN(test_all_errors_at_once);
 	T_RUN(test_check_files);
 	T_RUN(test_timeparse);
+	T_RUN(test_slot_class);
 	rmdir(tmpdir);
 	return T_EXIT();
 }

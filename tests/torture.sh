@@ -33,11 +33,11 @@ subscribe "$T/collector.log"
 : >"$T/acked"
 : >"$T/seen"
 
-# rnd N: a random whole number in 0..N-1, from the seed and a counter.
-RN=0
+# rnd N SALT: a random whole number in 0..N-1 from the seed, the cycle and the
+# call site (it runs in $(...), a subshell, so it cannot keep a counter).
 rnd() {
-	RN=$((RN + 1))
-	awk -v s="$SEED" -v n="$RN" -v m="$1" 'BEGIN { srand(s * 7919 + n); print int(rand() * m) }'
+	awk -v s="$SEED" -v c="$cycle" -v k="$2" -v m="$1" \
+	    'BEGIN { srand(s * 7919 + c * 131 + k); print int(rand() * m) }'
 }
 
 # The whole as-run log, one record a line, page by page.
@@ -116,16 +116,16 @@ check_cycle() {
 
 # One cycle's work, in the background: queue, reload, while it plays and reports.
 workload() {
-	n=$(( $(rnd 3) + 1 ))
+	n=$(( $(rnd 3 1) + 1 ))
 	WPIDS=""
 	for k in $(seq "$n"); do
 		f="$S/thông báo.opus"
-		[ "$(rnd 2)" -eq 0 ] && f="$S/bản tin 1.opus"
+		[ "$(rnd 2 $((10 + k)))" -eq 0 ] && f="$S/bản tin 1.opus"
 		(out=$(ctl "$S" queue "$f" --title "Vòng $cycle, $k" 2>/dev/null) &&
 		    echo "$out" | head -n 1 >>"$T/acked") &
 		WPIDS="$WPIDS $!"
 	done
-	if [ "$(rnd 3)" -eq 0 ]; then
+	if [ "$(rnd 3 2)" -eq 0 ]; then
 		printf 'slots = ( { title = "Vòng %s"; at = "%s"; items = ( { file = "bản tin 1.opus"; } ); } );\n' \
 		    "$cycle" "$(at_plus 1)" >"$S/schedule.new" && mv "$S/schedule.new" "$S/schedule.cfg"
 		(ctl "$S" reload >/dev/null 2>&1) &
@@ -143,7 +143,7 @@ while [ "$cycle" -lt "$CYCLES" ]; do
 	jq -R 'tonumber? // empty' "$T/acked" >"$T/acked.json"
 	check_cycle
 	workload
-	delay=$(rnd 1500)
+	delay=$(rnd 1500 3)
 	sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
 	ctl "$S" status --json 2>/dev/null | jq -e '.state == "playing"' >/dev/null 2>&1 &&
 	    KILLED_PLAYING=$((KILLED_PLAYING + 1))

@@ -4,9 +4,14 @@
  * (opus_decode_float) decodes them at 48 kHz, and the audio is thrown away:
  * no trimming, no conversion, no output. Every player is measured against
  * this in the same run.
- * Usage: floor FILE.opus   (prints the frames decoded)
+ * With -s it also converts to 16-bit samples (saturating, no soft clip),
+ * the one extra pass any player feeding an S16 device must make: the
+ * difference between the two floors is what the format costs, not loaxa.
+ * Usage: floor [-s] FILE.opus   (prints the frames decoded)
  */
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,9 @@ struct floor_state {
 	long		 packets;	/* of the stream, headers included */
 	OpusDecoder	*dec;
 	float		 pcm[FLOOR_MAX_FRAME * 2];
+	int16_t		 s16[FLOOR_MAX_FRAME * 2];
+	int		 to_s16;
+	int		 channels;
 	long long	 frames;
 };
 
@@ -41,8 +49,21 @@ floor_head(struct floor_state *f, const ogg_packet *op)
 		fprintf(stderr, "floor: only mono and stereo (mapping family 0) files\n");
 		return -1;
 	}
+	f->channels = ch;
 	f->dec = opus_decoder_create(48000, ch, &err);
 	return f->dec != NULL ? 0 : -1;
+}
+
+static void
+floor_s16(int16_t *dst, const float *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		float x = src[i] * 32768.0f;
+
+		dst[i] = (int16_t)(x >= 32767.0f ? 32767 : x <= -32768.0f ? -32768 : (int)lrintf(x));
+	}
 }
 
 static int
@@ -59,6 +80,8 @@ floor_packet(struct floor_state *f, const ogg_packet *op)
 		fprintf(stderr, "floor: opus_decode_float: %s\n", opus_strerror(n));
 		return -1;
 	}
+	if (f->to_s16)
+		floor_s16(f->s16, f->pcm, (size_t)n * (size_t)f->channels);
 	f->frames += n;
 	return 0;
 }
@@ -87,14 +110,18 @@ main(int argc, char **argv)
 	ogg_page og;
 	ssize_t n;
 	char *buf;
+	const char *path;
 	int fd, rc = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: floor FILE.opus\n");
+	if (argc == 3 && strcmp(argv[1], "-s") == 0)
+		f.to_s16 = 1;
+	else if (argc != 2) {
+		fprintf(stderr, "usage: floor [-s] FILE.opus\n");
 		return 2;
 	}
-	if ((fd = open(argv[1], O_RDONLY)) < 0) {
-		perror(argv[1]);
+	path = argv[argc - 1];
+	if ((fd = open(path, O_RDONLY)) < 0) {
+		perror(path);
 		return 1;
 	}
 	ogg_sync_init(&f.oy);
@@ -102,7 +129,7 @@ main(int argc, char **argv)
 		buf = ogg_sync_buffer(&f.oy, FLOOR_CHUNK);
 		n = read(fd, buf, FLOOR_CHUNK);
 		if (n < 0 || ogg_sync_wrote(&f.oy, (long)n) != 0) {
-			perror(argv[1]);
+			perror(path);
 			return 1;
 		}
 		while (rc == 0 && ogg_sync_pageout(&f.oy, &og) == 1)

@@ -84,11 +84,12 @@ print_table() {
 	echo
 	echo "1. CPU seconds per audio hour (ALSA null, unpaced)"
 	printf '   %-16s %-24s %-7s %-24s %-7s\n' player "speech 24k mono" ratio "music 64k stereo" ratio
-	for s in floor loaxad ffmpeg mpd mpv opusfile opusdec-aplay gstreamer; do
+	for s in floor floor-s16 loaxad ffmpeg mpd mpv opusfile opusdec-aplay gstreamer; do
 		printf '   %-16s %-24s %-7s %-24s %-7s\n' "$s" "$(cell cpu "$s" speech 2)" \
 		    "$(ratio "$s" speech)" "$(cell cpu "$s" music 2)" "$(ratio "$s" music)"
 	done
-	echo "   (floor: libogg + opus_decode_float, nothing else; opusfile: libopusfile op_read;"
+	echo "   (floor: libogg + opus_decode_float, nothing else; floor-s16: the same plus a plain"
+	echo "    conversion to 16-bit samples; opusfile: libopusfile op_read;"
 	echo "    ratio: each run divided by the floor's run next to it, median)"
 	echo "   goal loaxad <= 1.05 x floor: speech $(verdict "$(get cpu loaxad ratio_speech median)" '<=' 1.05)," \
 	    "music $(verdict "$(get cpu loaxad ratio_music median)" '<=' 1.05)"
@@ -107,7 +108,7 @@ print_table() {
 	echo "   goal <= 1 wake-up/s beyond keep-alive: $(verdict "$(get idle loaxad wakeups_per_s max | awk '$1 != "-" { print $1 - 1/60 } $1 == "-" { print "-" }')" '<=' 1)"
 	echo
 	echo "4. Punctuality: one-off slots on the paced sink, ms from the slot's instant to the first byte"
-	echo "   raw:       median $(get punct loaxad raw_ms median), earliest $(get punct loaxad raw_ms min), worst $(get punct loaxad raw_ms max) ($(get punct loaxad raw_ms n) slots)"
+	echo "   raw:       median $(get punct loaxad raw_ms median), earliest $(get punct loaxad raw_ms min), worst $(get punct loaxad raw_ms max) ($(get punct loaxad raw_ms n) slots; $(get punct loaxad slots_without_audio median) without audio)"
 	echo "   the sink's own latency (sinkref: open + first write through pv): $(cell punct sink latency_ms 1)"
 	echo "   corrected: median $(get punct loaxad corrected_ms median), worst $(get punct loaxad corrected_ms max)"
 	echo "   goal worst <= 20 ms late, never early: $(verdict "$(get punct loaxad raw_ms max)" '<=' 20)," \

@@ -245,6 +245,7 @@ fig_cpu() {
 		while [ "$r" -le "$RUNS" ]; do
 			loaxad_play "$kind" "$f" "$ch" "$r" "$secs"
 			peer "$kind" floor "$secs" "$B/floor" "$B/floor" "$f"
+			peer "$kind" floor-s16 "$secs" "$B/floor" "$B/floor" -s "$f"
 			peer "$kind" opusfile "$secs" "$B/opusfile_read" "$B/opusfile_read" "$f"
 			peer "$kind" ffmpeg "$secs" ffmpeg ffmpeg -nostdin -v error -i "$f" -f alsa null
 			peer "$kind" mpv "$secs" mpv mpv --no-config --really-quiet --no-video \
@@ -341,8 +342,12 @@ fig_punct() {
 	wait_for $((n * gap + 15)) stamps_in || say "only $(wc -l <"$d/stamps") of $n slots reached the sink"
 	stop_station "$STATION_PID"
 	lat=$(sort -n "$T/sinkref/lat" | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }')
-	awk -v base="$base" -v gap="$gap" '{ printf "%.3f\n", ($1 - (base + (NR - 1) * gap)) * 1000 }' \
-	    "$d/stamps" >"$d/late"
+	# Each first byte belongs to the last slot instant at most a second after
+	# it (so that a slot that never played does not shift the others, and an
+	# early start still shows as negative); slots without a first byte are counted.
+	awk -v base="$base" -v gap="$gap" '{ k = int(($1 - base + 1) / gap)
+		printf "%.3f\n", ($1 - (base + k * gap)) * 1000 }' "$d/stamps" >"$d/late"
+	rec punct loaxad slots_without_audio "$(( n - $(wc -l <"$d/stamps") ))"
 	[ -s "$d/late" ] || { rec punct loaxad raw_ms -; rec punct loaxad corrected_ms -; }
 	while read -r l; do
 		rec punct loaxad raw_ms "$l"
@@ -374,14 +379,20 @@ fig_gaps() {
 			wait_for 10 idle
 			stop_station "$STATION_PID"
 			# frames_ref frames_capture shift snr: samples added = capture - reference.
-			set -- $("$TOOLS/pcm_compare" "$T/ref.raw" "$d/out.raw" 1 200)
+			set -- $("$TOOLS/pcm_compare" "$T/ref.raw" "$d/out.raw" 1 200) - - - -
 			say "pcm_compare: $*"
+			if [ "$1" = - ]; then
+				rec gaps loaxad added_samples "no capture"
+				r=$((r + 1))
+				continue
+			fi
 			rec gaps loaxad added_samples "$(( $2 - $1 ))"
 			rec gaps loaxad shift_samples "$3"
 			rec gaps loaxad snr_db "$4"
 		else
+			say "gaps: the two bulletins did not both finish: $(grep -v status "$d/loaxad.log" | tail -n 4)"
 			stop_station "$STATION_PID"
-			rec gaps loaxad added_samples -
+			rec gaps loaxad added_samples "did not finish"
 		fi
 		kill "$sp" 2>/dev/null
 		r=$((r + 1))
