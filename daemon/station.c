@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "config/i18n.h"
+#include "daemon/alert.h"
 #include "daemon/clock.h"
+#include "daemon/hashcache.h"
 #include "daemon/log.h"
 #include "daemon/report.h"
 #include "daemon/station.h"
@@ -33,6 +35,21 @@
 #define CURSOR_MAX_BACK		(7 * 86400)	/* how far back a restart looks for missed slots */
 #define CLOCK_BACK_RESET	86400		/* a step back larger than this resets the cursor */
 #define MQTT_MAX_PAYLOAD	(1024 * 1024)
+
+static int64_t realtime_ms(void);
+
+/*
+ * The wall clock in seconds, read precisely: time() may read a coarse clock
+ * that lags by milliseconds, which at a slot's second means "not yet".
+ */
+static time_t
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
 
 int
 station_grace(const struct station *st, const struct sched_slot *slot)
@@ -50,9 +67,14 @@ void
 station_emit(struct station *st, struct play_item *it, const char *event, double seconds,
     const char *error)
 {
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	json_t *o = report_event(&st->cfg, it, event, now, seconds, error);
-	char *payload = json_dumps(o, JSON_COMPACT);
+	char *payload;
+
+	/* The district measures its alert chain end to end: publish to first audio. */
+	if (it->published_ms > 0 && strcmp(event, "started") == 0)
+		json_object_set_new(o, "delay_ms", json_integer(realtime_ms() - it->published_ms));
+	payload = json_dumps(o, JSON_COMPACT);
 	struct asrun_rec rec = { .play_id = it->play_id, .event = event, .at = now, .json = payload,
 	    .queue_id = it->source == PLAY_QUEUE ? it->queue_id : 0 };	/* leaves the queue with it */
 
@@ -77,7 +99,7 @@ void
 station_emit_note(struct station *st, const char *event, json_t *details)
 {
 	json_t *o = json_object();
-	struct asrun_rec rec = { .event = event, .at = time(NULL) };
+	struct asrun_rec rec = { .event = event, .at = wall_now() };
 	char id[33], *payload;
 
 	play_id_new(id);
@@ -157,7 +179,7 @@ station_mute(struct station *st, const char *by, time_t until)
 	char reason[160];
 
 	st->muted = 1;
-	st->muted_since = time(NULL);
+	st->muted_since = wall_now();
 	st->muted_until = until;
 	snprintf(st->muted_by, sizeof(st->muted_by), "%s", by);
 	station_save_mute(st);
@@ -346,7 +368,8 @@ station_advance(struct station *st, time_t now)
 	}
 	st->cursor = now;
 	if (total > 0) {
-		station_save_cursor(st);
+		/* Saved at the end of the tick, once the slot has started: off its path. */
+		st->cursor_dirty = 1;
 		st->next_due_stale = 1;
 	}
 }
@@ -535,7 +558,7 @@ station_clock_check(struct station *st, time_t now)
 }
 
 static void
-station_tick(struct station *st, time_t now)
+station_tick_line(struct station *st, time_t now)
 {
 	struct queue_item *q;
 	int pending;
@@ -560,6 +583,16 @@ station_tick(struct station *st, time_t now)
 	station_start(st, pending, q);
 }
 
+static void
+station_tick(struct station *st, time_t now)
+{
+	station_tick_line(st, now);
+	if (st->cursor_dirty) {
+		st->cursor_dirty = 0;
+		station_save_cursor(st);
+	}
+}
+
 /* --- the player's reports --------------------------------------------------- */
 
 static void
@@ -568,7 +601,7 @@ station_on_started(void *arg, struct play_item *it)
 	struct station *st = arg;
 
 	/* Hashing after the first audio is written keeps the start punctual. */
-	if (it->sha256[0] == '\0' && store_sha256_file(it->path, it->sha256) < 0)
+	if (it->sha256[0] == '\0' && hashcache_get(st->hashes, it->path, it->sha256) < 0)
 		it->sha256[0] = '\0';
 	station_emit(st, it, "started", 0, NULL);	/* also takes a queue item off the queue */
 	if (it->source == PLAY_QUEUE)
@@ -641,7 +674,7 @@ json_t *
 station_status_json(struct station *st)
 {
 	struct status_snapshot s = { .cfg = &st->cfg, .online = 1 };
-	time_t now = time(NULL);
+	time_t now = wall_now();
 
 	s.playing = player_current(st->player, &s.since);
 	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &s.next_title);
@@ -663,6 +696,7 @@ station_status_json(struct station *st)
 	s.clock_trusted = st->clock_ok;
 	s.clock_why = st->clock_why;
 	s.district = st->district != NULL ? district_status(st->district) : NULL;
+	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
 	return report_status(&s);
 }
 
@@ -694,9 +728,15 @@ earliest(time_t *next, time_t t, time_t now)
 static time_t
 station_next_due(const struct station *st, time_t now)
 {
-	time_t next = station_next_slot(st, st->cursor > now ? st->cursor : now, NULL);
+	time_t next;
 	size_t i;
 
+	/*
+	 * From the cursor, not from now: a slot whose second has come but that the
+	 * next tick has not handled yet must keep the deadline at "now". On an
+	 * untrusted clock the cursor stands still, so look from now.
+	 */
+	next = station_next_slot(st, st->clock_ok || st->cursor > now ? st->cursor : now, NULL);
 	for (i = 0; i < st->nqueue; i++) {
 		earliest(&next, queue_due(&st->queue[i]), now);
 		if (st->queue[i].at != 0)
@@ -719,7 +759,7 @@ station_next_due(const struct station *st, time_t now)
 static void
 station_arm_watch(struct station *st)
 {
-	struct itimerspec its = { .it_value = { .tv_sec = time(NULL) + 10 * 365 * 86400 } };
+	struct itimerspec its = { .it_value = { .tv_sec = wall_now() + 10 * 365 * 86400 } };
 
 	if (st->armed_for != 0)
 		return;
@@ -741,7 +781,7 @@ static int
 station_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
 {
 	struct station *st = arg;
-	time_t now = time(NULL);
+	time_t now = wall_now();
 
 	if (st->next_due_stale || (st->next_due != (time_t)-1 && now >= st->next_due)) {
 		st->next_due = station_next_due(st, now);
@@ -780,8 +820,8 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 		st->armed_for = 0;	/* re-arm the watcher in the next prepare */
 		st->next_due_stale = 1;
 	}
-	station_tick(st, time(NULL));
-	store_maintain(st->store, time(NULL));	/* prunes the as-run log at most hourly */
+	station_tick(st, wall_now());
+	store_maintain(st->store, wall_now());	/* prunes the as-run log at most hourly */
 	if (st->status_dirty || now_ms >= st->status_due)
 		station_publish_status(st, now_ms);
 }
@@ -820,6 +860,8 @@ station_on_connect(void *arg, int connected)
 
 	if (st->district != NULL)
 		district_on_connect(st->district, connected);
+	if (st->alerts != NULL)
+		alert_on_connect(st->alerts, connected);
 	station_mark_dirty(st);
 }
 
@@ -827,8 +869,14 @@ static void
 station_on_message(void *arg, const char *topic, const void *payload, size_t len)
 {
 	struct station *st = arg;
+	int used = 0;
 
-	if (st->district != NULL && district_on_message(st->district, topic, payload, len))
+	if (st->district != NULL)
+		used = district_on_message(st->district, topic, payload, len);
+	/* A bulletin chunk may be an alert's as well as the schedule's: both look at it. */
+	if (st->alerts != NULL)
+		used |= alert_on_message(st->alerts, topic, payload, len);
+	if (used)
 		return;
 	log_debug("mqtt: message on %s ignored", topic);
 }
@@ -851,7 +899,7 @@ station_alert_play(struct station *st, const struct alert_play *a)
 	snprintf(it->alert_id, sizeof(it->alert_id), "%s", a->id);
 	it->published_ms = a->published_ms;
 	it->test = a->test;
-	it->scheduled_at = time(NULL);
+	it->scheduled_at = wall_now();
 	it->expires = a->expires;
 	if (a->test && !st->cfg.district.test_alerts_sound) {
 		/* Verified and reported like a real one; silent by the station's choice. */
@@ -935,7 +983,7 @@ station_district_in_use(void *arg, const char *sha256)
 	for (i = 0; i < st->npending; i++)
 		if (items_use(st->pending[i].items, st->pending[i].n, sha256))
 			return 1;
-	return cur != NULL && items_use(cur, 1, sha256);
+	return (cur != NULL && items_use(cur, 1, sha256)) || alert_in_use(st->alerts, sha256);
 }
 
 static int
@@ -948,13 +996,38 @@ station_district_open(struct station *st, struct errlist *errs)
 	return st->district != NULL ? 0 : -1;
 }
 
+static void
+station_alert_hook_play(void *arg, const struct alert_msg *m, const char *path, time_t expires)
+{
+	struct alert_play ap = { m->id, path, m->file, m->title, m->sha256, m->cls, m->issued_ms,
+	    expires, m->test };
+
+	station_alert_play(arg, &ap);
+}
+
+static int
+station_alert_hook_cancel(void *arg, const char *id, const char *reason)
+{
+	return station_alert_cancel(arg, id, reason);
+}
+
+static int
+station_alerts_open(struct station *st, struct errlist *errs)
+{
+	struct alert_hooks h = { station_alert_hook_play, station_alert_hook_cancel,
+	    station_district_event, st };
+
+	st->alerts = alert_new(&st->cfg, st->store, st->mqtt, &h, errs);
+	return st->alerts != NULL ? 0 : -1;
+}
+
 static int
 station_mqtt_open(struct station *st, struct errlist *errs)
 {
 	struct mqtt_params mp = { 0 };
 	struct mqtt_outbox ob = { station_outbox_next, station_outbox_ack, st };
 	char client_id[160], *will;
-	json_t *off = report_offline(&st->cfg, time(NULL));
+	json_t *off = report_offline(&st->cfg, wall_now());
 
 	snprintf(client_id, sizeof(client_id), "loaxa-%s-%s", st->cfg.station.region,
 	    st->cfg.station.id);
@@ -1004,7 +1077,7 @@ static void
 station_load_cursor(struct station *st)
 {
 	char buf[32];
-	time_t now = time(NULL);
+	time_t now = wall_now();
 	long long v;
 
 	st->cursor = now - st->cfg.schedule.grace;
@@ -1036,6 +1109,8 @@ station_open_parts(struct station *st, struct errlist *errs)
 		errlist_add(errs, _("cannot set up audio output \"%s\""), st->cfg.audio.device);
 		return -1;
 	}
+	if ((st->hashes = hashcache_new()) == NULL)
+		return -1;
 	st->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (st->tfd == -1) {
 		errlist_add(errs, "timerfd_create: %s", strerror(errno));
@@ -1046,7 +1121,7 @@ station_open_parts(struct station *st, struct errlist *errs)
 		return -1;
 	if (station_mqtt_open(st, errs) < 0)
 		return -1;
-	if (station_district_open(st, errs) < 0)
+	if (station_district_open(st, errs) < 0 || station_alerts_open(st, errs) < 0)
 		return -1;
 	st->ctl = ctl_open(st->cfg.control.socket, station_ctl_handle, st, err, sizeof(err));
 	if (st->ctl == NULL) {
@@ -1067,7 +1142,7 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	st->cfg = *cfg;
 	st->ev = ev;
 	st->tfd = -1;
-	st->started = time(NULL);
+	st->started = wall_now();
 	st->next_due_stale = 1;
 	st->status_dirty = 1;
 	st->clock_ok = 1;
@@ -1087,6 +1162,8 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	mqtt_source(st->mqtt, &src);
 	ev_add(ev, &src);
 	district_source(st->district, &src);
+	ev_add(ev, &src);
+	alert_source(st->alerts, &src);
 	ev_add(ev, &src);
 	src = (struct ev_source){ "station", station_prepare, station_dispatch, st };
 	ev_add(ev, &src);
@@ -1131,6 +1208,7 @@ station_free(struct station *st)
 		ev_remove(st->ev, st->ctl);
 		ev_remove(st->ev, st->mqtt);
 		ev_remove(st->ev, st->district);
+		ev_remove(st->ev, st->alerts);
 	}
 	if (st->player != NULL)
 		player_stop(st->player, _("the station daemon was stopped"));
@@ -1141,10 +1219,12 @@ station_free(struct station *st)
 		else
 			station_free_items(st->pending[i].items, st->pending[i].n);
 	}
+	alert_free(st->alerts);
+	st->alerts = NULL;
 	district_free(st->district);
 	st->district = NULL;
 	if (st->mqtt != NULL) {
-		json_t *off = report_offline(&st->cfg, time(NULL));
+		json_t *off = report_offline(&st->cfg, wall_now());
 		char *payload = json_dumps(off, JSON_COMPACT);
 
 		json_decref(off);
@@ -1166,6 +1246,7 @@ station_free(struct station *st)
 	for (k = 0; k < STATION_NSCHED; k++)
 		schedule_free(st->scheds[k]);
 	mixer_free(st->mixer);
+	hashcache_free(st->hashes);
 	if (st->tfd != -1)
 		close(st->tfd);
 	free(st);

@@ -43,6 +43,7 @@ struct station {
 	struct mqtt		*mqtt;
 	struct ctl		*ctl;
 	struct district		*district;
+	struct alert		*alerts;	/* district alerts */
 
 	struct queue_item	*queue;		/* a copy of the stored queue, by id */
 	size_t			 nqueue;
@@ -50,6 +51,7 @@ struct station {
 	size_t			 npending;
 
 	time_t			 cursor;	/* slot starts up to here are handled */
+	int			 cursor_dirty;	/* not saved yet */
 	int			 tfd;		/* CLOCK_REALTIME: the next due instant */
 	time_t			 armed_for;
 	time_t			 next_due;	/* cached station_next_due(), or -1 */
@@ -67,6 +69,7 @@ struct station {
 	time_t			 muted_until;	/* 0: until unmuted */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
+	struct hashcache	*hashes;	/* bulletin SHA-256s, by path */
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];
