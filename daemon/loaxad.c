@@ -12,14 +12,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
 #include "config/schedule.h"
 #include "daemon/ev.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/report.h"
 #include "daemon/station.h"
 
@@ -133,7 +132,7 @@ signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 	struct signalfd_siginfo si;
 
 	if (d->watchdog_ms > 0 && now >= d->watchdog_due) {
-		sd_notify(0, "WATCHDOG=1");
+		notify_send("WATCHDOG=1");
 		d->watchdog_due = now + d->watchdog_ms / 2;
 	}
 	if (n < 1 || !(pfd->revents & POLLIN))
@@ -155,7 +154,6 @@ run(const struct config *cfg)
 	struct daemon_state d = { .sfd = -1 };
 	struct ev_source src = { "signals", signals_prepare, signals_dispatch, &d };
 	struct errlist errs;
-	uint64_t usec;
 
 	if ((d.sfd = signals_open()) == -1)
 		fatal("loaxad: signalfd");
@@ -170,11 +168,11 @@ run(const struct config *cfg)
 		fatalx("loaxad: cannot start the station");
 	}
 	errlist_clear(&errs);
-	if (sd_watchdog_enabled(0, &usec) > 0)
-		d.watchdog_ms = (int64_t)(usec / 1000);
-	sd_notify(0, "READY=1");
+	d.watchdog_ms = notify_watchdog_ms();
+	d.watchdog_due = ev_now_ms();
+	notify_send("READY=1");
 	ev_run(d.ev);
-	sd_notify(0, "STOPPING=1");
+	notify_send("STOPPING=1");
 	station_free(d.station);
 	ev_free(d.ev);
 	close(d.sfd);
