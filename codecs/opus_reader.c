@@ -7,6 +7,7 @@
  * (surround). Everything is allocated at open; reading only decodes.
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,7 +470,7 @@ rd_to_s16(const float *in, int16_t *out, size_t n)
 
 		v = v > 32767.0f ? 32767.0f : v;
 		v = v < -32768.0f ? -32768.0f : v;
-		out[i] = (int16_t)(v + (v >= 0.0f ? 0.5f : -0.5f));
+		out[i] = (int16_t)lrintf(v);
 	}
 }
 
