@@ -17,7 +17,8 @@ cleanup() {
 	for p in $PIDS; do wait "$p" 2>/dev/null; done
 	if [ -n "${KEEP:-}" ]; then echo "# kept $T" >&2; else rm -rf "$T"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }

@@ -81,11 +81,14 @@ EOF
 FAILS=""
 fail() { FAILS="$FAILS $1"; echo "# cycle $cycle: $2"; }
 
+# The order matters, as the station plays on meanwhile: what the collector got
+# is read first (anything published was committed before), the queue before
+# the log (an item leaves the queue in the transaction of its record).
 check_cycle() {
-	ctl "$S" list --json >"$T/list.json" || { fail control "list did not answer"; return; }
-	fetch_log "$T/log.jsonl" || { fail control "log did not answer"; return; }
 	events "$T/collector.log" | jq -r 'select(.play_id != null) | .play_id + " " + .event' |
 	    jq -R . >"$T/got.json"
+	ctl "$S" list --json >"$T/list.json" || { fail control "list did not answer"; return; }
+	fetch_log "$T/log.jsonl" || { fail control "log did not answer"; return; }
 	jq -R . "$T/seen" >"$T/seen.json"
 	jq -s -c --slurpfile list "$T/list.json" --slurpfile seen "$T/seen.json" \
 	    --slurpfile acked "$T/acked.json" --slurpfile got "$T/got.json" \

@@ -1,0 +1,490 @@
+/*
+ * Tests of district alerts: the signed message (daemon/alert_msg.c) built,
+ * signed and verified with real keys (libsodium), and the station's alert
+ * module (daemon/alert.c) with the real store on disk and a real bulletin,
+ * fed the messages as the station's MQTT router hands them over (the broker
+ * path itself is tests/it_alert.sh). Time is a parameter where it matters:
+ * repeats are driven through the module's event source with a later "now".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "config/conf.h"
+#include "daemon/alert.h"
+#include "daemon/alert_msg.h"
+#include "daemon/ev.h"
+#include "daemon/keys.h"
+#include "daemon/store.h"
+#include "tests/t.h"
+
+#define REGION	"hon-quan"
+#define FILE_B	"thông báo.opus"
+
+static unsigned char g_pk[KEYS_PUBLIC_BYTES], g_sk[KEYS_SECRET_BYTES];
+static unsigned char g_pk2[KEYS_PUBLIC_BYTES], g_sk2[KEYS_SECRET_BYTES];
+static char g_fix[512];
+
+static int64_t
+now_ms_wall(void)
+{
+	return (int64_t)time(NULL) * 1000;
+}
+
+static struct alert_meta
+meta(const char *id, int64_t seq)
+{
+	return (struct alert_meta){ .id = id, .region = REGION, .title = "Bão số 9",
+	    .sequence = seq, .issued_ms = now_ms_wall(), .cls = SCHED_EMERGENCY,
+	    .sha256 = "bc49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7c",
+	    .file = "bão số 9.opus", .size = 31425, .duration = 10.05, .chunk_size = 16384 };
+}
+
+static char *
+signed_alert(const struct alert_meta *m, const unsigned char *sk)
+{
+	char why[256], *text = alert_build(m, why, sizeof(why)), *env;
+
+	if (text == NULL)
+		fprintf(stderr, "  alert_build: %s\n", why);
+	env = text != NULL ? alert_sign(text, sk) : NULL;
+	free(text);
+	return env;
+}
+
+static struct alert_msg *
+verify(const char *env, const char *id, int64_t newest, time_t now, enum alert_code *code,
+    char *why, size_t whylen)
+{
+	struct alert_check chk = { g_pk, REGION, "tan-thanh", id, newest, now };
+	int64_t seq;
+
+	return alert_verify(env, strlen(env), &chk, code, &seq, why, whylen);
+}
+
+static void
+test_round_trip(void)
+{
+	const char *targets[] = { "an-binh", "tan-thanh" };
+	struct alert_meta m = meta("bao-so-9", 1000);
+	struct alert_msg *a;
+	enum alert_code code;
+	char why[512], *env;
+
+	m.repeat = 7200;
+	m.until = time(NULL) + 86400;
+	m.targets = targets;
+	m.n_targets = 2;
+	m.test = 1;
+	env = signed_alert(&m, g_sk);
+	T_ASSERT(env != NULL);
+	a = verify(env, "bao-so-9", 999, time(NULL), &code, why, sizeof(why));
+	T_ASSERT(a != NULL);
+	T_EQ_INT(code, ALERT_OK);
+	if (a != NULL) {
+		T_EQ_INT(a->cancel, 0);
+		T_EQ_STR(a->title, "Bão số 9");
+		T_EQ_STR(a->file, "bão số 9.opus");
+		T_EQ_INT(a->cls, SCHED_EMERGENCY);
+		T_EQ_INT(a->sequence, 1000);
+		T_EQ_INT(a->chunks, 2);
+		T_EQ_INT(a->repeat, 7200);
+		T_EQ_INT(a->until, m.until);
+		T_EQ_INT(a->expires, m.until);
+		T_EQ_INT(a->test, 1);
+	}
+	alert_msg_free(a);
+	free(env);
+}
+
+static void
+expect_refused(const char *env, const char *id, int64_t newest, time_t now, enum alert_code want,
+    const char *phrase)
+{
+	enum alert_code code;
+	char why[512];
+	struct alert_msg *a = verify(env, id, newest, now, &code, why, sizeof(why));
+
+	T_ASSERT(a == NULL);
+	T_EQ_STR(alert_code_name(code), alert_code_name(want));
+	T_CONTAINS(why, phrase);
+	alert_msg_free(a);
+}
+
+static void
+test_refusals(void)
+{
+	struct alert_meta m = meta("bao-so-9", 1000);
+	const char *only[] = { "an-binh" };
+	char *env = signed_alert(&m, g_sk), *forged = signed_alert(&m, g_sk2), *p, *other;
+
+	T_ASSERT(env != NULL && forged != NULL);
+	expect_refused(forged, "bao-so-9", 0, time(NULL), ALERT_BAD_SIGNATURE, "not by the district key");
+	expect_refused(env, "bao-so-9", 1000, time(NULL), ALERT_NOT_NEWER, "replay");
+	expect_refused(env, "khac", 0, time(NULL), ALERT_WRONG_ID, "topic");
+	expect_refused(env, "bao-so-9", 0, time(NULL) + ALERT_VALID_ONCE + 1, ALERT_EXPIRED,
+	    "never played");
+	expect_refused("<html>502</html>", "bao-so-9", 0, time(NULL), ALERT_NOT_JSON, "not JSON");
+	expect_refused("{\"manifest\":\"{}\"}", "bao-so-9", 0, time(NULL), ALERT_MALFORMED, "lacks");
+	/* One byte changed inside the signed text: the signature no longer matches. */
+	p = strstr(env, "1000");
+	T_ASSERT(p != NULL);
+	if (p != NULL)
+		p[0] = '2';
+	expect_refused(env, "bao-so-9", 0, time(NULL), ALERT_BAD_SIGNATURE, "altered");
+	free(env);
+	m.region = "khac-huyen";
+	env = signed_alert(&m, g_sk);
+	expect_refused(env, "bao-so-9", 0, time(NULL), ALERT_WRONG_REGION, "khac-huyen");
+	m.region = REGION;
+	m.targets = only;
+	m.n_targets = 1;
+	other = signed_alert(&m, g_sk);
+	expect_refused(other, "bao-so-9", 0, time(NULL), ALERT_NOT_TARGETED, "tan-thanh");
+	free(env);
+	free(other);
+	free(forged);
+}
+
+static void
+test_build_limits_and_cancel(void)
+{
+	struct alert_meta m = meta("Bad Id", 1);
+	enum alert_code code;
+	char why[256], *text, *env;
+	struct alert_msg *a;
+
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "not valid");
+	m = meta("ok", 1);
+	m.repeat = 2;
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "at least");
+	m.repeat = 0;
+	m.cls = SCHED_NORMAL;
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_ASSERT(alert_id_valid("20261122-153005-3f2a"));
+	T_ASSERT(!alert_id_valid("../x") && !alert_id_valid("a/b") && !alert_id_valid("a+") &&
+	    !alert_id_valid(""));
+	text = alert_build_cancel("bao-so-9", REGION, 1001, now_ms_wall());
+	env = text != NULL ? alert_sign(text, g_sk) : NULL;
+	T_ASSERT(env != NULL);
+	/* A cancel has no expiry of its own: it is accepted whenever it comes. */
+	a = env != NULL ? verify(env, "bao-so-9", 1000, time(NULL) + 10 * 86400, &code, why,
+	    sizeof(why)) : NULL;
+	T_ASSERT(a != NULL && a->cancel && a->sequence == 1001);
+	alert_msg_free(a);
+	free(text);
+	free(env);
+	T_EQ_INT(alert_parse_iso("2026-11-22T15:00:05+07:00"), 1795334405);
+	T_EQ_INT(alert_parse_iso("2026-11-22T08:00:05Z"), 1795334405);
+	T_EQ_INT(alert_parse_iso("2026-02-30T08:00:05Z"), -1);
+}
+
+/* ---- the station's module ---- */
+
+struct world {
+	char		 dir[64];
+	struct config	 cfg;
+	struct store	*store;
+	struct alert	*al;
+	struct ev_source src;
+	int		 plays, cancels;
+	char		 last_path[512];
+	time_t		 last_expires;
+	char		 events[16][32];
+	int		 nevents;
+	json_t		*last_ev;
+};
+
+static void
+hook_play(void *arg, const struct alert_msg *m, const char *path, time_t expires)
+{
+	struct world *w = arg;
+
+	(void)m;
+	w->plays++;
+	snprintf(w->last_path, sizeof(w->last_path), "%s", path);
+	w->last_expires = expires;
+}
+
+static int
+hook_cancel(void *arg, const char *id, const char *reason)
+{
+	struct world *w = arg;
+
+	(void)id;
+	(void)reason;
+	w->cancels++;
+	return 1;
+}
+
+static void
+hook_event(void *arg, const char *event, json_t *details)
+{
+	struct world *w = arg;
+
+	if (w->nevents < 16)
+		snprintf(w->events[w->nevents++], sizeof(w->events[0]), "%s", event);
+	json_decref(w->last_ev);
+	w->last_ev = json_incref(details);
+}
+
+static int
+world_open(struct world *w)
+{
+	struct alert_hooks h = { hook_play, hook_cancel, hook_event, w };
+	struct errlist errs;
+
+	errlist_init(&errs);
+	if (w->store == NULL)
+		w->store = store_open(w->cfg.storage.dir, &errs);
+	w->al = w->store != NULL ? alert_new(&w->cfg, w->store, NULL, &h, &errs) : NULL;
+	errlist_clear(&errs);
+	if (w->al != NULL)
+		alert_source(w->al, &w->src);
+	return w->al != NULL ? 0 : -1;
+}
+
+static int
+world_new(struct world *w)
+{
+	char key[128], why[256];
+
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "/tmp/loaxa-alert-XXXXXX");
+	if (mkdtemp(w->dir) == NULL)
+		return -1;
+	conf_defaults(&w->cfg);
+	snprintf(w->cfg.station.id, sizeof(w->cfg.station.id), "tan-thanh");
+	snprintf(w->cfg.station.region, sizeof(w->cfg.station.region), REGION);
+	snprintf(w->cfg.storage.dir, sizeof(w->cfg.storage.dir), "%s/state", w->dir);
+	snprintf(key, sizeof(key), "%s/district.key", w->dir);
+	if (keys_generate(key, why, sizeof(why)) < 0 || keys_load_secret(key, g_sk, why,
+	    sizeof(why)) < 0)
+		return -1;
+	memcpy(g_pk, g_sk + crypto_sign_SEEDBYTES, sizeof(g_pk));
+	snprintf(w->cfg.district.public_key, sizeof(w->cfg.district.public_key), "%s.pub", key);
+	return world_open(w);
+}
+
+static void
+world_free(struct world *w)
+{
+	char cmd[128];
+
+	alert_free(w->al);
+	store_close(w->store);
+	json_decref(w->last_ev);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "  cannot remove %s\n", w->dir);
+}
+
+static int
+world_has(const struct world *w, const char *event)
+{
+	int i, n = 0;
+
+	for (i = 0; i < w->nevents; i++)
+		n += strcmp(w->events[i], event) == 0;
+	return n;
+}
+
+/* The real bulletin file: its meta, and the chunks delivered as the broker would. */
+static int
+bulletin(struct alert_meta *m, char sha[65], unsigned char **data, size_t *len)
+{
+	char path[600];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", g_fix, FILE_B);
+	if (stat(path, &st) == -1 || store_sha256_file(path, sha) < 0 ||
+	    (*data = malloc((size_t)st.st_size)) == NULL)
+		return -1;
+	fd = open(path, O_RDONLY);
+	*len = (size_t)read(fd, *data, (size_t)st.st_size);
+	close(fd);
+	m->sha256 = sha;
+	m->size = (uint64_t)st.st_size;
+	m->file = FILE_B;
+	return *len == (size_t)st.st_size ? 0 : -1;
+}
+
+static void
+deliver_chunks(struct world *w, const char *sha, const unsigned char *data, size_t len,
+    uint32_t cs)
+{
+	char topic[256];
+	size_t i, off, n;
+
+	/* Last chunk first: the order must not matter. */
+	for (i = (len + cs - 1) / cs; i-- > 0;) {
+		off = i * cs;
+		n = len - off < cs ? len - off : cs;
+		snprintf(topic, sizeof(topic), "loaxa/" REGION "/audio/%s/%zu", sha, i);
+		T_EQ_INT(alert_on_message(w->al, topic, data + off, n), 1);
+	}
+}
+
+static int
+deliver(struct world *w, const char *id, const char *env)
+{
+	char topic[128];
+
+	snprintf(topic, sizeof(topic), "loaxa/" REGION "/alert/%s", id);
+	return alert_on_message(w->al, topic, env, strlen(env));
+}
+
+static void
+test_module_play_repeat_restart_cancel(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 5000);
+	unsigned char *data = NULL;
+	char sha[65], got[65], *env = NULL, *cancel = NULL, *text;
+	size_t len = 0;
+	int64_t now;
+	json_t *st;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	m.repeat = 60;
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	T_EQ_INT(world_has(&w, "alert_received"), 1);
+	T_EQ_INT(w.plays, 0);		/* not before the bulletin is here and verified */
+	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	now = ev_now_ms();
+	w.src.dispatch(w.al, NULL, 0, now);
+	T_EQ_INT(w.plays, 1);
+	T_ASSERT(store_sha256_file(w.last_path, got) == 0 && strcmp(got, sha) == 0);
+	T_EQ_INT(alert_in_use(w.al, sha), 1);
+	/* The same retained message again (a reconnect) is ignored quietly. */
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	T_EQ_INT(w.nevents, 1);
+	/* A repetition a minute later, not before. */
+	w.src.dispatch(w.al, NULL, 0, now + 59000);
+	T_EQ_INT(w.plays, 1);
+	w.src.dispatch(w.al, NULL, 0, now + 60500);
+	T_EQ_INT(w.plays, 2);
+	/* A restart remembers it: no second "received", the repeat goes on. */
+	alert_free(w.al);
+	T_ASSERT(world_open(&w) == 0);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	T_EQ_INT(world_has(&w, "alert_received"), 1);
+	st = alert_status(w.al);
+	T_EQ_INT(json_array_size(json_object_get(st, "active")), 1);
+	json_decref(st);
+	/* Cancelled: the station stops it, and the old alert replayed is refused. */
+	text = alert_build_cancel("bao-so-9", REGION, 5001, now_ms_wall());
+	cancel = alert_sign(text, g_sk);
+	free(text);
+	T_EQ_INT(deliver(&w, "bao-so-9", cancel), 1);
+	T_EQ_INT(w.cancels, 1);
+	T_EQ_INT(world_has(&w, "alert_cancelled"), 1);
+	T_EQ_INT(alert_in_use(w.al, sha), 0);
+	w.src.dispatch(w.al, NULL, 0, ev_now_ms() + 3600 * 1000);
+	T_EQ_INT(w.plays, 2);
+	m.sequence = 4000;
+	free(env);
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "not_newer");
+	free(env);
+	free(cancel);
+	free(data);
+	world_free(&w);
+}
+
+static void
+test_module_supersede_and_not_ours(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 10);
+	unsigned char *data = NULL;
+	char sha[65], *env;
+	size_t len = 0;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	env = signed_alert(&m, g_sk);
+	deliver(&w, "bao-so-9", env);
+	free(env);
+	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	w.src.dispatch(w.al, NULL, 0, ev_now_ms());
+	T_EQ_INT(w.plays, 1);
+	/* A newer alert with the same id stops the old one and plays (the bulletin is stored). */
+	m.sequence = 11;
+	m.title = "Bão số 9: tin mới";
+	env = signed_alert(&m, g_sk);
+	deliver(&w, "bao-so-9", env);
+	free(env);
+	T_EQ_INT(w.cancels, 1);
+	T_EQ_INT(json_integer_value(json_object_get(w.last_ev, "supersedes")), 10);
+	w.src.dispatch(w.al, NULL, 0, ev_now_ms());
+	T_EQ_INT(w.plays, 2);
+	/* Chunks of a bulletin no alert fetches are not ours; nor are other topics. */
+	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/audio/00/0", "x", 1), 0);
+	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/schedule", "x", 1), 0);
+	/* A forged alert is refused once, however often it comes. */
+	env = signed_alert(&m, g_sk2);
+	deliver(&w, "khac", env);
+	deliver(&w, "khac", env);
+	free(env);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "bad_signature");
+	free(data);
+	world_free(&w);
+}
+
+static void
+test_module_unconfigured(void)
+{
+	struct alert_hooks h = { hook_play, hook_cancel, hook_event, NULL };
+	struct config cfg;
+	struct alert *a;
+	json_t *st;
+
+	conf_defaults(&cfg);
+	a = alert_new(&cfg, NULL, NULL, &h, NULL);
+	T_ASSERT(a != NULL);
+	T_EQ_INT(alert_on_message(a, "loaxa/x/alert/y", "{}", 2), 0);
+	st = alert_status(a);
+	T_ASSERT(json_is_false(json_object_get(st, "configured")));
+	json_decref(st);
+	alert_free(a);
+	alert_free(NULL);
+}
+
+int
+main(void)
+{
+	unsigned char seed[crypto_sign_SEEDBYTES] = { 'i', 'n', 't', 'r', 'u', 'd', 'e', 'r' };
+	const char *fix = getenv("LOAXA_FIXTURES");
+
+	setenv("TZ", "Asia/Ho_Chi_Minh", 1);
+	snprintf(g_fix, sizeof(g_fix), "%s", fix != NULL ? fix : "build/fixtures");
+	if (sodium_init() < 0)
+		return 1;
+	crypto_sign_keypair(g_pk, g_sk);
+	crypto_sign_seed_keypair(g_pk2, g_sk2, seed);
+	T_RUN(test_round_trip);
+	T_RUN(test_refusals);
+	T_RUN(test_build_limits_and_cancel);
+	T_RUN(test_module_play_repeat_restart_cancel);
+	T_RUN(test_module_supersede_and_not_ours);
+	T_RUN(test_module_unconfigured);
+	return T_EXIT();
+}
