@@ -24,6 +24,7 @@
 #include "config/timeparse.h"
 #include "daemon/ctl.h"
 #include "daemon/ctl_client.h"
+#include "daemon/loaxactl_alert.h"
 #include "daemon/loaxactl_district.h"
 #include "daemon/loaxactl_log.h"
 
@@ -936,6 +937,8 @@ main(int argc, char *argv[])
 	/* The district office's commands talk to the broker, not to a station. */
 	if (strcmp(argv[0], "keygen") == 0 || strcmp(argv[0], "publish") == 0)
 		return loaxactl_district(conf, argc, argv);
+	if (strcmp(argv[0], "alert") == 0)
+		return loaxactl_alert(conf, argc, argv);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

@@ -34,6 +34,7 @@ struct status_snapshot {
 	time_t			 muted_since;
 	time_t			 muted_until;	/* 0: until unmuted */
 	json_t			*district;	/* stolen; NULL: none */
+	json_t			*alerts;	/* stolen; NULL: none */
 	int			 clock_trusted;
 	const char		*clock_why;
 };
