@@ -36,13 +36,12 @@
 #define CLOCK_BACK_RESET	86400		/* a step back larger than this resets the cursor */
 #define MQTT_MAX_PAYLOAD	(1024 * 1024)
 
-static int64_t realtime_ms(void);
 
 /*
  * The wall clock in seconds, read precisely: time() may read a coarse clock
  * that lags by milliseconds, which at a slot's second means "not yet".
  */
-static time_t
+time_t
 wall_now(void)
 {
 	struct timespec ts;
@@ -127,84 +126,6 @@ station_emit_note(struct station *st, const char *event, json_t *details)
 	station_mark_dirty(st);
 }
 
-void
-mixer_follow(struct station *st, enum sched_class playing)
-{
-	if (st->mixer == NULL)
-		return;
-	if (playing == SCHED_EMERGENCY && player_busy(st->player))
-		mixer_raise(st->mixer, st->cfg.audio.emergency_volume);
-	else if (mixer_raised(st->mixer))
-		mixer_restore(st->mixer);
-}
-
-#define MUTE_KEY	"mute"
-
-static void
-station_save_mute(struct station *st)
-{
-	char buf[160];
-
-	if (st->muted)
-		snprintf(buf, sizeof(buf), "%lld %lld %s", (long long)st->muted_since,
-		    (long long)st->muted_until, st->muted_by);
-	else
-		buf[0] = '\0';
-	if (store_kv_set(st->store, MUTE_KEY, buf) < 0)
-		log_warnx("station: could not save the mute state");
-}
-
-/* A station muted before a restart stays muted: a hijacked one must not come back on by itself. */
-static void
-station_load_mute(struct station *st)
-{
-	char buf[160];
-	long long since, until;
-	int off;
-
-	if (store_kv_get(st->store, MUTE_KEY, buf, sizeof(buf)) < 0 || buf[0] == '\0')
-		return;
-	if (sscanf(buf, "%lld %lld %n", &since, &until, &off) != 2)
-		return;
-	st->muted = 1;
-	st->muted_since = (time_t)since;
-	st->muted_until = (time_t)until;
-	snprintf(st->muted_by, sizeof(st->muted_by), "%s", buf + off);
-	log_warnx("station: muted since before the restart, by %s", st->muted_by);
-}
-
-int
-station_mute(struct station *st, const char *by, time_t until)
-{
-	char reason[160];
-
-	st->muted = 1;
-	st->muted_since = wall_now();
-	st->muted_until = until;
-	snprintf(st->muted_by, sizeof(st->muted_by), "%s", by);
-	station_save_mute(st);
-	snprintf(reason, sizeof(reason), _("the loudspeakers were muted by %s"), by);
-	player_stop(st->player, reason);
-	mixer_follow(st, SCHED_NORMAL);
-	station_emit_note(st, "muted", json_pack("{s:s, s:o}", "by", by, "until",
-	    report_time(until)));
-	st->next_due_stale = 1;
-	return 0;
-}
-
-int
-station_unmute(struct station *st, const char *by)
-{
-	if (!st->muted)
-		return -EALREADY;
-	st->muted = 0;
-	station_save_mute(st);
-	station_emit_note(st, "unmuted", json_pack("{s:s}", "by", by));
-	st->wake = 1;
-	st->next_due_stale = 1;
-	return 0;
-}
-
 /* --- the schedule --------------------------------------------------------- */
 
 /* The name reports give a bulletin: the district's name for its stored files. */
@@ -250,7 +171,7 @@ station_slot_items(const struct station *st, const struct sched_slot *slot, time
 	return items;
 }
 
-static void
+void
 station_free_items(struct play_item *items, size_t n)
 {
 	size_t i;
@@ -261,7 +182,7 @@ station_free_items(struct play_item *items, size_t n)
 }
 
 /* Every bulletin of a sequence that will not play is reported (missed, cancelled). */
-static void
+void
 station_miss_items_as(struct station *st, struct play_item *items, size_t n, const char *event,
     const char *reason)
 {
@@ -281,7 +202,7 @@ station_miss_items(struct station *st, struct play_item *items, size_t n, const 
 }
 
 /* Puts a sequence in the line of waiting bulletins; takes ownership of items. */
-static void
+void
 station_pend(struct station *st, struct play_item *items, size_t n, int64_t rank)
 {
 	struct pending_slot *ps;
@@ -464,7 +385,7 @@ station_queue_item(const struct queue_item *q, int grace)
 	return it;
 }
 
-static void
+void
 station_pending_take(struct station *st, int i, struct pending_slot *out)
 {
 	*out = st->pending[i];
@@ -635,85 +556,6 @@ station_on_change(void *arg)
 	station_mark_dirty(arg);
 }
 
-/* --- status ------------------------------------------------------------------ */
-
-time_t
-station_next_slot(const struct station *st, time_t after, const char **title)
-{
-	time_t best = -1, t;
-	size_t i;
-	int k;
-
-	for (k = 0; k < STATION_NSCHED; k++) {
-		if (st->scheds[k] == NULL)
-			continue;
-		t = sched_next(st->scheds[k], after, &i);
-		if (t == (time_t)-1 || (best != (time_t)-1 && t >= best))
-			continue;
-		best = t;
-		if (title != NULL)
-			*title = st->scheds[k]->slots[i].title;
-	}
-	return best;
-}
-
-static const char *
-station_audio_state(const struct output *out)
-{
-	switch (out->health) {
-	case OUTPUT_OK:
-		return "ok";
-	case OUTPUT_FAILED:
-		return "failed";
-	default:
-		return "closed";
-	}
-}
-
-json_t *
-station_status_json(struct station *st)
-{
-	struct status_snapshot s = { .cfg = &st->cfg, .online = 1 };
-	time_t now = wall_now();
-
-	s.playing = player_current(st->player, &s.since);
-	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &s.next_title);
-	if (s.next_at == (time_t)-1)
-		s.next_title = NULL;
-	s.queue_length = (long)st->nqueue;
-	s.uptime = now - st->started;
-	s.xruns = st->out->xruns;
-	s.audio_state = station_audio_state(st->out);
-	s.audio_error = st->out->health == OUTPUT_FAILED ? st->out->error : NULL;
-	s.mqtt_connected = mqtt_connected(st->mqtt);
-	s.mqtt_state = mqtt_state_text(st->mqtt);
-	s.slots = st->scheds[SCHED_LOCAL] != NULL ? st->scheds[SCHED_LOCAL]->n_slots : 0;
-	s.now = now;
-	s.muted = st->muted;
-	s.muted_by = st->muted_by;
-	s.muted_since = st->muted_since;
-	s.muted_until = st->muted_until;
-	s.clock_trusted = st->clock_ok;
-	s.clock_why = st->clock_why;
-	s.district = st->district != NULL ? district_status(st->district) : NULL;
-	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
-	return report_status(&s);
-}
-
-static void
-station_publish_status(struct station *st, int64_t now_ms)
-{
-	json_t *o = station_status_json(st);
-	char *payload = json_dumps(o, JSON_COMPACT);
-
-	json_decref(o);
-	if (payload != NULL)
-		mqtt_set_retained(st->mqtt, st->topic_status, payload);
-	free(payload);
-	st->status_dirty = 0;
-	st->status_due = now_ms + (int64_t)st->cfg.mqtt.status_interval * 1000;
-}
-
 /* --- the event source -------------------------------------------------------- */
 
 /* The next wall-clock instant at which something becomes due, or -1. */
@@ -768,7 +610,7 @@ station_arm_watch(struct station *st)
 	st->armed_for = its.it_value.tv_sec;
 }
 
-static int64_t
+int64_t
 realtime_ms(void)
 {
 	struct timespec ts;
@@ -824,235 +666,6 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 	store_maintain(st->store, wall_now());	/* prunes the as-run log at most hourly */
 	if (st->status_dirty || now_ms >= st->status_due)
 		station_publish_status(st, now_ms);
-}
-
-/* --- the outbox, lent to the MQTT module ----------------------------------------- */
-
-static int
-station_outbox_next(void *arg, int64_t after, int64_t *seq, const char **topic, const char **payload)
-{
-	struct station *st = arg;
-	int rc;
-
-	store_outbox_msg_clear(&st->outbox_cur);
-	rc = store_outbox_next(st->store, after, &st->outbox_cur);
-	if (rc < 0)
-		return rc;
-	*seq = st->outbox_cur.seq;
-	*topic = st->outbox_cur.topic;
-	*payload = st->outbox_cur.payload;
-	return 0;
-}
-
-static void
-station_outbox_ack(void *arg, int64_t seq)
-{
-	struct station *st = arg;
-	int rc = store_outbox_ack(st->store, seq);
-
-	/* -ENOENT: the outbox's bound evicted it while it was in flight; nothing to do. */
-	if (rc < 0 && rc != -ENOENT)
-		log_warnx("station: could not remove report %lld from the outbox", (long long)seq);
-}
-
-static void
-station_on_connect(void *arg, int connected)
-{
-	struct station *st = arg;
-
-	if (st->district != NULL)
-		district_on_connect(st->district, connected);
-	if (st->alerts != NULL)
-		alert_on_connect(st->alerts, connected);
-	station_mark_dirty(st);
-}
-
-static void
-station_on_message(void *arg, const char *topic, const void *payload, size_t len)
-{
-	struct station *st = arg;
-	int used = 0;
-
-	if (st->district != NULL)
-		used = district_on_message(st->district, topic, payload, len);
-	/* A bulletin chunk may be an alert's as well as the schedule's: both look at it. */
-	if (st->alerts != NULL)
-		used |= alert_on_message(st->alerts, topic, payload, len);
-	if (used)
-		return;
-	log_debug("mqtt: message on %s ignored", topic);
-}
-
-/* --- district alerts --------------------------------------------------------------- */
-
-void
-station_alert_play(struct station *st, const struct alert_play *a)
-{
-	struct play_item *it = calloc(1, sizeof(*it));
-
-	if (it == NULL)
-		return;
-	it->path = strdup(a->path);
-	it->file = strdup(a->file);
-	it->title = strdup(a->title);
-	it->source = PLAY_ALERT;
-	it->cls = a->cls;
-	snprintf(it->sha256, sizeof(it->sha256), "%s", a->sha256);
-	snprintf(it->alert_id, sizeof(it->alert_id), "%s", a->id);
-	it->published_ms = a->published_ms;
-	it->test = a->test;
-	it->scheduled_at = wall_now();
-	it->expires = a->expires;
-	if (a->test && !st->cfg.district.test_alerts_sound) {
-		/* Verified and reported like a real one; silent by the station's choice. */
-		play_id_new(it->play_id);
-		station_emit(st, it, "silent", 0, _("a test alert; this station's configuration "
-		    "does not let test alerts sound"));
-		station_free_items(it, 1);
-		return;
-	}
-	station_pend(st, it, 1, (int64_t)it->scheduled_at * 1000);
-	st->wake = 1;
-}
-
-int
-station_alert_cancel(struct station *st, const char *id, const char *reason)
-{
-	const struct play_item *cur = player_current(st->player, NULL);
-	struct pending_slot ps;
-	int done = 0;
-	size_t i = 0;
-
-	if (cur != NULL && strcmp(cur->alert_id, id) == 0) {
-		player_stop_as(st->player, "cancelled", reason);
-		done = 1;
-	}
-	while (i < st->npending) {
-		if (strcmp(st->pending[i].items[0].alert_id, id) == 0) {
-			station_pending_take(st, (int)i, &ps);
-			station_miss_items_as(st, ps.items, ps.n, "cancelled", reason);
-			done = 1;
-		} else
-			i++;
-	}
-	if (done)
-		st->wake = 1;
-	return done;
-}
-
-/* --- the district's schedule -------------------------------------------------- */
-
-static void
-station_district_armed(void *arg, struct schedule *s)
-{
-	struct station *st = arg;
-
-	schedule_free(st->scheds[SCHED_DISTRICT]);
-	st->scheds[SCHED_DISTRICT] = s;
-	st->next_due_stale = 1;
-	st->wake = 1;
-	station_mark_dirty(st);
-}
-
-static void
-station_district_event(void *arg, const char *event, json_t *details)
-{
-	station_emit_note(arg, event, json_incref(details));
-}
-
-static int
-items_use(const struct play_item *it, size_t n, const char *sha256)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(it[i].sha256, sha256) == 0 || strstr(it[i].path, sha256) != NULL)
-			return 1;
-	return 0;
-}
-
-/* Whether anything but the district schedule still needs a stored bulletin. */
-static int
-station_district_in_use(void *arg, const char *sha256)
-{
-	struct station *st = arg;
-	const struct play_item *cur = player_current(st->player, NULL);
-	size_t i;
-
-	for (i = 0; i < st->nqueue; i++)
-		if (strcmp(st->queue[i].sha256, sha256) == 0)
-			return 1;
-	for (i = 0; i < st->npending; i++)
-		if (items_use(st->pending[i].items, st->pending[i].n, sha256))
-			return 1;
-	return (cur != NULL && items_use(cur, 1, sha256)) || alert_in_use(st->alerts, sha256);
-}
-
-static int
-station_district_open(struct station *st, struct errlist *errs)
-{
-	struct district_hooks h = { station_district_armed, station_district_event,
-	    station_district_in_use, st };
-
-	st->district = district_new(&st->cfg, st->store, st->mqtt, &h, errs);
-	return st->district != NULL ? 0 : -1;
-}
-
-static void
-station_alert_hook_play(void *arg, const struct alert_msg *m, const char *path, time_t expires)
-{
-	struct alert_play ap = { m->id, path, m->file, m->title, m->sha256, m->cls, m->issued_ms,
-	    expires, m->test };
-
-	station_alert_play(arg, &ap);
-}
-
-static int
-station_alert_hook_cancel(void *arg, const char *id, const char *reason)
-{
-	return station_alert_cancel(arg, id, reason);
-}
-
-static int
-station_alerts_open(struct station *st, struct errlist *errs)
-{
-	struct alert_hooks h = { station_alert_hook_play, station_alert_hook_cancel,
-	    station_district_event, st };
-
-	st->alerts = alert_new(&st->cfg, st->store, st->mqtt, &h, errs);
-	return st->alerts != NULL ? 0 : -1;
-}
-
-static int
-station_mqtt_open(struct station *st, struct errlist *errs)
-{
-	struct mqtt_params mp = { 0 };
-	struct mqtt_outbox ob = { station_outbox_next, station_outbox_ack, st };
-	char client_id[160], *will;
-	json_t *off = report_offline(&st->cfg, wall_now());
-
-	snprintf(client_id, sizeof(client_id), "loaxa-%s-%s", st->cfg.station.region,
-	    st->cfg.station.id);
-	will = json_dumps(off, JSON_COMPACT);
-	json_decref(off);
-	mp.host = st->cfg.mqtt.host;
-	mp.port = st->cfg.mqtt.port;
-	mp.keepalive = st->cfg.mqtt.keepalive;
-	mp.client_id = client_id;
-	mp.will_topic = st->topic_status;
-	mp.will_payload = will;
-	mp.max_payload = MQTT_MAX_PAYLOAD;
-	mp.on_connect = station_on_connect;
-	mp.on_message = station_on_message;
-	mp.arg = st;
-	st->mqtt = mqtt_new(&mp);
-	free(will);
-	if (st->mqtt == NULL) {
-		errlist_add(errs, _("cannot set up the MQTT client for %s:%d"), mp.host, mp.port);
-		return -1;
-	}
-	mqtt_set_outbox(st->mqtt, &ob);
-	return 0;
 }
 
 /* --- start, reload, stop ---------------------------------------------------------- */

@@ -107,6 +107,26 @@ void	station_alert_play(struct station *, const struct alert_play *);
 /* Stops the alert if it plays ("cancelled") and drops it if it waits. 1 if it did either. */
 int	station_alert_cancel(struct station *, const char *id, const char *reason);
 
+/* station.c, shared with its other files */
+int64_t	realtime_ms(void);
+time_t	wall_now(void);
+void	station_pend(struct station *, struct play_item *items, size_t n, int64_t rank);
+void	station_free_items(struct play_item *items, size_t n);
+void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
+	    const char *event, const char *reason);
+void	station_pending_take(struct station *, int i, struct pending_slot *out);
+
+/* station_status.c */
+void	station_publish_status(struct station *, int64_t now_ms);
+
+/* station_mute.c */
+void	station_load_mute(struct station *);
+
+/* station_link.c */
+int	station_mqtt_open(struct station *, struct errlist *errs);
+int	station_district_open(struct station *, struct errlist *errs);
+int	station_alerts_open(struct station *, struct errlist *errs);
+
 /* station_ctl.c */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
 int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
