@@ -5,6 +5,8 @@
 # MQTT status and events shown as they arrive. Everything stops by itself.
 set -eu
 BUILD=${1:-build}
+# The stations are in Vietnam; show their times as the commune sees them.
+export TZ=${TZ:-Asia/Ho_Chi_Minh}
 TOP=$(pwd)
 DIR=$TOP/demo-out
 rm -rf "$DIR"
