@@ -28,3 +28,26 @@ check "the capture holds the bulletin" test -s "$S/card/out.raw"
 cpu2=$(awk '{print $14 + $15}' /proc/"$STATION_PID"/stat)
 echo "# CPU ticks while retrying: $((cpu2 - cpu))"
 check "retrying is not a busy loop (under 2 s of CPU for the whole wait)" [ $((cpu2 - cpu)) -lt 200 ]
+
+# A device that disappears in the middle of a bulletin: the bulletin is
+# reported interrupted and plays again from its start when the device is back.
+S2=$T/midplay
+mkdir -p "$S2"
+# The first reader takes one second of audio and hangs up, like a USB card pulled out;
+# the readers after it take everything.
+cat >"$S2/reader.sh" <<EOF
+#!/bin/sh
+if [ -e "$S2/pulled" ]; then cat >>"$S2/out.raw"; else touch "$S2/pulled"; head -c 96000 >/dev/null; fi
+EOF
+chmod +x "$S2/reader.sh"
+station_config "$S2" rut-ra "file:'|$S2/reader.sh',raw"
+start_station "$S2"
+ctl "$S2" queue "$FIX/thông báo.opus" --title "Rút cáp" >/dev/null
+cut_off() { events "$T/mqtt.log" interrupted | grep '"title":"Rút cáp"' | grep -q '"error"'; }
+check "a device lost mid-bulletin: the bulletin is reported interrupted, with the reason" wait_for 20 cut_off
+again() { events "$T/mqtt.log" finished | grep -q '"title":"Rút cáp"'; }
+check "it plays again when the device is back, and finishes" wait_for 40 again
+"$BUILD/tools/opus_refdecode" "$FIX/thông báo.opus" "$T/ref2.raw" 1
+set -- $("$BUILD/tools/pcm_compare" "$T/ref2.raw" "$S2/out.raw" 1 200)
+echo "# replay capture: $1 reference frames, $2 captured, shift $3, SNR $4 dB"
+check "the replay is the whole bulletin from its start" sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ]"
