@@ -24,6 +24,7 @@
 
 #include "config/i18n.h"
 #include "daemon/alert.h"
+#include "daemon/alert_msg.h"
 #include "daemon/clock.h"
 #include "daemon/hashcache.h"
 #include "daemon/log.h"
@@ -670,7 +671,42 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 
 /* --- start, reload, stop ---------------------------------------------------------- */
 
-/* Plays cut off by a crash or a power cut get their end record now. */
+static char *
+json_dup(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+/* What a "started" report said of a play, so that its end says the same. */
+static void
+play_item_from_report(struct play_item *it, const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	const char *v;
+
+	if (o == NULL)
+		return;
+	it->title = json_dup(o, "title");
+	it->slot = json_dup(o, "slot");
+	it->file = json_dup(o, "file");
+	if ((v = json_string_value(json_object_get(o, "sha256"))) != NULL)
+		snprintf(it->sha256, sizeof(it->sha256), "%s", v);
+	v = json_string_value(json_object_get(o, "source"));
+	it->source = v == NULL ? PLAY_SCHEDULE : strcmp(v, "queue") == 0 ? PLAY_QUEUE :
+	    strcmp(v, "alert") == 0 ? PLAY_ALERT : PLAY_SCHEDULE;
+	if ((v = json_string_value(json_object_get(o, "class"))) != NULL)
+		sched_class_parse(v, &it->cls);
+	it->queue_id = json_integer_value(json_object_get(o, "queue_id"));
+	if ((v = json_string_value(json_object_get(o, "alert_id"))) != NULL)
+		snprintf(it->alert_id, sizeof(it->alert_id), "%s", v);
+	if ((v = json_string_value(json_object_get(o, "scheduled_at"))) != NULL)
+		it->scheduled_at = alert_parse_iso(v);
+	json_decref(o);
+}
+
+/* Plays cut off by a crash or a power cut get their end record now, with their details. */
 static void
 station_close_open_plays(struct station *st)
 {
@@ -681,9 +717,14 @@ station_close_open_plays(struct station *st)
 		return;
 	for (i = 0; i < n; i++) {
 		struct play_item it = { .source = PLAY_SCHEDULE };
+		char *json = NULL;
 
+		if (store_asrun_started_json(st->store, ids[i], &json) == 0)
+			play_item_from_report(&it, json);
+		free(json);
 		snprintf(it.play_id, sizeof(it.play_id), "%s", ids[i]);
 		station_emit(st, &it, "interrupted", 0, _("the station restarted while it was playing"));
+		play_item_clear(&it);
 	}
 	store_strings_free(ids, n);
 }

@@ -127,6 +127,8 @@ int		 store_event_add(struct store *, const struct asrun_rec *rec, const char *t
  */
 int		 store_open_plays(struct store *, char ***ids, size_t *n);
 void		 store_strings_free(char **v, size_t n);
+/* The JSON of a play's "started" record (malloc'd, *json), to close it with the same details. 0 or -ENOENT. */
+int		 store_asrun_started_json(struct store *, const char *play_id, char **json);
 
 /*
  * The as-run log, read back for 'loaxactl log': records with at >= since and

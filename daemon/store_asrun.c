@@ -564,3 +564,25 @@ store_outbox_count(struct store *s)
 {
 	return store_count(s, ST_OB_COUNT);
 }
+
+int
+store_asrun_started_json(struct store *s, const char *play_id, char **json)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*json = NULL;
+	/* Only after a restart, for the few plays a crash cut off: no kept statement. */
+	rc = sqlite3_prepare_v2(s->db, "SELECT json FROM asrun WHERE play_id = ? AND "
+	    "event = 'started' ORDER BY seq DESC LIMIT 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, play_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		*json = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return *json != NULL ? 0 : -ENOMEM;
+	return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}

@@ -39,3 +39,16 @@ check "the cut-off bulletin is reported interrupted, with the seconds played" \
 	wait_for 10 interrupted
 idle() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
 check "the station is idle after stop" wait_for 5 idle
+
+# A power cut mid-bulletin: after the restart the play gets its end, with its details.
+ctl "$S" queue "$S/dài.opus" --title "Bản tin mất điện" >/dev/null
+cut_started() { events "$T/mqtt.log" started | grep -q '"title":"Bản tin mất điện"'; }
+wait_for 10 cut_started
+kill -9 "$STATION_PID"; wait "$STATION_PID" 2>/dev/null
+rm -f "$S/control.sock"
+start_station "$S"
+closed() {
+	events "$T/mqtt.log" interrupted >"$T/int.json"
+	jq_any "$T/int.json" '.title == "Bản tin mất điện" and .file == "dài.opus" and .source == "queue" and (.error | test("restarted"))'
+}
+check "a play cut off by a power cut is closed after the restart, with its title and file" wait_for 15 closed
