@@ -29,6 +29,7 @@
 #include "config/i18n.h"
 #include "config/schedule.h"
 #include "daemon/ev.h"
+#include "daemon/ctl_args.h"
 #include "daemon/keys.h"
 #include "daemon/loaxactl_district.h"
 #include "daemon/manifest.h"
@@ -114,44 +115,18 @@ cmd_keygen(int argc, char **argv)
 static int
 pub_hostport(struct pub_opts *o, const char *v)
 {
-	const char *colon = strrchr(v, ':');
-	char *end;
-	long port = 1883;
-	size_t n = colon != NULL ? (size_t)(colon - v) : strlen(v);
-
-	if (colon != NULL) {
-		errno = 0;
-		port = strtol(colon + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1 || port > 65535)
-			return -EINVAL;
-	}
-	if (n == 0 || n >= sizeof(o->host))
-		return -EINVAL;
-	memcpy(o->host, v, n);
-	o->host[n] = '\0';
-	o->port = (int)port;
-	return 0;
+	return ctl_args_hostport(v, o->host, sizeof(o->host), &o->port);
 }
 
 static int
 pub_from_config(struct pub_opts *o, const char *conf)
 {
-	static struct config cfg;	/* large; read once */
-	struct errlist errs;
+	int rc = ctl_args_from_config(conf, o->region_buf, sizeof(o->region_buf), o->host,
+	    sizeof(o->host), &o->port);
 
-	errlist_init(&errs);
-	if (conf_load(conf, &cfg, &errs) < 0) {
-		fprintf(stderr, _("loaxactl: cannot use the configuration %s:\n"), conf);
-		errlist_print(&errs, "loaxactl:   ", stderr);
-		errlist_clear(&errs);
-		return EXIT_REFUSED;
-	}
-	errlist_clear(&errs);
-	snprintf(o->region_buf, sizeof(o->region_buf), "%s", cfg.station.region);
-	o->region = o->region_buf;
-	snprintf(o->host, sizeof(o->host), "%s", cfg.mqtt.host);
-	o->port = cfg.mqtt.port;
-	return 0;
+	if (rc == 0)
+		o->region = o->region_buf;
+	return rc != 0 ? EXIT_REFUSED : 0;
 }
 
 static int
