@@ -118,14 +118,82 @@ print_table() {
 	echo "   added: $(cell gaps loaxad added_samples 0); alignment shift: $(cell gaps loaxad shift_samples 0); SNR: $(cell gaps loaxad snr_db 1) dB"
 	echo "   goal zero samples: $(verdict "$(get gaps loaxad added_samples max | tr -d -)" '<=' 0)"
 	echo
-	echo "6. Fan-out: $(get fanout loaxad note note)"
-	echo "7. Emergency latency: $(get alert loaxad note note)"
+	print_fanout
+	print_alert
 	echo
 	echo "8. Start-up: loaxad start to the first answered status request (ms)"
 	echo "   empty schedule: $(cell startup loaxad-empty ms 1)"
 	echo "   $(get startup loaxad-full slots median) slots, $(get startup loaxad-full stored median) stored bulletins: $(cell startup loaxad-full ms 1)"
 	echo "   goal <= 100 ms: empty $(verdict "$(get startup loaxad-empty ms median)" '<=' 100)," \
 	    "full $(verdict "$(get startup loaxad-full ms median)" '<=' 100)"
+}
+
+# ratio_to A B: A / B with two decimals, or "-".
+ratio_to() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'
+}
+
+# Figure 6: a row per N, the growth against the smallest N, and the goal at
+# 1,000 stations: measured when 1,000 (or more) were run, else extrapolated
+# linearly from the largest N (a guess, and said to be one).
+print_fanout() {
+	ns=$(awk -F '\t' '$1 == "fanout" && $2 ~ /^n[0-9]+$/ && $3 == "armed" { print substr($2, 2) }' \
+	    "$T/summary.tsv" | sort -n | tr '\n' ' ' | sed 's/ $//')
+	if [ -z "$ns" ]; then
+		echo "6. Fan-out: not run"
+		return 0
+	fi
+	echo "6. Fan-out: one \`loaxactl publish\` of a schedule with a $(get fanout loaxad bytes median | awk '{ printf "%.2f", $1 / 1e6 }') MB bulletin to N loaxad on one mosquitto (loopback)"
+	printf '   %-9s %-22s %-8s %-22s %-8s %s\n' stations "s to all armed" growth "broker CPU s" growth "publish itself s"
+	base=${ns%% *}
+	s0=$(get fanout "n$base" seconds median) c0=$(get fanout "n$base" broker_cpu_s median)
+	for n in $ns; do
+		s=$(get fanout "n$n" seconds median) c=$(get fanout "n$n" broker_cpu_s median)
+		printf '   %-9s %-22s %-8s %-22s %-8s %s\n' "$n" "$(cell fanout "n$n" seconds 2)" "$(ratio_to "$s" "$s0")" \
+		    "$(cell fanout "n$n" broker_cpu_s 3)" "$(ratio_to "$c" "$c0")" "$(cell fanout "n$n" publish_s 2)"
+	done
+	echo "   (growth: the median divided by the median at $base stations; s: from just before publish to"
+	echo "    the last station's schedule_armed event, stamped as it reaches one subscriber)"
+	top=${ns##* }
+	st=$(get fanout "n$top" seconds median)
+	if case " $ns " in *" 1000 "*) true;; *) false;; esac; then
+		at=$(get fanout n1000 seconds median)
+		how="measured at 1000 stations: $at s"
+	elif [ "$top" -ge 1000 ]; then
+		at=$(awk -v s="$st" -v n="$top" 'BEGIN { if (s == "-") print "-"; else printf "%.2f", s * 1000 / n }')
+		how="measured at $top stations: $st s"
+		[ "$top" -gt 1000 ] && how="$how, scaled down linearly to $at s"
+	elif [ "$top" != "$base" ]; then
+		# The line through the two largest sizes, so that fixed costs are not multiplied.
+		prev=$(echo "$ns" | tr ' ' '\n' | tail -n 2 | head -n 1)
+		sp=$(get fanout "n$prev" seconds median)
+		at=$(awk -v a="$sp" -v b="$st" -v na="$prev" -v nb="$top" 'BEGIN {
+			if (a == "-" || b == "-") print "-"; else slope = (b - a) / (nb - na); if (slope < 0) slope = 0
+			printf "%.2f", b + slope * (1000 - nb) }')
+		how="extrapolated along the line through $prev and $top stations: $at s"
+	else
+		at=$(awk -v s="$st" -v n="$top" 'BEGIN { if (s == "-") print "-"; else printf "%.2f", s * 1000 / n }')
+		how="extrapolated in proportion from $top stations ($st s): $at s"
+	fi
+	echo "   goal 1,000 stations armed in <= 30 s: $how — $(verdict "$at" '<=' 30)"
+}
+
+# Figure 7: the median of the runs' medians, the worst of their worsts.
+print_alert() {
+	med=$(get alert loaxad median_ms median | awk '$1 != "-" { $1 = sprintf("%.1f", $1) } 1')
+	worst=$(get alert loaxad worst_ms max | awk '$1 != "-" { $1 = sprintf("%.1f", $1) } 1')
+	n=$(get alert loaxad stations median) runs=$(get alert loaxad median_ms n)
+	if [ "$n" = - ]; then
+		echo "7. Emergency latency: not run"
+		return 0
+	fi
+	if [ "$med" = - ]; then
+		echo "7. Emergency latency: $(get alert loaxad median_ms note) ($n stations)"
+		return 0
+	fi
+	echo "7. Emergency latency: median $med ms, worst $worst ms ($n stations, $runs runs) — goal worst <= 500 ms: $(verdict "$worst" '<=' 500)"
+	echo "   from just before \`loaxactl alert\` to each station's first audio byte on its paced sink;"
+	echo "   each run's median: $(cell alert loaxad median_ms 1), each run's worst: $(cell alert loaxad worst_ms 1)"
 }
 
 write_json() {

@@ -8,11 +8,13 @@
 #   BENCH_RUNS=N   runs of each figure (default 3; the median and spread are shown)
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
-#   BENCH_ONLY="cpu idle ..."  only these figures (cpu mem idle punct gaps startup)
+#   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
-# rows with rec; figures 6 (fan-out) and 7 (emergency latency) are functions
-# too, that say "not yet measurable" until loaxactl can publish and alert.
+# rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
+# tests/bench/fanout.sh and tests/bench/alert_latency.sh, each a whole
+# district (broker and stations) of its own.
+#   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
@@ -84,6 +86,19 @@ make_inputs() {
 	rm -rf "$IN/many"
 	mv "$g/many" "$IN/many" && mv "$g/gap1.opus" "$g/gap2.opus" "$g/short.opus" "$g/music.opus" \
 	    "$g/speech.opus" "$IN/"
+}
+
+# make_fanout_input: the district's bulletin for figure 6, the same speech at
+# 24 kbit/s mono, 330 s long (about 1 MB; 10 s in smoke mode). Made once.
+make_fanout_input() {
+	[ -s "$IN/fanout.opus" ] && return 0
+	if [ "$SMOKE" = 1 ]; then len=10; else len=330; fi
+	g=$T/gen-fanout
+	mkdir -p "$g"
+	echo "$SPEECH" | tr '|' ' ' >"$g/text"
+	espeak-ng -v vi -s 150 -w "$g/all.wav" -f "$g/text" || return 1
+	sox -V1 -R "$g/all.wav" -r 48000 -t wav - repeat 100 trim 0 "$len" |
+	    opusenc --quiet --serial 6003 --bitrate 24 - "$g/fanout.opus" && mv "$g/fanout.opus" "$IN/"
 }
 
 # audio_seconds FILE: the length the floor decodes.
@@ -449,29 +464,62 @@ fig_startup() {
 	rec startup "loaxad-full" stored "$stored"
 }
 
-# --- figures 6 and 7: need district publishing and alerts ---------------------------
+# --- figures 6 and 7: district fan-out and emergency latency ------------------------
 
-# Each records "not yet measurable" until loaxactl has the command it needs;
-# then the measurement goes here (N stations on one broker; 20 paced stations).
+# fig_fanout: tests/bench/fanout.sh at each N of FANOUT_NS (default 20 100 500
+# 1000 2000; 3 in smoke mode), RUNS times, with the ~1 MB bulletin of make_inputs.
 fig_fanout() {
-	if "$BUILD/loaxactl" help 2>&1 | grep -q '^ *publish'; then
-		rec fanout loaxad note "not yet written: loaxactl publish exists now; add the measurement"
-	else
-		rec fanout loaxad note "not yet measurable: needs district publishing (loaxactl publish)"
-	fi
+	if [ "$SMOKE" = 1 ]; then ns=3; else ns=${FANOUT_NS:-"20 100 500 1000 2000"}; fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		for n in $ns; do
+			say "figure 6: fan-out to $n stations, run $r"
+			line=$(sh tests/bench/fanout.sh "$BUILD" "$n" "$IN/fanout.opus" 2>"$T/fanout.err")
+			say "$line"
+			sed 's/^/  /' "$T/fanout.err" >&2
+			set -- $(echo "$line" | sed -n 's/.* armed=\([0-9]*\) seconds=\([^ ]*\) broker_cpu_s=\([^ ]*\) publish_s=\([^ ]*\).*/\1 \2 \3 \4/p') - - - -
+			rec fanout "n$n" armed "$1"
+			if [ "$1" = "$n" ]; then
+				rec fanout "n$n" seconds "$2"
+				rec fanout "n$n" broker_cpu_s "$3"
+				rec fanout "n$n" publish_s "$4"
+			else
+				rec fanout "n$n" seconds "not all armed ($1 of $n)"
+				rec fanout "n$n" broker_cpu_s -
+			fi
+		done
+		r=$((r + 1))
+	done
+	rec fanout loaxad bytes "$(stat -c %s "$IN/fanout.opus")"
 }
+
+# fig_alert: tests/bench/alert_latency.sh (20 paced stations; 3 in smoke mode)
+# RUNS times; each run gives its median and worst.
 fig_alert() {
-	if "$BUILD/loaxactl" help 2>&1 | grep -q '^ *alert'; then
-		rec alert loaxad note "not yet written: loaxactl alert exists now; add the measurement"
-	else
-		rec alert loaxad note "not yet measurable: needs emergency alerts (loaxactl alert)"
-	fi
+	if [ "$SMOKE" = 1 ]; then n=3; else n=${ALERT_N:-20}; fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 7: alert to $n paced stations, run $r"
+		line=$(sh tests/bench/alert_latency.sh "$BUILD" "$n" 2>"$T/alert.err")
+		say "$line"
+		sed 's/^/  /' "$T/alert.err" >&2
+		case $line in
+		*" n=$n") set -- $(echo "$line" | sed -n 's/.* median=\([^ ]*\) worst=\([^ ]*\) .*/\1 \2/p') - -
+			rec alert loaxad median_ms "$1"
+			rec alert loaxad worst_ms "$2" ;;
+		*)	rec alert loaxad median_ms "not every station played: ${line:-no result}"
+			rec alert loaxad worst_ms - ;;
+		esac
+		r=$((r + 1))
+	done
+	rec alert loaxad stations "$n"
 }
 
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
 make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
+if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
 for f in cpu idle punct gaps startup fanout alert; do
 	want "$f" && "fig_$f"
