@@ -51,3 +51,25 @@ ctl_args_from_config(const char *conf, char *region, size_t regionlen, char *hos
 	*port = cfg.mqtt.port;
 	return 0;
 }
+
+/* "90", "90s", "30m", "2h", "1d" -> seconds; -1 when it is none of these. */
+long long
+ctl_args_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}

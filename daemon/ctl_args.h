@@ -13,4 +13,7 @@ int	ctl_args_hostport(const char *v, char *host, size_t hostlen, int *port);
 int	ctl_args_from_config(const char *conf, char *region, size_t regionlen, char *host,
 	    size_t hostlen, int *port);
 
+/* "90", "90s", "30m", "2h", "1d" -> seconds (at most a year); -1 when it is none of these. */
+long long ctl_args_duration(const char *s);
+
 #endif

@@ -23,6 +23,7 @@
 #include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/ctl.h"
+#include "daemon/ctl_args.h"
 #include "daemon/ctl_client.h"
 #include "daemon/loaxactl_alert.h"
 #include "daemon/loaxactl_district.h"
@@ -761,28 +762,6 @@ cmd_plain(const char *sock, int argc, char **argv)
 
 /* --- mute, unmute, move -------------------------------------------------------- */
 
-/* "90", "90s", "30m", "2h", "1d" -> seconds; -1 when it is none of these. */
-static long long
-parse_duration(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	return -1;
-}
-
 static int
 cmd_mute(const char *sock, int argc, char **argv)
 {
@@ -793,7 +772,7 @@ cmd_mute(const char *sock, int argc, char **argv)
 
 	if (argc > 1 && ((r = take_opt(argc, argv, &i, "--for", &dur)) <= 0 || i + 1 != argc))
 		return usage_error("%s", _("mute takes only --for DURATION, e.g. --for 30m"));
-	if (dur != NULL && (secs = parse_duration(dur)) < 0)
+	if (dur != NULL && (secs = ctl_args_duration(dur)) < 0)
 		return usage_error(_("\"%s\" is not a duration; write e.g. 90s, 30m, 2h or 1d"), dur);
 	req = json_pack("{s:s}", "cmd", "mute");
 	if (req != NULL && secs > 0)

@@ -94,28 +94,6 @@ al_usage(const char *fmt, const char *arg)
 	return EXIT_USAGE;
 }
 
-/* "90", "90s", "30m", "2h", "1d" -> seconds; -1 when it is none of these. */
-static long long
-al_duration(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	return -1;
-}
-
 /* "+2h" (from now), ISO 8601 with an offset, or the local "YYYY-MM-DD HH:MM[:SS]" / "HH:MM". */
 static time_t
 al_until(const char *s, time_t now)
@@ -124,7 +102,7 @@ al_until(const char *s, time_t now)
 	time_t t;
 
 	if (s[0] == '+')
-		return (d = al_duration(s + 1)) < 0 ? -1 : now + (time_t)d;
+		return (d = ctl_args_duration(s + 1)) < 0 ? -1 : now + (time_t)d;
 	if ((t = alert_parse_iso(s)) != (time_t)-1)
 		return t;
 	return timeparse_local(s, now, &t) == 0 ? t : -1;
@@ -172,7 +150,7 @@ al_option(struct al_opts *o, const char *a, const char *val)
 		if (sched_class_parse(val, &o->cls) < 0 || o->cls == SCHED_NORMAL)
 			return al_usage(_("an alert's class is emergency or priority, not \"%s\""), val);
 	} else if (strcmp(a, "--repeat") == 0) {
-		if ((o->repeat = al_duration(val)) < ALERT_MIN_REPEAT)
+		if ((o->repeat = ctl_args_duration(val)) < ALERT_MIN_REPEAT)
 			return al_usage(_("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
 			    "(at least 5 s)"), val);
 	} else
