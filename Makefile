@@ -14,8 +14,8 @@ TPC_LIBS  := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PC_CFLAGS) -MMD -MP
 LDLIBS	 = $(PC_LIBS) -lm
 
-MAINS	 = daemon/loaxad.c daemon/loaxactl.c
-LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*.c))
+MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c
+LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -33,7 +33,7 @@ $(BUILD)/%.o: %.c
 
 # The clock is "obviously unset" when it is earlier than the last commit.
 BUILD_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null)
-$(BUILD)/daemon/clock.o: ALL_CFLAGS += $(if $(BUILD_EPOCH),-DLOAXA_BUILD_EPOCH=$(BUILD_EPOCH))
+$(BUILD)/daemon/core/clock.o: ALL_CFLAGS += $(if $(BUILD_EPOCH),-DLOAXA_BUILD_EPOCH=$(BUILD_EPOCH))
 
 # lrintf() inlined to one instruction in the decoder's sample conversion.
 $(BUILD)/codecs/opus_reader.o: ALL_CFLAGS += -fno-math-errno
@@ -45,7 +45,7 @@ $(BUILD)/libloaxa.a: $(LIB_OBJ)
 $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl.o $(BUILD)/libloaxa.a
+$(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libloaxa.a

@@ -17,7 +17,7 @@
 
 #include "config/conf.h"
 #include "config/i18n.h"
-#include "daemon/keys.h"
+#include "config/keys.h"
 
 #define PATH_DEPTH	16	/* deeper than any file of ours nests */
 
@@ -710,8 +710,8 @@ conf_defaults(struct config *c)
 	c->storage.outbox_max = 20000;	/* STORE_OUTBOX_MAX_DEFAULT */
 }
 
-static int
-id_valid(const char *s)
+int
+conf_id_valid(const char *s)
 {
 	size_t i;
 
@@ -744,7 +744,7 @@ set_string(const struct conf_key *k, const config_setting_t *grp, struct conf_ct
 	if (conf_text(ctx, grp, k->name, k->kind == K_TEXT ? (size_t)k->hi : PATH_MAX,
 	    k->required, k->example, &v) <= 0)
 		return;
-	if (k->kind == K_ID && !id_valid(v)) {
+	if (k->kind == K_ID && !conf_id_valid(v)) {
 		conf_quote(v, q, sizeof(q));
 		conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
 		    _("\"%s\" is not a valid id; use 1 to 63 lowercase letters a-z, digits and "

@@ -139,6 +139,11 @@ const char *conf_suggest(const char *name, const char *const *known);
 int	conf_path_resolve(const char *basedir, const char *path, char *out, size_t len);
 /* The absolute directory that holds file. 0 or -errno. */
 int	conf_basedir(const char *file, char *out, size_t len);
+/*
+ * 1 when s is a station or region id: 1 to 63 lowercase letters, digits and
+ * hyphens, not starting with a hyphen. Ids name MQTT topic levels.
+ */
+int	conf_id_valid(const char *s);
 /* The whole file, NUL-terminated, at most max bytes, in *text (free it). 0 or -errno (-EFBIG, -EILSEQ for a NUL byte). */
 int	conf_read_text(const char *path, size_t max, char **text);
 

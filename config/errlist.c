@@ -23,6 +23,18 @@ errlist_clear(struct errlist *el)
 }
 
 void
+errlist_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+void
 errlist_add(struct errlist *el, const char *fmt, ...)
 {
 	va_list ap;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/errlist.h"
 #include "config/i18n.h"
 #include "config/timeparse.h"
 
@@ -16,22 +17,6 @@ static const char *const month_names[12] = {
 	N_("July"), N_("August"), N_("September"), N_("October"), N_("November"),
 	N_("December"),
 };
-
-static void why_set(char *why, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Writes the reason; a reason cut short is still worth showing. */
-static void
-why_set(char *why, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(why, len, fmt, ap);
-	va_end(ap);
-}
 
 int
 timeparse_month_days(int y, int m)
@@ -81,15 +66,15 @@ static int
 check_clock(int hh, int mm, int ss, char *why, size_t len)
 {
 	if (hh > 23) {
-		why_set(why, len, _("hour %d is not between 0 and 23"), hh);
+		errlist_why(why, len, _("hour %d is not between 0 and 23"), hh);
 		return -EINVAL;
 	}
 	if (mm > 59) {
-		why_set(why, len, _("minute %d is not between 0 and 59"), mm);
+		errlist_why(why, len, _("minute %d is not between 0 and 59"), mm);
 		return -EINVAL;
 	}
 	if (ss > 59) {
-		why_set(why, len, _("second %d is not between 0 and 59"), ss);
+		errlist_why(why, len, _("second %d is not between 0 and 59"), ss);
 		return -EINVAL;
 	}
 	return 0;
@@ -114,16 +99,16 @@ check_date(const struct sched_date *d, char *why, size_t len)
 	int n;
 
 	if (d->y < 1970 || d->y > 9999) {
-		why_set(why, len, _("year %d is not between 1970 and 9999"), d->y);
+		errlist_why(why, len, _("year %d is not between 1970 and 9999"), d->y);
 		return -EINVAL;
 	}
 	if (d->m < 1 || d->m > 12) {
-		why_set(why, len, _("month %d is not between 1 and 12"), d->m);
+		errlist_why(why, len, _("month %d is not between 1 and 12"), d->m);
 		return -EINVAL;
 	}
 	n = timeparse_month_days(d->y, d->m);
 	if (d->d < 1 || d->d > n) {
-		why_set(why, len, _("there is no day %d in %s %d, which has %d days"),
+		errlist_why(why, len, _("there is no day %d in %s %d, which has %d days"),
 		    d->d, _(month_names[d->m - 1]), d->y, n);
 		return -EINVAL;
 	}
@@ -136,7 +121,7 @@ timeparse_date_why(const char *s, struct sched_date *d, char *why, size_t len)
 	const char *p = s;
 
 	if (scan_date(&p, d) < 0 || *p != '\0') {
-		why_set(why, len, _("write the date as YYYY-MM-DD, e.g. 2026-01-31"));
+		errlist_why(why, len, _("write the date as YYYY-MM-DD, e.g. 2026-01-31"));
 		return -EINVAL;
 	}
 	return check_date(d, why, len);
@@ -168,7 +153,7 @@ timeparse_at(const char *s, struct timeparse_at *out, char *why, size_t len)
 		return rc;
 	return check_clock(out->hh, out->mm, out->ss, why, len);
 syntax:
-	why_set(why, len, _("write a time of day as HH:MM or HH:MM:SS (e.g. 06:00), "
+	errlist_why(why, len, _("write a time of day as HH:MM or HH:MM:SS (e.g. 06:00), "
 	    "or a date and time as YYYY-MM-DD HH:MM[:SS] (e.g. 2026-11-22 14:30)"));
 	return -EINVAL;
 }
@@ -299,5 +284,78 @@ timeparse_format_iso(time_t t, char *buf, size_t len)
 	    (off < 0 ? -off : off) / 3600, ((off < 0 ? -off : off) % 3600) / 60);
 	if (rc < 0 || (size_t)rc >= len - n)
 		return -ENOSPC;
+	return 0;
+}
+
+long long
+timeparse_days_from_civil(int y, int m, int d)
+{
+	long long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void
+timeparse_civil_from_days(long long z, struct sched_date *out)
+{
+	long long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	out->d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->y = (int)(yoe + era * 400 + (out->m <= 2));
+}
+
+/* "+07:00", "-05:30" or "Z" at the end of s: its length and the offset in seconds, or 0. */
+static size_t
+iso_offset(const char *s, long *off)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	if (n > 0 && (s[n - 1] == 'Z' || s[n - 1] == 'z')) {
+		*off = 0;
+		return 1;
+	}
+	if (n < 6)
+		return 0;
+	p = s + n - 6;
+	if ((p[0] != '+' && p[0] != '-') || p[3] != ':' || p[1] < '0' || p[1] > '9' ||
+	    p[2] < '0' || p[2] > '9' || p[4] < '0' || p[4] > '5' || p[5] < '0' || p[5] > '9')
+		return 0;
+	*off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600L + ((p[4] - '0') * 10 + (p[5] - '0')) * 60L;
+	if (*off > 14 * 3600L)
+		return 0;
+	if (p[0] == '-')
+		*off = -*off;
+	return 6;
+}
+
+int
+timeparse_iso(const char *s, time_t *out)
+{
+	char buf[TIMEPARSE_ISO_MAX];
+	struct timeparse_at at;
+	size_t olen, n = s != NULL ? strlen(s) : 0;
+	long off = 0;
+
+	if (n == 0 || n >= sizeof(buf) || (olen = iso_offset(s, &off)) == 0)
+		return -EINVAL;
+	memcpy(buf, s, n - olen);
+	buf[n - olen] = '\0';
+	if (timeparse_at(buf, &at, NULL, 0) < 0 || !at.once)
+		return -EINVAL;
+	*out = (time_t)(timeparse_days_from_civil(at.date.y, at.date.m, at.date.d) * 86400LL +
+	    at.hh * 3600L + at.mm * 60L + at.ss - off);
 	return 0;
 }

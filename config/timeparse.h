@@ -39,6 +39,16 @@ int	timeparse_date_why(const char *s, struct sched_date *, char *why, size_t why
 int	timeparse_local(const char *s, time_t now, time_t *out);
 /* ISO 8601 with the local offset, e.g. 2026-11-22T14:30:05+07:00. 0 or -ENOSPC/-EINVAL. */
 int	timeparse_format_iso(time_t t, char *buf, size_t len);
+#define TIMEPARSE_ISO_MAX	64	/* longer is not a time */
+/*
+ * An instant written with its offset, as the reports and signed messages
+ * carry it: "2026-11-22T14:30:05+07:00" or "...Z" (a space may replace the
+ * 'T', the seconds may be left out). 0, or -EINVAL when s is not that.
+ */
+int	timeparse_iso(const char *s, time_t *out);
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), and back. */
+long long timeparse_days_from_civil(int y, int m, int d);
+void	timeparse_civil_from_days(long long days, struct sched_date *out);
 /*
  * The instant at which the local (TZ) wall-clock time d hh:mm:ss happens.
  * A time skipped by a daylight-saving change maps to the first instant after

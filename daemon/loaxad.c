@@ -16,11 +16,12 @@
 #include "config/errlist.h"
 #include "config/i18n.h"
 #include "config/schedule.h"
-#include "daemon/ev.h"
-#include "daemon/log.h"
-#include "daemon/notify.h"
-#include "daemon/report.h"
-#include "daemon/station.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
+#include "daemon/core/log.h"
+#include "daemon/core/notify.h"
+#include "daemon/proto/report.h"
+#include "daemon/station/station.h"
 
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/share/locale"
@@ -169,7 +170,7 @@ run(const struct config *cfg)
 	}
 	errlist_clear(&errs);
 	d.watchdog_ms = notify_watchdog_ms();
-	d.watchdog_due = ev_now_ms();
+	d.watchdog_due = clock_mono_ms();
 	notify_send("READY=1");
 	ev_run(d.ev);
 	notify_send("STOPPING=1");

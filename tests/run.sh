@@ -49,6 +49,7 @@ if [ -n "$ASAN" ]; then
 		ASAN_OPTIONS=detect_leaks=1 run_one "$t" "$t"
 	done
 fi
+run_one tests/test_layering.sh sh tests/test_layering.sh
 for t in tests/it_*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$t" sh "$t" "$BUILD"

@@ -1,7 +1,7 @@
 /*
- * Tests of district alerts: the signed message (daemon/alert_msg.c) built,
+ * Tests of district alerts: the signed message (daemon/proto/alert_msg.c) built,
  * signed and verified with real keys (libsodium), and the station's alert
- * module (daemon/alert.c) with the real store on disk and a real bulletin,
+ * module (daemon/link/alert.c) with the real store on disk and a real bulletin,
  * fed the messages as the station's MQTT router hands them over (the broker
  * path itself is tests/it_alert.sh). Time is a parameter where it matters:
  * repeats are driven through the module's event source with a later "now".
@@ -18,11 +18,15 @@
 #include <sodium.h>
 
 #include "config/conf.h"
-#include "daemon/alert.h"
-#include "daemon/alert_msg.h"
-#include "daemon/ev.h"
-#include "daemon/keys.h"
-#include "daemon/store.h"
+#include "config/keys.h"
+#include "config/timeparse.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
+#include "daemon/core/file.h"
+#include "daemon/link/alert.h"
+#include "daemon/loaxactl/keygen.h"
+#include "daemon/proto/alert_msg.h"
+#include "daemon/store/store.h"
 #include "tests/t.h"
 
 #define REGION	"hon-quan"
@@ -32,17 +36,11 @@ static unsigned char g_pk[KEYS_PUBLIC_BYTES], g_sk[KEYS_SECRET_BYTES];
 static unsigned char g_pk2[KEYS_PUBLIC_BYTES], g_sk2[KEYS_SECRET_BYTES];
 static char g_fix[512];
 
-static int64_t
-now_ms_wall(void)
-{
-	return (int64_t)time(NULL) * 1000;
-}
-
 static struct alert_meta
 meta(const char *id, int64_t seq)
 {
 	return (struct alert_meta){ .id = id, .region = REGION, .title = "Bão số 9",
-	    .sequence = seq, .issued_ms = now_ms_wall(), .cls = SCHED_EMERGENCY,
+	    .sequence = seq, .issued_ms = clock_wall_ms(), .cls = SCHED_EMERGENCY,
 	    .sha256 = "bc49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7c",
 	    .file = "bão số 9.opus", .size = 31425, .duration = 10.05, .chunk_size = 16384 };
 }
@@ -160,6 +158,7 @@ test_build_limits_and_cancel(void)
 	enum alert_code code;
 	char why[256], *text, *env;
 	struct alert_msg *a;
+	time_t t;
 
 	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
 	T_CONTAINS(why, "not valid");
@@ -173,7 +172,7 @@ test_build_limits_and_cancel(void)
 	T_ASSERT(alert_id_valid("20261122-153005-3f2a"));
 	T_ASSERT(!alert_id_valid("../x") && !alert_id_valid("a/b") && !alert_id_valid("a+") &&
 	    !alert_id_valid(""));
-	text = alert_build_cancel("bao-so-9", REGION, 1001, now_ms_wall());
+	text = alert_build_cancel("bao-so-9", REGION, 1001, clock_wall_ms());
 	env = text != NULL ? alert_sign(text, g_sk) : NULL;
 	T_ASSERT(env != NULL);
 	/* A cancel has no expiry of its own: it is accepted whenever it comes. */
@@ -183,9 +182,11 @@ test_build_limits_and_cancel(void)
 	alert_msg_free(a);
 	free(text);
 	free(env);
-	T_EQ_INT(alert_parse_iso("2026-11-22T15:00:05+07:00"), 1795334405);
-	T_EQ_INT(alert_parse_iso("2026-11-22T08:00:05Z"), 1795334405);
-	T_EQ_INT(alert_parse_iso("2026-02-30T08:00:05Z"), -1);
+	T_EQ_INT(timeparse_iso("2026-11-22T15:00:05+07:00", &t), 0);
+	T_EQ_INT(t, 1795334405);
+	T_EQ_INT(timeparse_iso("2026-11-22T08:00:05Z", &t), 0);
+	T_EQ_INT(t, 1795334405);
+	T_EQ_INT(timeparse_iso("2026-02-30T08:00:05Z", &t), -EINVAL);
 }
 
 /* ---- the station's module ---- */
@@ -267,7 +268,7 @@ world_new(struct world *w)
 	snprintf(w->cfg.station.region, sizeof(w->cfg.station.region), REGION);
 	snprintf(w->cfg.storage.dir, sizeof(w->cfg.storage.dir), "%s/state", w->dir);
 	snprintf(key, sizeof(key), "%s/district.key", w->dir);
-	if (keys_generate(key, why, sizeof(why)) < 0 || keys_load_secret(key, g_sk, why,
+	if (keygen_write(key, why, sizeof(why)) < 0 || keys_load_secret(key, g_sk, why,
 	    sizeof(why)) < 0)
 		return -1;
 	memcpy(g_pk, g_sk + crypto_sign_SEEDBYTES, sizeof(g_pk));
@@ -307,7 +308,7 @@ bulletin(struct alert_meta *m, char sha[65], unsigned char **data, size_t *len)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", g_fix, FILE_B);
-	if (stat(path, &st) == -1 || store_sha256_file(path, sha) < 0 ||
+	if (stat(path, &st) == -1 || file_sha256(path, sha) < 0 ||
 	    (*data = malloc((size_t)st.st_size)) == NULL)
 		return -1;
 	fd = open(path, O_RDONLY);
@@ -364,10 +365,10 @@ test_module_play_repeat_restart_cancel(void)
 	T_EQ_INT(world_has(&w, "alert_received"), 1);
 	T_EQ_INT(w.plays, 0);		/* not before the bulletin is here and verified */
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
-	now = ev_now_ms();
+	now = clock_mono_ms();
 	w.src.dispatch(w.al, NULL, 0, now);
 	T_EQ_INT(w.plays, 1);
-	T_ASSERT(store_sha256_file(w.last_path, got) == 0 && strcmp(got, sha) == 0);
+	T_ASSERT(file_sha256(w.last_path, got) == 0 && strcmp(got, sha) == 0);
 	T_EQ_INT(alert_in_use(w.al, sha), 1);
 	/* The same retained message again (a reconnect) is ignored quietly. */
 	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
@@ -386,14 +387,14 @@ test_module_play_repeat_restart_cancel(void)
 	T_EQ_INT(json_array_size(json_object_get(st, "active")), 1);
 	json_decref(st);
 	/* Cancelled: the station stops it, and the old alert replayed is refused. */
-	text = alert_build_cancel("bao-so-9", REGION, 5001, now_ms_wall());
+	text = alert_build_cancel("bao-so-9", REGION, 5001, clock_wall_ms());
 	cancel = alert_sign(text, g_sk);
 	free(text);
 	T_EQ_INT(deliver(&w, "bao-so-9", cancel), 1);
 	T_EQ_INT(w.cancels, 1);
 	T_EQ_INT(world_has(&w, "alert_cancelled"), 1);
 	T_EQ_INT(alert_in_use(w.al, sha), 0);
-	w.src.dispatch(w.al, NULL, 0, ev_now_ms() + 3600 * 1000);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms() + 3600 * 1000);
 	T_EQ_INT(w.plays, 2);
 	m.sequence = 4000;
 	free(env);
@@ -423,7 +424,7 @@ test_module_supersede_and_not_ours(void)
 	deliver(&w, "bao-so-9", env);
 	free(env);
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
-	w.src.dispatch(w.al, NULL, 0, ev_now_ms());
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	T_EQ_INT(w.plays, 1);
 	/* A newer alert with the same id stops the old one and plays (the bulletin is stored). */
 	m.sequence = 11;
@@ -433,7 +434,7 @@ test_module_supersede_and_not_ours(void)
 	free(env);
 	T_EQ_INT(w.cancels, 1);
 	T_EQ_INT(json_integer_value(json_object_get(w.last_ev, "supersedes")), 10);
-	w.src.dispatch(w.al, NULL, 0, ev_now_ms());
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	T_EQ_INT(w.plays, 2);
 	/* Chunks of a bulletin no alert fetches are not ours; nor are other topics. */
 	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/audio/00/0", "x", 1), 0);

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "config/conf.h"
-#include "daemon/keys.h"
+#include "config/keys.h"
+#include "daemon/loaxactl/keygen.h"
 #include "tests/t.h"
 
 #define GOOD_STATION	"station = { id = \"tan-thanh\"; region = \"hon-quan\"; " \
@@ -521,7 +522,7 @@ test_district_key(void)
 	errlist_clear(&el);
 	snprintf(key, sizeof(key), "%s/huyện.key", tmpdir);
 	snprintf(pub, sizeof(pub), "%s.pub", key);
-	T_EQ_INT(keys_generate(key, why, sizeof(why)), 0);
+	T_EQ_INT(keygen_write(key, why, sizeof(why)), 0);
 	/* Relative to the configuration file, like every path in it. */
 	errlist_init(&el);
 	conf_defaults(&c);

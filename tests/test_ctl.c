@@ -19,10 +19,11 @@
 
 #include <jansson.h>
 
-#include "daemon/ctl.h"
-#include "daemon/ctl_client.h"
-#include "daemon/ev.h"
-#include "daemon/log.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
+#include "daemon/core/log.h"
+#include "daemon/ctl/ctl.h"
+#include "daemon/ctl/ctl_client.h"
 #include "tests/t.h"
 
 #define PEER_IN_MAX	(256 * 1024)
@@ -218,7 +219,7 @@ peer_new(const char *path, int fd, const char *out, size_t outlen)
 	p->in = malloc(PEER_IN_MAX + 1);
 	p->out = out;
 	p->outlen = outlen;
-	p->deadline_ms = ev_now_ms() + 15000;
+	p->deadline_ms = clock_mono_ms() + 15000;
 	p->fd = fd;
 	if (path != NULL) {
 		memcpy(sun.sun_path, path, strlen(path) + 1);	/* the tests' paths are short */
@@ -245,7 +246,7 @@ peer_free(struct peer *p)
 static int
 run_until_eof(struct peer **ps, int n, int ms)
 {
-	int64_t end = ev_now_ms() + ms;
+	int64_t end = clock_mono_ms() + ms;
 	int i, done;
 
 	for (;;) {
@@ -253,7 +254,7 @@ run_until_eof(struct peer **ps, int n, int ms)
 			done &= ps[i]->eof;
 		if (done)
 			return 0;
-		if (ev_now_ms() >= end)
+		if (clock_mono_ms() >= end)
 			return -ETIMEDOUT;
 		ev_run_once(F.ev);
 	}
@@ -338,7 +339,7 @@ call_ok(const char *req, const char *fdpath)
 static int
 guard_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 {
-	int64_t t = ev_now_ms() + 200;
+	int64_t t = clock_mono_ms() + 200;
 
 	(void)arg, (void)pfd, (void)max;
 	if (t < *deadline_ms)
@@ -575,7 +576,7 @@ test_slow_clients_dropped(void)
 {
 	static const char bigreq[] = "{\"cmd\":\"big\"}\n";
 	struct peer *idle, *noread, *c;
-	int64_t t0 = ev_now_ms();
+	int64_t t0 = clock_mono_ms();
 	json_t *r;
 	pid_t pid;
 
@@ -657,7 +658,7 @@ test_half_request(void)
 	T_EQ_INT(p->outlen, 0);
 	close(p->pass[0]);
 	peer_free(p);
-	for (end = ev_now_ms() + 10000; count_fds() != before && ev_now_ms() < end; )
+	for (end = clock_mono_ms() + 10000; count_fds() != before && clock_mono_ms() < end; )
 		ev_run_once(F.ev);
 	T_EQ_INT(count_fds(), before);
 	T_EQ_INT(F.calls, 0);

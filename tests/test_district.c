@@ -1,5 +1,5 @@
 /*
- * Tests of the station's district side (daemon/district.c) with real parts:
+ * Tests of the station's district side (daemon/link/district.c) with real parts:
  * a mosquitto broker on a free loopback port, mosquitto_pub as the district
  * publishing retained chunks and manifests, the real store on disk, the real
  * MQTT client in the real event loop. Every wait is for an event, with a
@@ -24,14 +24,17 @@
 #include <sodium.h>
 
 #include "config/conf.h"
+#include "config/keys.h"
 #include "config/schedule.h"
-#include "daemon/district.h"
-#include "daemon/ev.h"
-#include "daemon/keys.h"
-#include "daemon/log.h"
-#include "daemon/manifest.h"
-#include "daemon/mqtt.h"
-#include "daemon/store.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
+#include "daemon/core/file.h"
+#include "daemon/core/log.h"
+#include "daemon/link/district.h"
+#include "daemon/link/mqtt.h"
+#include "daemon/loaxactl/keygen.h"
+#include "daemon/proto/manifest.h"
+#include "daemon/store/store.h"
 #include "tests/t.h"
 
 #define WAIT_MS		20000
@@ -76,11 +79,11 @@ wait_text(int fd, const char *needle, int ms)
 {
 	char buf[8192];
 	size_t len = 0;
-	int64_t end = ev_now_ms() + ms, now;
+	int64_t end = clock_mono_ms() + ms, now;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 
-	while ((now = ev_now_ms()) < end) {
+	while ((now = clock_mono_ms()) < end) {
 		if (poll(&pfd, 1, (int)(end - now)) <= 0)
 			continue;
 		if (len == sizeof(buf) - 1)
@@ -191,7 +194,7 @@ bulletin_init(struct bulletin *b, const char *name)
 	struct stat st;
 
 	snprintf(b->path, sizeof(b->path), "%s/%s", g_fix, name);
-	T_ASSERT(store_sha256_file(b->path, b->sha) == 0);
+	T_ASSERT(file_sha256(b->path, b->sha) == 0);
 	T_ASSERT(stat(b->path, &st) == 0);
 	b->size = (uint64_t)st.st_size;
 }
@@ -369,9 +372,9 @@ deadline_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 static int
 run_until(struct world *w, int (*cond)(struct world *))
 {
-	g_deadline = ev_now_ms() + WAIT_MS;
+	g_deadline = clock_mono_ms() + WAIT_MS;
 	while (!cond(w)) {
-		if (ev_now_ms() >= g_deadline || ev_run_once(w->ev) < 0)
+		if (clock_mono_ms() >= g_deadline || ev_run_once(w->ev) < 0)
 			return 0;
 	}
 	return 1;
@@ -387,7 +390,7 @@ world_init(struct world *w, int with_key)
 	snprintf(w->dir, sizeof(w->dir), "/tmp/loaxa-district-XXXXXX");
 	T_ASSERT(mkdtemp(w->dir) != NULL);
 	snprintf(w->keyfile, sizeof(w->keyfile), "%s/district.key", w->dir);
-	T_EQ_INT(keys_generate(w->keyfile, why, sizeof(why)), 0);
+	T_EQ_INT(keygen_write(w->keyfile, why, sizeof(why)), 0);
 	T_EQ_INT(keys_load_secret(w->keyfile, w->sk, why, sizeof(why)), 0);
 	conf_defaults(&w->cfg);
 	snprintf(w->cfg.station.id, sizeof(w->cfg.station.id), "tan-thanh");
@@ -572,9 +575,9 @@ test_fetch_arm_and_restore(void)
 	T_ASSERT(w.sched != NULL && w.sched->n_slots == 2);
 	if (w.sched != NULL && w.sched->n_slots == 2) {
 		T_ASSERT(strstr(w.sched->slots[0].items[0].file, bs[0].sha) != NULL);
-		T_EQ_INT(store_sha256_file(w.sched->slots[0].items[0].file, have), 0);
+		T_EQ_INT(file_sha256(w.sched->slots[0].items[0].file, have), 0);
 		T_EQ_STR(have, bs[0].sha);
-		T_EQ_INT(store_sha256_file(w.sched->slots[1].items[0].file, have), 0);
+		T_EQ_INT(file_sha256(w.sched->slots[1].items[0].file, have), 0);
 		T_EQ_STR(have, bs[1].sha);
 	}
 	T_EQ_STR(district_file_name(w.d, bs[1].sha), F_B);
@@ -685,9 +688,9 @@ test_resume_after_reconnect(void)
 	T_EQ_INT(pub(b.port, "loaxa/" REGION "/schedule", NULL, env), 0);
 	free(env);
 	T_ASSERT(run_until(&w, c_up));
-	g_deadline = ev_now_ms() + WAIT_MS;
+	g_deadline = clock_mono_ms() + WAIT_MS;
 	while ((w_count_of(&w, a.sha, 0) < 1 || w_count_of(&w, a.sha, 1) < 1) &&
-	    ev_now_ms() < g_deadline)
+	    clock_mono_ms() < g_deadline)
 		ev_run_once(w.ev);
 	T_EQ_INT(w_count_of(&w, a.sha, 0), 1);
 	T_EQ_INT(w_count_of(&w, a.sha, 1), 1);

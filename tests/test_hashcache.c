@@ -5,8 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/hashcache.h"
-#include "daemon/store.h"
+#include "daemon/core/file.h"
+#include "daemon/store/hashcache.h"
+#include "daemon/store/store.h"
 #include "tests/t.h"
 
 static char path[256];
@@ -30,7 +31,7 @@ test_hash_and_change(void)
 
 	write_file("bản tin 1");
 	T_EQ_INT(hashcache_get(hc, path, a), 0);
-	T_EQ_INT(store_sha256_file(path, direct), 0);
+	T_EQ_INT(file_sha256(path, direct), 0);
 	T_EQ_STR(a, direct);
 	/* Same size, same mtime: the remembered hash (proof that it is remembered). */
 	stat(path, &sb);
@@ -43,7 +44,7 @@ test_hash_and_change(void)
 	/* A changed file is hashed again. */
 	write_file("bản tin ba, dài hơn");
 	T_EQ_INT(hashcache_get(hc, path, c), 0);
-	T_EQ_INT(store_sha256_file(path, direct), 0);
+	T_EQ_INT(file_sha256(path, direct), 0);
 	T_EQ_STR(c, direct);
 	T_ASSERT(hashcache_get(hc, "/nonexistent/không có.opus", c) < 0);
 	hashcache_free(hc);

@@ -1,5 +1,5 @@
 /* The order of waiting bulletins: classes, ranks, ties, preemption. */
-#include "daemon/lineup.h"
+#include "daemon/station/lineup.h"
 #include "tests/t.h"
 
 static void

@@ -1,6 +1,6 @@
 /*
- * Tests of the district's key files (daemon/keys.c) and of the signed
- * manifest (daemon/manifest.c): a schedule goes through build, sign and
+ * Tests of the district's key files (config/keys.c) and of the signed
+ * manifest (daemon/proto/manifest.c): a schedule goes through build, sign and
  * verify and comes back the same; every kind of bad manifest is refused with
  * its own code and a sentence that says what is wrong. Real libsodium, real
  * libconfig, real files in a temporary directory.
@@ -15,9 +15,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "config/keys.h"
 #include "config/schedule.h"
-#include "daemon/keys.h"
-#include "daemon/manifest.h"
+#include "daemon/loaxactl/keygen.h"
+#include "daemon/proto/manifest.h"
 #include "tests/t.h"
 
 #define BDIR	"/var/lib/loaxa/bulletins"
@@ -104,7 +105,7 @@ test_keygen_files(void)
 	T_ASSERT(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/khóa huyện.key", dir);
 	snprintf(pub, sizeof(pub), "%s.pub", path);
-	T_EQ_INT(keys_generate(path, why, sizeof(why)), 0);
+	T_EQ_INT(keygen_write(path, why, sizeof(why)), 0);
 	T_ASSERT(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
 	T_ASSERT(stat(pub, &st) == 0 && (st.st_mode & 0777) == 0644);
 	T_EQ_INT(keys_load_secret(path, sk, why, sizeof(why)), 0);
@@ -115,7 +116,7 @@ test_keygen_files(void)
 	T_EQ_STR(id1, id2);
 	T_EQ_INT(strlen(id1), 16);
 	/* Never overwritten. */
-	T_EQ_INT(keys_generate(path, why, sizeof(why)), -EEXIST);
+	T_EQ_INT(keygen_write(path, why, sizeof(why)), -EEXIST);
 	T_CONTAINS(why, "already exists");
 	T_EQ_INT(keys_load_public(pub, pk, why, sizeof(why)), 0);
 	T_ASSERT(memcmp(pk, sk + 32, 32) == 0);

@@ -5,7 +5,7 @@
  */
 #include <alsa/asoundlib.h>
 
-#include "daemon/mixer.h"
+#include "daemon/audio/mixer.h"
 #include "tests/t.h"
 
 static void

@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/notify.h"
+#include "daemon/core/notify.h"
 #include "tests/t.h"
 
 static int

@@ -18,8 +18,9 @@
 
 #include <alsa/asoundlib.h>
 
-#include "daemon/ev.h"
-#include "daemon/output.h"
+#include "daemon/audio/output.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
 #include "tests/t.h"
 
 #define FEED_TIMEOUT_MS	30000	/* only against a hang; nothing is timed by it */
@@ -167,7 +168,7 @@ static long
 feed(struct output *o, const int16_t *pcm, unsigned channels, size_t frames)
 {
 	struct feeder f = { .o = o, .pcm = pcm, .channels = channels,
-	    .frames = frames, .deadline = ev_now_ms() + FEED_TIMEOUT_MS };
+	    .frames = frames, .deadline = clock_mono_ms() + FEED_TIMEOUT_MS };
 	struct ev_source src = { .name = "feeder", .prepare = feed_prepare,
 	    .dispatch = feed_dispatch, .arg = &f };
 
@@ -551,13 +552,13 @@ test_bad_format_then_recovery(void)
 static int
 wait_child(int sfd, int timeout_ms)
 {
-	int64_t deadline = ev_now_ms() + timeout_ms;
+	int64_t deadline = clock_mono_ms() + timeout_ms;
 	struct signalfd_siginfo si;
 	struct pollfd p = { .fd = sfd, .events = POLLIN };
 	int status;
 
 	for (;;) {
-		int64_t left = deadline - ev_now_ms();
+		int64_t left = deadline - clock_mono_ms();
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 
 		if (pid > 0 || (pid < 0 && errno == ECHILD))
@@ -592,7 +593,7 @@ test_paced_pipe(void)
 	T_ASSERT(sig != NULL && sfd >= 0);
 	if (sig == NULL || sfd < 0 || (o = output_alsa_ops.create(dev, 0)) == NULL)
 		goto out;
-	t0 = ev_now_ms();
+	t0 = clock_mono_ms();
 	T_EQ_INT(output_open(o, &fmt), 0);
 	T_EQ_INT(feed(o, sig, 1, 48000), 48000);
 	T_EQ_INT(output_drain(o), 0);
@@ -602,7 +603,7 @@ test_paced_pipe(void)
 	 * there once pv has exited.
 	 */
 	T_EQ_INT(wait_child(sfd, FEED_TIMEOUT_MS), 0);
-	elapsed = ev_now_ms() - t0;
+	elapsed = clock_mono_ms() - t0;
 	fprintf(stderr, "  # 1 s of audio took %lld ms through pv\n",
 	    (long long)elapsed);
 	T_ASSERT(elapsed > 500);

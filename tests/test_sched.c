@@ -11,7 +11,7 @@
 
 #include "config/schedule.h"
 #include "config/timeparse.h"
-#include "daemon/sched.h"
+#include "daemon/station/sched.h"
 #include "tests/t.h"
 
 static time_t

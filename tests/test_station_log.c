@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "daemon/loaxactl_log.h"
-#include "daemon/station_int.h"
+#include "daemon/loaxactl/loaxactl_log.h"
+#include "daemon/station/station_int.h"
 #include "tests/t.h"
 
 #define AT_0730Z	1795332605	/* 2026-11-22 07:30:05 UTC = 14:30:05 +07 */

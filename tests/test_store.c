@@ -23,7 +23,8 @@
 #include <sqlite3.h>
 
 #include "config/errlist.h"
-#include "daemon/store.h"
+#include "daemon/core/file.h"
+#include "daemon/store/store.h"
 #include "tests/t.h"
 
 static const char SHA_A[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -317,9 +318,9 @@ test_import_checksum_and_content(void)
 	T_ASSERT(strncmp(path, store_bulletin_dir(s), strlen(store_bulletin_dir(s))) == 0);
 	T_CONTAINS(path, want);
 	T_ASSERT(t_file_equals(path, data, len));
-	T_EQ_INT(store_sha256_file(src, hex2), 0);
+	T_EQ_INT(file_sha256(src, hex2), 0);
 	T_EQ_STR(hex2, want);
-	T_EQ_INT(store_sha256_file("/nonexistent/bản tin.opus", hex2), -ENOENT);
+	T_EQ_INT(file_sha256("/nonexistent/bản tin.opus", hex2), -ENOENT);
 	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 1);
 
 	T_ASSERT((fd = open(src, O_RDONLY)) != -1);

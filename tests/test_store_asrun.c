@@ -1,5 +1,5 @@
 /*
- * Tests of proof of play in the store (daemon/store_asrun.c) against real
+ * Tests of proof of play in the store (daemon/store/store_asrun.c) against real
  * SQLite in a temporary directory: reading the as-run log back, pruning it by
  * age, the outbox's bound and what it drops first, the overflow report, and a
  * version-1 database (written here with plain SQL) brought up to date.
@@ -16,7 +16,7 @@
 #include <sqlite3.h>
 
 #include "config/errlist.h"
-#include "daemon/store.h"
+#include "daemon/store/store.h"
 #include "tests/t.h"
 
 #define T0	1767225600	/* 2026-01-01 07:00 +07 */

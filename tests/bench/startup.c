@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "daemon/ctl_client.h"
+#include "daemon/ctl/ctl_client.h"
 
 #define STARTUP_LIMIT_MS	20000
 

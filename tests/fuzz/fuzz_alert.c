@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "daemon/alert_msg.h"
+#include "daemon/proto/alert_msg.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

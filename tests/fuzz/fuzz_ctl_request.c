@@ -9,7 +9,7 @@
  * Build and run from the repository root:
  *   mkdir -p build/fuzz && clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -D_GNU_SOURCE -I. $(pkg-config --cflags jansson) -o build/fuzz/fuzz_ctl_request \
- *     tests/fuzz/fuzz_ctl_request.c daemon/ctl.c daemon/ev.c daemon/log.c \
+ *     tests/fuzz/fuzz_ctl_request.c daemon/ctl/ctl.c daemon/core/ev.c daemon/core/log.c \
  *     $(pkg-config --libs jansson)
  *   build/fuzz/fuzz_ctl_request -max_total_time=60 -max_len=4096
  */
@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "daemon/ctl.h"
+#include "daemon/ctl/ctl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

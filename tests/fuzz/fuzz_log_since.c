@@ -1,6 +1,6 @@
 /*
  * libFuzzer over the TIME that 'loaxactl log --since' sends to the daemon
- * (station_log_since, daemon/station_log.c). Besides the sanitizers it checks
+ * (station_log_since, daemon/station/station_log.c). Besides the sanitizers it checks
  * that whatever parses comes back the same through the ISO 8601 form the
  * reports carry, and that a refusal leaves the output alone.
  * Build and run: make fuzz (or make fuzz-build; build-fuzz/fuzz/fuzz_log_since).
@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "config/timeparse.h"
-#include "daemon/station_int.h"
+#include "daemon/station/station_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -18,7 +18,7 @@
 #include <sodium.h>
 
 #include "config/schedule.h"
-#include "daemon/manifest.h"
+#include "daemon/proto/manifest.h"
 
 #define BDIR	"/var/lib/loaxa/bulletins"
 

@@ -4,7 +4,7 @@
  * Build and run (from the top of the tree):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
  *     tests/fuzz/fuzz_schedule.c config/schedule.c config/timeparse.c config/conf.c \
- *     config/errlist.c daemon/sched.c $(pkg-config --cflags --libs libconfig) \
+ *     config/errlist.c daemon/station/sched.c $(pkg-config --cflags --libs libconfig) \
  *     -o build/fuzz_schedule
  *   build/fuzz_schedule -max_total_time=60 -max_len=4096
  */
@@ -15,7 +15,7 @@
 
 #include "config/schedule.h"
 #include "config/timeparse.h"
-#include "daemon/sched.h"
+#include "daemon/station/sched.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

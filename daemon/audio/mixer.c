@@ -1,0 +1,159 @@
+/* Volume through alsa-lib's simple mixer interface (see mixer.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <alsa/asoundlib.h>
+
+#include "daemon/audio/mixer.h"
+#include "daemon/core/log.h"
+
+struct mixer {
+	char	 device[64];
+	char	 control[64];
+	int	 raised;	/* saved holds the volume to put back */
+	long	 saved;
+	int	 last_err;	/* to log a failure once, not at every emergency */
+};
+
+struct mixer_elem {
+	snd_mixer_t		*h;
+	snd_mixer_elem_t	*e;
+	long			 min, max;
+};
+
+struct mixer *
+mixer_new(const char *device, const char *control)
+{
+	struct mixer *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	snprintf(m->device, sizeof(m->device), "%s", device);
+	snprintf(m->control, sizeof(m->control), "%s", control);
+	return m;
+}
+
+void
+mixer_free(struct mixer *m)
+{
+	if (m == NULL)
+		return;
+	mixer_restore(m);
+	free(m);
+}
+
+static void
+mixer_fail(struct mixer *m, const char *what, int rc)
+{
+	if (rc != m->last_err)
+		log_warnx("mixer: cannot %s volume control \"%s\" on %s: %s; the volume stays as it is",
+		    what, m->control, m->device, snd_strerror(rc));
+	m->last_err = rc;
+}
+
+static int
+mixer_attach(struct mixer *m, struct mixer_elem *x)
+{
+	snd_mixer_selem_id_t *sid;
+	int rc;
+
+	memset(x, 0, sizeof(*x));
+	snd_mixer_selem_id_alloca(&sid);
+	snd_mixer_selem_id_set_name(sid, m->control);
+	if ((rc = snd_mixer_open(&x->h, 0)) < 0)
+		return rc;
+	if ((rc = snd_mixer_attach(x->h, m->device)) < 0 ||
+	    (rc = snd_mixer_selem_register(x->h, NULL, NULL)) < 0 ||
+	    (rc = snd_mixer_load(x->h)) < 0)
+		goto fail;
+	x->e = snd_mixer_find_selem(x->h, sid);
+	if (x->e == NULL || !snd_mixer_selem_has_playback_volume(x->e)) {
+		rc = -ENOENT;
+		goto fail;
+	}
+	if ((rc = snd_mixer_selem_get_playback_volume_range(x->e, &x->min, &x->max)) < 0)
+		goto fail;
+	if (x->max <= x->min) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	return 0;
+fail:
+	snd_mixer_close(x->h);
+	x->h = NULL;
+	return rc;
+}
+
+int
+mixer_get(struct mixer *m, int *percent)
+{
+	struct mixer_elem x;
+	long v;
+	int rc;
+
+	if ((rc = mixer_attach(m, &x)) < 0)
+		return rc;
+	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
+	if (rc == 0)
+		*percent = (int)((v - x.min) * 100 / (x.max - x.min));
+	snd_mixer_close(x.h);
+	return rc;
+}
+
+int
+mixer_raise(struct mixer *m, int percent)
+{
+	struct mixer_elem x;
+	long v;
+	int rc;
+
+	if ((rc = mixer_attach(m, &x)) < 0) {
+		mixer_fail(m, "find the", rc);
+		return rc;
+	}
+	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
+	if (rc == 0 && !m->raised)
+		m->saved = v;
+	if (rc == 0)
+		rc = snd_mixer_selem_set_playback_volume_all(x.e,
+		    x.min + (x.max - x.min) * percent / 100);
+	snd_mixer_close(x.h);
+	if (rc < 0) {
+		mixer_fail(m, "set the", rc);
+		return rc;
+	}
+	m->raised = 1;
+	m->last_err = 0;
+	log_info("mixer: volume \"%s\" raised to %d%% for an emergency", m->control, percent);
+	return 0;
+}
+
+int
+mixer_restore(struct mixer *m)
+{
+	struct mixer_elem x;
+	int rc;
+
+	if (!m->raised)
+		return 0;
+	if ((rc = mixer_attach(m, &x)) < 0) {
+		mixer_fail(m, "restore the", rc);
+		return rc;
+	}
+	rc = snd_mixer_selem_set_playback_volume_all(x.e, m->saved);
+	snd_mixer_close(x.h);
+	if (rc < 0) {
+		mixer_fail(m, "restore the", rc);
+		return rc;
+	}
+	m->raised = 0;
+	log_info("mixer: volume \"%s\" restored", m->control);
+	return 0;
+}
+
+int
+mixer_raised(const struct mixer *m)
+{
+	return m->raised;
+}

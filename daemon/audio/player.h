@@ -1,0 +1,57 @@
+/*
+ * The player: plays a sequence of bulletins back to back through one output,
+ * without gaps, one poll() step at a time. It never blocks: each dispatch
+ * decodes at most what the device can take now.
+ */
+#ifndef LOAXA_PLAYER_H
+#define LOAXA_PLAYER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config/schedule.h"
+#include "daemon/audio/output.h"
+#include "daemon/core/ev.h"
+#include "daemon/proto/play.h"
+
+/* What happened, for the reports. The item stays valid during the call. */
+struct player_events {
+	void	(*started)(void *arg, struct play_item *it);
+	/* event: "finished", "failed", "interrupted" or "missed"; error may be NULL. */
+	void	(*ended)(void *arg, struct play_item *it, const char *event,
+		    double seconds, const char *error);
+	/* The sequence is over and the device is closed, or the device changed health. */
+	void	(*idle)(void *arg);
+	void	(*device)(void *arg);
+	void	*arg;
+};
+
+struct player;
+
+struct player	*player_new(struct output *out, const struct audio_fmt *fmt,
+		    const struct player_events *ev);
+void		 player_free(struct player *);
+void		 player_source(struct player *, struct ev_source *src);
+
+/* Takes ownership of items (an array of n, from malloc) whatever the result. -EBUSY while busy. */
+int		 player_start(struct player *, struct play_item *items, size_t n);
+/* Stops the sequence now: the bulletin playing is "interrupted", the rest "missed", all with reason. */
+void		 player_stop(struct player *, const char *reason);
+/* The same, reporting the bulletin playing as event (e.g. "cancelled") instead of "interrupted". */
+void		 player_stop_as(struct player *, const char *event, const char *reason);
+/*
+ * Cuts the sequence off for something more urgent: the bulletin playing is
+ * "interrupted" with reason, and it (to start again from its beginning) and
+ * the bulletins after it come back in *items (malloc'd, *n of them; NULL and
+ * 0 when nothing is left), owned by the caller.
+ */
+void		 player_preempt(struct player *, const char *reason, struct play_item **items,
+		    size_t *n);
+/* The class of the sequence playing (or waiting for the device); normal when idle. */
+enum sched_class player_class(const struct player *);
+int		 player_busy(const struct player *);
+/* The bulletin now playing and since when (wall clock), or NULL. */
+const struct play_item *player_current(const struct player *, time_t *since);
+
+
+#endif

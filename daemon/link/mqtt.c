@@ -1,0 +1,875 @@
+/*
+ * The MQTT client: libmosquitto in external-loop mode, driven by the event
+ * loop. libmosquitto's callbacks only record what happened; the loop acts on
+ * it after each libmosquitto call returns, so that the caller's callbacks
+ * never run inside libmosquitto and may use this module freely.
+ *
+ * Each connection attempt gets a fresh libmosquitto client. After a
+ * disconnect, mosquitto_reconnect_async() on the old client would re-send
+ * the QoS 1 messages that libmosquitto still holds, beside the ones we
+ * re-send from the caller's durable outbox: duplicates, under mids we no
+ * longer know, and memory that grows with every outage. A fresh client
+ * holds nothing, so the outbox stays the only source of truth.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mosquitto.h>
+
+#include "config/i18n.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/log.h"
+#include "daemon/link/mqtt.h"
+
+#define MQTT_WINDOW		16	/* outbox messages awaiting their PUBACK */
+#define MQTT_RETAINED_MAX	8
+#define MQTT_SUBS_MAX		8
+#define MQTT_PAYLOAD_OUT_MAX	(64 * 1024)
+#define MQTT_HOST_MAX		253
+/* libmosquitto's own in-flight limit must not hold back the window. */
+#define MQTT_SEND_MAX		(MQTT_WINDOW + MQTT_RETAINED_MAX + 8)
+#define MQTT_BACKOFF_MIN_MS	1000
+#define MQTT_BACKOFF_MAX_MS	60000
+#define MQTT_REASON_MAX		128
+/* Large enough for every sentence of mqtt_state_text(): nothing is cut. */
+#define MQTT_TEXT_MAX		(MQTT_HOST_MAX + MQTT_REASON_MAX + 128)
+
+enum mqtt_state {
+	MQTT_IDLE,		/* the first attempt is due */
+	MQTT_CONNECTING,	/* the socket is open, no CONNACK yet */
+	MQTT_CONNECTED,
+	MQTT_WAITING,		/* back-off before the next attempt */
+	MQTT_STOPPING,		/* inside mqtt_shutdown() */
+	MQTT_STOPPED,
+};
+
+struct mqtt_flight {		/* an outbox message awaiting its PUBACK */
+	int	 mid;
+	int64_t	 seq;
+	int	 acked;
+};
+
+struct mqtt_retained {
+	char	*topic;
+	char	*payload;
+	int	 dirty;		/* payload has not been published on this connection */
+	int	 mid;		/* the value awaiting its PUBACK, 0 when none */
+};
+
+struct mqtt_sub {
+	char	*filter;
+	int	 qos;
+	int	 dirty;		/* not yet sent on this connection */
+};
+
+struct mqtt {
+	struct mosquitto *mosq;		/* NULL between connections */
+	char	*host;
+	int	 port;
+	int	 keepalive;
+	char	*client_id;
+	char	*will_topic;
+	char	*will_payload;
+	size_t	 max_payload;
+	void	(*on_message)(void *, const char *, const void *, size_t);
+	void	(*on_connect)(void *, int);
+	void	*arg;
+
+	enum mqtt_state state;
+	int64_t	 attempt_ms;		/* when the next attempt is due */
+	int	 backoff_ms;
+	int64_t	 in_ms, out_ms;		/* last traffic we know of, for keep-alive */
+	char	 reason[MQTT_REASON_MAX];	/* why the last attempt or connection ended */
+	char	 logged[MQTT_REASON_MAX];	/* the last reason logged as a warning */
+
+	/* Set by libmosquitto's callbacks, acted on when its call returns. */
+	int	 cb_connack;		/* 1 accepted, -1 refused */
+	int	 cb_lost;
+	int	 cb_rc;
+	int	 cb_in_qos;		/* a QoS 1 message came in, so a PUBACK went out */
+
+	struct mqtt_outbox outbox;
+	int	 has_outbox;
+	int	 kicked;		/* the outbox may hold messages not yet sent */
+	int64_t	 sent_upto;		/* the last seq published on this connection */
+	struct mqtt_flight flight[MQTT_WINDOW];
+	int	 nflight;
+
+	struct mqtt_retained ret[MQTT_RETAINED_MAX];
+	int	 nret;
+	struct mqtt_sub sub[MQTT_SUBS_MAX];
+	int	 nsub;
+	/* Filters to UNSUBSCRIBE on this connection; two rounds of the table at most. */
+	char	*unsub[2 * MQTT_SUBS_MAX];
+	int	 nunsub;
+
+	int	 bye_mid;		/* mqtt_shutdown()'s offline status */
+	int	 bye_acked;
+	/* A pointer, so that mqtt_state_text() can fill it for a const client. */
+	char	*text;
+};
+
+static void
+mqtt_cb_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	if (rc == 0) {
+		m->cb_connack = 1;
+		return;
+	}
+	m->cb_connack = -1;
+	snprintf(m->reason, sizeof(m->reason), "%s", mosquitto_connack_string(rc));
+}
+
+static void
+mqtt_cb_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	m->cb_lost = 1;
+	m->cb_rc = rc;
+}
+
+static void
+mqtt_cb_publish(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct mqtt *m = obj;
+	int i;
+
+	(void)mosq;
+	for (i = 0; i < m->nflight; i++)
+		if (m->flight[i].mid == mid)
+			m->flight[i].acked = 1;
+	for (i = 0; i < m->nret; i++)
+		if (m->ret[i].mid == mid)
+			m->ret[i].mid = 0;
+	if (m->bye_mid != 0 && m->bye_mid == mid)
+		m->bye_acked = 1;
+}
+
+static void
+mqtt_cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	if (msg->qos > 0)
+		m->cb_in_qos = 1;
+	if (msg->payloadlen < 0 || (size_t)msg->payloadlen > m->max_payload) {
+		log_warnx("mqtt: dropped a message of %d bytes on \"%s\": the limit is %zu bytes",
+		    msg->payloadlen, msg->topic, m->max_payload);
+		return;
+	}
+	if (m->on_message != NULL)
+		m->on_message(m->arg, msg->topic, msg->payload, (size_t)msg->payloadlen);
+}
+
+/* A new libmosquitto client with our callbacks and will. Returns a MOSQ_ERR_* code. */
+static int
+mqtt_session_new(struct mqtt *m)
+{
+	struct mosquitto *mosq;
+	int rc;
+
+	mosq = mosquitto_new(m->client_id, true, m);
+	if (mosq == NULL)
+		return MOSQ_ERR_ERRNO;
+	mosquitto_connect_callback_set(mosq, mqtt_cb_connect);
+	mosquitto_disconnect_callback_set(mosq, mqtt_cb_disconnect);
+	mosquitto_publish_callback_set(mosq, mqtt_cb_publish);
+	mosquitto_message_callback_set(mosq, mqtt_cb_message);
+	rc = mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, MQTT_SEND_MAX);
+	if (rc == MOSQ_ERR_SUCCESS && m->will_topic != NULL)
+		rc = mosquitto_will_set(mosq, m->will_topic, (int)strlen(m->will_payload),
+		    m->will_payload, 1, true);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		mosquitto_destroy(mosq);
+		return rc;
+	}
+	m->mosq = mosq;
+	return MOSQ_ERR_SUCCESS;
+}
+
+static void
+mqtt_unsub_clear(struct mqtt *m)
+{
+	int i;
+
+	for (i = 0; i < m->nunsub; i++)
+		free(m->unsub[i]);
+	m->nunsub = 0;
+}
+
+/* Forgets the connection and everything in flight on it. */
+static void
+mqtt_session_end(struct mqtt *m)
+{
+	int i;
+
+	/* A new session starts clean: nothing to unsubscribe from. */
+	mqtt_unsub_clear(m);
+
+	if (m->mosq != NULL)
+		mosquitto_destroy(m->mosq);
+	m->mosq = NULL;
+	m->nflight = 0;
+	m->sent_upto = 0;
+	for (i = 0; i < m->nret; i++)
+		m->ret[i].mid = 0;
+	m->bye_mid = 0;
+	m->cb_connack = m->cb_lost = m->cb_rc = m->cb_in_qos = 0;
+}
+
+static void
+mqtt_set_reason(struct mqtt *m, int rc, int err)
+{
+	const char *s;
+	size_t len;
+
+	if (m->reason[0] != '\0')
+		return;		/* the broker's refusal says more than what follows it */
+	if (rc == MOSQ_ERR_ERRNO && err != 0)
+		s = strerror(err);
+	else if (rc == MOSQ_ERR_KEEPALIVE && m->state == MQTT_CONNECTING)
+		s = _("the broker did not answer");
+	else if (rc == MOSQ_ERR_KEEPALIVE)
+		s = _("the broker stopped answering");
+	else if (rc == MOSQ_ERR_SUCCESS)
+		s = mosquitto_strerror(MOSQ_ERR_CONN_LOST);
+	else
+		s = mosquitto_strerror(rc);
+	snprintf(m->reason, sizeof(m->reason), "%s", s);
+	/* libmosquitto's sentences end in a full stop; ours go on after the reason. */
+	len = strlen(m->reason);
+	if (len > 0 && m->reason[len - 1] == '.')
+		m->reason[len - 1] = '\0';
+}
+
+/* The delay before the next attempt: the back-off, give or take a fifth, so that
+ * the stations of a district do not all call at once after the broker restarts. */
+static int
+mqtt_backoff_next(struct mqtt *m)
+{
+	int base = m->backoff_ms, delay;
+
+	delay = base - base / 5 + (int)arc4random_uniform((uint32_t)(base / 5 * 2 + 1));
+	m->backoff_ms = base >= MQTT_BACKOFF_MAX_MS / 2 ? MQTT_BACKOFF_MAX_MS : base * 2;
+	return delay;
+}
+
+/* The connection or the attempt ended: forget it and wait for the next one. */
+static void
+mqtt_down(struct mqtt *m, int rc, int err, int64_t now)
+{
+	int was_connected = m->state == MQTT_CONNECTED;
+	int delay;
+
+	mqtt_set_reason(m, rc, err);
+	mqtt_session_end(m);
+	if (m->state == MQTT_STOPPING || m->state == MQTT_STOPPED) {
+		m->state = MQTT_STOPPED;
+		return;
+	}
+	delay = mqtt_backoff_next(m);
+	m->state = MQTT_WAITING;
+	m->attempt_ms = now + delay;
+	if (was_connected) {
+		log_warnx("mqtt: lost the connection to %s:%d: %s; reconnecting with back-off",
+		    m->host, m->port, m->reason);
+	} else if (strcmp(m->logged, m->reason) != 0) {
+		log_warnx("mqtt: cannot connect to %s:%d: %s; retrying with back-off (at most %d s)",
+		    m->host, m->port, m->reason, MQTT_BACKOFF_MAX_MS / 1000);
+	} else {
+		log_debug("mqtt: cannot connect to %s:%d: %s; next attempt in %d ms",
+		    m->host, m->port, m->reason, delay);
+	}
+	memcpy(m->logged, m->reason, sizeof(m->logged));
+	if (was_connected && m->on_connect != NULL)
+		m->on_connect(m->arg, 0);
+}
+
+static void
+mqtt_attempt(struct mqtt *m, int64_t now)
+{
+	int rc, err = 0;
+
+	mqtt_session_end(m);
+	m->reason[0] = '\0';
+	rc = mqtt_session_new(m);
+	if (rc == MOSQ_ERR_SUCCESS) {
+		errno = 0;
+		rc = mosquitto_connect_async(m->mosq, m->host, m->port, m->keepalive);
+	}
+	err = errno;
+	if (rc != MOSQ_ERR_SUCCESS) {
+		mqtt_down(m, rc, err, now);
+		return;
+	}
+	m->state = MQTT_CONNECTING;
+	m->in_ms = m->out_ms = now;	/* libmosquitto starts its keep-alive clock here too */
+	log_debug("mqtt: connecting to %s:%d", m->host, m->port);
+}
+
+/* CONNACK: send everything again, this connection knows nothing yet. */
+static void
+mqtt_up(struct mqtt *m)
+{
+	int i;
+
+	m->state = MQTT_CONNECTED;
+	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+	m->reason[0] = m->logged[0] = '\0';
+	m->nflight = 0;
+	m->sent_upto = 0;
+	m->kicked = 1;
+	for (i = 0; i < m->nsub; i++)
+		m->sub[i].dirty = 1;
+	for (i = 0; i < m->nret; i++)
+		m->ret[i].dirty = 1;
+	log_info("mqtt: connected to %s:%d", m->host, m->port);
+	if (m->on_connect != NULL)
+		m->on_connect(m->arg, 1);
+}
+
+/*
+ * When libmosquitto's keep-alive check is due: it sends PINGREQ (or gives up
+ * on a silent broker, or on an attempt without CONNACK) once keepalive seconds
+ * passed since the last packet in or out. We track the same instants, so the
+ * loop sleeps until then instead of waking up every second.
+ */
+static int64_t
+mqtt_misc_due(const struct mqtt *m)
+{
+	int64_t last = m->in_ms < m->out_ms ? m->in_ms : m->out_ms;
+
+	return last + (int64_t)m->keepalive * 1000;
+}
+
+/* Runs libmosquitto on what poll() said. Returns a MOSQ_ERR_* code, *err its errno. */
+static int
+mqtt_io(struct mqtt *m, short revents, int64_t now, int *err)
+{
+	int rc = MOSQ_ERR_SUCCESS;
+
+	*err = 0;
+	if (revents & (POLLIN | POLLERR | POLLHUP)) {
+		errno = 0;
+		rc = mosquitto_loop_read(m->mosq, 1);
+		*err = errno;
+		m->in_ms = now;
+		if (m->cb_in_qos)
+			m->out_ms = now;
+		m->cb_in_qos = 0;
+	}
+	if (rc == MOSQ_ERR_SUCCESS && (revents & POLLOUT) && mosquitto_socket(m->mosq) >= 0) {
+		errno = 0;
+		rc = mosquitto_loop_write(m->mosq, 1);
+		*err = errno;
+		m->out_ms = now;
+	}
+	if (rc == MOSQ_ERR_SUCCESS && now >= mqtt_misc_due(m) && mosquitto_socket(m->mosq) >= 0) {
+		errno = 0;
+		rc = mosquitto_loop_misc(m->mosq);
+		*err = errno;
+		m->in_ms = m->out_ms = now;
+	}
+	return rc;
+}
+
+/* Reports the PUBACKs of outbox messages, in the order they were published. */
+static void
+mqtt_ack_flights(struct mqtt *m)
+{
+	int i, j = 0;
+
+	for (i = 0; i < m->nflight; i++) {
+		if (!m->flight[i].acked)
+			m->flight[j++] = m->flight[i];
+		else if (m->has_outbox)
+			m->outbox.ack(m->outbox.arg, m->flight[i].seq);
+	}
+	m->nflight = j;
+}
+
+/* Acts on what libmosquitto's callbacks recorded during mqtt_io(). */
+static void
+mqtt_after_io(struct mqtt *m, int rc, int err, int64_t now)
+{
+	if (m->cb_connack > 0 && m->state == MQTT_CONNECTING)
+		mqtt_up(m);
+	m->cb_connack = 0;
+	mqtt_ack_flights(m);
+	if (rc == MOSQ_ERR_SUCCESS && m->cb_lost)
+		rc = m->cb_rc;
+	if (rc != MOSQ_ERR_SUCCESS || m->cb_lost || mosquitto_socket(m->mosq) < 0)
+		mqtt_down(m, rc, err, now);
+}
+
+static int
+mqtt_flush_subs(struct mqtt *m, int64_t now)
+{
+	int i, rc;
+
+	/* Unsubscribe first: a filter dropped and added again ends up subscribed. */
+	for (i = 0; i < m->nunsub; i++) {
+		rc = mosquitto_unsubscribe(m->mosq, NULL, m->unsub[i]);
+		if (rc != MOSQ_ERR_SUCCESS)
+			return rc;
+		m->out_ms = now;
+	}
+	mqtt_unsub_clear(m);
+	for (i = 0; i < m->nsub; i++) {
+		if (!m->sub[i].dirty)
+			continue;
+		rc = mosquitto_subscribe(m->mosq, NULL, m->sub[i].filter, m->sub[i].qos);
+		if (rc != MOSQ_ERR_SUCCESS)
+			return rc;
+		m->sub[i].dirty = 0;
+		m->out_ms = now;
+	}
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
+mqtt_flush_retained(struct mqtt *m, int64_t now)
+{
+	struct mqtt_retained *r;
+	int i, mid, rc;
+
+	for (i = 0; i < m->nret; i++) {
+		r = &m->ret[i];
+		if (!r->dirty || r->mid != 0)
+			continue;	/* one value per topic in flight: latest wins */
+		rc = mosquitto_publish(m->mosq, &mid, r->topic, (int)strlen(r->payload),
+		    r->payload, 1, true);
+		if (rc != MOSQ_ERR_SUCCESS)
+			return rc;
+		r->mid = mid;
+		r->dirty = 0;
+		m->out_ms = now;
+	}
+	return MOSQ_ERR_SUCCESS;
+}
+
+/*
+ * Publishes one outbox message. Returns a MOSQ_ERR_* code. A message that can
+ * never be sent (a bad topic, too large) is logged and passed over, not put in
+ * flight: it stays in the outbox, and does not block the messages after it.
+ */
+static int
+mqtt_publish_one(struct mqtt *m, int64_t seq, const char *topic, const char *payload)
+{
+	size_t len = payload != NULL ? strlen(payload) : 0;
+	int mid, rc;
+
+	if (topic == NULL || payload == NULL || len > MQTT_PAYLOAD_OUT_MAX)
+		rc = MOSQ_ERR_PAYLOAD_SIZE;
+	else
+		rc = mosquitto_publish(m->mosq, &mid, topic, (int)len, payload, 1, false);
+	if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8) {
+		log_warnx("mqtt: cannot publish outbox message %lld to \"%s\": %s; "
+		    "it stays in the outbox", (long long)seq, topic != NULL ? topic : "",
+		    mosquitto_strerror(rc));
+		return MOSQ_ERR_SUCCESS;
+	}
+	if (rc == MOSQ_ERR_SUCCESS)
+		m->flight[m->nflight++] = (struct mqtt_flight){ .mid = mid, .seq = seq };
+	return rc;
+}
+
+/* Publishes outbox messages in seq order while the window has room. */
+static int
+mqtt_pump(struct mqtt *m, int64_t now)
+{
+	const char *topic, *payload;
+	int64_t seq;
+	int rc;
+
+	while (m->has_outbox && m->kicked && m->nflight < MQTT_WINDOW) {
+		topic = payload = NULL;
+		rc = m->outbox.next(m->outbox.arg, m->sent_upto, &seq, &topic, &payload);
+		if (rc == -ENOENT) {
+			m->kicked = 0;
+			break;
+		}
+		if (rc < 0 || seq <= m->sent_upto) {
+			log_warnx("mqtt: cannot read the outbox after message %lld: %s",
+			    (long long)m->sent_upto, rc < 0 ? strerror(-rc) : "out of order");
+			m->kicked = 0;	/* until the next kick: no busy loop */
+			break;
+		}
+		if ((rc = mqtt_publish_one(m, seq, topic, payload)) != MOSQ_ERR_SUCCESS)
+			return rc;
+		m->sent_upto = seq;
+		m->out_ms = now;
+	}
+	return MOSQ_ERR_SUCCESS;
+}
+
+static int
+mqtt_has_work(const struct mqtt *m)
+{
+	int i;
+
+	if (m->nunsub > 0)
+		return 1;
+	for (i = 0; i < m->nsub; i++)
+		if (m->sub[i].dirty)
+			return 1;
+	for (i = 0; i < m->nret; i++)
+		if (m->ret[i].dirty && m->ret[i].mid == 0)
+			return 1;
+	return m->has_outbox && m->kicked && m->nflight < MQTT_WINDOW;
+}
+
+static int
+mqtt_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
+{
+	struct mqtt *m = arg;
+	int64_t due = EV_NO_DEADLINE;
+	int fd = m->mosq != NULL ? mosquitto_socket(m->mosq) : -1;
+
+	switch (m->state) {
+	case MQTT_IDLE:
+	case MQTT_WAITING:
+		due = m->attempt_ms;
+		break;
+	case MQTT_CONNECTED:
+	case MQTT_CONNECTING:
+		due = mqtt_misc_due(m);
+		if (fd < 0 || (m->state == MQTT_CONNECTED && mqtt_has_work(m)))
+			due = 0;
+		break;
+	default:
+		break;
+	}
+	if (due < *deadline_ms)
+		*deadline_ms = due;
+	if (fd < 0 || max < 1)
+		return 0;
+	pfd->fd = fd;
+	pfd->events = POLLIN | (mosquitto_want_write(m->mosq) ? POLLOUT : 0);
+	pfd->revents = 0;
+	return 1;
+}
+
+static void
+mqtt_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
+{
+	struct mqtt *m = arg;
+	short revents;
+	int rc, err;
+
+	if (m->state == MQTT_CONNECTING || m->state == MQTT_CONNECTED) {
+		revents = n == 1 && pfd->fd == mosquitto_socket(m->mosq) ? pfd->revents : 0;
+		rc = mqtt_io(m, revents, now, &err);
+		mqtt_after_io(m, rc, err, now);
+	}
+	if ((m->state == MQTT_IDLE || m->state == MQTT_WAITING) && now >= m->attempt_ms)
+		mqtt_attempt(m, now);
+	if (m->state != MQTT_CONNECTED)
+		return;
+	errno = 0;
+	if ((rc = mqtt_flush_subs(m, now)) != MOSQ_ERR_SUCCESS ||
+	    (rc = mqtt_flush_retained(m, now)) != MOSQ_ERR_SUCCESS ||
+	    (rc = mqtt_pump(m, now)) != MOSQ_ERR_SUCCESS)
+		mqtt_down(m, rc, errno, now);
+}
+
+static int
+mqtt_check_params(const struct mqtt_params *p)
+{
+	const char *what = NULL;
+
+	if (p->host == NULL || p->host[0] == '\0' || strlen(p->host) > MQTT_HOST_MAX)
+		what = "the broker's host name is missing or too long";
+	else if (p->port < 1 || p->port > 65535)
+		what = "the port is not between 1 and 65535";
+	else if (p->keepalive < 5 || p->keepalive > 65535)
+		what = "the keep-alive is not between 5 and 65535 seconds";
+	else if (p->max_payload == 0)
+		what = "the largest incoming payload must be above 0 bytes";
+	else if (p->will_topic != NULL &&
+	    mosquitto_pub_topic_check(p->will_topic) != MOSQ_ERR_SUCCESS)
+		what = "the will topic is not a valid topic to publish to";
+	if (what == NULL)
+		return 0;
+	log_warnx("mqtt: cannot set up the client for %s:%d: %s",
+	    p->host != NULL ? p->host : "", p->port, what);
+	return -EINVAL;
+}
+
+struct mqtt *
+mqtt_new(const struct mqtt_params *p)
+{
+	static int lib_ready;
+	struct mqtt *m;
+
+	if (mqtt_check_params(p) < 0)
+		return NULL;
+	if (!lib_ready && mosquitto_lib_init() == MOSQ_ERR_SUCCESS)
+		lib_ready = 1;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		goto fail;
+	m->port = p->port;
+	m->keepalive = p->keepalive;
+	m->max_payload = p->max_payload;
+	m->on_message = p->on_message;
+	m->on_connect = p->on_connect;
+	m->arg = p->arg;
+	m->state = MQTT_IDLE;
+	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+	if ((m->host = strdup(p->host)) == NULL ||
+	    (m->text = malloc(MQTT_TEXT_MAX)) == NULL ||
+	    (p->client_id != NULL && (m->client_id = strdup(p->client_id)) == NULL))
+		goto fail;
+	if (p->will_topic != NULL && ((m->will_topic = strdup(p->will_topic)) == NULL ||
+	    (m->will_payload = strdup(p->will_payload != NULL ? p->will_payload : "")) == NULL))
+		goto fail;
+	return m;
+fail:
+	log_warn("mqtt: cannot set up the client for %s:%d", p->host, p->port);
+	mqtt_free(m);
+	return NULL;
+}
+
+void
+mqtt_free(struct mqtt *m)
+{
+	int i;
+
+	if (m == NULL)
+		return;
+	mqtt_session_end(m);
+	for (i = 0; i < m->nret; i++) {
+		free(m->ret[i].topic);
+		free(m->ret[i].payload);
+	}
+	for (i = 0; i < m->nsub; i++)
+		free(m->sub[i].filter);
+	free(m->host);
+	free(m->client_id);
+	free(m->will_topic);
+	free(m->will_payload);
+	free(m->text);
+	free(m);
+}
+
+void
+mqtt_source(struct mqtt *m, struct ev_source *out)
+{
+	*out = (struct ev_source){
+		.name = "mqtt",
+		.prepare = mqtt_prepare,
+		.dispatch = mqtt_dispatch,
+		.arg = m,
+	};
+}
+
+void
+mqtt_set_outbox(struct mqtt *m, const struct mqtt_outbox *ob)
+{
+	m->outbox = *ob;
+	m->has_outbox = ob->next != NULL && ob->ack != NULL;
+	m->kicked = 1;
+}
+
+void
+mqtt_outbox_kick(struct mqtt *m)
+{
+	m->kicked = 1;
+}
+
+int
+mqtt_set_retained(struct mqtt *m, const char *topic, const char *payload)
+{
+	struct mqtt_retained *r = NULL;
+	char *copy;
+	int i;
+
+	if (topic == NULL || payload == NULL || mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
+		return -EINVAL;
+	if (strlen(payload) > MQTT_PAYLOAD_OUT_MAX)
+		return -EMSGSIZE;
+	for (i = 0; i < m->nret && r == NULL; i++)
+		if (strcmp(m->ret[i].topic, topic) == 0)
+			r = &m->ret[i];
+	if (r == NULL && m->nret == MQTT_RETAINED_MAX)
+		return -ENOSPC;
+	if ((copy = strdup(payload)) == NULL)
+		return -ENOMEM;
+	if (r == NULL) {
+		r = &m->ret[m->nret];
+		if ((r->topic = strdup(topic)) == NULL) {
+			free(copy);
+			return -ENOMEM;
+		}
+		r->mid = 0;
+		m->nret++;
+	}
+	free(r->payload);
+	r->payload = copy;
+	r->dirty = 1;
+	return 0;
+}
+
+int
+mqtt_subscribe(struct mqtt *m, const char *filter, int qos)
+{
+	struct mqtt_sub *s = NULL;
+	int i;
+
+	if (filter == NULL || qos < 0 || qos > 1 ||
+	    mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS)
+		return -EINVAL;
+	for (i = 0; i < m->nsub && s == NULL; i++)
+		if (strcmp(m->sub[i].filter, filter) == 0)
+			s = &m->sub[i];
+	if (s == NULL) {
+		if (m->nsub == MQTT_SUBS_MAX)
+			return -ENOSPC;
+		s = &m->sub[m->nsub];
+		if ((s->filter = strdup(filter)) == NULL)
+			return -ENOMEM;
+		m->nsub++;
+	}
+	s->qos = qos;
+	s->dirty = 1;
+	return 0;
+}
+
+int
+mqtt_unsubscribe(struct mqtt *m, const char *filter)
+{
+	char *copy = NULL;
+	int i;
+
+	for (i = 0; i < m->nsub; i++)
+		if (strcmp(m->sub[i].filter, filter) == 0)
+			break;
+	if (i == m->nsub)
+		return -ENOENT;
+	/* An UNSUBSCRIBE for a filter the broker does not have yet is harmless. */
+	if (m->state == MQTT_CONNECTED) {
+		if (m->nunsub == 2 * MQTT_SUBS_MAX || (copy = strdup(filter)) == NULL)
+			return -ENOMEM;
+		m->unsub[m->nunsub++] = copy;
+	}
+	free(m->sub[i].filter);
+	m->sub[i] = m->sub[--m->nsub];
+	return 0;
+}
+
+int
+mqtt_connected(const struct mqtt *m)
+{
+	return m->state == MQTT_CONNECTED;
+}
+
+const char *
+mqtt_state_text(const struct mqtt *m)
+{
+	int64_t left;
+
+	switch (m->state) {
+	case MQTT_CONNECTED:
+		snprintf(m->text, MQTT_TEXT_MAX, _("connected to %s:%d"), m->host, m->port);
+		break;
+	case MQTT_IDLE:
+	case MQTT_CONNECTING:
+		snprintf(m->text, MQTT_TEXT_MAX, _("connecting to %s:%d"), m->host, m->port);
+		break;
+	case MQTT_WAITING:
+		left = (m->attempt_ms - clock_mono_ms() + 999) / 1000;
+		snprintf(m->text, MQTT_TEXT_MAX, _("reconnecting in %lld s: %s"),
+		    (long long)(left > 0 ? left : 0), m->reason);
+		break;
+	default:
+		snprintf(m->text, MQTT_TEXT_MAX, _("disconnected from %s:%d: the station is stopping"),
+		    m->host, m->port);
+		break;
+	}
+	return m->text;
+}
+
+static int
+mqtt_bye_acked(const struct mqtt *m)
+{
+	return m->bye_acked;
+}
+
+static int
+mqtt_closed(const struct mqtt *m)
+{
+	return m->mosq == NULL || mosquitto_socket(m->mosq) < 0;
+}
+
+/* mqtt_shutdown()'s own small loop: runs the I/O until done(m) or the deadline. */
+static int
+mqtt_wait(struct mqtt *m, int64_t deadline, int (*done)(const struct mqtt *))
+{
+	struct pollfd pfd;
+	int64_t now, until;
+	int rc, err;
+
+	while (!done(m)) {
+		if (m->mosq == NULL || (pfd.fd = mosquitto_socket(m->mosq)) < 0)
+			return -ECONNRESET;
+		now = clock_mono_ms();
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		until = mqtt_misc_due(m) < deadline ? mqtt_misc_due(m) : deadline;
+		pfd.events = POLLIN | (mosquitto_want_write(m->mosq) ? POLLOUT : 0);
+		pfd.revents = 0;
+		if (poll(&pfd, 1, until > now ? (int)(until - now) : 0) == -1 && errno != EINTR)
+			return -errno;
+		now = clock_mono_ms();
+		rc = mqtt_io(m, pfd.revents, now, &err);
+		mqtt_after_io(m, rc, err, now);
+	}
+	return 0;
+}
+
+int
+mqtt_shutdown(struct mqtt *m, const char *topic, const char *payload, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int rc = 0, mid;
+
+	if (topic == NULL || payload == NULL || mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
+		return -EINVAL;
+	if (m->state != MQTT_CONNECTED)
+		rc = -ENOTCONN;
+	else if (strlen(payload) > MQTT_PAYLOAD_OUT_MAX)
+		rc = -EMSGSIZE;
+	if (rc < 0) {
+		mqtt_session_end(m);
+		m->state = MQTT_STOPPED;
+		return rc;
+	}
+	m->state = MQTT_STOPPING;
+	if (mosquitto_publish(m->mosq, &mid, topic, (int)strlen(payload), payload, 1, true) !=
+	    MOSQ_ERR_SUCCESS)
+		rc = -ECONNRESET;
+	else {
+		m->bye_mid = mid;
+		m->bye_acked = 0;
+		rc = mqtt_wait(m, deadline, mqtt_bye_acked);
+	}
+	if (rc == 0 && mosquitto_disconnect(m->mosq) != MOSQ_ERR_SUCCESS)
+		rc = -ECONNRESET;
+	if (rc == 0)
+		rc = mqtt_wait(m, deadline, mqtt_closed);
+	if (rc < 0)
+		log_warnx("mqtt: could not say goodbye to %s:%d: %s; the broker will send the "
+		    "will instead", m->host, m->port, strerror(-rc));
+	mqtt_session_end(m);
+	m->state = MQTT_STOPPED;
+	return rc;
+}

@@ -1,0 +1,515 @@
+/*
+ * The district's signed manifest: built from a parsed schedule at the
+ * district office, verified and turned back into a schedule on the station.
+ *
+ * The station does not check the slots itself: it writes them back as
+ * libconfig text and hands that to schedule_parse_string(), so a district
+ * schedule passes exactly the checks a local one does, with the same
+ * messages. Only what the schedule file has no word for (the bulletins'
+ * hashes, sizes and durations) is checked here.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "config/conf.h"
+#include "config/errlist.h"
+#include "config/i18n.h"
+#include "daemon/proto/manifest.h"
+#include "daemon/proto/manifest_slots.h"
+
+static const char *const code_names[] = {
+	"ok", "too_large", "not_json", "malformed", "bad_signature", "wrong_region",
+	"not_newer", "not_targeted", "invalid_schedule", "no_memory",
+};
+static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+
+const char *
+manifest_code_name(enum manifest_code c)
+{
+	return (unsigned)c < sizeof(code_names) / sizeof(code_names[0]) ? code_names[c] : "unknown";
+}
+
+int
+manifest_sha256_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 64; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[64] == '\0';
+}
+
+/* --- building (the district office) ------------------------------------------------ */
+
+static json_t *
+mf_date(const struct sched_date *d)
+{
+	char buf[16];
+
+	(void)snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d->y, d->m, d->d);
+	return json_string(buf);
+}
+
+static json_t *
+mf_days(unsigned days)
+{
+	json_t *a;
+	int d;
+
+	if ((days & SCHED_DAILY) == SCHED_DAILY)
+		return json_string("daily");
+	a = json_array();
+	for (d = 1; d <= 7 && a != NULL; d++)	/* Monday first, as people list them */
+		if (days & SCHED_DAY(d % 7))
+			json_array_append_new(a, json_string(day_names[d % 7]));
+	return a;
+}
+
+static json_t *
+mf_build_item(const struct sched_item *it, const struct manifest_item_info *info)
+{
+	const char *base = strrchr(it->file, '/');
+
+	return json_pack("{s:s, s:s, s:I, s:f, s:s}", "title", it->title, "sha256", info->sha256,
+	    "size", (json_int_t)info->size, "duration", info->duration,
+	    "file", base != NULL ? base + 1 : it->file);
+}
+
+static json_t *
+mf_build_slot(const struct sched_slot *sl, const struct manifest_item_info *info)
+{
+	json_t *o = json_object(), *items = json_array();
+	char at[40];
+	size_t i;
+
+	if (o == NULL || items == NULL)
+		goto fail;
+	if (sl->once)
+		(void)snprintf(at, sizeof(at), "%04d-%02d-%02d %02d:%02d:%02d", sl->date.y,
+		    sl->date.m, sl->date.d, sl->hh, sl->mm, sl->ss);
+	else
+		(void)snprintf(at, sizeof(at), "%02d:%02d:%02d", sl->hh, sl->mm, sl->ss);
+	json_object_set_new(o, "title", json_string(sl->title));
+	json_object_set_new(o, "at", json_string(at));
+	if (!sl->once) {
+		json_object_set_new(o, "days", mf_days(sl->days));
+		if (sl->from.y != 0)
+			json_object_set_new(o, "from", mf_date(&sl->from));
+		if (sl->until.y != 0)
+			json_object_set_new(o, "until", mf_date(&sl->until));
+	}
+	if (sl->grace >= 0)
+		json_object_set_new(o, "grace", json_integer(sl->grace));
+	if (sl->cls != SCHED_NORMAL)
+		json_object_set_new(o, "class", json_string(sched_class_name(sl->cls)));
+	for (i = 0; i < sl->n_items; i++)
+		if (json_array_append_new(items, mf_build_item(&sl->items[i], &info[i])) < 0)
+			goto fail;
+	json_object_set_new(o, "items", items);
+	return o;
+fail:
+	json_decref(items);
+	json_decref(o);
+	return NULL;
+}
+
+/* Checks the measured items against the limits a station applies. */
+static int
+mf_check_info(const struct manifest_item_info *info, size_t n, char *why, size_t whylen)
+{
+	uint64_t total = 0;
+	size_t i, j, distinct = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!manifest_sha256_valid(info[i].sha256) || info[i].size == 0) {
+			errlist_why(why, whylen, _("item %zu has no valid SHA-256 or is empty"), i + 1);
+			return -EINVAL;
+		}
+		if (info[i].size > MANIFEST_MAX_BULLETIN) {
+			errlist_why(why, whylen, _("a bulletin of %llu bytes is larger than the %llu bytes "
+			    "a station accepts; split it or encode it at a lower bitrate"),
+			    (unsigned long long)info[i].size, MANIFEST_MAX_BULLETIN);
+			return -EFBIG;
+		}
+		for (j = 0; j < i && strcmp(info[j].sha256, info[i].sha256) != 0; j++)
+			;
+		if (j == i) {
+			distinct++;
+			total += info[i].size;
+		}
+	}
+	if (distinct > MANIFEST_MAX_BULLETINS || total > MANIFEST_MAX_TOTAL) {
+		errlist_why(why, whylen, _("the schedule has %zu different bulletins (%llu bytes); a "
+		    "station takes at most %d bulletins and %llu bytes"), distinct,
+		    (unsigned long long)total, MANIFEST_MAX_BULLETINS, MANIFEST_MAX_TOTAL);
+		return -EFBIG;
+	}
+	return 0;
+}
+
+static json_t *
+mf_build_targets(const struct manifest_meta *meta, char *why, size_t whylen)
+{
+	json_t *a;
+	size_t i;
+
+	if (meta->targets == NULL)
+		return json_string("all");
+	if (meta->n_targets == 0 || meta->n_targets > MANIFEST_MAX_TARGETS) {
+		errlist_why(why, whylen, _("name 1 to %d stations, or none for all of the region"),
+		    MANIFEST_MAX_TARGETS);
+		return NULL;
+	}
+	if ((a = json_array()) == NULL)
+		return NULL;
+	for (i = 0; i < meta->n_targets; i++) {
+		if (!conf_id_valid(meta->targets[i])) {
+			errlist_why(why, whylen, _("\"%s\" is not a station id (lowercase letters a-z, "
+			    "digits and '-')"), meta->targets[i]);
+			json_decref(a);
+			return NULL;
+		}
+		json_array_append_new(a, json_string(meta->targets[i]));
+	}
+	return a;
+}
+
+char *
+manifest_build(const struct schedule *s, const struct manifest_item_info *info, size_t n_info,
+    const struct manifest_meta *meta, char *why, size_t whylen)
+{
+	json_t *root = NULL, *slots, *targets, *slot;
+	char issued[40], *text = NULL;
+	size_t i, k = 0;
+
+	errlist_why(why, whylen, _("out of memory"));
+	for (i = 0; i < s->n_slots; i++)
+		k += s->slots[i].n_items;
+	if (k != n_info || !conf_id_valid(meta->region) || meta->version <= 0 ||
+	    (meta->chunk_size != 0 && (meta->chunk_size < 1024 ||
+	    meta->chunk_size > MANIFEST_CHUNK_BYTES))) {
+		errlist_why(why, whylen, _("the region must be an id, the version above 0 and the "
+		    "chunk size from 1024 to %d bytes"), MANIFEST_CHUNK_BYTES);
+		return NULL;
+	}
+	if (mf_check_info(info, n_info, why, whylen) < 0 ||
+	    (targets = mf_build_targets(meta, why, whylen)) == NULL)
+		return NULL;
+	if (timeparse_format_iso(meta->issued, issued, sizeof(issued)) < 0)
+		issued[0] = '\0';
+	root = json_pack("{s:i, s:s, s:I, s:s, s:o, s:i, s:[]}", "format", MANIFEST_FORMAT,
+	    "region", meta->region, "version", (json_int_t)meta->version, "issued", issued,
+	    "targets", targets, "chunk_size", meta->chunk_size != 0 ? (int)meta->chunk_size :
+	    MANIFEST_CHUNK_BYTES, "slots");
+	if (root == NULL)
+		return NULL;
+	slots = json_object_get(root, "slots");
+	for (i = 0, k = 0; i < s->n_slots; k += s->slots[i].n_items, i++) {
+		if ((slot = mf_build_slot(&s->slots[i], &info[k])) == NULL ||
+		    json_array_append_new(slots, slot) < 0)
+			goto done;
+	}
+	text = json_dumps(root, JSON_COMPACT);
+	if (text != NULL && strlen(text) > MANIFEST_MAX_BYTES / 2) {
+		errlist_why(why, whylen, _("the schedule makes a manifest of %zu bytes; a station takes "
+		    "at most %d: split it into fewer slots"), strlen(text), MANIFEST_MAX_BYTES / 2);
+		free(text);
+		text = NULL;
+	}
+done:
+	json_decref(root);
+	return text;
+}
+
+char *
+manifest_sign(const char *text, const unsigned char sk[KEYS_SECRET_BYTES])
+{
+	unsigned char sig[crypto_sign_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
+	char id[KEYS_ID_HEX + 1], *out;
+	json_t *env;
+
+	if (sodium_init() < 0)
+		return NULL;
+	crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk);
+	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+	keys_id(sk + crypto_sign_SEEDBYTES, id);	/* the public half of a libsodium secret key */
+	env = json_pack("{s:s, s:s, s:s}", "manifest", text, "signature", b64, "key_id", id);
+	out = env != NULL ? json_dumps(env, JSON_COMPACT) : NULL;
+	json_decref(env);
+	return out;
+}
+
+/* --- verifying (the station) ---------------------------------------------------------- */
+
+/* State of one verification: what is known so far, for the reason. */
+struct vfy {
+	const struct manifest_check *chk;
+	enum manifest_code *code;
+	char	*why;
+	size_t	 whylen;
+};
+
+static struct manifest *
+vfy_fail(struct vfy *v, enum manifest_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct manifest *
+vfy_fail(struct vfy *v, enum manifest_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	*v->code = code;
+	if (v->why != NULL && v->whylen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(v->why, v->whylen, fmt, ap);
+		va_end(ap);
+	}
+	return NULL;
+}
+
+/* The envelope: its JSON, then the signature over the manifest text. */
+static const char *
+vfy_envelope(struct vfy *v, json_t *env, char key_id[KEYS_ID_HEX + 1])
+{
+	unsigned char sig[crypto_sign_BYTES];
+	json_t *text = json_object_get(env, "manifest"), *b64 = json_object_get(env, "signature");
+	json_t *kid = json_object_get(env, "key_id");
+	char ours[KEYS_ID_HEX + 1];
+	size_t got = 0;
+
+	keys_id(v->chk->public_key, ours);
+	if (!json_is_object(env) || !json_is_string(text) || !json_is_string(b64)) {
+		vfy_fail(v, MANIFEST_MALFORMED, _("it is JSON but not a signed loaxa manifest: it "
+		    "lacks \"manifest\" or \"signature\" text"));
+		return NULL;
+	}
+	snprintf(key_id, KEYS_ID_HEX + 1, "%s", json_is_string(kid) ? json_string_value(kid) : "");
+	if (sodium_base642bin(sig, sizeof(sig), json_string_value(b64), json_string_length(b64),
+	    NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof(sig)) {
+		vfy_fail(v, MANIFEST_MALFORMED, _("its signature is not %d bytes of base64"),
+		    crypto_sign_BYTES);
+		return NULL;
+	}
+	if (crypto_sign_verify_detached(sig, (const unsigned char *)json_string_value(text),
+	    json_string_length(text), v->chk->public_key) != 0) {
+		if (key_id[0] != '\0' && strcmp(key_id, ours) != 0)
+			vfy_fail(v, MANIFEST_BAD_SIGNATURE, _("it is signed by key %s, not by the "
+			    "district key this station trusts (%s): it did not come from the district"),
+			    key_id, ours);
+		else
+			vfy_fail(v, MANIFEST_BAD_SIGNATURE, _("its signature does not match the "
+			    "district key (%s): it did not come from the district, or it was altered "
+			    "on the way"), ours);
+		return NULL;
+	}
+	snprintf(key_id, KEYS_ID_HEX + 1, "%s", ours);
+	return json_string_value(text);
+}
+
+/* format, region, version: in that order, so the reason names the first problem. */
+static struct manifest *
+vfy_head(struct vfy *v, json_t *m, int64_t *version)
+{
+	json_t *fmt = json_object_get(m, "format"), *region = json_object_get(m, "region");
+	json_t *ver = json_object_get(m, "version");
+	const struct manifest_check *chk = v->chk;
+
+	if (!json_is_object(m))
+		return vfy_fail(v, MANIFEST_MALFORMED, _("the signed manifest is not a JSON object"));
+	if (!json_is_integer(fmt) || json_integer_value(fmt) != MANIFEST_FORMAT)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("it is in manifest format %lld; this "
+		    "station reads format %d: update loaxa on the station or at the district"),
+		    json_is_integer(fmt) ? (long long)json_integer_value(fmt) : 0LL,
+		    MANIFEST_FORMAT);
+	if (!json_is_string(region))
+		return vfy_fail(v, MANIFEST_MALFORMED, _("it names no region"));
+	if (strcmp(json_string_value(region), chk->region) != 0)
+		return vfy_fail(v, MANIFEST_WRONG_REGION, _("it is for region \"%.63s\", and this "
+		    "station is in region \"%s\""), json_string_value(region), chk->region);
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("it has no version (a whole number above 0)"));
+	*version = json_integer_value(ver);
+	if (chk->newest > 0 && *version <= chk->newest)
+		return vfy_fail(v, MANIFEST_NOT_NEWER, _("its version %lld is not newer than "
+		    "version %lld, which this station already has: an old schedule sent again is "
+		    "refused"), (long long)*version, (long long)chk->newest);
+	return NULL;
+}
+
+static struct manifest *
+vfy_targets(struct vfy *v, json_t *t, struct manifest *m)
+{
+	size_t i, mine = 0;
+	json_t *e;
+
+	if (json_is_string(t) && strcmp(json_string_value(t), "all") == 0) {
+		m->all_stations = 1;
+		return m;
+	}
+	if (!json_is_array(t) || json_array_size(t) == 0 ||
+	    json_array_size(t) > MANIFEST_MAX_TARGETS)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("its targets are neither \"all\" nor a "
+		    "list of 1 to %d station ids"), MANIFEST_MAX_TARGETS);
+	if ((m->targets = calloc(json_array_size(t), sizeof(char *))) == NULL)
+		return vfy_fail(v, MANIFEST_NO_MEMORY, _("out of memory"));
+	json_array_foreach(t, i, e) {
+		if (!json_is_string(e) || !conf_id_valid(json_string_value(e)))
+			return vfy_fail(v, MANIFEST_MALFORMED, _("target %zu is not a station id"),
+			    i + 1);
+		if ((m->targets[m->n_targets++] = strdup(json_string_value(e))) == NULL)
+			return vfy_fail(v, MANIFEST_NO_MEMORY, _("out of memory"));
+		mine |= strcmp(json_string_value(e), v->chk->station) == 0;
+	}
+	if (!mine)
+		return vfy_fail(v, MANIFEST_NOT_TARGETED, _("it is for %zu other stations of the "
+		    "region, not for this one (\"%s\")"), m->n_targets, v->chk->station);
+	return m;
+}
+
+/* The schedule through schedule.c's own checks. */
+static struct manifest *
+vfy_schedule(struct vfy *v, json_t *slots, struct manifest *m)
+{
+	struct errlist errs;
+	char name[64], *text;
+
+	if (!json_is_array(slots))
+		return vfy_fail(v, MANIFEST_MALFORMED, _("it has no list of slots"));
+	if (manifest_slots_text(slots, m, &text, v->code, v->why, v->whylen) < 0)
+		return NULL;
+	m->n_slots = json_array_size(slots);
+	(void)snprintf(name, sizeof(name), "district schedule v%lld", (long long)m->version);
+	errlist_init(&errs);
+	m->sched = schedule_parse_string(text, name, v->chk->bulletin_dir, 0, &errs);
+	free(text);
+	if (m->sched == NULL) {
+		vfy_fail(v, MANIFEST_INVALID_SCHEDULE, _("its schedule does not validate: %s%s"),
+		    errs.n > 0 ? errs.msg[0] : _("out of memory"),
+		    errlist_count(&errs) > 1 ? _(" (and more problems)") : "");
+		errlist_clear(&errs);
+		return NULL;
+	}
+	errlist_clear(&errs);
+	return m;
+}
+
+static struct manifest *
+vfy_body(struct vfy *v, json_t *root, struct manifest *m)
+{
+	json_t *issued = json_object_get(root, "issued"), *cs = json_object_get(root, "chunk_size");
+
+	if (vfy_targets(v, json_object_get(root, "targets"), m) == NULL)
+		return NULL;
+	if (!json_is_string(issued) || json_string_length(issued) >= sizeof(m->issued) ||
+	    timeparse_iso(json_string_value(issued), &m->issued_at) < 0)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("its issue time is not an ISO 8601 time "
+		    "such as 2026-11-22T14:30:05+07:00"));
+	snprintf(m->issued, sizeof(m->issued), "%s", json_string_value(issued));
+	if (!json_is_integer(cs) || json_integer_value(cs) < 1024 ||
+	    json_integer_value(cs) > MANIFEST_CHUNK_BYTES)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("its chunk size is not from 1024 to %d "
+		    "bytes"), MANIFEST_CHUNK_BYTES);
+	m->chunk_size = (uint32_t)json_integer_value(cs);
+	return vfy_schedule(v, json_object_get(root, "slots"), m);
+}
+
+struct manifest *
+manifest_verify(const void *payload, size_t len, const struct manifest_check *chk,
+    enum manifest_code *code, int64_t *version, char *why, size_t whylen)
+{
+	struct vfy v = { chk, code, why, whylen };
+	struct manifest *m = NULL;
+	json_t *env = NULL, *root = NULL;
+	json_error_t err;
+	const char *text;
+	char key_id[KEYS_ID_HEX + 1];
+
+	*code = MANIFEST_OK;
+	*version = 0;
+	if (sodium_init() < 0)
+		return vfy_fail(&v, MANIFEST_NO_MEMORY, _("the crypto library cannot start"));
+	if (len > MANIFEST_MAX_BYTES)
+		return vfy_fail(&v, MANIFEST_TOO_LARGE, _("it is %zu bytes, more than the %d "
+		    "bytes a station accepts"), len, MANIFEST_MAX_BYTES);
+	if (memchr(payload, '\0', len) != NULL)
+		return vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: it "
+		    "holds a NUL byte"));
+	if ((env = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: not JSON "
+		    "(%s, at byte %d)"), err.text, err.position);
+		goto done;
+	}
+	if ((text = vfy_envelope(&v, env, key_id)) == NULL)
+		goto done;
+	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		vfy_fail(&v, MANIFEST_MALFORMED, _("the signed manifest is not JSON (%s)"), err.text);
+		goto done;
+	}
+	if (vfy_head(&v, root, version) != NULL || *code != MANIFEST_OK)
+		goto done;
+	if ((m = calloc(1, sizeof(*m))) == NULL || (m->text = strdup(text)) == NULL) {
+		vfy_fail(&v, MANIFEST_NO_MEMORY, _("out of memory"));
+		goto done;
+	}
+	snprintf(m->region, sizeof(m->region), "%s", chk->region);
+	snprintf(m->key_id, sizeof(m->key_id), "%s", key_id);
+	m->version = *version;
+	if (vfy_body(&v, root, m) == NULL)
+		*code = *code == MANIFEST_OK ? MANIFEST_MALFORMED : *code;
+done:
+	json_decref(root);
+	json_decref(env);
+	if (*code != MANIFEST_OK) {
+		manifest_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct schedule *
+manifest_take_schedule(struct manifest *m)
+{
+	struct schedule *s = m->sched;
+
+	m->sched = NULL;
+	return s;
+}
+
+const struct manifest_bulletin *
+manifest_bulletin_find(const struct manifest *m, const char *sha256)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_bulletins; i++)
+		if (strcmp(m->bulletins[i].sha256, sha256) == 0)
+			return &m->bulletins[i];
+	return NULL;
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n_bulletins; i++) {
+		free(m->bulletins[i].file);
+		free(m->bulletins[i].title);
+	}
+	for (i = 0; i < m->n_targets; i++)
+		free(m->targets[i]);
+	free(m->targets);
+	free(m->bulletins);
+	schedule_free(m->sched);
+	free(m->text);
+	free(m);
+}

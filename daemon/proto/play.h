@@ -1,0 +1,38 @@
+/*
+ * A play: one bulletin as the station plays it and as the reports describe
+ * it. The player plays a sequence of them; the reports (report.h) and the
+ * as-run log record what became of each, by its play id.
+ */
+#ifndef LOAXA_PLAY_H
+#define LOAXA_PLAY_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config/schedule.h"
+
+enum play_source { PLAY_SCHEDULE, PLAY_QUEUE, PLAY_ALERT };
+
+struct play_item {
+	char	*path;		/* the file to decode */
+	char	*file;		/* its name for reports (the operator's name, UTF-8) */
+	char	*title;		/* the bulletin's title */
+	char	*slot;		/* the slot's title; NULL for a queue item */
+	char	 sha256[65];	/* "" until known */
+	char	 play_id[33];	/* set by the player at each start or miss */
+	enum play_source source;
+	enum sched_class cls;	/* normal, priority, emergency */
+	int64_t	 queue_id;	/* the queue item's id, or 0 */
+	time_t	 scheduled_at;	/* when it was due */
+	time_t	 expires;	/* past this it is missed rather than started; 0: never */
+	char	 alert_id[64];	/* a district alert's id; "" otherwise */
+	int64_t	 published_ms;	/* an alert: when the district published it (wall clock, ms) */
+	int	 test;		/* a test alert */
+};
+
+/* Frees what the item owns and zeroes it. */
+void	play_item_clear(struct play_item *);
+/* A new random play id (hex) into id[33]. */
+void	play_id_new(char id[33]);
+
+#endif

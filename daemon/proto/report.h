@@ -1,0 +1,52 @@
+/*
+ * The reports the station sends: proof-of-play events and its status, as JSON.
+ * Pure: everything comes in as parameters, nothing is sent from here.
+ */
+#ifndef LOAXA_REPORT_H
+#define LOAXA_REPORT_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "config/conf.h"
+#include "daemon/proto/play.h"
+
+#define LOAXA_VERSION	"0.1.0"
+
+struct status_snapshot {
+	const struct config	*cfg;
+	int			 online;
+	const struct play_item	*playing;	/* NULL when idle */
+	time_t			 since;
+	const char		*next_title;	/* NULL: no slot ahead */
+	time_t			 next_at;
+	long			 queue_length;
+	time_t			 uptime;
+	unsigned long		 xruns;
+	const char		*audio_state;	/* "ok", "closed", "failed" */
+	const char		*audio_error;	/* may be NULL */
+	int			 mqtt_connected;
+	const char		*mqtt_state;
+	size_t			 slots;
+	time_t			 now;
+	int			 muted;
+	const char		*muted_by;
+	time_t			 muted_since;
+	time_t			 muted_until;	/* 0: until unmuted */
+	json_t			*district;	/* stolen; NULL: none */
+	json_t			*alerts;	/* stolen; NULL: none */
+	int			 clock_trusted;
+	const char		*clock_why;
+};
+
+/* A new JSON string for t in ISO 8601 with the local offset, or JSON null for t <= 0. */
+json_t	*report_time(time_t t);
+json_t	*report_event(const struct config *cfg, const struct play_item *it,
+	    const char *event, time_t at, double seconds, const char *error);
+json_t	*report_status(const struct status_snapshot *);
+/* The retained payload left behind when the station is gone. */
+json_t	*report_offline(const struct config *cfg, time_t now);
+/* loaxa/<region>/<station>/<leaf> */
+int	 report_topic(const struct config *cfg, const char *leaf, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,33 @@
+/* The order of waiting bulletins (see lineup.h). */
+#include "daemon/station/lineup.h"
+
+int
+lineup_before(const struct lineup_entry *a, const struct lineup_entry *b)
+{
+	if (a->cls != b->cls)
+		return a->cls > b->cls;
+	if (a->rank != b->rank)
+		return a->rank < b->rank;
+	return a->is_slot && !b->is_slot;
+}
+
+int
+lineup_pick(const struct lineup_entry *e, size_t n, time_t now)
+{
+	int best = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i].due > now)
+			continue;
+		if (best < 0 || lineup_before(&e[i], &e[best]))
+			best = (int)i;
+	}
+	return best;
+}
+
+int
+lineup_preempts(enum sched_class playing, const struct lineup_entry *e)
+{
+	return e->cls == SCHED_EMERGENCY && playing < SCHED_EMERGENCY;
+}

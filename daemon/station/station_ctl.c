@@ -1,0 +1,429 @@
+/*
+ * The station's answers to loaxactl: status, list, queue, cancel, stop, reload.
+ * Every request is checked here; every refusal is a sentence an operator can act on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "codecs/opus_reader.h"
+#include "config/i18n.h"
+#include "config/timeparse.h"
+#include "daemon/core/log.h"
+#include "daemon/proto/report.h"
+#include "daemon/station/station.h"
+#include "daemon/station/station_int.h"
+
+#define QUEUE_MAX_BYTES		(512ull * 1024 * 1024)
+#define NAME_MAX_BYTES		255
+#define TITLE_MAX_BYTES		200
+#define UPCOMING_MAX		10
+
+static int
+ctl_fail(json_t *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ctl_user(const struct ctl_request *rq, char *buf, size_t len);
+
+static int
+ctl_fail(json_t *reply, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_set_new(reply, "error", json_string(buf));
+	return -EINVAL;
+}
+
+/* An optional string member: 0 and *out (NULL when absent), or -EINVAL. */
+static int
+ctl_opt_string(const json_t *req, const char *key, size_t max, const char **out)
+{
+	const json_t *v = json_object_get(req, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) > max || json_string_length(v) == 0)
+		return -EINVAL;
+	*out = json_string_value(v);
+	/* jansson accepts embedded NULs in strings; a name must not have one. */
+	return strlen(*out) == json_string_length(v) ? 0 : -EINVAL;
+}
+
+static int
+ctl_status(struct station *st, json_t *reply)
+{
+	json_object_set_new(reply, "status", station_status_json(st));
+	return 0;
+}
+
+static json_t *
+ctl_queue_entry(const struct queue_item *q)
+{
+	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)q->id, "title", q->title,
+	    "file", q->name, "at", report_time(q->at), "sha256", q->sha256,
+	    "class", sched_class_name((enum sched_class)q->cls));
+}
+
+static int
+ctl_list(struct station *st, json_t *reply)
+{
+	json_t *queue = json_array(), *upcoming = json_array();
+	time_t t = time(NULL);
+	size_t i;
+
+	for (i = 0; i < st->nqueue; i++)
+		json_array_append_new(queue, ctl_queue_entry(&st->queue[i]));
+	for (i = 0; i < UPCOMING_MAX; i++) {
+		const char *title = NULL;
+
+		t = station_next_slot(st, t, &title);
+		if (t == (time_t)-1)
+			break;
+		json_array_append_new(upcoming, json_pack("{s:s, s:o}", "title", title,
+		    "at", report_time(t)));
+	}
+	json_object_set_new(reply, "queue", queue);
+	json_object_set_new(reply, "upcoming", upcoming);
+	return 0;
+}
+
+/* The title an operator did not give: the file name without ".opus". */
+static void
+ctl_default_title(const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	if (n > 5 && strcasecmp(name + n - 5, ".opus") == 0)
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, name);
+}
+
+static int
+ctl_queue_check_file(const char *path, const char *name, json_t *reply)
+{
+	struct opus_reader *rd;
+	int err;
+
+	rd = opus_reader_open_file(path, 48000, 1, &err);
+	if (rd == NULL)
+		return ctl_fail(reply, _("cannot queue \"%s\": %s"), name, opus_reader_strerror(err));
+	opus_reader_free(rd);
+	return 0;
+}
+
+static int
+ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char **name,
+    const char **title, time_t *at, int *clsp)
+{
+	const char *at_s, *cls_s;
+	enum sched_class cls = SCHED_NORMAL;
+	time_t now = time(NULL);
+
+	if (ctl_opt_string(req, "name", NAME_MAX_BYTES, name) < 0 || *name == NULL)
+		return ctl_fail(reply, _("the request has no usable file name; use 'loaxactl queue FILE'"));
+	if (ctl_opt_string(req, "title", TITLE_MAX_BYTES, title) < 0)
+		return ctl_fail(reply, _("the title must be text of 1 to %d bytes"), TITLE_MAX_BYTES);
+	if (ctl_opt_string(req, "class", 16, &cls_s) < 0 ||
+	    (cls_s != NULL && sched_class_parse(cls_s, &cls) < 0))
+		return ctl_fail(reply, _("the class must be \"normal\", \"priority\" or \"emergency\""));
+	*clsp = cls;
+	if (ctl_opt_string(req, "at", 64, &at_s) < 0)
+		return ctl_fail(reply, _("the time must be text like 14:30 or 2026-11-22 14:30"));
+	*at = 0;
+	if (at_s != NULL) {
+		if (timeparse_local(at_s, now, at) < 0)
+			return ctl_fail(reply, _("cannot understand the time \"%s\"; write it as "
+			    "HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM[:SS]"), at_s);
+		if (*at < now - st->cfg.schedule.grace)
+			return ctl_fail(reply, _("the time \"%s\" has already passed; give a later "
+			    "time, or none to play it as soon as the station is free"), at_s);
+	}
+	if (st->nqueue >= STORE_QUEUE_MAX)
+		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
+		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
+	return 0;
+}
+
+static int
+ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
+{
+	const char *name, *title;
+	char path[4096], deftitle[256];
+	struct queue_item q = { 0 };
+	int rc;
+
+	if ((rc = ctl_queue_args(st, rq->req, reply, &name, &title, &q.at, &q.cls)) < 0)
+		return rc;
+	if (rq->fd < 0)
+		return ctl_fail(reply, _("no file came with the request; use 'loaxactl queue FILE'"));
+	rc = store_import_fd(st->store, rq->fd, QUEUE_MAX_BYTES, path, sizeof(path), q.sha256);
+	if (rc == -EFBIG)
+		return ctl_fail(reply, _("cannot queue \"%s\": it is larger than %llu MiB"), name,
+		    QUEUE_MAX_BYTES >> 20);
+	if (rc == -ENOSPC)
+		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
+		    "queued items or free space in %s"), name, st->cfg.storage.dir);
+	if (rc < 0)
+		return ctl_fail(reply, _("cannot queue \"%s\": it could not be copied into the "
+		    "station's storage (%s)"), name, strerror(-rc));
+	if ((rc = ctl_queue_check_file(path, name, reply)) < 0)
+		return rc;
+	if (title == NULL) {
+		ctl_default_title(name, deftitle, sizeof(deftitle));
+		title = deftitle;
+	}
+	q.path = path;
+	q.name = (char *)name;
+	q.title = (char *)title;
+	q.created = time(NULL);
+	rc = store_queue_add(st->store, &q);
+	if (rc == -EDQUOT)
+		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
+		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
+	if (rc == -ENOSPC)
+		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
+		    "queued items or free space in %s"), name, st->cfg.storage.dir);
+	if (rc < 0)
+		return ctl_fail(reply, _("cannot queue \"%s\": the station could not save its queue"), name);
+	log_info("ctl: queued \"%s\" (%s) as %lld for uid %u", title, name, (long long)q.id,
+	    (unsigned)rq->uid);
+	station_queue_refresh(st);
+	json_object_set_new(reply, "id", json_integer(q.id));
+	json_object_set_new(reply, "title", json_string(title));
+	json_object_set_new(reply, "at", report_time(q.at));
+	json_object_set_new(reply, "class", json_string(sched_class_name((enum sched_class)q.cls)));
+	return 0;
+}
+
+static int
+ctl_cancel(struct station *st, const json_t *req, json_t *reply)
+{
+	const json_t *v = json_object_get(req, "id");
+	const struct play_item *cur = player_current(st->player, NULL);
+	json_int_t id;
+
+	if (!json_is_integer(v) || (id = json_integer_value(v)) <= 0)
+		return ctl_fail(reply, _("give the id of a queued item, as shown by 'loaxactl list'"));
+	if (cur != NULL && cur->source == PLAY_QUEUE && cur->queue_id == id)
+		return ctl_fail(reply, _("item %lld is playing now; use 'loaxactl stop' to stop it"),
+		    (long long)id);
+	if (store_queue_remove(st->store, id) < 0)
+		return ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
+		    (long long)id);
+	log_info("ctl: queued item %lld cancelled", (long long)id);
+	station_queue_refresh(st);
+	json_object_set_new(reply, "id", json_integer(id));
+	return 0;
+}
+
+static int
+ctl_stop(struct station *st, struct ctl_request *rq, json_t *reply)
+{
+	const struct play_item *cur = player_current(st->player, NULL);
+	char reason[128];
+
+	char who[96];
+
+	json_object_set_new(reply, "stopped", cur != NULL ? json_string(cur->title) : json_null());
+	if (!player_busy(st->player))
+		return 0;
+	ctl_user(rq, who, sizeof(who));
+	snprintf(reason, sizeof(reason), _("stopped by the operator %s"), who);
+	station_emit_note(st, "stopped", json_pack("{s:s, s:o}", "by", who,
+	    "title", cur != NULL ? json_string(cur->title) : json_null()));
+	player_stop(st->player, reason);
+	log_warnx("ctl: playback stopped by %s", who);
+	return 0;
+}
+
+static int
+ctl_reload(struct station *st, json_t *reply)
+{
+	struct errlist errs;
+	json_t *details;
+	size_t i;
+	int rc;
+
+	errlist_init(&errs);
+	rc = station_reload(st, &errs);
+	if (rc < 0) {
+		details = json_array();
+		for (i = 0; i < errs.n; i++)
+			json_array_append_new(details, json_string(errs.msg[i]));
+		json_object_set_new(reply, "details", details);
+		ctl_fail(reply, _("the new schedule was refused; the previous one stays in force"));
+	} else {
+		json_object_set_new(reply, "slots", json_integer(st->scheds[SCHED_LOCAL] ?
+		    (json_int_t)st->scheds[SCHED_LOCAL]->n_slots : 0));
+	}
+	errlist_clear(&errs);
+	return rc;
+}
+
+/* The local user's name for the record of who muted the station. */
+static void
+ctl_user(const struct ctl_request *rq, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r(rq->uid, &pw, tmp, sizeof(tmp), &res) == 0 && res != NULL)
+		snprintf(buf, len, "%s (uid %u)", res->pw_name, (unsigned)rq->uid);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)rq->uid);
+}
+
+static int
+ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
+{
+	const json_t *v = json_object_get(rq->req, "for");
+	json_int_t secs = 0;
+	char who[96];
+
+	if (v != NULL && (!json_is_integer(v) || (secs = json_integer_value(v)) <= 0 ||
+	    secs > 366 * 86400))
+		return ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
+		    "e.g. --for 30m"));
+	ctl_user(rq, who, sizeof(who));
+	station_mute(st, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
+	log_warnx("ctl: the loudspeakers were muted by %s", who);
+	json_object_set_new(reply, "muted", json_true());
+	json_object_set_new(reply, "by", json_string(who));
+	json_object_set_new(reply, "until", report_time(st->muted_until));
+	return 0;
+}
+
+static int
+ctl_unmute(struct station *st, struct ctl_request *rq, json_t *reply)
+{
+	char who[96];
+
+	ctl_user(rq, who, sizeof(who));
+	if (station_unmute(st, who) < 0)
+		return ctl_fail(reply, _("the station is not muted"));
+	log_warnx("ctl: the loudspeakers were unmuted by %s", who);
+	json_object_set_new(reply, "muted", json_false());
+	return 0;
+}
+
+int
+station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
+{
+	struct station *st = arg;
+
+	if (strcmp(rq->cmd, "status") == 0)
+		return ctl_status(st, reply);
+	if (strcmp(rq->cmd, "list") == 0)
+		return ctl_list(st, reply);
+	if (strcmp(rq->cmd, "queue") == 0)
+		return ctl_queue(st, rq, reply);
+	if (strcmp(rq->cmd, "cancel") == 0)
+		return ctl_cancel(st, rq->req, reply);
+	if (strcmp(rq->cmd, "stop") == 0)
+		return ctl_stop(st, rq, reply);
+	if (strcmp(rq->cmd, "reload") == 0)
+		return ctl_reload(st, reply);
+	if (strcmp(rq->cmd, "mute") == 0)
+		return ctl_mute(st, rq, reply);
+	if (strcmp(rq->cmd, "unmute") == 0)
+		return ctl_unmute(st, rq, reply);
+	if (strcmp(rq->cmd, "move") == 0)
+		return station_ctl_move(st, rq->req, reply);
+	if (strcmp(rq->cmd, "log") == 0)
+		return station_ctl_log(st, rq->req, reply);
+	return ctl_fail(reply, _("unknown command \"%.40s\"; see 'loaxactl help'"), rq->cmd);
+}
+
+/* One waiting bulletin of a class, for reordering. */
+struct move_entry {
+	struct lineup_entry	 e;
+	int			 pending;	/* index in st->pending, or -1 */
+	struct queue_item	*q;
+};
+
+static int
+move_cmp(const void *a, const void *b)
+{
+	const struct move_entry *x = a, *y = b;
+
+	return lineup_before(&x->e, &y->e) ? -1 : lineup_before(&y->e, &x->e) ? 1 : 0;
+}
+
+/* Every waiting bulletin of class cls, in the order they would play. */
+static struct move_entry *
+move_list(struct station *st, int cls, size_t *n)
+{
+	struct move_entry *v = calloc(st->npending + st->nqueue + 1, sizeof(*v));
+	size_t i, k = 0;
+
+	if (v == NULL)
+		return NULL;
+	for (i = 0; i < st->npending; i++)
+		if ((int)st->pending[i].entry.cls == cls)
+			v[k++] = (struct move_entry){ st->pending[i].entry, (int)i, NULL };
+	for (i = 0; i < st->nqueue; i++) {
+		struct queue_item *q = &st->queue[i];
+		struct lineup_entry e = { (enum sched_class)q->cls,
+		    q->rank != 0 ? q->rank : (int64_t)(q->at != 0 ? q->at : q->created) * 1000, 0, 0 };
+
+		if (q->cls == cls)
+			v[k++] = (struct move_entry){ e, -1, q };
+	}
+	qsort(v, k, sizeof(*v), move_cmp);
+	*n = k;
+	return v;
+}
+
+/*
+ * loaxactl move ID POSITION: the operator puts a queued item at a position
+ * (1 = next) among the bulletins of its class, slots included, because when a
+ * district and a commune bulletin collide the commune decides the order.
+ */
+int
+station_ctl_move(struct station *st, const json_t *req, json_t *reply)
+{
+	json_int_t id = json_integer_value(json_object_get(req, "id"));
+	json_int_t pos = json_integer_value(json_object_get(req, "position"));
+	struct move_entry *v, moved;
+	size_t n, i, from = (size_t)-1;
+	int64_t base;
+
+	for (i = 0; i < st->nqueue && from == (size_t)-1; i++)
+		if (st->queue[i].id == id)
+			from = i;
+	if (id <= 0 || from == (size_t)-1)
+		return ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"), (long long)id);
+	if (pos < 1)
+		return ctl_fail(reply, _("the position must be 1 (next) or more"));
+	if ((v = move_list(st, st->queue[from].cls, &n)) == NULL)
+		return ctl_fail(reply, _("out of memory"));
+	for (i = 0; i < n && v[i].q != &st->queue[from]; i++)
+		;
+	base = v[0].e.rank;
+	moved = v[i];
+	memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
+	if ((size_t)pos > n)
+		pos = (json_int_t)n;
+	memmove(&v[pos], &v[pos - 1], (n - (size_t)pos) * sizeof(*v));
+	v[pos - 1] = moved;
+	for (i = 0; i < n; i++) {
+		if (v[i].pending >= 0)
+			st->pending[v[i].pending].entry.rank = base + (int64_t)i;
+		else if (store_queue_set_rank(st->store, v[i].q->id, base + (int64_t)i) < 0)
+			log_warnx("ctl: could not save the new order of item %lld", (long long)v[i].q->id);
+	}
+	free(v);
+	station_queue_refresh(st);
+	json_object_set_new(reply, "id", json_integer(id));
+	json_object_set_new(reply, "position", json_integer(pos));
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* The station's parts, shared by station.c and station_ctl.c only. */
+#ifndef LOAXA_STATION_INT_H
+#define LOAXA_STATION_INT_H
+
+#include <jansson.h>
+#include <time.h>
+
+#include "config/conf.h"
+#include "config/schedule.h"
+#include "daemon/audio/mixer.h"
+#include "daemon/audio/output.h"
+#include "daemon/audio/player.h"
+#include "daemon/ctl/ctl.h"
+#include "daemon/link/district.h"
+#include "daemon/link/mqtt.h"
+#include "daemon/station/lineup.h"
+#include "daemon/station/sched.h"
+#include "daemon/store/store.h"
+
+#define STATION_MAX_PENDING	32	/* slots due and waiting for the player */
+#define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
+
+/* A sequence that is due and waits for the player: a slot occurrence, or what an emergency cut off. */
+struct pending_slot {
+	time_t		 at;		/* when it was due */
+	time_t		 expires;	/* missed after this; 0: never */
+	struct lineup_entry entry;
+	struct play_item *items;
+	size_t		 n;
+};
+
+#define STATION_NSCHED		2	/* the local schedule, and the district's */
+#define SCHED_LOCAL		0
+#define SCHED_DISTRICT		1
+
+struct station {
+	struct config		 cfg;
+	struct ev_loop		*ev;
+	struct schedule		*scheds[STATION_NSCHED];	/* NULL: none */
+	struct store		*store;
+	struct output		*out;
+	struct player		*player;
+	struct mqtt		*mqtt;
+	struct ctl		*ctl;
+	struct district		*district;
+	struct alert		*alerts;	/* district alerts */
+
+	struct queue_item	*queue;		/* a copy of the stored queue, by id */
+	size_t			 nqueue;
+	struct pending_slot	 pending[STATION_MAX_PENDING];
+	size_t			 npending;
+
+	time_t			 cursor;	/* slot starts up to here are handled */
+	int			 cursor_dirty;	/* not saved yet */
+	int			 tfd;		/* CLOCK_REALTIME: the next due instant */
+	time_t			 armed_for;
+	time_t			 next_due;	/* cached station_next_due(), or -1 */
+	int			 next_due_stale;
+	time_t			 started;
+	int64_t			 status_due;	/* monotonic ms of the next periodic status */
+	int			 status_dirty;
+	int			 wake;		/* look at the line again at once */
+	int			 clock_ok;	/* the wall clock can be believed */
+	const char		*clock_why;
+
+	int			 muted;		/* the local kill switch */
+	char			 muted_by[64];
+	time_t			 muted_since;
+	time_t			 muted_until;	/* 0: until unmuted */
+
+	struct mixer		*mixer;		/* NULL: no volume control configured */
+	struct hashcache	*hashes;	/* bulletin SHA-256s, by path */
+
+	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
+	char			 topic_status[256];
+	char			 topic_events[256];
+};
+
+/* station.c */
+void	station_emit(struct station *, struct play_item *it, const char *event,
+	    double seconds, const char *error);
+int	station_queue_refresh(struct station *);
+json_t	*station_status_json(struct station *);
+time_t	station_next_slot(const struct station *, time_t after, const char **title);
+void	station_mark_dirty(struct station *);
+void	station_emit_note(struct station *, const char *event, json_t *details);
+int	station_mute(struct station *, const char *by, time_t until);
+int	station_unmute(struct station *, const char *by);
+void	mixer_follow(struct station *, enum sched_class playing);
+int	station_grace(const struct station *, const struct sched_slot *);
+
+/* A district alert whose bulletin is stored and verified, handed to the station to play. */
+struct alert_play {
+	const char	*id;		/* the alert's id */
+	const char	*path;		/* the stored bulletin */
+	const char	*file;		/* its name for reports */
+	const char	*title;
+	const char	*sha256;
+	enum sched_class cls;		/* priority or emergency */
+	int64_t		 published_ms;	/* when the district published it (wall clock) */
+	time_t		 expires;	/* not started after this: missed; 0: never */
+	int		 test;		/* a test alert */
+};
+/* Puts the alert in the line now (an emergency cuts in). A test alert the
+ * configuration does not let sound is reported but not played. */
+void	station_alert_play(struct station *, const struct alert_play *);
+/* Stops the alert if it plays ("cancelled") and drops it if it waits. 1 if it did either. */
+int	station_alert_cancel(struct station *, const char *id, const char *reason);
+
+/* station.c, shared with its other files */
+void	station_pend(struct station *, struct play_item *items, size_t n, int64_t rank);
+void	station_free_items(struct play_item *items, size_t n);
+void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
+	    const char *event, const char *reason);
+void	station_pending_take(struct station *, int i, struct pending_slot *out);
+
+/* station_status.c */
+void	station_publish_status(struct station *, int64_t now_ms);
+
+/* station_mute.c */
+void	station_load_mute(struct station *);
+
+/* station_link.c */
+int	station_mqtt_open(struct station *, struct errlist *errs);
+int	station_district_open(struct station *, struct errlist *errs);
+int	station_alerts_open(struct station *, struct errlist *errs);
+
+/* station_ctl.c */
+int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
+int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
+
+/* station_log.c: 'loaxactl log', and its TIME (exposed for tests). */
+int	station_ctl_log(struct station *, const json_t *req, json_t *reply);
+int	station_log_since(const char *s, time_t now, time_t *out);
+
+#endif

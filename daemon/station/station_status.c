@@ -1,0 +1,90 @@
+/*
+ * The station's status: what it plays, what comes next, how its device and
+ * its link are; published retained on MQTT and answered to loaxactl status.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/core/clock.h"
+#include "daemon/link/alert.h"
+#include "daemon/proto/report.h"
+#include "daemon/station/station.h"
+#include "daemon/station/station_int.h"
+
+time_t
+station_next_slot(const struct station *st, time_t after, const char **title)
+{
+	time_t best = -1, t;
+	size_t i;
+	int k;
+
+	for (k = 0; k < STATION_NSCHED; k++) {
+		if (st->scheds[k] == NULL)
+			continue;
+		t = sched_next(st->scheds[k], after, &i);
+		if (t == (time_t)-1 || (best != (time_t)-1 && t >= best))
+			continue;
+		best = t;
+		if (title != NULL)
+			*title = st->scheds[k]->slots[i].title;
+	}
+	return best;
+}
+
+static const char *
+station_audio_state(const struct output *out)
+{
+	switch (out->health) {
+	case OUTPUT_OK:
+		return "ok";
+	case OUTPUT_FAILED:
+		return "failed";
+	default:
+		return "closed";
+	}
+}
+
+json_t *
+station_status_json(struct station *st)
+{
+	struct status_snapshot s = { .cfg = &st->cfg, .online = 1 };
+	time_t now = clock_wall_now();
+
+	s.playing = player_current(st->player, &s.since);
+	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &s.next_title);
+	if (s.next_at == (time_t)-1)
+		s.next_title = NULL;
+	s.queue_length = (long)st->nqueue;
+	s.uptime = now - st->started;
+	s.xruns = st->out->xruns;
+	s.audio_state = station_audio_state(st->out);
+	s.audio_error = st->out->health == OUTPUT_FAILED ? st->out->error : NULL;
+	s.mqtt_connected = mqtt_connected(st->mqtt);
+	s.mqtt_state = mqtt_state_text(st->mqtt);
+	s.slots = st->scheds[SCHED_LOCAL] != NULL ? st->scheds[SCHED_LOCAL]->n_slots : 0;
+	s.now = now;
+	s.muted = st->muted;
+	s.muted_by = st->muted_by;
+	s.muted_since = st->muted_since;
+	s.muted_until = st->muted_until;
+	s.clock_trusted = st->clock_ok;
+	s.clock_why = st->clock_why;
+	s.district = st->district != NULL ? district_status(st->district) : NULL;
+	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
+	return report_status(&s);
+}
+
+void
+station_publish_status(struct station *st, int64_t now_ms)
+{
+	json_t *o = station_status_json(st);
+	char *payload = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (payload != NULL)
+		mqtt_set_retained(st->mqtt, st->topic_status, payload);
+	free(payload);
+	st->status_dirty = 0;
+	st->status_due = now_ms + (int64_t)st->cfg.mqtt.status_interval * 1000;
+}

@@ -1,0 +1,131 @@
+/*
+ * Bulletin files on disk, named by the SHA-256 of their content. A file is
+ * written under a temporary name, synced, renamed into place and the
+ * directory synced, so after a power cut it is either whole or absent.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/core/file.h"
+#include "daemon/core/log.h"
+#include "daemon/store/bulletin_store.h"
+
+#define BS_TMP_PREFIX	".import-"
+/*
+ * True when final already holds exactly this content. A stored file that
+ * rotted on the SD card is replaced rather than kept.
+ */
+static int
+bs_already_stored(const char *final, const char *hex)
+{
+	char have[65];
+
+	if (access(final, F_OK) == -1)
+		return 0;
+	if (file_sha256(final, have) < 0)
+		return 0;
+	if (strcmp(have, hex) != 0) {
+		log_warnx("store: %s does not match its checksum; replacing it", final);
+		return 0;
+	}
+	return 1;
+}
+
+/* Copies fd into the open temporary file tfd and makes it durable. */
+static int
+bs_fill_tmp(int fd, int tfd, const char *tmp, uint64_t max_bytes, char hex[65])
+{
+	uint64_t total;
+	int rc;
+
+	if ((rc = file_copy_sha256(fd, tfd, max_bytes, &total, hex)) < 0) {
+		if (rc == -ENOSPC)
+			log_warnx("store: the disk is full: %s ran out of space after %llu bytes",
+			    tmp, (unsigned long long)total);
+		else if (rc != -EFBIG)
+			log_warnx("store: cannot copy a bulletin into %s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	if (fchmod(tfd, 0640) == -1 || fsync(tfd) == -1) {
+		rc = -errno;
+		log_warn("store: cannot write %s", tmp);
+		return rc;
+	}
+	return 0;
+}
+
+int
+bulletin_store_import(const char *dir, int fd, uint64_t max_bytes,
+    char *path, size_t pathlen, char sha256_hex[65])
+{
+	char tmp[PATH_MAX];
+	int tfd, rc, n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s/" BS_TMP_PREFIX "XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((tfd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+		rc = -errno;
+		log_warn("store: cannot create a temporary file in %s", dir);
+		return rc;
+	}
+	rc = bs_fill_tmp(fd, tfd, tmp, max_bytes, sha256_hex);
+	if (close(tfd) == -1 && rc == 0) {
+		rc = -errno;
+		log_warn("store: cannot write %s", tmp);
+	}
+	if (rc < 0)
+		goto fail;
+	n = snprintf(path, pathlen, "%s/%s.opus", dir, sha256_hex);
+	if (n < 0 || (size_t)n >= pathlen) {
+		rc = -ENAMETOOLONG;
+		goto fail;
+	}
+	if (bs_already_stored(path, sha256_hex)) {
+		unlink(tmp);
+		return 0;
+	}
+	if (rename(tmp, path) == -1) {
+		rc = -errno;
+		log_warn("store: cannot rename %s to %s", tmp, path);
+		goto fail;
+	}
+	/* The file is whole from here on; only its name may not yet be durable. */
+	if ((rc = file_sync_dir(dir)) < 0)
+		log_warnx("store: cannot sync directory %s: %s", dir, strerror(-rc));
+	return rc;
+fail:
+	unlink(tmp);
+	return rc;
+}
+
+void
+bulletin_store_cleanup(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int removed = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		log_warn("store: cannot read directory %s", dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, BS_TMP_PREFIX, strlen(BS_TMP_PREFIX)) != 0)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			removed++;
+		else
+			log_warn("store: cannot remove %s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (removed > 0)
+		log_info("store: removed %d unfinished bulletin copies from %s", removed, dir);
+}

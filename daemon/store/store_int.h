@@ -1,0 +1,62 @@
+/*
+ * The store's insides, shared by store.c (the database, the queue, small
+ * values) and store_asrun.c (proof of play: the as-run log and the outbox).
+ * Nothing outside these two files includes it.
+ */
+#ifndef LOAXA_STORE_INT_H
+#define LOAXA_STORE_INT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "daemon/store/store.h"
+
+/* Statements prepared once at open; their SQL is store_sql[] in store.c. */
+enum {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_Q_ADD, ST_Q_DEL, ST_Q_LIST, ST_Q_COUNT, ST_Q_RANK,
+	ST_ASRUN_ADD, ST_OPEN_ADD, ST_OPEN_DEL, ST_OPEN_LIST,
+	ST_OB_ADD, ST_OB_NEXT, ST_OB_DEL, ST_OB_COUNT,
+	ST_KV_SET, ST_KV_GET,
+	ST_ASRUN_LIST, ST_ASRUN_NEWEST, ST_ASRUN_PRUNE,
+	ST_OB_EVICT, ST_OB_DEL_KIND,
+	ST_COUNT
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	char		 dbpath[PATH_MAX];
+	char		 bdir[PATH_MAX];
+
+	/* The bounds (store_set_limits) and what enforcing them needs. */
+	int		 asrun_days;
+	long		 outbox_max;
+	long		 outbox_count;		/* rows in the outbox, kept in step with it */
+	char		 overflow_topic[256];
+	time_t		 maint_last;		/* wall clock of the last pruning pass; 0: never */
+	char		 reserve[PATH_MAX];	/* dir/reserve: space kept back for proof of play */
+};
+
+/* Logs what failed with SQLite's reason; returns the errno-style code. */
+int	store_fail(struct store *, const char *what, int rc);
+/* Readies a statement for its next use; bound pointers are not kept. */
+void	store_done(sqlite3_stmt *);
+/* Binds by type letters: 't' a string (NULL binds NULL), 'i' an int64_t. */
+int	store_bind(struct store *, sqlite3_stmt *, const char *types, ...);
+/* Steps a statement that returns no rows, then readies it again. */
+int	store_run(struct store *, int idx, const char *what);
+void	store_rollback(struct store *);
+int	store_commit(struct store *);
+/* SELECT count(*) and the like: the integer, or a negative errno. */
+long	store_count(struct store *, int idx);
+/* A copy of a text column; *out is NULL for SQL NULL. 0 or -ENOMEM. */
+int	store_col_dup(sqlite3_stmt *, int col, char **out);
+
+/* store_asrun.c: called by store_open once the statements are ready. 0 or a negative errno. */
+int	store_asrun_init(struct store *);
+
+#endif
