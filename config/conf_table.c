@@ -117,8 +117,12 @@ conf_defaults(struct config *c)
 	c->mqtt.status_interval = 60;
 	(void)snprintf(c->control.socket, sizeof(c->control.socket), "/run/loaxa/control.sock");
 	c->schedule.grace = 600;
-	c->storage.asrun_days = 90;	/* STORE_ASRUN_DAYS_DEFAULT */
-	c->storage.outbox_max = 20000;	/* STORE_OUTBOX_MAX_DEFAULT */
+	/*
+	 * The same numbers as STORE_ASRUN_DAYS_DEFAULT and STORE_OUTBOX_MAX_DEFAULT
+	 * in daemon/store/store.h, which config/ may not include: change both.
+	 */
+	c->storage.asrun_days = 90;
+	c->storage.outbox_max = 20000;
 }
 
 /* The station refuses to start with a district key it cannot use: say why now. */

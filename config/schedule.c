@@ -1,7 +1,8 @@
 /*
  * The schedule file: libconfig reads it, this file checks every slot (times
  * and dates for real, days, windows, bulletins) and builds the immutable
- * struct schedule. Problems are reported the way conf.c reports them.
+ * struct schedule. Problems are reported with the helpers of conf.h, the
+ * way the station configuration reports them.
  */
 #include <errno.h>
 #include <fcntl.h>
