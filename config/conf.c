@@ -1,8 +1,8 @@
 /*
  * The station configuration's entry points (conf_load, conf_parse_string),
- * and the reading that every libconfig file of ours shares: the file's text,
- * its directory, paths made absolute against it, and libconfig's syntax
- * check. The settings themselves are in conf_table.c.
+ * and the reading that the schedule and the key files share with it: a
+ * file's text, its directory, paths made absolute against it, and
+ * libconfig's syntax check. The settings themselves are in conf_table.c.
  */
 #include <errno.h>
 #include <fcntl.h>
