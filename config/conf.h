@@ -60,8 +60,8 @@ struct cfg_district {
 };
 
 /*
- * A new group is a struct here, a member below, a default in conf_defaults()
- * and a table of its settings in conf.c.
+ * A new group is a struct here, a member below, and in conf_table.c a table
+ * of its settings, a line in groups[] and its defaults in conf_defaults().
  */
 struct config {
 	char	path[PATH_MAX];		/* the file it was read from (or the name given) */
@@ -103,7 +103,11 @@ struct conf_ctx {
  */
 int	conf_err(struct conf_ctx *, const config_setting_t *s, const char *key,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Parses text into cf (include_dir = basedir); a syntax error is recorded. 0 or -EINVAL. */
+/*
+ * Parses text into cf (include_dir = basedir); a syntax error is recorded.
+ * Whole numbers too large for an int are marked, so that conf_int() refuses
+ * them. 0 or -EINVAL.
+ */
 int	conf_read(struct conf_ctx *, config_t *cf, const char *text, const char *basedir);
 /* Records each member of grp not named in known (NULL-terminated), with a suggestion. */
 void	conf_check_keys(struct conf_ctx *, const config_setting_t *grp, const char *const *known);

@@ -147,16 +147,18 @@ keys_read(const char *path, char **text, char *why, size_t whylen)
 	return rc;
 }
 
-int
-keys_load_public(const char *path, unsigned char pk[KEYS_PUBLIC_BYTES], char *why,
-    size_t whylen)
+/* The key file at path, read and parsed; its text is wiped, as it may hold a secret. */
+static int
+keys_load(const char *path, int (*parse)(const char *, unsigned char *, char *, size_t),
+    unsigned char *key, char *why, size_t whylen)
 {
 	char reason[256], *text = NULL;
 	int rc;
 
 	if ((rc = keys_read(path, &text, why, whylen)) < 0)
 		return rc;
-	rc = keys_parse_public(text, pk, reason, sizeof(reason));
+	rc = parse(text, key, reason, sizeof(reason));
+	sodium_memzero(text, strlen(text));
 	free(text);
 	if (rc < 0)
 		errlist_why(why, whylen, _("cannot use the key file \"%s\": %s"), path, reason);
@@ -164,22 +166,21 @@ keys_load_public(const char *path, unsigned char pk[KEYS_PUBLIC_BYTES], char *wh
 }
 
 int
+keys_load_public(const char *path, unsigned char pk[KEYS_PUBLIC_BYTES], char *why,
+    size_t whylen)
+{
+	return keys_load(path, keys_parse_public, pk, why, whylen);
+}
+
+int
 keys_load_secret(const char *path, unsigned char sk[KEYS_SECRET_BYTES], char *why,
     size_t whylen)
 {
-	char reason[256], *text = NULL;
 	struct stat st;
 	int rc;
 
-	if ((rc = keys_read(path, &text, why, whylen)) < 0)
+	if ((rc = keys_load(path, keys_parse_secret, sk, why, whylen)) < 0)
 		return rc;
-	rc = keys_parse_secret(text, sk, reason, sizeof(reason));
-	sodium_memzero(text, strlen(text));
-	free(text);
-	if (rc < 0) {
-		errlist_why(why, whylen, _("cannot use the key file \"%s\": %s"), path, reason);
-		return rc;
-	}
 	if (stat(path, &st) == 0 && (st.st_mode & 077) != 0) {
 		sodium_memzero(sk, KEYS_SECRET_BYTES);
 		errlist_why(why, whylen, _("the secret key \"%s\" may be read by others (mode %04o); "

@@ -10,8 +10,9 @@
  *
  * and "loaxa-ed25519-secret-v1" with the 64-byte libsodium secret key (seed
  * and public key). Lines starting with '#' and blank lines are ignored.
- * Reasons are sentences for people, without the file name (the caller adds
- * it where it has a better place for it, e.g. "file:line: setting: reason").
+ * Reasons are sentences for people. keys_parse_* leave the file out (the
+ * caller adds it where it has a better place for it, e.g. "file:line:
+ * setting: reason"); keys_load_* name the file they could not use.
  */
 #ifndef LOAXA_KEYS_H
 #define LOAXA_KEYS_H

@@ -1,7 +1,8 @@
 /*
  * The schedule file: libconfig reads it, this file checks every slot (times
  * and dates for real, days, windows, bulletins) and builds the immutable
- * struct schedule. Problems are reported the way conf.c reports them.
+ * struct schedule. Problems are reported with the helpers of conf.h, the
+ * way the station configuration reports them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -136,6 +137,14 @@ parse_item(struct parse *p, const config_setting_t *g, struct sched_item *it)
 		it->title = default_title(p, file);
 }
 
+/* A list in parentheses, or an empty "[]" (which libconfig reads as an array). */
+static int
+is_list(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_LIST ||
+	    (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
+}
+
 static void
 parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
 {
@@ -148,8 +157,7 @@ parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl
 		return;
 	}
 	n = config_setting_length(s);
-	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
-	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY && n == 0)) {
+	if (!is_list(s)) {
 		conf_err(&p->ctx, s, NULL, _("must be a list of bulletins in parentheses, e.g. %s"),
 		    ITEMS_EXAMPLE);
 		return;
@@ -378,8 +386,7 @@ parse_root(struct parse *p, const config_setting_t *root, struct schedule *sch)
 		return;
 	}
 	n = config_setting_length(s);
-	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
-	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY && n == 0)) {
+	if (!is_list(s)) {
 		conf_err(&p->ctx, s, NULL, _("must be a list of slots in parentheses, "
 		    "e.g. slots = ( %s );"), SLOT_EXAMPLE);
 		return;

@@ -229,6 +229,18 @@ timeparse_mktime(const struct sched_date *d, int hh, int mm, int ss)
 	return lo;
 }
 
+/* The instant of at's local date and time into *out. 0 or -EINVAL. */
+static int
+at_instant(const struct timeparse_at *at, time_t *out)
+{
+	time_t t = timeparse_mktime(&at->date, at->hh, at->mm, at->ss);
+
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*out = t;
+	return 0;
+}
+
 int
 timeparse_local(const char *s, time_t now, time_t *out)
 {
@@ -238,18 +250,12 @@ timeparse_local(const char *s, time_t now, time_t *out)
 
 	if (timeparse_at(s, &at, NULL, 0) < 0)
 		return -EINVAL;
-	if (at.once) {
-		t = timeparse_mktime(&at.date, at.hh, at.mm, at.ss);
-		if (t == (time_t)-1)
-			return -EINVAL;
-		*out = t;
-		return 0;
-	}
+	if (at.once)
+		return at_instant(&at, out);
 	if (localtime_r(&now, &tm) == NULL)
 		return -EINVAL;
 	at.date = (struct sched_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
-	t = timeparse_mktime(&at.date, at.hh, at.mm, at.ss);
-	if (t != (time_t)-1 && t > now) {
+	if (at_instant(&at, &t) == 0 && t > now) {
 		*out = t;
 		return 0;
 	}
@@ -259,11 +265,7 @@ timeparse_local(const char *s, time_t now, time_t *out)
 	if (gmtime_r(&base, &day) == NULL)
 		return -EINVAL;
 	at.date = (struct sched_date){ day.tm_year + 1900, day.tm_mon + 1, day.tm_mday };
-	t = timeparse_mktime(&at.date, at.hh, at.mm, at.ss);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	*out = t;
-	return 0;
+	return at_instant(&at, out);
 }
 
 int

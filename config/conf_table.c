@@ -1,0 +1,268 @@
+/*
+ * The station configuration's settings: a table of every group and setting
+ * with its type, range and example, their defaults, and the parse of a
+ * libconfig tree into struct config driven by that table.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/conf.h"
+#include "config/conf_int.h"
+#include "config/i18n.h"
+#include "config/keys.h"
+
+/* K_PUBKEY: a path to a district public key file, read and checked here. */
+enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL };
+
+struct conf_key {
+	const char	*name;
+	enum key_kind	 kind;
+	size_t		 off;		/* in struct config */
+	size_t		 size;		/* of the field */
+	long long	 lo, hi;	/* numbers: the range; K_TEXT: hi is the longest */
+	int		 required;
+	const char	*example;
+};
+
+struct conf_group_def {
+	const char	*name;
+	const struct conf_key *keys;
+	const char	*example;
+};
+
+#define FIELD(g, f)	offsetof(struct config, g.f), sizeof(((struct config *)0)->g.f)
+
+static const struct conf_key station_keys[] = {
+	{ "id", K_ID, FIELD(station, id), 0, 0, 1, "id = \"tan-thanh\";" },
+	{ "region", K_ID, FIELD(station, region), 0, 0, 1, "region = \"hon-quan\";" },
+	{ "name", K_TEXT, FIELD(station, name), 0, CONF_TEXT_MAX, 1,
+	    "name = \"Đài truyền thanh xã Tân Thành\";" },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key audio_keys[] = {
+	{ "device", K_TEXT, FIELD(audio, device), 0, 255, 0, "device = \"default\";" },
+	{ "rate", K_RATE, FIELD(audio, rate), 0, 0, 0, "rate = 48000;" },
+	{ "channels", K_UINT, FIELD(audio, channels), 1, 2, 0, NULL },
+	{ "buffer_ms", K_UINT, FIELD(audio, buffer_ms), 20, 2000, 0, NULL },
+	{ "mixer", K_TEXT, FIELD(audio, mixer), 0, 63, 0, "mixer = \"hw:0\";" },
+	{ "mixer_control", K_TEXT, FIELD(audio, mixer_control), 0, 63, 0,
+	    "mixer_control = \"Master\";" },
+	{ "emergency_volume", K_INT, FIELD(audio, emergency_volume), 0, 100, 0, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key mqtt_keys[] = {
+	{ "host", K_TEXT, FIELD(mqtt, host), 0, 255, 0, "host = \"127.0.0.1\";" },
+	{ "port", K_INT, FIELD(mqtt, port), 1, 65535, 0, NULL },
+	{ "keepalive", K_INT, FIELD(mqtt, keepalive), 5, 3600, 0, NULL },
+	{ "status_interval", K_INT, FIELD(mqtt, status_interval), 5, 86400, 0, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key storage_keys[] = {
+	{ "dir", K_PATH, FIELD(storage, dir), 0, 0, 1, "dir = \"/var/lib/loaxa\";" },
+	{ "asrun_days", K_INT, FIELD(storage, asrun_days), 1, 3650, 0, NULL },
+	{ "outbox_max", K_INT, FIELD(storage, outbox_max), 100, 1000000, 0, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key control_keys[] = {
+	{ "socket", K_PATH, FIELD(control, socket), 0, 0, 0,
+	    "socket = \"/run/loaxa/control.sock\";" },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key schedule_keys[] = {
+	{ "file", K_PATH, FIELD(schedule, file), 0, 0, 0, "file = \"/etc/loaxa/schedule.cfg\";" },
+	{ "grace", K_INT, FIELD(schedule, grace), 0, 86400, 0, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_key district_keys[] = {
+	{ "public_key", K_PUBKEY, FIELD(district, public_key), 0, 0, 0,
+	    "public_key = \"/etc/loaxa/district.pub\";" },
+	{ "test_alerts_sound", K_BOOL, FIELD(district, test_alerts_sound), 0, 0, 0,
+	    "test_alerts_sound = false;" },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+};
+
+static const struct conf_group_def groups[] = {
+	{ "station", station_keys, "station = { id = \"tan-thanh\"; region = \"hon-quan\"; "
+	    "name = \"Đài truyền thanh xã Tân Thành\"; };" },
+	{ "audio", audio_keys, "audio = { device = \"default\"; };" },
+	{ "mqtt", mqtt_keys, "mqtt = { host = \"127.0.0.1\"; };" },
+	{ "storage", storage_keys, "storage = { dir = \"/var/lib/loaxa\"; };" },
+	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };" },
+	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };" },
+	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };" },
+	{ NULL, NULL, NULL },
+};
+
+void
+conf_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->audio.device, sizeof(c->audio.device), "default");
+	c->audio.rate = 48000;
+	c->audio.channels = 1;
+	c->audio.buffer_ms = 250;
+	(void)snprintf(c->audio.mixer_control, sizeof(c->audio.mixer_control), "Master");
+	c->audio.emergency_volume = 100;
+	(void)snprintf(c->mqtt.host, sizeof(c->mqtt.host), "127.0.0.1");
+	c->mqtt.port = 1883;
+	c->mqtt.keepalive = 60;
+	c->mqtt.status_interval = 60;
+	(void)snprintf(c->control.socket, sizeof(c->control.socket), "/run/loaxa/control.sock");
+	c->schedule.grace = 600;
+	/*
+	 * The same numbers as STORE_ASRUN_DAYS_DEFAULT and STORE_OUTBOX_MAX_DEFAULT
+	 * in daemon/store/store.h, which config/ may not include: change both.
+	 */
+	c->storage.asrun_days = 90;
+	c->storage.outbox_max = 20000;
+}
+
+/* The station refuses to start with a district key it cannot use: say why now. */
+static void
+check_public_key(struct conf_ctx *ctx, const config_setting_t *s, const char *path)
+{
+	unsigned char pk[KEYS_PUBLIC_BYTES];
+	char why[256];
+
+	if (keys_load_public(path, pk, why, sizeof(why)) < 0)
+		conf_err(ctx, s, NULL, "%s", why);
+}
+
+static void
+set_string(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    const char *basedir, struct config *c)
+{
+	char *field = (char *)c + k->off, q[128];
+	const char *v;
+	int rc;
+
+	if (conf_text(ctx, grp, k->name, k->kind == K_TEXT ? (size_t)k->hi : PATH_MAX,
+	    k->required, k->example, &v) <= 0)
+		return;
+	if (k->kind == K_ID && !conf_id_valid(v)) {
+		conf_quote(v, q, sizeof(q));
+		conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
+		    _("\"%s\" is not a valid id; use 1 to 63 lowercase letters a-z, digits and "
+		    "'-', not starting with '-', e.g. %s"), q, k->example);
+		return;
+	}
+	if (k->kind != K_PATH && k->kind != K_PUBKEY) {
+		(void)snprintf(field, k->size, "%s", v);	/* the checks above make it fit */
+		return;
+	}
+	rc = conf_path_resolve(basedir, v, field, k->size);
+	if (rc == 0 && k->kind == K_PUBKEY)
+		check_public_key(ctx, config_setting_get_member(grp, k->name), field);
+	else if (rc == -ENAMETOOLONG)
+		conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
+		    _("the path is too long once made absolute; use one shorter than %zu bytes"),
+		    k->size);
+	else if (rc < 0)
+		conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
+		    _("cannot make the path absolute: %s; write it starting with '/'"),
+		    strerror(-rc));
+}
+
+static void
+set_bool(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    struct config *c)
+{
+	const config_setting_t *s = config_setting_get_member(grp, k->name);
+
+	if (s == NULL)
+		return;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		conf_err(ctx, s, NULL, _("must be true or false, e.g. %s"), k->example);
+		return;
+	}
+	*(int *)(void *)((char *)c + k->off) = config_setting_get_bool(s);
+}
+
+static void
+set_number(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    struct config *c)
+{
+	static const unsigned rates[] = { 48000, 8000, 12000, 16000, 24000 };
+	long long v;
+	size_t i;
+
+	if (k->kind != K_RATE) {
+		if (conf_int(ctx, grp, k->name, k->lo, k->hi, k->required, &v) <= 0)
+			return;
+		if (k->kind == K_UINT)
+			*(unsigned *)(void *)((char *)c + k->off) = (unsigned)v;
+		else
+			*(int *)(void *)((char *)c + k->off) = (int)v;
+		return;
+	}
+	if (conf_int(ctx, grp, k->name, LLONG_MIN, LLONG_MAX, k->required, &v) <= 0)
+		return;
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (v == rates[i]) {
+			*(unsigned *)(void *)((char *)c + k->off) = rates[i];
+			return;
+		}
+	conf_err(ctx, config_setting_get_member(grp, k->name), NULL,
+	    _("%lld is not a rate the station can play; use 48000 (or 8000, 12000, 16000, 24000)"),
+	    v);
+}
+
+static int
+group_required(const struct conf_group_def *g)
+{
+	const struct conf_key *k;
+
+	for (k = g->keys; k->name != NULL; k++)
+		if (k->required)
+			return 1;
+	return 0;
+}
+
+static void
+parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct conf_group_def *gd,
+    const char *basedir, struct config *c)
+{
+	const char *known[16];
+	const config_setting_t *g;
+	const struct conf_key *k;
+	size_t n = 0;
+
+	if ((g = conf_group(ctx, root, gd->name, group_required(gd), gd->example)) == NULL)
+		return;
+	for (k = gd->keys; k->name != NULL && n < 15; k++)
+		known[n++] = k->name;
+	known[n] = NULL;
+	conf_check_keys(ctx, g, known);
+	for (k = gd->keys; k->name != NULL; k++) {
+		if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH ||
+		    k->kind == K_PUBKEY)
+			set_string(k, g, ctx, basedir, c);
+		else if (k->kind == K_BOOL)
+			set_bool(k, g, ctx, c);
+		else
+			set_number(k, g, ctx, c);
+	}
+}
+
+void
+conf_parse_root(struct conf_ctx *ctx, const config_setting_t *root, const char *basedir,
+    struct config *c)
+{
+	const char *known[16];
+	size_t n = 0;
+
+	for (n = 0; groups[n].name != NULL && n < 15; n++)
+		known[n] = groups[n].name;
+	known[n] = NULL;
+	conf_check_keys(ctx, root, known);
+	for (n = 0; groups[n].name != NULL; n++)
+		parse_group(ctx, root, &groups[n], basedir, c);
+}
