@@ -39,10 +39,22 @@ struct cfg_mqtt {
 	int	status_interval;	/* seconds, 5..86400 */
 };
 
+/*
+ * How long the as-run log is kept, and how many messages the outbox holds
+ * at most. The outbox default is sized for well over 30 days offline: a busy
+ * commune station airs about 20 slots a day of up to 5 bulletins plus a few
+ * queued items, about 110 plays or 220 records a day (a started and an end
+ * for each); hourly status telemetry adds 24. That is about 7,300 messages
+ * in 30 days; 20,000 covers 80 days of it, or 30 days of a station three
+ * times as busy, in about 12 MB of SD card at 600 bytes a message.
+ */
+#define CONF_ASRUN_DAYS_DEFAULT	90
+#define CONF_OUTBOX_MAX_DEFAULT	20000
+
 struct cfg_storage {
 	char	dir[PATH_MAX];		/* absolute */
 	int	asrun_days;		/* the as-run log is kept this long, 1..3650 (90) */
-	int	outbox_max;		/* unsent reports kept, 100..1000000 (20000: see store.h) */
+	int	outbox_max;		/* unsent reports kept, 100..1000000 */
 };
 
 struct cfg_control {

@@ -117,12 +117,8 @@ conf_defaults(struct config *c)
 	c->mqtt.status_interval = 60;
 	(void)snprintf(c->control.socket, sizeof(c->control.socket), "/run/loaxa/control.sock");
 	c->schedule.grace = 600;
-	/*
-	 * The same numbers as STORE_ASRUN_DAYS_DEFAULT and STORE_OUTBOX_MAX_DEFAULT
-	 * in daemon/store/store.h, which config/ may not include: change both.
-	 */
-	c->storage.asrun_days = 90;
-	c->storage.outbox_max = 20000;
+	c->storage.asrun_days = CONF_ASRUN_DAYS_DEFAULT;
+	c->storage.outbox_max = CONF_OUTBOX_MAX_DEFAULT;
 }
 
 /* The station refuses to start with a district key it cannot use: say why now. */

@@ -23,17 +23,7 @@ struct store;
 
 #define STORE_QUEUE_MAX	1000	/* items in the operator's queue */
 
-/*
- * How long the as-run log is kept, and how many messages the outbox holds
- * at most. The outbox default is sized for well over 30 days offline: a busy
- * commune station airs about 20 slots a day of up to 5 bulletins plus a few
- * queued items, about 110 plays or 220 records a day (a started and an end
- * for each); hourly status telemetry adds 24. That is about 7,300 messages
- * in 30 days; 20,000 covers 80 days of it, or 30 days of a station three
- * times as busy, in about 12 MB of SD card at 600 bytes a message.
- */
-#define STORE_ASRUN_DAYS_DEFAULT	90
-#define STORE_OUTBOX_MAX_DEFAULT	20000
+/* The defaults of how long the as-run log is kept and of the outbox's size are CONF_*_DEFAULT (config/conf.h). */
 #define STORE_MAINTAIN_EVERY		3600	/* seconds between pruning passes */
 #define STORE_PRUNE_BATCH		1000	/* as-run rows one pass removes at most */
 

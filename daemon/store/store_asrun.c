@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "config/timeparse.h"
+#include "config/conf.h"
 #include "daemon/core/log.h"
 #include "daemon/store/store.h"
 #include "daemon/store/store_int.h"
@@ -84,8 +85,8 @@ store_asrun_init(struct store *s)
 		memcpy(slash, "/reserve", sizeof("/reserve"));
 	store_reserve_make(s);
 	s->outbox_count = n;
-	s->asrun_days = STORE_ASRUN_DAYS_DEFAULT;
-	s->outbox_max = STORE_OUTBOX_MAX_DEFAULT;
+	s->asrun_days = CONF_ASRUN_DAYS_DEFAULT;
+	s->outbox_max = CONF_OUTBOX_MAX_DEFAULT;
 	snprintf(s->overflow_topic, sizeof(s->overflow_topic), "%s", OVERFLOW_TOPIC_DEFAULT);
 	return 0;
 }
