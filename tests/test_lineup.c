@@ -64,6 +64,15 @@ test_moved_item_goes_first(void)
 }
 
 static void
+test_rank_from_due_unless_moved(void)
+{
+	/* Milliseconds of the instant it became due; the operator's move wins. */
+	T_EQ_INT(lineup_rank(1795334400, 0), 1795334400000LL);
+	T_EQ_INT(lineup_rank(1795334400, 1795334399001LL), 1795334399001LL);
+	T_EQ_INT(lineup_rank(0, 0), 0);
+}
+
+static void
 test_only_emergency_preempts_lower(void)
 {
 	struct lineup_entry em = { SCHED_EMERGENCY, 0, 0, 0 };
@@ -83,6 +92,7 @@ main(void)
 	T_RUN(test_slot_wins_tie);
 	T_RUN(test_not_yet_due_waits);
 	T_RUN(test_moved_item_goes_first);
+	T_RUN(test_rank_from_due_unless_moved);
 	T_RUN(test_only_emergency_preempts_lower);
 	return T_EXIT();
 }

@@ -189,9 +189,13 @@ station_miss_items(struct station *st, struct play_item *items, size_t n, const 
 	station_miss_items_as(st, items, n, "missed", reason);
 }
 
-/* Puts a sequence in the line of waiting bulletins; takes ownership of items. */
+/*
+ * Puts a sequence in the line of waiting bulletins; takes ownership of items.
+ * It ranks from the instant its first bulletin became due, whatever it is: a
+ * slot, an alert, or what an emergency cut off and that plays again.
+ */
 void
-station_pend(struct station *st, struct play_item *items, size_t n, int64_t rank)
+station_pend(struct station *st, struct play_item *items, size_t n)
 {
 	struct pending_slot *ps;
 
@@ -209,7 +213,7 @@ station_pend(struct station *st, struct play_item *items, size_t n, int64_t rank
 	ps->at = items[0].scheduled_at;
 	ps->expires = items[0].expires;
 	ps->entry.cls = items[0].cls;
-	ps->entry.rank = rank;
+	ps->entry.rank = lineup_rank(items[0].scheduled_at, 0);
 	ps->entry.due = 0;
 	ps->entry.is_slot = items[0].source == PLAY_SCHEDULE;
 	st->next_due_stale = 1;
@@ -234,7 +238,7 @@ station_slot_due(struct station *st, const struct schedule *sch,
 		    _("the station was off, or its clock was set, past the slot's start and its grace period"));
 		return;
 	}
-	station_pend(st, items, n, (int64_t)occ->at * 1000);
+	station_pend(st, items, n);
 }
 
 static void
@@ -309,12 +313,13 @@ queue_due(const struct queue_item *q)
 	return q->at != 0 ? q->at : q->created;
 }
 
-static struct lineup_entry
-queue_entry(const struct queue_item *q)
+/* A queued item's place in the line; loaxactl move orders by the same. */
+struct lineup_entry
+station_queue_entry(const struct queue_item *q)
 {
 	struct lineup_entry e = {
 		.cls = (enum sched_class)q->cls,
-		.rank = q->rank != 0 ? q->rank : (int64_t)queue_due(q) * 1000,
+		.rank = lineup_rank(queue_due(q), q->rank),
 		.due = queue_due(q),
 		.is_slot = 0,
 	};
@@ -342,7 +347,7 @@ station_first(struct station *st, time_t now, int *pending, struct queue_item **
 		}
 	}
 	for (i = 0; i < st->nqueue; i++) {
-		qe = queue_entry(&st->queue[i]);
+		qe = station_queue_entry(&st->queue[i]);
 		if (qe.due > now || (best != NULL && !lineup_before(&qe, best)) ||
 		    (!st->clock_ok && st->queue[i].at != 0))
 			continue;
@@ -436,8 +441,7 @@ station_preempt(struct station *st)
 
 	player_preempt(st->player, _("an emergency bulletin cut in"), &rest, &n);
 	if (n > 0)
-		station_pend(st, rest, n, rest[0].source == PLAY_QUEUE ?
-		    (int64_t)rest[0].scheduled_at * 1000 : (int64_t)rest[0].scheduled_at * 1000);
+		station_pend(st, rest, n);
 }
 
 /*
@@ -481,7 +485,7 @@ station_tick_line(struct station *st, time_t now)
 	if (st->muted || station_first(st, now, &pending, &q) < 0)
 		return;
 	if (player_busy(st->player)) {
-		struct lineup_entry e = pending >= 0 ? st->pending[pending].entry : queue_entry(q);
+		struct lineup_entry e = pending >= 0 ? st->pending[pending].entry : station_queue_entry(q);
 
 		if (!lineup_preempts(player_class(st->player), &e))
 			return;

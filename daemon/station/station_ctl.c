@@ -372,11 +372,9 @@ move_list(struct station *st, int cls, size_t *n)
 			v[k++] = (struct move_entry){ st->pending[i].entry, (int)i, NULL };
 	for (i = 0; i < st->nqueue; i++) {
 		struct queue_item *q = &st->queue[i];
-		struct lineup_entry e = { (enum sched_class)q->cls,
-		    q->rank != 0 ? q->rank : (int64_t)(q->at != 0 ? q->at : q->created) * 1000, 0, 0 };
 
 		if (q->cls == cls)
-			v[k++] = (struct move_entry){ e, -1, q };
+			v[k++] = (struct move_entry){ station_queue_entry(q), -1, q };
 	}
 	qsort(v, k, sizeof(*v), move_cmp);
 	*n = k;

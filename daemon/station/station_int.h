@@ -108,7 +108,8 @@ void	station_alert_play(struct station *, const struct alert_play *);
 int	station_alert_cancel(struct station *, const char *id, const char *reason);
 
 /* station.c, shared with its other files */
-void	station_pend(struct station *, struct play_item *items, size_t n, int64_t rank);
+void	station_pend(struct station *, struct play_item *items, size_t n);
+struct lineup_entry station_queue_entry(const struct queue_item *);
 void	station_free_items(struct play_item *items, size_t n);
 void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
 	    const char *event, const char *reason);

@@ -103,7 +103,7 @@ station_alert_play(struct station *st, const struct alert_play *a)
 		station_free_items(it, 1);
 		return;
 	}
-	station_pend(st, it, 1, (int64_t)it->scheduled_at * 1000);
+	station_pend(st, it, 1);
 	st->wake = 1;
 }
 
