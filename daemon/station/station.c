@@ -328,35 +328,43 @@ station_queue_entry(const struct queue_item *q)
 }
 
 /*
- * The first in the line among what is due at now: *pending gets a pending
- * index, or *queued a queue item. Returns 0, or -1 when nothing is due.
+ * Everything that waits, as lineup entries: the pending sequences first, then
+ * the queue in the order of its ids (on a tie lineup_pick keeps the earlier
+ * entry); ref[i] says what e[i] stands for. A queued item with a time is
+ * never due while the clock cannot be believed: "play now" items still play.
+ * Returns how many, at most max.
  */
-static int
-station_first(struct station *st, time_t now, int *pending, struct queue_item **queued)
+size_t
+station_lineup(const struct station *st, struct lineup_entry *e, struct line_ref *ref, size_t max)
 {
-	const struct lineup_entry *best = NULL;
-	struct lineup_entry qe, qbest;
-	size_t i;
+	size_t i, k = 0;
 
-	*pending = -1;
-	*queued = NULL;
-	for (i = 0; i < st->npending; i++) {
-		if (best == NULL || lineup_before(&st->pending[i].entry, best)) {
-			best = &st->pending[i].entry;
-			*pending = (int)i;
-		}
+	for (i = 0; i < st->npending && k < max; i++, k++) {
+		e[k] = st->pending[i].entry;
+		ref[k] = (struct line_ref){ (int)i, NULL };
 	}
-	for (i = 0; i < st->nqueue; i++) {
-		qe = station_queue_entry(&st->queue[i]);
-		if (qe.due > now || (best != NULL && !lineup_before(&qe, best)) ||
-		    (!st->clock_ok && st->queue[i].at != 0))
-			continue;
-		qbest = qe;
-		best = &qbest;
-		*pending = -1;
-		*queued = &st->queue[i];
+	for (i = 0; i < st->nqueue && k < max; i++, k++) {
+		e[k] = station_queue_entry(&st->queue[i]);
+		if (!st->clock_ok && st->queue[i].at != 0)
+			e[k].due = LINE_NEVER;
+		ref[k] = (struct line_ref){ -1, &st->queue[i] };
 	}
-	return best != NULL ? 0 : -1;
+	return k;
+}
+
+/* What plays first among what is due at now, as lineup_pick orders it: 0, or -1 when nothing is. */
+int
+station_line_pick(const struct station *st, time_t now, struct line_ref *ref, struct lineup_entry *e)
+{
+	struct lineup_entry v[STATION_MAX_LINE];
+	struct line_ref r[STATION_MAX_LINE];
+	int i = lineup_pick(v, station_lineup(st, v, r, STATION_MAX_LINE), now);
+
+	if (i < 0)
+		return -1;
+	*ref = r[i];
+	*e = v[i];
+	return 0;
 }
 
 static struct play_item *
@@ -418,15 +426,15 @@ station_expire(struct station *st, time_t now)
 }
 
 static void
-station_start(struct station *st, int pending, struct queue_item *q)
+station_start(struct station *st, const struct line_ref *ref)
 {
 	struct pending_slot ps;
 	struct play_item *it;
 
-	if (pending >= 0) {
-		station_pending_take(st, pending, &ps);
+	if (ref->pending >= 0) {
+		station_pending_take(st, ref->pending, &ps);
 		player_start(st->player, ps.items, ps.n);
-	} else if ((it = station_queue_item(q, st->cfg.schedule.grace)) != NULL) {
+	} else if ((it = station_queue_item(ref->q, st->cfg.schedule.grace)) != NULL) {
 		player_start(st->player, it, 1);
 	}
 	mixer_follow(st, player_class(st->player));
@@ -473,8 +481,8 @@ station_clock_check(struct station *st, time_t now)
 static void
 station_tick_line(struct station *st, time_t now)
 {
-	struct queue_item *q;
-	int pending;
+	struct line_ref ref;
+	struct lineup_entry e;
 
 	if (st->muted && st->muted_until != 0 && now >= st->muted_until)
 		station_unmute(st, _("the end of the mute period"));
@@ -482,18 +490,17 @@ station_tick_line(struct station *st, time_t now)
 		station_advance(st, now);
 		station_expire(st, now);
 	}
-	if (st->muted || station_first(st, now, &pending, &q) < 0)
+	if (st->muted || station_line_pick(st, now, &ref, &e) < 0)
 		return;
 	if (player_busy(st->player)) {
-		struct lineup_entry e = pending >= 0 ? st->pending[pending].entry : station_queue_entry(q);
-
 		if (!lineup_preempts(player_class(st->player), &e))
 			return;
+		/* The preemption changes the line (and may reload the queue): ask again. */
 		station_preempt(st);
-		if (station_first(st, now, &pending, &q) < 0)
+		if (station_line_pick(st, now, &ref, &e) < 0)
 			return;
 	}
-	station_start(st, pending, q);
+	station_start(st, &ref);
 }
 
 static void

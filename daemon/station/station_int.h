@@ -29,6 +29,19 @@ struct pending_slot {
 	size_t		 n;
 };
 
+/*
+ * What a lineup entry stands for: a pending sequence, or a queued item. The
+ * line holds at most every pending sequence and a full queue.
+ */
+struct line_ref {
+	int			 pending;	/* index in st->pending, or -1 */
+	struct queue_item	*q;		/* the queued item when pending is -1 */
+};
+#define STATION_MAX_LINE	(STATION_MAX_PENDING + STORE_QUEUE_MAX)
+/* A due instant that never comes: what may not play yet at any time. */
+#define LINE_NEVER		((time_t)INT64_MAX)
+_Static_assert(sizeof(time_t) == sizeof(int64_t), "LINE_NEVER needs a 64-bit time_t");
+
 #define STATION_NSCHED		2	/* the local schedule, and the district's */
 #define SCHED_LOCAL		0
 #define SCHED_DISTRICT		1
@@ -110,6 +123,10 @@ int	station_alert_cancel(struct station *, const char *id, const char *reason);
 /* station.c, shared with its other files */
 void	station_pend(struct station *, struct play_item *items, size_t n);
 struct lineup_entry station_queue_entry(const struct queue_item *);
+size_t	station_lineup(const struct station *, struct lineup_entry *e, struct line_ref *ref,
+	    size_t max);
+int	station_line_pick(const struct station *, time_t now, struct line_ref *ref,
+	    struct lineup_entry *e);
 void	station_free_items(struct play_item *items, size_t n);
 void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
 	    const char *event, const char *reason);
