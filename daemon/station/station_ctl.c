@@ -1,6 +1,7 @@
 /*
- * The station's answers to loaxactl: status, list, queue, cancel, stop, reload.
- * Every request is checked here; every refusal is a sentence an operator can act on.
+ * The station's answers to loaxactl: status, list, queue, cancel, stop,
+ * reload, mute, unmute and move (log is station_log.c's). Every request is
+ * checked here; every refusal is a sentence an operator can act on.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -229,9 +230,7 @@ static int
 ctl_stop(struct station *st, struct ctl_request *rq, json_t *reply)
 {
 	const struct play_item *cur = player_current(st->player, NULL);
-	char reason[128];
-
-	char who[96];
+	char reason[128], who[96];
 
 	json_object_set_new(reply, "stopped", cur != NULL ? json_string(cur->title) : json_null());
 	if (!player_busy(st->player))
@@ -269,7 +268,7 @@ ctl_reload(struct station *st, json_t *reply)
 	return rc;
 }
 
-/* The local user's name for the record of who muted the station. */
+/* The operator's local user name, for the records of who stopped, muted or unmuted the station. */
 static void
 ctl_user(const struct ctl_request *rq, char *buf, size_t len)
 {
@@ -415,6 +414,11 @@ station_ctl_move(struct station *st, const json_t *req, json_t *reply)
 		pos = (json_int_t)n;
 	memmove(&v[pos], &v[pos - 1], (n - (size_t)pos) * sizeof(*v));
 	v[pos - 1] = moved;
+	/*
+	 * The whole class is ranked again one millisecond apart from where its
+	 * first stood: the new order holds, and what becomes due later still
+	 * comes after it.
+	 */
 	for (i = 0; i < n; i++) {
 		if (v[i].ref.pending >= 0)
 			st->pending[v[i].ref.pending].entry.rank = base + (int64_t)i;
