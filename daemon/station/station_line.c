@@ -182,7 +182,12 @@ station_lineup(const struct station *st, struct lineup_entry *e, struct line_ref
 	return k;
 }
 
-/* What plays first among what is due at now, as lineup_pick orders it: 0, or -1 when nothing is. */
+/*
+ * What plays first among what is due at now, as lineup_pick orders it: 0, or
+ * -1 when nothing is. The entries live on the stack (about 40 KiB for a full
+ * line), so that deciding what plays next never waits on an allocation that
+ * could fail.
+ */
 int
 station_line_pick(const struct station *st, time_t now, struct line_ref *ref, struct lineup_entry *e)
 {
