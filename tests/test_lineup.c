@@ -38,6 +38,25 @@ test_slot_wins_tie(void)
 }
 
 static void
+test_tie_keeps_the_earlier_entry(void)
+{
+	/*
+	 * Two alerts, or an alert and a queued item, due the same millisecond:
+	 * the earlier entry goes first. The station relies on it: it lists the
+	 * sequences waiting for the player before the queue, and the queue in
+	 * the order of its ids (station_lineup).
+	 */
+	struct lineup_entry e[] = {
+		{ SCHED_EMERGENCY, 7000, 7, 0 },
+		{ SCHED_EMERGENCY, 7000, 7, 0 },
+	};
+
+	T_EQ_INT(lineup_pick(e, 2, 10), 0);
+	T_ASSERT(!lineup_before(&e[1], &e[0]));
+	T_ASSERT(!lineup_before(&e[0], &e[1]));
+}
+
+static void
 test_not_yet_due_waits(void)
 {
 	struct lineup_entry e[] = {
@@ -64,6 +83,15 @@ test_moved_item_goes_first(void)
 }
 
 static void
+test_rank_from_due_unless_moved(void)
+{
+	/* Milliseconds of the instant it became due; the operator's move wins. */
+	T_EQ_INT(lineup_rank(1795334400, 0), 1795334400000LL);
+	T_EQ_INT(lineup_rank(1795334400, 1795334399001LL), 1795334399001LL);
+	T_EQ_INT(lineup_rank(0, 0), 0);
+}
+
+static void
 test_only_emergency_preempts_lower(void)
 {
 	struct lineup_entry em = { SCHED_EMERGENCY, 0, 0, 0 };
@@ -81,8 +109,10 @@ main(void)
 	T_RUN(test_higher_class_first);
 	T_RUN(test_time_order_within_class);
 	T_RUN(test_slot_wins_tie);
+	T_RUN(test_tie_keeps_the_earlier_entry);
 	T_RUN(test_not_yet_due_waits);
 	T_RUN(test_moved_item_goes_first);
+	T_RUN(test_rank_from_due_unless_moved);
 	T_RUN(test_only_emergency_preempts_lower);
 	return T_EXIT();
 }

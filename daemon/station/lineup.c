@@ -1,6 +1,12 @@
 /* The order of waiting bulletins (see lineup.h). */
 #include "daemon/station/lineup.h"
 
+int64_t
+lineup_rank(time_t due, int64_t moved)
+{
+	return moved != 0 ? moved : (int64_t)due * 1000;
+}
+
 int
 lineup_before(const struct lineup_entry *a, const struct lineup_entry *b)
 {

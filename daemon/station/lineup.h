@@ -24,6 +24,13 @@ struct lineup_entry {
 	int		 is_slot;	/* a scheduled slot (wins ties) */
 };
 
+/*
+ * The rank of a bulletin that became due at `due`: that instant in
+ * milliseconds, unless the operator moved it (moved: the rank it was given,
+ * 0 when it never was). Milliseconds leave room to put a moved bulletin
+ * between two that became due in the same second.
+ */
+int64_t	lineup_rank(time_t due, int64_t moved);
 /* The entry to play now (the first in the order among those due), or -1. */
 int	lineup_pick(const struct lineup_entry *e, size_t n, time_t now);
 /* Whether the entry must cut off a sequence of class playing. */

@@ -1,6 +1,7 @@
 /*
- * The station's answers to loaxactl: status, list, queue, cancel, stop, reload.
- * Every request is checked here; every refusal is a sentence an operator can act on.
+ * The station's answers to loaxactl: status, list, queue, cancel, stop,
+ * reload, mute, unmute and move (log is station_log.c's). Every request is
+ * checked here; every refusal is a sentence an operator can act on.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -229,9 +230,7 @@ static int
 ctl_stop(struct station *st, struct ctl_request *rq, json_t *reply)
 {
 	const struct play_item *cur = player_current(st->player, NULL);
-	char reason[128];
-
-	char who[96];
+	char reason[128], who[96];
 
 	json_object_set_new(reply, "stopped", cur != NULL ? json_string(cur->title) : json_null());
 	if (!player_busy(st->player))
@@ -269,7 +268,7 @@ ctl_reload(struct station *st, json_t *reply)
 	return rc;
 }
 
-/* The local user's name for the record of who muted the station. */
+/* The operator's local user name, for the records of who stopped, muted or unmuted the station. */
 static void
 ctl_user(const struct ctl_request *rq, char *buf, size_t len)
 {
@@ -346,8 +345,7 @@ station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 /* One waiting bulletin of a class, for reordering. */
 struct move_entry {
 	struct lineup_entry	 e;
-	int			 pending;	/* index in st->pending, or -1 */
-	struct queue_item	*q;
+	struct line_ref		 ref;
 };
 
 static int
@@ -358,28 +356,29 @@ move_cmp(const void *a, const void *b)
 	return lineup_before(&x->e, &y->e) ? -1 : lineup_before(&y->e, &x->e) ? 1 : 0;
 }
 
-/* Every waiting bulletin of class cls, in the order they would play. */
+/* Every waiting bulletin of class cls, in the order they would play: the station's own lineup. */
 static struct move_entry *
 move_list(struct station *st, int cls, size_t *n)
 {
-	struct move_entry *v = calloc(st->npending + st->nqueue + 1, sizeof(*v));
-	size_t i, k = 0;
+	size_t cap = st->npending + st->nqueue + 1, all, i, k = 0;
+	struct lineup_entry *e = calloc(cap, sizeof(*e));
+	struct line_ref *ref = calloc(cap, sizeof(*ref));
+	struct move_entry *v = calloc(cap, sizeof(*v));
 
-	if (v == NULL)
-		return NULL;
-	for (i = 0; i < st->npending; i++)
-		if ((int)st->pending[i].entry.cls == cls)
-			v[k++] = (struct move_entry){ st->pending[i].entry, (int)i, NULL };
-	for (i = 0; i < st->nqueue; i++) {
-		struct queue_item *q = &st->queue[i];
-		struct lineup_entry e = { (enum sched_class)q->cls,
-		    q->rank != 0 ? q->rank : (int64_t)(q->at != 0 ? q->at : q->created) * 1000, 0, 0 };
-
-		if (q->cls == cls)
-			v[k++] = (struct move_entry){ e, -1, q };
+	if (e == NULL || ref == NULL || v == NULL) {
+		free(v);
+		v = NULL;
+		goto out;
 	}
+	all = station_lineup(st, e, ref, cap);
+	for (i = 0; i < all; i++)
+		if ((int)e[i].cls == cls)
+			v[k++] = (struct move_entry){ e[i], ref[i] };
 	qsort(v, k, sizeof(*v), move_cmp);
 	*n = k;
+out:
+	free(ref);
+	free(e);
 	return v;
 }
 
@@ -406,7 +405,7 @@ station_ctl_move(struct station *st, const json_t *req, json_t *reply)
 		return ctl_fail(reply, _("the position must be 1 (next) or more"));
 	if ((v = move_list(st, st->queue[from].cls, &n)) == NULL)
 		return ctl_fail(reply, _("out of memory"));
-	for (i = 0; i < n && v[i].q != &st->queue[from]; i++)
+	for (i = 0; i < n && v[i].ref.q != &st->queue[from]; i++)
 		;
 	base = v[0].e.rank;
 	moved = v[i];
@@ -415,11 +414,17 @@ station_ctl_move(struct station *st, const json_t *req, json_t *reply)
 		pos = (json_int_t)n;
 	memmove(&v[pos], &v[pos - 1], (n - (size_t)pos) * sizeof(*v));
 	v[pos - 1] = moved;
+	/*
+	 * The whole class is ranked again one millisecond apart from where its
+	 * first stood: the new order holds, and what becomes due later still
+	 * comes after it.
+	 */
 	for (i = 0; i < n; i++) {
-		if (v[i].pending >= 0)
-			st->pending[v[i].pending].entry.rank = base + (int64_t)i;
-		else if (store_queue_set_rank(st->store, v[i].q->id, base + (int64_t)i) < 0)
-			log_warnx("ctl: could not save the new order of item %lld", (long long)v[i].q->id);
+		if (v[i].ref.pending >= 0)
+			st->pending[v[i].ref.pending].entry.rank = base + (int64_t)i;
+		else if (store_queue_set_rank(st->store, v[i].ref.q->id, base + (int64_t)i) < 0)
+			log_warnx("ctl: could not save the new order of item %lld",
+			    (long long)v[i].ref.q->id);
 	}
 	free(v);
 	station_queue_refresh(st);

@@ -1,4 +1,8 @@
-/* The station's parts, shared by station.c and station_ctl.c only. */
+/*
+ * The station's insides, shared by the files of daemon/station only (and by
+ * the tests): the station struct, and what each file lends the others.
+ * loaxad sees station.h alone.
+ */
 #ifndef LOAXA_STATION_INT_H
 #define LOAXA_STATION_INT_H
 
@@ -10,6 +14,7 @@
 #include "daemon/audio/mixer.h"
 #include "daemon/audio/output.h"
 #include "daemon/audio/player.h"
+#include "daemon/core/ev.h"
 #include "daemon/ctl/ctl.h"
 #include "daemon/link/district.h"
 #include "daemon/link/mqtt.h"
@@ -17,17 +22,32 @@
 #include "daemon/station/sched.h"
 #include "daemon/store/store.h"
 
-#define STATION_MAX_PENDING	32	/* slots due and waiting for the player */
+#define STATION_MAX_PENDING	32	/* sequences due and waiting for the player */
 #define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
 
-/* A sequence that is due and waits for the player: a slot occurrence, or what an emergency cut off. */
+/*
+ * A sequence that is due and waits for the player: a slot occurrence, an
+ * alert, or what an emergency cut off (which plays again from its start).
+ */
 struct pending_slot {
-	time_t		 at;		/* when it was due */
 	time_t		 expires;	/* missed after this; 0: never */
 	struct lineup_entry entry;
 	struct play_item *items;
 	size_t		 n;
 };
+
+/*
+ * What a lineup entry stands for: a pending sequence, or a queued item. The
+ * line holds at most every pending sequence and a full queue.
+ */
+struct line_ref {
+	int			 pending;	/* index in st->pending, or -1 */
+	struct queue_item	*q;		/* the queued item when pending is -1 */
+};
+#define STATION_MAX_LINE	(STATION_MAX_PENDING + STORE_QUEUE_MAX)
+/* A due instant that never comes: what may not play yet at any time. */
+#define LINE_NEVER		((time_t)INT64_MAX)
+_Static_assert(sizeof(time_t) == sizeof(int64_t), "LINE_NEVER needs a 64-bit time_t");
 
 #define STATION_NSCHED		2	/* the local schedule, and the district's */
 #define SCHED_LOCAL		0
@@ -52,8 +72,8 @@ struct station {
 
 	time_t			 cursor;	/* slot starts up to here are handled */
 	int			 cursor_dirty;	/* not saved yet */
-	int			 tfd;		/* CLOCK_REALTIME: the next due instant */
-	time_t			 armed_for;
+	int			 tfd;		/* CLOCK_REALTIME watcher: wakes us when the clock is set */
+	time_t			 armed_for;	/* what the watcher is armed for; 0: arm it again */
 	time_t			 next_due;	/* cached station_next_due(), or -1 */
 	int			 next_due_stale;
 	time_t			 started;
@@ -76,19 +96,6 @@ struct station {
 	char			 topic_events[256];
 };
 
-/* station.c */
-void	station_emit(struct station *, struct play_item *it, const char *event,
-	    double seconds, const char *error);
-int	station_queue_refresh(struct station *);
-json_t	*station_status_json(struct station *);
-time_t	station_next_slot(const struct station *, time_t after, const char **title);
-void	station_mark_dirty(struct station *);
-void	station_emit_note(struct station *, const char *event, json_t *details);
-int	station_mute(struct station *, const char *by, time_t until);
-int	station_unmute(struct station *, const char *by);
-void	mixer_follow(struct station *, enum sched_class playing);
-int	station_grace(const struct station *, const struct sched_slot *);
-
 /* A district alert whose bulletin is stored and verified, handed to the station to play. */
 struct alert_play {
 	const char	*id;		/* the alert's id */
@@ -101,31 +108,80 @@ struct alert_play {
 	time_t		 expires;	/* not started after this: missed; 0: never */
 	int		 test;		/* a test alert */
 };
+
+/* station.c: start, reload, stop */
+int	station_grace(const struct station *, const struct sched_slot *);
+/* The status changed: publish it at the next iteration. */
+void	station_mark_dirty(struct station *);
+
+/* station_line.c: the line of waiting bulletins */
+/* Puts a sequence in the line, ranked from when its first bulletin became due; takes items. */
+void	station_pend(struct station *, struct play_item *items, size_t n);
+/* A slot occurrence came due at now: it waits in the line, or is reported missed. */
+void	station_slot_due(struct station *, const struct schedule *,
+	    const struct sched_occurrence *occ, time_t now);
+/* Reads the queue again from the store (after any change to it). 0 or a negative errno. */
+int	station_queue_refresh(struct station *);
+/* When a queued item becomes due: its --at time, or when it was queued. */
+time_t	station_queue_due(const struct queue_item *);
+/* A queued item's place in the line; loaxactl move orders by the same. */
+struct lineup_entry station_queue_entry(const struct queue_item *);
+/* Everything that waits, as lineup entries (pending first, then the queue); how many. */
+size_t	station_lineup(const struct station *, struct lineup_entry *e, struct line_ref *ref,
+	    size_t max);
+/* What lineup_pick puts first among what is due at now: 0, or -1 when nothing is. */
+int	station_line_pick(const struct station *, time_t now, struct line_ref *ref,
+	    struct lineup_entry *e);
+void	station_pending_take(struct station *, int i, struct pending_slot *out);
+/* Reports missed, and takes out of the line, what waited past its grace period. */
+void	station_expire(struct station *, time_t now);
+/* Starts what comes first when the player is free; an emergency cuts in. */
+void	station_play_next(struct station *, time_t now);
+void	station_free_items(struct play_item *items, size_t n);
+
+/* station_clock.c: the schedule's cursor, the clock, the loop's deadlines */
+void	station_load_cursor(struct station *);
+void	station_save_cursor(struct station *);
+/* The station's event source: the clock watcher and the deadline of what comes due. */
+void	station_source(struct station *, struct ev_source *);
+
+/* station_emit.c: reports */
+void	station_emit(struct station *, struct play_item *it, const char *event,
+	    double seconds, const char *error);
+/* A report that is not about one play; takes the reference to details (may be NULL). */
+void	station_emit_note(struct station *, const char *event, json_t *details);
+/* Reports every bulletin of a sequence that will not play (event, reason), and frees it. */
+void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
+	    const char *event, const char *reason);
+void	station_miss_items(struct station *, struct play_item *items, size_t n,
+	    const char *reason);
+/* Plays a crash or a power cut left without an end record get one ("interrupted"). */
+void	station_close_open_plays(struct station *);
+
+/* station_status.c */
+json_t	*station_status_json(struct station *);
+void	station_publish_status(struct station *, int64_t now_ms);
+time_t	station_next_slot(const struct station *, time_t after, const char **title);
+
+/* station_mute.c: the kill switch and the emergency volume */
+int	station_mute(struct station *, const char *by, time_t until);
+int	station_unmute(struct station *, const char *by);
+void	station_load_mute(struct station *);
+void	mixer_follow(struct station *, enum sched_class playing);
+
+/* station_link.c: MQTT, the district's schedule and its alerts */
+int	station_mqtt_open(struct station *, struct errlist *errs);
+int	station_district_open(struct station *, struct errlist *errs);
+int	station_alerts_open(struct station *, struct errlist *errs);
+/* Frees alerts, district and MQTT client; publishes the offline status first. */
+void	station_link_close(struct station *);
 /* Puts the alert in the line now (an emergency cuts in). A test alert the
  * configuration does not let sound is reported but not played. */
 void	station_alert_play(struct station *, const struct alert_play *);
 /* Stops the alert if it plays ("cancelled") and drops it if it waits. 1 if it did either. */
 int	station_alert_cancel(struct station *, const char *id, const char *reason);
 
-/* station.c, shared with its other files */
-void	station_pend(struct station *, struct play_item *items, size_t n, int64_t rank);
-void	station_free_items(struct play_item *items, size_t n);
-void	station_miss_items_as(struct station *, struct play_item *items, size_t n,
-	    const char *event, const char *reason);
-void	station_pending_take(struct station *, int i, struct pending_slot *out);
-
-/* station_status.c */
-void	station_publish_status(struct station *, int64_t now_ms);
-
-/* station_mute.c */
-void	station_load_mute(struct station *);
-
-/* station_link.c */
-int	station_mqtt_open(struct station *, struct errlist *errs);
-int	station_district_open(struct station *, struct errlist *errs);
-int	station_alerts_open(struct station *, struct errlist *errs);
-
-/* station_ctl.c */
+/* station_ctl.c: loaxactl's commands */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
 int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
 

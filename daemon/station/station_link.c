@@ -103,7 +103,7 @@ station_alert_play(struct station *st, const struct alert_play *a)
 		station_free_items(it, 1);
 		return;
 	}
-	station_pend(st, it, 1, (int64_t)it->scheduled_at * 1000);
+	station_pend(st, it, 1);
 	st->wake = 1;
 }
 
@@ -245,4 +245,31 @@ station_mqtt_open(struct station *st, struct errlist *errs)
 	}
 	mqtt_set_outbox(st->mqtt, &ob);
 	return 0;
+}
+
+/*
+ * The link's parts freed, alerts and district first, since they publish
+ * through the MQTT client. A clean stop leaves the same retained "offline"
+ * status as the Last Will would; it waits for the broker 2 s at the most.
+ */
+void
+station_link_close(struct station *st)
+{
+	json_t *off;
+	char *payload;
+
+	alert_free(st->alerts);
+	st->alerts = NULL;
+	district_free(st->district);
+	st->district = NULL;
+	if (st->mqtt == NULL)
+		return;
+	off = report_offline(&st->cfg, clock_wall_now());
+	payload = json_dumps(off, JSON_COMPACT);
+	json_decref(off);
+	if (payload != NULL)
+		mqtt_shutdown(st->mqtt, st->topic_status, payload, 2000);
+	free(payload);
+	mqtt_free(st->mqtt);
+	st->mqtt = NULL;
 }

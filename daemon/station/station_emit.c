@@ -1,0 +1,166 @@
+/*
+ * The station's reports. Every play event (started, finished, missed, ...)
+ * and every note that is not about one play (muted, stopped, schedule_armed,
+ * ...) is written to the as-run log and the outbox in one step, then the MQTT
+ * module is told there is something to send: the record is durable before
+ * anyone is told about it. Also the end records that plays cut off by a crash
+ * or a power cut never got.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/i18n.h"
+#include "config/timeparse.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/log.h"
+#include "daemon/proto/report.h"
+#include "daemon/station/station_int.h"
+
+/*
+ * One event of a play (started, finished, failed, missed, interrupted, ...).
+ * A queued item leaves the queue in the same transaction as its first record,
+ * so that a crash never leaves it neither queued nor recorded.
+ */
+void
+station_emit(struct station *st, struct play_item *it, const char *event, double seconds,
+    const char *error)
+{
+	time_t now = clock_wall_now();
+	json_t *o = report_event(&st->cfg, it, event, now, seconds, error);
+	char *payload;
+
+	/* The district measures its alert chain end to end: publish to first audio. */
+	if (it->published_ms > 0 && strcmp(event, "started") == 0)
+		json_object_set_new(o, "delay_ms", json_integer(clock_wall_ms() - it->published_ms));
+	payload = json_dumps(o, JSON_COMPACT);
+	struct asrun_rec rec = { .play_id = it->play_id, .event = event, .at = now, .json = payload,
+	    .queue_id = it->source == PLAY_QUEUE ? it->queue_id : 0 };	/* leaves the queue with it */
+
+	json_decref(o);
+	if (payload == NULL) {
+		log_warnx("station: out of memory for a %s report", event);
+		return;
+	}
+	log_info("station: %s \"%s\" (%s)%s%s", event, it->title, it->file,
+	    error != NULL ? ": " : "", error != NULL ? error : "");
+	if (store_event_add(st->store, &rec, st->topic_events) < 0)
+		log_warnx("station: the %s record for play %s could not be stored", event, it->play_id);
+	free(payload);
+	if (st->mqtt != NULL)
+		mqtt_outbox_kick(st->mqtt);
+	station_mark_dirty(st);
+}
+
+/* A report that is not about one play (mute, unmute, schedules): the same outbox, its own id.
+ * Takes the reference to details (may be NULL). */
+void
+station_emit_note(struct station *st, const char *event, json_t *details)
+{
+	json_t *o = json_object();
+	struct asrun_rec rec = { .event = event, .at = clock_wall_now() };
+	char id[33], *payload;
+
+	play_id_new(id);
+	json_object_set_new(o, "event", json_string(event));
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "station", json_string(st->cfg.station.id));
+	json_object_set_new(o, "region", json_string(st->cfg.station.region));
+	json_object_set_new(o, "at", report_time(rec.at));
+	if (details != NULL) {
+		json_object_update(o, details);
+		json_decref(details);
+	}
+	payload = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (payload == NULL)
+		return;
+	rec.play_id = id;
+	rec.json = payload;
+	log_info("station: %s", payload);
+	if (store_event_add(st->store, &rec, st->topic_events) < 0)
+		log_warnx("station: the %s record could not be stored", event);
+	free(payload);
+	if (st->mqtt != NULL)
+		mqtt_outbox_kick(st->mqtt);
+	station_mark_dirty(st);
+}
+
+/* Every bulletin of a sequence that will not play is reported (missed, cancelled). */
+void
+station_miss_items_as(struct station *st, struct play_item *items, size_t n, const char *event,
+    const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		play_id_new(items[i].play_id);
+		station_emit(st, &items[i], event, 0, reason);
+	}
+	station_free_items(items, n);
+}
+
+/* The same, reported "missed". */
+void
+station_miss_items(struct station *st, struct play_item *items, size_t n, const char *reason)
+{
+	station_miss_items_as(st, items, n, "missed", reason);
+}
+
+static char *
+json_dup(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
+/* What a "started" report said of a play, so that its end says the same. */
+static void
+play_item_from_report(struct play_item *it, const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	const char *v;
+
+	if (o == NULL)
+		return;
+	it->title = json_dup(o, "title");
+	it->slot = json_dup(o, "slot");
+	it->file = json_dup(o, "file");
+	if ((v = json_string_value(json_object_get(o, "sha256"))) != NULL)
+		snprintf(it->sha256, sizeof(it->sha256), "%s", v);
+	v = json_string_value(json_object_get(o, "source"));
+	it->source = v == NULL ? PLAY_SCHEDULE : strcmp(v, "queue") == 0 ? PLAY_QUEUE :
+	    strcmp(v, "alert") == 0 ? PLAY_ALERT : PLAY_SCHEDULE;
+	if ((v = json_string_value(json_object_get(o, "class"))) != NULL)
+		sched_class_parse(v, &it->cls);
+	it->queue_id = json_integer_value(json_object_get(o, "queue_id"));
+	if ((v = json_string_value(json_object_get(o, "alert_id"))) != NULL)
+		snprintf(it->alert_id, sizeof(it->alert_id), "%s", v);
+	if ((v = json_string_value(json_object_get(o, "scheduled_at"))) != NULL)
+		(void)timeparse_iso(v, &it->scheduled_at);
+	json_decref(o);
+}
+
+/* Plays cut off by a crash or a power cut get their end record now, with their details. */
+void
+station_close_open_plays(struct station *st)
+{
+	char **ids;
+	size_t n, i;
+
+	if (store_open_plays(st->store, &ids, &n) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		struct play_item it = { .source = PLAY_SCHEDULE };
+		char *json = NULL;
+
+		if (store_asrun_started_json(st->store, ids[i], &json) == 0)
+			play_item_from_report(&it, json);
+		free(json);
+		snprintf(it.play_id, sizeof(it.play_id), "%s", ids[i]);
+		station_emit(st, &it, "interrupted", 0, _("the station restarted while it was playing"));
+		play_item_clear(&it);
+	}
+	store_strings_free(ids, n);
+}
