@@ -19,6 +19,9 @@ LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*/*.c)
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# What the tests share: a private broker, a temporary store (tests/helpers/).
+HELPER_SRC = $(wildcard tests/helpers/*.c)
+HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl
@@ -48,7 +51,7 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 $(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libloaxa.a
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(HELPER_OBJ) $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libloaxa.a
@@ -90,8 +93,10 @@ bench: $(BUILD)/.deps-ok
 	@sh tests/bench/run.sh $(BUILD)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang into build-fuzz/ and
-# run FUZZ_SECONDS each from the seed corpus tests/fuzz/corpus/<target>/; what
-# they find goes to build-fuzz/crashes/. `make check` runs a few seconds of each.
+# run FUZZ_SECONDS each at random from the seed corpus tests/fuzz/corpus/<target>/
+# and the regression corpus tests/fuzz/regressions/<target>/; what they find goes
+# to build-fuzz/crashes/. `make check` only replays those committed inputs, once
+# each (tests/it_fuzz_smoke.sh), so that its result does not depend on chance.
 FUZZ_SECONDS ?= 60
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZERS	 = $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

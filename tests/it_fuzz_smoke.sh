@@ -1,7 +1,8 @@
 #!/bin/sh
-# A short run of every fuzzer (tests/fuzz/), the way CI runs them: they build
-# with clang, take their seed corpus, and run a few seconds each without a
-# crash, a leak or a hang. `make fuzz` runs them for longer.
+# Every fuzzer (tests/fuzz/) builds with clang and replays its committed
+# inputs (the seed corpus and the regression corpus) once each, without a
+# crash, a leak or a hang. No mutation here, so `make check` gives the same
+# result on every run; `make fuzz` explores at random for longer.
 . tests/lib.sh
 
 if ! command -v clang >/dev/null 2>&1; then
@@ -15,4 +16,4 @@ else
 	tail -n 20 "$T/build.log" | sed 's/^/# /'
 	exit 1
 fi
-sh tests/fuzz/run.sh build-fuzz "${FUZZ_SMOKE_SECONDS:-4}"
+sh tests/fuzz/run.sh build-fuzz replay

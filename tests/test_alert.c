@@ -27,6 +27,7 @@
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/proto/alert_msg.h"
 #include "daemon/store/store.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 #define REGION	"hon-quan"
@@ -246,7 +247,7 @@ world_open(struct world *w)
 
 	errlist_init(&errs);
 	if (w->store == NULL)
-		w->store = store_open(w->cfg.storage.dir, &errs);
+		w->store = tmpstore_open(w->cfg.storage.dir);
 	w->al = w->store != NULL ? alert_new(&w->cfg, w->store, NULL, &h, &errs) : NULL;
 	errlist_clear(&errs);
 	if (w->al != NULL)
@@ -260,8 +261,7 @@ world_new(struct world *w)
 	char key[128], why[256];
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/loaxa-alert-XXXXXX");
-	if (mkdtemp(w->dir) == NULL)
+	if (tmpstore_dir(w->dir, sizeof(w->dir), "alert") < 0)
 		return -1;
 	conf_defaults(&w->cfg);
 	snprintf(w->cfg.station.id, sizeof(w->cfg.station.id), "tan-thanh");
@@ -279,14 +279,10 @@ world_new(struct world *w)
 static void
 world_free(struct world *w)
 {
-	char cmd[128];
-
 	alert_free(w->al);
 	store_close(w->store);
 	json_decref(w->last_ev);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "  cannot remove %s\n", w->dir);
+	tmpstore_rmdir(w->dir);
 }
 
 static int

@@ -35,11 +35,12 @@
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/proto/manifest.h"
 #include "daemon/store/store.h"
+#include "tests/helpers/broker.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 #define WAIT_MS		20000
 #define CHUNK		16384
-#define MOSQUITTO	"/usr/sbin/mosquitto"
 #define REGION		"hon-quan"
 #define F_A		"bản tin số 1.opus"	/* 42789 bytes: 3 chunks */
 #define F_B		"thông báo.opus"	/* 31425 bytes: 2 chunks */
@@ -48,109 +49,6 @@
 #define F_U		"ffmpeg-speech.opus"
 
 static char g_fix[512];
-
-/* ---- the broker ---- */
-
-struct broker {
-	pid_t	pid;
-	int	port;
-	int	errfd;
-	char	dir[64];
-};
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-static int
-wait_text(int fd, const char *needle, int ms)
-{
-	char buf[8192];
-	size_t len = 0;
-	int64_t end = clock_mono_ms() + ms, now;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	while ((now = clock_mono_ms()) < end) {
-		if (poll(&pfd, 1, (int)(end - now)) <= 0)
-			continue;
-		if (len == sizeof(buf) - 1)
-			len = 0;
-		if ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) <= 0)
-			return -EPIPE;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, needle) != NULL)
-			return 0;
-	}
-	return -ETIMEDOUT;
-}
-
-/* Persistent, so that retained messages survive a restart like on a real broker. */
-static int
-broker_start(struct broker *b)
-{
-	char conf[128];
-	FILE *f;
-	int p[2];
-
-	if (b->dir[0] == '\0') {
-		snprintf(b->dir, sizeof(b->dir), "/tmp/loaxa-district-mq-XXXXXX");
-		if (mkdtemp(b->dir) == NULL)
-			return -errno;
-		b->port = free_port();
-	}
-	snprintf(conf, sizeof(conf), "%s/mosquitto.conf", b->dir);
-	if ((f = fopen(conf, "w")) == NULL)
-		return -errno;
-	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-	    "persistence_location %s/\nlog_dest stderr\nlog_type information\n", b->port, b->dir);
-	fclose(f);
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -errno;
-	if ((b->pid = fork()) == 0) {
-		dup2(p[1], 2);
-		execl(MOSQUITTO, "mosquitto", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	b->errfd = p[0];
-	return wait_text(b->errfd, " running", WAIT_MS);
-}
-
-static void
-broker_halt(struct broker *b)
-{
-	if (b->pid <= 0)
-		return;
-	kill(b->pid, SIGTERM);
-	waitpid(b->pid, NULL, 0);
-	close(b->errfd);
-	b->pid = 0;
-}
-
-static void
-broker_stop(struct broker *b)
-{
-	char cmd[128];
-
-	broker_halt(b);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->dir);
-	if (b->dir[0] != '\0' && system(cmd) != 0)
-		fprintf(stderr, "  cannot remove %s\n", b->dir);
-}
 
 static int
 run_cmd(char *const argv[])
@@ -387,8 +285,7 @@ world_init(struct world *w, int with_key)
 	char why[256];
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/loaxa-district-XXXXXX");
-	T_ASSERT(mkdtemp(w->dir) != NULL);
+	T_EQ_INT(tmpstore_dir(w->dir, sizeof(w->dir), "district"), 0);
 	snprintf(w->keyfile, sizeof(w->keyfile), "%s/district.key", w->dir);
 	T_EQ_INT(keygen_write(w->keyfile, why, sizeof(why)), 0);
 	T_EQ_INT(keys_load_secret(w->keyfile, w->sk, why, sizeof(why)), 0);
@@ -399,7 +296,7 @@ world_init(struct world *w, int with_key)
 	if (with_key)
 		snprintf(w->cfg.district.public_key, sizeof(w->cfg.district.public_key), "%s.pub",
 		    w->keyfile);
-	w->store = store_open(w->cfg.storage.dir, NULL);
+	w->store = tmpstore_open(w->cfg.storage.dir);
 	T_ASSERT(w->store != NULL);
 }
 
@@ -445,14 +342,10 @@ world_stop(struct world *w)
 static void
 world_free(struct world *w)
 {
-	char cmd[128];
-
 	world_stop(w);
 	store_close(w->store);
 	schedule_free(w->sched);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "  cannot remove %s\n", w->dir);
+	tmpstore_rmdir(w->dir);
 }
 
 static int c_armed1(struct world *w) { return w->armed >= 1; }
@@ -557,7 +450,7 @@ publish_and_arm(struct world *w, struct broker *b, const struct bulletin *bs, si
 static void
 test_fetch_arm_and_restore(void)
 {
-	struct broker b = { 0 };
+	struct broker b = { .persistent = 1 };	/* retained messages survive a restart */
 	struct bulletin bs[2];
 	struct world w;
 	json_t *st;
@@ -593,7 +486,7 @@ test_fetch_arm_and_restore(void)
 	schedule_free(w.sched);
 	w.sched = NULL;
 	w.armed = w.events = 0;
-	broker_halt(&b);
+	broker_kill(&b, SIGTERM);
 	world_start(&w, 0);
 	T_EQ_INT(w.armed, 1);
 	T_EQ_INT(w.events, 0);
@@ -630,7 +523,7 @@ test_refusals_keep_schedule(void)
 {
 	const char *const others[] = { "an-binh" };
 	unsigned char pk2[KEYS_PUBLIC_BYTES], sk2[KEYS_SECRET_BYTES];
-	struct broker b = { 0 };
+	struct broker b = { .persistent = 1 };
 	struct bulletin bs[2], c;
 	struct world w;
 	char *env;
@@ -673,7 +566,7 @@ test_refusals_keep_schedule(void)
 static void
 test_resume_after_reconnect(void)
 {
-	struct broker b = { 0 };
+	struct broker b = { .persistent = 1 };
 	struct bulletin a;
 	struct world w;
 	char *env;
@@ -696,7 +589,7 @@ test_resume_after_reconnect(void)
 	T_EQ_INT(w_count_of(&w, a.sha, 1), 1);
 	T_EQ_INT(w.armed, 0);
 	/* The link drops (the broker keeps its retained messages), and comes back. */
-	broker_halt(&b);
+	broker_kill(&b, SIGTERM);
 	T_ASSERT(run_until(&w, c_down));
 	T_ASSERT(broker_start(&b) == 0);
 	T_ASSERT(run_until(&w, c_up));
@@ -725,7 +618,7 @@ import(struct world *w, const char *path, char sha[65])
 static void
 test_gc_after_newer_schedule(void)
 {
-	struct broker b = { 0 };
+	struct broker b = { .persistent = 1 };
 	struct bulletin bs[3], v2[2];
 	struct world w;
 	char q[65], u[65];

@@ -22,12 +22,12 @@
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
 #include "daemon/link/mqtt.h"
+#include "tests/helpers/broker.h"
 #include "tests/t.h"
 
 #define WAIT_MS		15000
 #define SUB_MAX		2048
 #define OB_MAX		256
-#define MOSQUITTO	"/usr/sbin/mosquitto"
 
 /* ---- Waiting: the loop runs until a condition holds or a deadline passes. ---- */
 
@@ -67,113 +67,6 @@ run_until(struct ev_loop *ev, int (*cond)(void *), void *arg, int ms)
 		g_iterations++;
 	}
 	return 1;
-}
-
-/* Reads fd until needle appears or ms pass. Returns 0 or -ETIMEDOUT. */
-static int
-wait_for_text(int fd, const char *needle, int ms)
-{
-	char buf[4096];
-	size_t len = 0;
-	int64_t end = clock_mono_ms() + ms, now;
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	while ((now = clock_mono_ms()) < end) {
-		if (poll(&pfd, 1, (int)(end - now)) <= 0)
-			continue;
-		if (len == sizeof(buf) - 1)
-			len = 0;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n <= 0)
-			return -EPIPE;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, needle) != NULL)
-			return 0;
-	}
-	return -ETIMEDOUT;
-}
-
-/* ---- The broker: Debian's mosquitto, stopped by its own PID. ---- */
-
-struct broker {
-	pid_t	 pid;
-	int	 port;
-	int	 errfd;
-	char	 dir[64];
-	char	 conf[128];
-};
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
-/* Starts the broker on b->port (a free one when 0) and waits until it runs. */
-static int
-broker_start(struct broker *b)
-{
-	FILE *f;
-	int p[2];
-
-	if (b->dir[0] == '\0') {
-		snprintf(b->dir, sizeof(b->dir), "/tmp/loaxa-mqtt-XXXXXX");
-		if (mkdtemp(b->dir) == NULL)
-			return -errno;
-		snprintf(b->conf, sizeof(b->conf), "%s/mosquitto.conf", b->dir);
-	}
-	if (b->port == 0 && (b->port = free_port()) < 0)
-		return -EADDRNOTAVAIL;
-	if ((f = fopen(b->conf, "w")) == NULL)
-		return -errno;
-	fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"
-	    "log_dest stderr\nlog_type information\n", b->port);
-	fclose(f);
-	if (pipe2(p, O_CLOEXEC) == -1)
-		return -errno;
-	if ((b->pid = fork()) == 0) {
-		dup2(p[1], 2);
-		execl(MOSQUITTO, "mosquitto", "-c", b->conf, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	b->errfd = p[0];
-	return wait_for_text(b->errfd, " running", WAIT_MS);
-}
-
-static void
-broker_kill(struct broker *b, int sig)
-{
-	if (b->pid <= 0)
-		return;
-	kill(b->pid, sig);
-	waitpid(b->pid, NULL, 0);
-	close(b->errfd);
-	b->pid = 0;
-}
-
-static void
-broker_stop(struct broker *b)
-{
-	if (b->pid > 0)
-		kill(b->pid, SIGCONT);	/* in case a test stopped it */
-	broker_kill(b, SIGTERM);
-	if (b->dir[0] != '\0') {
-		unlink(b->conf);
-		rmdir(b->dir);
-	}
 }
 
 /* ---- The district's subscriber: mosquitto_sub, one "RETAIN TOPIC PAYLOAD" per line. ---- */
@@ -709,7 +602,7 @@ test_no_broker_at_start(void)
 	struct world w = { .sub = &s, .ob = &ob };
 	struct ev_loop *ev;
 
-	b.port = free_port();
+	b.port = broker_free_port();
 	memset(&s, 0, sizeof(s));
 	s.fd = -1;
 	w.m = client_new(&w, b.port, 1024, 60);
@@ -855,7 +748,7 @@ test_will_when_killed(void)
 		will_child(b.port, p[1]);
 	}
 	close(p[1]);
-	T_EQ_INT(wait_for_text(p[0], "c", WAIT_MS), 0);
+	T_EQ_INT(broker_wait_text(p[0], "c", WAIT_MS), 0);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	close(p[0]);

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
@@ -25,50 +24,11 @@
 #include "config/errlist.h"
 #include "daemon/core/file.h"
 #include "daemon/store/store.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 static const char SHA_A[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 static const char SHA_B[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
-
-static int
-t_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* A fresh directory under /tmp for one test case; removed by t_rmdir. */
-static void
-t_tmpdir(char dir[64])
-{
-	snprintf(dir, 64, "/tmp/loaxa-store-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		abort();
-	}
-}
-
-static void
-t_rmdir(const char *dir)
-{
-	nftw(dir, t_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static struct store *
-t_open(const char *dir)
-{
-	struct errlist errs;
-	struct store *s;
-
-	errlist_init(&errs);
-	s = store_open(dir, &errs);
-	if (s == NULL)
-		errlist_print(&errs, "  store_open: ", stderr);
-	errlist_clear(&errs);
-	return s;
-}
 
 static struct queue_item
 t_item(const char *name, const char *title, const char *sha, time_t at)
@@ -158,8 +118,8 @@ test_queue_add_list_remove(void)
 	struct queue_item a, b, c, *v = NULL;
 	size_t n = 0;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	a = t_item("bản tin sáng.opus", "Thông báo tiêm chủng đợt 2", SHA_A, 0);
@@ -206,7 +166,7 @@ test_queue_add_list_remove(void)
 	T_EQ_INT(store_queue_add(s, &a), -EINVAL);
 	T_EQ_INT(store_queue_count(s), 2);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -217,8 +177,8 @@ test_queue_empty_list(void)
 	struct queue_item *v = (struct queue_item *)&v;
 	size_t n = 99;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_queue_list(s, &v, &n), 0);
@@ -226,7 +186,7 @@ test_queue_empty_list(void)
 	T_ASSERT(v == NULL);
 	store_queue_free(v, n);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -237,8 +197,8 @@ test_queue_survives_reopen(void)
 	struct queue_item a, b, c, *v = NULL;
 	size_t n = 0;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	a = t_item("bản tin trưa.opus", "Tin nông nghiệp", SHA_A, 0);
@@ -248,7 +208,7 @@ test_queue_survives_reopen(void)
 	T_EQ_INT(store_queue_remove(s, b.id), 0);
 	store_close(s);
 
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_queue_list(s, &v, &n), 0);
@@ -264,7 +224,7 @@ test_queue_survives_reopen(void)
 	T_EQ_INT(store_queue_add(s, &c), 0);
 	T_ASSERT(c.id > b.id);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -275,8 +235,8 @@ test_queue_bounded(void)
 	struct queue_item it;
 	int i, rc = 0;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	for (i = 0; i < STORE_QUEUE_MAX && rc == 0; i++) {
@@ -289,7 +249,7 @@ test_queue_bounded(void)
 	T_EQ_INT(store_queue_add(s, &it), -EDQUOT);
 	T_EQ_INT(store_queue_count(s), STORE_QUEUE_MAX);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -301,8 +261,8 @@ test_import_checksum_and_content(void)
 	struct store *s;
 	int fd;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	snprintf(src, sizeof(src), "%s/bản tin sáng thứ hai.opus", dir);
@@ -329,7 +289,7 @@ test_import_checksum_and_content(void)
 	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 1);
 	free(data);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -341,8 +301,8 @@ test_import_twice_stores_once(void)
 	struct stat st1, st2;
 	int fd;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	snprintf(src, sizeof(src), "%s/thông báo.opus", dir);
@@ -363,7 +323,7 @@ test_import_twice_stores_once(void)
 	T_ASSERT(t_file_equals(p1, data, 70000));
 	free(data);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -374,8 +334,8 @@ test_import_too_big_leaves_nothing(void)
 	struct store *s;
 	int fd;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	snprintf(src, sizeof(src), "%s/bản tin dài.opus", dir);
@@ -391,7 +351,7 @@ test_import_too_big_leaves_nothing(void)
 	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 1);
 	free(data);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* From the fd's current offset, and from a pipe (not seekable). */
@@ -404,8 +364,8 @@ test_import_offset_and_pipe(void)
 	FILE *p;
 	int fd;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	snprintf(src, sizeof(src), "%s/bản tin chiều.opus", dir);
@@ -429,7 +389,7 @@ test_import_offset_and_pipe(void)
 	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 2);
 	free(data);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A temporary file from an import cut short by a crash is removed at open. */
@@ -440,8 +400,8 @@ test_open_removes_unfinished_import(void)
 	struct store *s;
 	FILE *fp;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s/.import-AbC123", store_bulletin_dir(s));
@@ -449,10 +409,10 @@ test_open_removes_unfinished_import(void)
 	if (fp != NULL)
 		fclose(fp);
 	store_close(s);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	T_ASSERT(access(tmp, F_OK) == -1);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /*
@@ -470,7 +430,7 @@ t_disk_full_child(const char *mnt)
 	if (unshare(CLONE_NEWNS) == -1 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
 	    mount("tmpfs", mnt, "tmpfs", 0, "size=512k") == -1)
 		_exit(77);
-	T_ASSERT((s = t_open(mnt)) != NULL);
+	T_ASSERT((s = tmpstore_open(mnt)) != NULL);
 	if (s == NULL)
 		_exit(1);
 	snprintf(src, sizeof(src), "/tmp/loaxa-store-big-%d", (int)getpid());
@@ -494,7 +454,7 @@ test_import_disk_full(void)
 	pid_t pid;
 	int status = -1;
 
-	t_tmpdir(dir);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
 	fflush(NULL);
 	if ((pid = fork()) == 0)
 		t_disk_full_child(dir);
@@ -506,7 +466,7 @@ test_import_disk_full(void)
 		    "disk-full import not checked\n");
 	else
 		T_EQ_INT(WEXITSTATUS(status), 0);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -518,8 +478,8 @@ test_outbox_order_ack_reopen(void)
 	struct asrun_rec r = { "p1", "started", 1767225600, "{\"n\":1}", 0 };
 	int64_t s1, s2, s3;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_outbox_next(s, 0, &m), -ENOENT);
@@ -558,7 +518,7 @@ test_outbox_order_ack_reopen(void)
 	store_outbox_msg_clear(&m);	/* clearing twice is harmless */
 	store_close(s);
 
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_outbox_count(s), 2);
@@ -575,7 +535,7 @@ test_outbox_order_ack_reopen(void)
 	T_ASSERT(m.seq > s3);
 	store_outbox_msg_clear(&m);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* Rows of the as-run log for play_id, read with a separate SQLite connection. */
@@ -608,8 +568,8 @@ test_event_asrun_and_open_plays(void)
 	char **ids = NULL;
 	size_t n = 0;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_open_plays(s, &ids, &n), 0);
@@ -643,7 +603,7 @@ test_event_asrun_and_open_plays(void)
 	store_close(s);
 
 	/* After a restart the daemon still finds the plays it must close. */
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_open_plays(s, &ids, &n), 0);
@@ -667,7 +627,7 @@ test_event_asrun_and_open_plays(void)
 	T_EQ_INT(store_outbox_count(s), 7);
 	T_EQ_INT(t_asrun_rows(dir, "phát-3"), 3);	/* started, progress, failed */
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -676,8 +636,8 @@ test_kv(void)
 	char dir[64], buf[64];
 	struct store *s;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_kv_get(s, "sched.cursor", buf, sizeof(buf)), -ENOENT);
@@ -694,13 +654,13 @@ test_kv(void)
 	T_EQ_STR(buf, "Xã Hòa Bình");
 	store_close(s);
 
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_kv_get(s, "sched.cursor", buf, sizeof(buf)), 0);
 	T_EQ_STR(buf, "1767229200");
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* The database really is in WAL mode, at the schema version, from outside. */
@@ -712,8 +672,8 @@ test_schema_from_outside(void)
 	sqlite3 *h = NULL;
 	sqlite3_stmt *st = NULL;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_close(s);
 	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
 	T_EQ_INT(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -726,7 +686,7 @@ test_schema_from_outside(void)
 	T_ASSERT(sqlite3_column_int(st, 0) >= 2);	/* versions are added by later issues */
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -736,7 +696,7 @@ test_open_unwritable(void)
 	struct errlist errs;
 	struct store *s;
 
-	t_tmpdir(dir);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
 	if (geteuid() == 0) {
 		snprintf(bad, sizeof(bad), "/etc/passwd/x");	/* root may write anywhere else */
 	} else {
@@ -755,7 +715,7 @@ test_open_unwritable(void)
 	}
 	errlist_clear(&errs);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static void
@@ -766,7 +726,7 @@ test_open_damaged(void)
 	struct store *s;
 	FILE *fp;
 
-	t_tmpdir(dir);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
 	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
 	T_ASSERT((fp = fopen(db, "w")) != NULL);
 	if (fp != NULL) {
@@ -785,7 +745,7 @@ test_open_damaged(void)
 	}
 	errlist_clear(&errs);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /*
@@ -800,7 +760,7 @@ t_durable_child(const char *dir, int wfd)
 	char line[32];
 	int len;
 
-	if ((s = t_open(dir)) == NULL)
+	if ((s = tmpstore_open(dir)) == NULL)
 		_exit(2);
 	for (;;) {
 		it = t_item("bản tin khẩn.opus", "Thông báo khẩn", SHA_A, 0);
@@ -837,7 +797,7 @@ t_check_ids(const char *dir, const int64_t *ids, size_t n)
 	struct store *s;
 	size_t i, j, m = 0;
 
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	if (s == NULL)
 		return;
 	T_EQ_INT(store_queue_list(s, &v, &m), 0);
@@ -865,7 +825,7 @@ test_durable_through_sigkill(void)
 	pid_t pid;
 	FILE *fp;
 
-	t_tmpdir(dir);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
 	srandom((unsigned)getpid());
 	for (round = 0; round < 20; round++) {
 		T_ASSERT(pipe(p) == 0);
@@ -886,7 +846,7 @@ test_durable_through_sigkill(void)
 	}
 	T_ASSERT(total > 0);
 	fprintf(stderr, "  %zu acknowledged ids checked after 20 kills\n", total);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 int

@@ -5,7 +5,6 @@
  * version-1 database (written here with plain SQL) brought up to date.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,51 +16,13 @@
 
 #include "config/errlist.h"
 #include "daemon/store/store.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 #define T0	1767225600	/* 2026-01-01 07:00 +07 */
 #define DAY	86400
 
 static const char SHA_A[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-static int
-t_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void
-t_tmpdir(char dir[64])
-{
-	snprintf(dir, 64, "/tmp/loaxa-asrun-XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		abort();
-	}
-}
-
-static void
-t_rmdir(const char *dir)
-{
-	nftw(dir, t_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static struct store *
-t_open(const char *dir)
-{
-	struct errlist errs;
-	struct store *s;
-
-	errlist_init(&errs);
-	s = store_open(dir, &errs);
-	if (s == NULL)
-		errlist_print(&errs, "  store_open: ", stderr);
-	errlist_clear(&errs);
-	return s;
-}
 
 /* Adds a record for play n (an id "play-n") at time at. */
 static int
@@ -134,8 +95,8 @@ test_asrun_list_since_and_order(void)
 	size_t n = 0;
 	int more = -1, i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	for (i = 0; i < 6; i++)
 		T_EQ_INT(t_event(s, i, i % 2 ? "finished" : "started", T0 + i * 60), 0);
 	T_EQ_INT(store_asrun_list(s, T0 + 120, 0, 100, &v, &n, &more), 0);
@@ -155,7 +116,7 @@ test_asrun_list_since_and_order(void)
 	T_ASSERT(v == NULL);
 	T_EQ_INT(store_asrun_list(s, 0, 0, 0, &v, &n, &more), -EINVAL);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A reply is bounded: "more" says records were left, and "after" goes on from the last one. */
@@ -169,8 +130,8 @@ test_asrun_list_bounded_and_resumed(void)
 	int64_t after = 0;
 	int more = 0, i, rounds = 0;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	for (i = 0; i < 25; i++)
 		T_EQ_INT(t_event(s, i, "started", T0 + i), 0);
 	do {
@@ -189,7 +150,7 @@ test_asrun_list_bounded_and_resumed(void)
 	T_EQ_INT(total, 25);
 	T_EQ_INT(rounds, 2);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 static long
@@ -215,8 +176,8 @@ test_prune_by_age_hourly(void)
 	time_t now = T0 + 100 * DAY;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	for (i = 0; i < 20; i++)	/* one a day, the newest 5 s ago */
 		T_EQ_INT(t_event(s, i, "started", now - (19 - i) * DAY - 5), 0);
@@ -231,7 +192,7 @@ test_prune_by_age_hourly(void)
 	/* The outbox copies are not the log: pruning never touches unsent reports. */
 	T_EQ_INT(store_outbox_count(s), 21);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* An unset clock (1970) or one that jumped years ahead does not wipe the log. */
@@ -242,15 +203,15 @@ test_prune_ignores_bad_clock(void)
 	struct store *s;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	for (i = 0; i < 5; i++)
 		T_EQ_INT(t_event(s, i, "started", T0 + i * DAY), 0);
 	T_EQ_INT(store_maintain(s, 3600), 0);			/* 1970, after a boot without RTC */
 	T_EQ_INT(store_maintain(s, T0 + 20 * 365L * DAY), 0);	/* twenty years ahead */
 	T_EQ_INT(t_asrun_count(s), 5);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A large backlog goes in batches, the next batch at the next call. */
@@ -264,8 +225,8 @@ test_prune_in_batches(void)
 	long r1, r2, r3;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	for (i = 0; i < STORE_PRUNE_BATCH + 200; i++)
 		T_EQ_INT(t_event(s, i, "finished", T0 + i), 0);
@@ -278,7 +239,7 @@ test_prune_in_batches(void)
 	T_EQ_INT(r3, 0);
 	T_EQ_INT(t_asrun_count(s), 1);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* Full: the oldest telemetry goes first, and the overflow is reported with counts. */
@@ -293,8 +254,8 @@ test_outbox_drops_telemetry_first(void)
 	json_t *o;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	for (i = 0; i < 4; i++) {
 		T_EQ_INT(t_telemetry(s, i), 0);
@@ -324,7 +285,7 @@ test_outbox_drops_telemetry_first(void)
 	T_EQ_INT(stats.count, 10);
 	T_EQ_INT(stats.dropped_telemetry, 2);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* Only when no telemetry is left do the oldest records' copies go; the log keeps them. */
@@ -338,8 +299,8 @@ test_outbox_drops_records_last(void)
 	json_t *o;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	T_EQ_INT(t_telemetry(s, 0), 0);
 	for (i = 0; i < 12; i++)
@@ -358,7 +319,7 @@ test_outbox_drops_records_last(void)
 	json_decref(o);
 	T_EQ_INT(t_asrun_count(s), 12);	/* the log itself lost nothing */
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A new telemetry message that finds no older telemetry is dropped itself, not a record. */
@@ -372,8 +333,8 @@ test_outbox_new_telemetry_never_pushes_records(void)
 	json_t *o;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	for (i = 0; i < 10; i++)
 		T_EQ_INT(t_event(s, i, "started", T0 + i), 0);
@@ -388,7 +349,7 @@ test_outbox_new_telemetry_never_pushes_records(void)
 	T_EQ_INT(json_integer_value(json_object_get(o, "dropped_records")), 1);
 	json_decref(o);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* The bound, the count and the totals hold across a reopen and acknowledgements. */
@@ -403,13 +364,13 @@ test_outbox_bound_across_reopen(void)
 	struct store *s;
 	int i;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	for (i = 0; i < 30; i++)
 		T_EQ_INT(i % 3 ? t_event(s, i, "started", T0 + i) : t_telemetry(s, i), 0);
 	store_close(s);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	store_set_limits(s, &lim);
 	T_EQ_INT(store_outbox_count(s), 20);
 	T_EQ_INT(store_outbox_stats(s, &stats), 0);
@@ -429,7 +390,7 @@ test_outbox_bound_across_reopen(void)
 	T_EQ_INT(stats.dropped_telemetry + stats.dropped_records, 11);
 	T_EQ_INT(store_outbox_count(s), 20);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A queue item leaves the queue in the transaction of its record. */
@@ -443,8 +404,8 @@ test_event_takes_queue_item(void)
 	char dir[64];
 	struct store *s;
 
-	t_tmpdir(dir);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	memcpy(q.sha256, SHA_A, sizeof(q.sha256));
 	T_EQ_INT(store_queue_add(s, &q), 0);
 	T_EQ_INT(store_queue_count(s), 1);
@@ -455,7 +416,7 @@ test_event_takes_queue_item(void)
 	T_EQ_INT(store_event_add(s, &r, "t"), 0);
 	T_EQ_INT(t_asrun_count(s), 2);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 /* A database written by the first version keeps its records and outbox when migrated. */
@@ -469,7 +430,7 @@ test_migrates_version_1(void)
 	size_t n = 0;
 	int more;
 
-	t_tmpdir(dir);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
 	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
 	T_EQ_INT(sqlite3_open(db, &h), SQLITE_OK);
 	T_EQ_INT(sqlite3_exec(h,
@@ -487,7 +448,7 @@ test_migrates_version_1(void)
 	    "INSERT INTO outbox(topic, payload) VALUES ('t', '{\"old\":1}');"
 	    "PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
-	T_ASSERT((s = t_open(dir)) != NULL);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
 	T_EQ_INT(store_asrun_list(s, 0, 0, 10, &v, &n, &more), 0);
 	T_EQ_INT(n, 1);
 	if (n == 1)
@@ -497,7 +458,7 @@ test_migrates_version_1(void)
 	T_EQ_STR(buf, "{\"old\":1}");
 	T_EQ_INT(store_outbox_count(s), 1);
 	store_close(s);
-	t_rmdir(dir);
+	tmpstore_rmdir(dir);
 }
 
 int

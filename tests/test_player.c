@@ -1,0 +1,654 @@
+/*
+ * Tests of the player (daemon/audio/player.c) with real bulletins from real
+ * encoders (build/fixtures), the real decoder and the real event loop, into a
+ * fake output: a backend written here to the contract of daemon/audio/output.h
+ * that counts what it is given, can be made to fill up, to refuse to open, or
+ * to fail in the middle of a bulletin. The fake is not something we ship; the
+ * ALSA backend has its own test (test_output_alsa.c). Every wait is for an
+ * event, with a deadline; nothing sleeps.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "daemon/audio/output.h"
+#include "daemon/audio/player.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
+#include "daemon/core/log.h"
+#include "daemon/proto/play.h"
+#include "tests/t.h"
+
+#define RATE		48000
+#define WAIT_MS		20000
+#define F_SHORT		"thông báo.opus"	/* 10.054 s (opusinfo) */
+#define F_LONG		"bản tin số 1.opus"	/* 13.291 s */
+#define SECS_SHORT	10.054
+#define SECS_LONG	13.291
+#define MAX_EVENTS	32
+
+static char g_fix[512];
+
+/* ---- the fake output ---- */
+
+struct fake_out {
+	struct output	 base;		/* first, as the contract wants */
+	int		 ready;		/* an eventfd: always writable */
+	int		 full[2];	/* a pipe never readable: "the buffer is full" */
+	int		 is_open;
+	int		 opens, open_failures, drains;
+	int		 fail_opens;	/* the next n opens fail */
+	long		 room;		/* frames it takes before it is full; -1: no limit */
+	long		 fail_after;	/* a write past this many frames fails; -1: never */
+	long		 delay;		/* what delay() says is buffered */
+	uint64_t	 frames;	/* frames taken since created */
+	int		 misuse;	/* calls the contract does not allow */
+};
+
+static const struct output_ops fake_ops;
+
+static struct output *
+fake_create(const char *device, unsigned buffer_ms)
+{
+	struct fake_out *f = calloc(1, sizeof(*f));
+
+	(void)device;
+	(void)buffer_ms;
+	if (f == NULL)
+		return NULL;
+	f->ready = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (f->ready < 0 || pipe2(f->full, O_CLOEXEC) == -1) {
+		free(f);
+		return NULL;
+	}
+	f->base.ops = &fake_ops;
+	f->base.health = OUTPUT_CLOSED;
+	f->room = -1;
+	f->fail_after = -1;
+	return &f->base;
+}
+
+static void
+fake_destroy(struct output *o)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	close(f->ready);
+	close(f->full[0]);
+	close(f->full[1]);
+	free(f);
+}
+
+static int
+fake_open(struct output *o, const struct audio_fmt *fmt)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	f->opens++;
+	if (fmt->rate != RATE || fmt->channels != 1)
+		f->misuse++;
+	if (f->fail_opens > 0) {
+		f->fail_opens--;
+		f->open_failures++;
+		f->is_open = 0;
+		o->health = OUTPUT_FAILED;
+		snprintf(o->error, sizeof(o->error), "the fake device is unplugged");
+		return -ENODEV;
+	}
+	f->is_open = 1;
+	o->health = OUTPUT_OK;
+	o->error[0] = '\0';
+	return 0;
+}
+
+static void
+fake_close(struct output *o)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	f->is_open = 0;
+	if (o->health == OUTPUT_OK)
+		o->health = OUTPUT_CLOSED;
+}
+
+static int
+fake_pollfds(struct output *o, struct pollfd *pfd, int max)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	if (!f->is_open || max < 1)
+		return 0;
+	if (f->room == 0) {
+		pfd->fd = f->full[0];
+		pfd->events = POLLIN;
+	} else {
+		pfd->fd = f->ready;
+		pfd->events = POLLOUT;
+	}
+	return 1;
+}
+
+static long
+fake_writable(struct output *o, const struct pollfd *pfd, int n)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	(void)pfd;
+	(void)n;
+	if (!f->is_open) {
+		f->misuse++;
+		return -EBADFD;
+	}
+	return f->room < 0 ? 4096 : f->room;
+}
+
+static long
+fake_play(struct output *o, const int16_t *pcm, size_t frames)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	(void)pcm;
+	if (!f->is_open) {
+		f->misuse++;
+		return -EBADFD;
+	}
+	if (f->fail_after >= 0 && f->frames + frames > (uint64_t)f->fail_after) {
+		f->fail_after = -1;	/* once: it comes back afterwards */
+		o->health = OUTPUT_FAILED;
+		snprintf(o->error, sizeof(o->error), "the fake device went away");
+		return -ENODEV;
+	}
+	if (f->room >= 0 && frames > (size_t)f->room)
+		frames = (size_t)f->room;
+	if (f->room >= 0)
+		f->room -= (long)frames;
+	f->frames += frames;
+	return (long)frames;
+}
+
+static long
+fake_delay(struct output *o)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	return f->is_open ? f->delay : 0;
+}
+
+static int
+fake_drain(struct output *o)
+{
+	struct fake_out *f = (struct fake_out *)o;
+
+	if (!f->is_open)
+		f->misuse++;
+	f->drains++;
+	fake_close(o);
+	return 0;
+}
+
+static const struct output_ops fake_ops = {
+	.name = "fake",
+	.create = fake_create,
+	.destroy = fake_destroy,
+	.open = fake_open,
+	.close = fake_close,
+	.pollfds = fake_pollfds,
+	.writable = fake_writable,
+	.play = fake_play,
+	.delay = fake_delay,
+	.drain = fake_drain,
+};
+
+/* ---- what the player reports ---- */
+
+struct rec {
+	char		 event[16];	/* "started" or the ended event */
+	char		 file[128];
+	char		 play_id[33];
+	char		 error[256];
+	double		 seconds;
+	uint64_t	 at_frame;	/* the device's frame count at that moment */
+};
+
+struct world {
+	struct fake_out	*out;
+	struct player	*p;
+	struct ev_loop	*ev;
+	struct rec	 rec[MAX_EVENTS];
+	int		 n, idles, devices;
+};
+
+static struct world W;
+
+static void
+record(struct play_item *it, const char *event, double seconds, const char *error)
+{
+	struct rec *r;
+
+	if (W.n == MAX_EVENTS)
+		return;
+	r = &W.rec[W.n++];
+	snprintf(r->event, sizeof(r->event), "%s", event);
+	snprintf(r->file, sizeof(r->file), "%s", it->file);
+	snprintf(r->play_id, sizeof(r->play_id), "%s", it->play_id);
+	snprintf(r->error, sizeof(r->error), "%s", error != NULL ? error : "");
+	r->seconds = seconds;
+	r->at_frame = W.out->frames;
+}
+
+static void
+on_started(void *arg, struct play_item *it)
+{
+	(void)arg;
+	record(it, "started", 0, NULL);
+}
+
+static void
+on_ended(void *arg, struct play_item *it, const char *event, double seconds, const char *error)
+{
+	(void)arg;
+	record(it, event, seconds, error);
+}
+
+static void
+on_idle(void *arg)
+{
+	(void)arg;
+	W.idles++;
+}
+
+static void
+on_device(void *arg)
+{
+	(void)arg;
+	W.devices++;
+}
+
+static int64_t g_deadline;
+
+static int
+deadline_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
+{
+	(void)arg;
+	(void)pfd;
+	(void)max;
+	if (g_deadline < *deadline_ms)
+		*deadline_ms = g_deadline;
+	return 0;
+}
+
+static void
+world_new(void)
+{
+	struct player_events ev = { on_started, on_ended, on_idle, on_device, NULL };
+	struct audio_fmt fmt = { .rate = RATE, .channels = 1 };
+	struct ev_source src = { .name = "deadline", .prepare = deadline_prepare };
+
+	memset(&W, 0, sizeof(W));
+	W.out = (struct fake_out *)fake_ops.create("fake", 0);
+	T_ASSERT(W.out != NULL);
+	W.p = player_new(&W.out->base, &fmt, &ev);
+	T_ASSERT(W.p != NULL);
+	W.ev = ev_new();
+	ev_add(W.ev, &src);
+	player_source(W.p, &src);
+	ev_add(W.ev, &src);
+}
+
+static void
+world_free(void)
+{
+	player_free(W.p);
+	ev_free(W.ev);
+	T_EQ_INT(W.out->misuse, 0);
+	output_destroy(&W.out->base);
+}
+
+/* Runs the loop until cond() holds (1) or WAIT_MS pass (0). */
+static int
+run_until(int (*cond)(void))
+{
+	g_deadline = clock_mono_ms() + WAIT_MS;
+	while (!cond()) {
+		if (clock_mono_ms() >= g_deadline || ev_run_once(W.ev) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int c_idle(void) { return !player_busy(W.p); }
+static int c_full(void) { return W.out->room == 0; }
+static int c_two_events(void) { return W.n >= 2; }
+
+/* A sequence of bulletins from the fixtures; expires: 0 or a wall-clock time. */
+static struct play_item *
+items_new(const char *const *files, size_t n, time_t expires)
+{
+	struct play_item *it = calloc(n, sizeof(*it));
+	char path[1024];
+	size_t i;
+
+	for (i = 0; it != NULL && i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", g_fix, files[i]);
+		it[i].path = strdup(path);
+		it[i].file = strdup(files[i]);
+		it[i].title = strdup("Bản tin");
+		it[i].source = PLAY_QUEUE;
+		it[i].cls = SCHED_PRIORITY;
+		it[i].expires = expires;
+	}
+	return it;
+}
+
+static void
+expect(int i, const char *event, const char *file)
+{
+	T_ASSERT(i < W.n);
+	if (i >= W.n)
+		return;
+	T_EQ_STR(W.rec[i].event, event);
+	T_EQ_STR(W.rec[i].file, file);
+	T_EQ_INT(strlen(W.rec[i].play_id), 32);
+}
+
+static int
+near(double a, double b, double tolerance)
+{
+	return a > b - tolerance && a < b + tolerance;
+}
+
+/* ---- the cases ---- */
+
+static void
+test_back_to_back(void)
+{
+	const char *files[] = { F_SHORT, F_LONG };
+
+	world_new();
+	T_EQ_INT(player_start(W.p, items_new(files, 2, 0), 2), 0);
+	T_ASSERT(player_busy(W.p));
+	T_EQ_INT(player_class(W.p), SCHED_PRIORITY);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 4);
+	expect(0, "started", F_SHORT);
+	expect(1, "finished", F_SHORT);
+	expect(2, "started", F_LONG);
+	expect(3, "finished", F_LONG);
+	if (W.n == 4) {
+		/* The reported lengths are what the device got, and what opusinfo says. */
+		T_ASSERT(near(W.rec[1].seconds, SECS_SHORT, 0.03));
+		T_ASSERT(near(W.rec[3].seconds, SECS_LONG, 0.03));
+		T_ASSERT(near(W.rec[1].seconds, (double)W.rec[1].at_frame / RATE, 0.001));
+		T_ASSERT(near(W.rec[1].seconds + W.rec[3].seconds, (double)W.out->frames / RATE, 0.002));
+		/*
+		 * No gap: the first write of the second (after which "started"
+		 * is told) follows the first's last frame on the same open device.
+		 */
+		T_ASSERT(W.rec[2].at_frame > W.rec[1].at_frame);
+		T_ASSERT(W.rec[2].at_frame - W.rec[1].at_frame <= 2048);
+		T_EQ_STR(W.rec[0].play_id, W.rec[1].play_id);
+		T_ASSERT(strcmp(W.rec[0].play_id, W.rec[2].play_id) != 0);
+	}
+	/* One open for the whole sequence, drained once, closed at the end. */
+	T_EQ_INT(W.out->opens, 1);
+	T_EQ_INT(W.out->drains, 1);
+	T_EQ_INT(W.out->is_open, 0);
+	T_EQ_INT(W.idles, 1);
+	T_ASSERT(player_current(W.p, NULL) == NULL);
+	T_EQ_INT(player_class(W.p), SCHED_NORMAL);
+	world_free();
+}
+
+static void
+test_bad_files_fail_and_the_rest_plays(void)
+{
+	const char *files[] = { "mp3-renamed.opus", F_SHORT, "không có.opus" };
+
+	world_new();
+	T_EQ_INT(player_start(W.p, items_new(files, 3, 0), 3), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 4);
+	expect(0, "failed", "mp3-renamed.opus");
+	expect(1, "started", F_SHORT);
+	expect(2, "finished", F_SHORT);
+	expect(3, "failed", "không có.opus");
+	if (W.n == 4) {
+		T_CONTAINS(W.rec[0].error, "mp3-renamed.opus");
+		T_EQ_INT(W.rec[0].seconds, 0);
+		T_CONTAINS(W.rec[3].error, "không có.opus");
+	}
+	world_free();
+}
+
+static void
+test_busy_refuses_and_frees(void)
+{
+	const char *files[] = { F_SHORT };
+
+	world_new();
+	W.out->room = RATE;
+	T_EQ_INT(player_start(W.p, items_new(files, 1, 0), 1), 0);
+	/* The second sequence is refused, and its items freed (ASan would tell). */
+	T_EQ_INT(player_start(W.p, items_new(files, 1, 0), 1), -EBUSY);
+	player_stop(W.p, "test");
+	T_ASSERT(!player_busy(W.p));
+	world_free();
+}
+
+static void
+test_stop_interrupts_and_misses_the_rest(void)
+{
+	const char *files[] = { F_SHORT, F_LONG };
+	const struct play_item *cur;
+	time_t since;
+
+	world_new();
+	W.out->room = 2 * RATE;		/* two seconds, then the device is full */
+	T_EQ_INT(player_start(W.p, items_new(files, 2, 0), 2), 0);
+	T_ASSERT(run_until(c_full));
+	cur = player_current(W.p, &since);
+	T_ASSERT(cur != NULL && strcmp(cur->file, F_SHORT) == 0);
+	T_ASSERT(since > 0 && since <= time(NULL));
+	W.out->delay = RATE / 2;	/* half a second not heard yet */
+	player_stop(W.p, "người vận hành dừng");
+	T_ASSERT(!player_busy(W.p));
+	T_EQ_INT(W.n, 3);
+	expect(0, "started", F_SHORT);
+	expect(1, "interrupted", F_SHORT);
+	expect(2, "missed", F_LONG);
+	if (W.n == 3) {
+		/* What was heard: written less what the device still held. */
+		T_ASSERT(near(W.rec[1].seconds, 1.5, 0.001));
+		T_EQ_STR(W.rec[1].error, "người vận hành dừng");
+		T_EQ_STR(W.rec[2].error, "người vận hành dừng");
+		T_EQ_INT(W.rec[2].seconds, 0);
+	}
+	T_EQ_INT(W.out->is_open, 0);
+	T_EQ_INT(W.out->drains, 0);		/* dropped, not played out */
+	T_EQ_INT(W.idles, 1);
+	world_free();
+}
+
+static void
+test_stop_as_cancelled(void)
+{
+	const char *files[] = { F_SHORT };
+
+	world_new();
+	W.out->room = RATE;
+	T_EQ_INT(player_start(W.p, items_new(files, 1, 0), 1), 0);
+	T_ASSERT(run_until(c_full));
+	player_stop_as(W.p, "cancelled", "the district cancelled the alert");
+	T_EQ_INT(W.n, 2);
+	expect(1, "cancelled", F_SHORT);
+	world_free();
+}
+
+static void
+test_preempt_gives_back_the_rest(void)
+{
+	const char *files[] = { F_SHORT, F_LONG };
+	struct play_item *back = NULL;
+	size_t n = 0;
+
+	world_new();
+	W.out->room = RATE;
+	T_EQ_INT(player_start(W.p, items_new(files, 2, 0), 2), 0);
+	T_ASSERT(run_until(c_full));
+	player_preempt(W.p, "an emergency alert", &back, &n);
+	T_ASSERT(!player_busy(W.p));
+	T_EQ_INT(W.n, 2);
+	expect(1, "interrupted", F_SHORT);
+	if (W.n == 2)
+		T_EQ_STR(W.rec[1].error, "an emergency alert");
+	/* Both come back, the interrupted one to start again from its beginning. */
+	T_EQ_INT(n, 2);
+	T_ASSERT(back != NULL);
+	if (back != NULL && n == 2) {
+		T_EQ_STR(back[0].file, F_SHORT);
+		T_EQ_STR(back[1].file, F_LONG);
+		T_EQ_STR(back[0].play_id, "");
+		T_EQ_STR(back[1].play_id, "");
+	}
+	/* Started again, it plays from the start, under a new play id. */
+	W.out->room = -1;
+	W.n = 0;
+	T_EQ_INT(player_start(W.p, back, n), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 4);
+	expect(1, "finished", F_SHORT);
+	expect(3, "finished", F_LONG);
+	if (W.n == 4)
+		T_ASSERT(near(W.rec[1].seconds, SECS_SHORT, 0.03));
+	world_free();
+}
+
+static void
+test_preempt_when_idle_gives_nothing(void)
+{
+	struct play_item *back = (struct play_item *)&back;
+	size_t n = 7;
+
+	world_new();
+	player_preempt(W.p, "x", &back, &n);
+	T_ASSERT(back == NULL);
+	T_EQ_INT(n, 0);
+	T_EQ_INT(W.n, 0);
+	world_free();
+}
+
+static void
+test_expired_items_are_missed(void)
+{
+	const char *files[] = { F_SHORT, F_LONG };
+
+	world_new();
+	T_EQ_INT(player_start(W.p, items_new(files, 2, time(NULL) - 1), 2), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(0, "missed", F_SHORT);
+	expect(1, "missed", F_LONG);
+	if (W.n == 2)
+		T_CONTAINS(W.rec[0].error, "grace period");
+	T_EQ_INT(W.out->frames, 0);
+	T_EQ_INT(W.out->is_open, 0);
+	T_EQ_INT(W.idles, 1);
+	world_free();
+}
+
+static void
+test_device_that_fails_to_open_is_retried(void)
+{
+	const char *files[] = { F_SHORT };
+
+	world_new();
+	W.out->fail_opens = 1;
+	T_EQ_INT(player_start(W.p, items_new(files, 1, 0), 1), 0);
+	/* Waiting for the device: busy, nothing started, the health reported. */
+	T_ASSERT(player_busy(W.p));
+	T_EQ_INT(W.n, 0);
+	T_EQ_INT(W.out->base.health, OUTPUT_FAILED);
+	T_ASSERT(W.devices >= 1);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.out->opens, 2);
+	T_EQ_INT(W.n, 2);
+	expect(0, "started", F_SHORT);
+	expect(1, "finished", F_SHORT);
+	T_ASSERT(W.devices >= 2);
+	world_free();
+}
+
+static void
+test_device_that_never_opens_misses_what_expires(void)
+{
+	const char *files[] = { F_SHORT };
+
+	world_new();
+	W.out->fail_opens = 1000;
+	/* It may start until the end of this second, and the device will not open. */
+	T_EQ_INT(player_start(W.p, items_new(files, 1, time(NULL)), 1), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 1);
+	expect(0, "missed", F_SHORT);
+	if (W.n == 1)
+		T_CONTAINS(W.rec[0].error, "audio device could not be opened");
+	T_EQ_INT(W.out->frames, 0);
+	T_EQ_INT(W.out->is_open, 0);
+	T_EQ_INT(W.idles, 1);
+	world_free();
+}
+
+static void
+test_device_lost_mid_bulletin_starts_it_again(void)
+{
+	const char *files[] = { F_SHORT };
+
+	world_new();
+	W.out->fail_after = 3 * RATE;
+	T_EQ_INT(player_start(W.p, items_new(files, 1, 0), 1), 0);
+	T_ASSERT(run_until(c_two_events));
+	expect(0, "started", F_SHORT);
+	expect(1, "interrupted", F_SHORT);
+	if (W.n >= 2) {
+		T_CONTAINS(W.rec[1].error, "the fake device went away");
+		T_ASSERT(W.rec[1].seconds <= 3.0 && W.rec[1].seconds > 2.5);
+	}
+	T_EQ_INT(W.out->is_open, 0);
+	/* After the back-off the device is back: the bulletin plays whole, anew. */
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 4);
+	expect(2, "started", F_SHORT);
+	expect(3, "finished", F_SHORT);
+	if (W.n == 4) {
+		T_ASSERT(strcmp(W.rec[0].play_id, W.rec[2].play_id) != 0);
+		T_ASSERT(near(W.rec[3].seconds, SECS_SHORT, 0.03));
+	}
+	T_EQ_INT(W.out->opens, 2);
+	world_free();
+}
+
+int
+main(void)
+{
+	const char *fix = getenv("LOAXA_FIXTURES");
+
+	log_init("test_player", 1, 0);
+	alarm(300);	/* a watchdog: a hung case must not hang the whole check */
+	snprintf(g_fix, sizeof(g_fix), "%s", fix != NULL ? fix : "build/fixtures");
+	T_RUN(test_back_to_back);
+	T_RUN(test_bad_files_fail_and_the_rest_plays);
+	T_RUN(test_busy_refuses_and_frees);
+	T_RUN(test_stop_interrupts_and_misses_the_rest);
+	T_RUN(test_stop_as_cancelled);
+	T_RUN(test_preempt_gives_back_the_rest);
+	T_RUN(test_preempt_when_idle_gives_nothing);
+	T_RUN(test_expired_items_are_missed);
+	T_RUN(test_device_that_fails_to_open_is_retried);
+	T_RUN(test_device_that_never_opens_misses_what_expires);
+	T_RUN(test_device_lost_mid_bulletin_starts_it_again);
+	return T_EXIT();
+}
