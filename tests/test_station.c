@@ -5,7 +5,6 @@
  * the real objects; the station struct is built by hand, with a real store
  * under /tmp where the queue must be stored.
  */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <jansson.h>
 
 #include "daemon/station/station_int.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 static const char SHA[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -196,15 +196,6 @@ test_higher_class_and_not_yet_due(void)
 	t_station_free(st);
 }
 
-static int
-t_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int64_t
 t_add(struct station *st, const char *name, time_t created)
 {
@@ -251,14 +242,12 @@ t_move(struct station *st, int64_t id, int pos)
 static void
 test_move_matches_play_order(void)
 {
-	char dir[] = "/tmp/loaxa-station-XXXXXX";
+	char dir[TMPSTORE_DIR_MAX];
 	struct station *st = t_station();
-	struct errlist errs;
 	int64_t a, b, c, order[5] = { -1, -1, -1, -1, -1 };
 
-	errlist_init(&errs);
-	T_ASSERT(mkdtemp(dir) != NULL);
-	st->store = store_open(dir, &errs);
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "station") == 0);
+	st->store = tmpstore_open(dir);
 	T_ASSERT(st->store != NULL);
 	if (st->store == NULL)
 		goto out;
@@ -277,8 +266,7 @@ test_move_matches_play_order(void)
 	T_EQ_INT(order[4], -1);
 	store_close(st->store);
 out:
-	errlist_clear(&errs);
-	nftw(dir, t_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpstore_rmdir(dir);
 	t_station_free(st);
 }
 
