@@ -298,15 +298,10 @@ vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 	return 0;
 }
 
-/* The alert's code for an envelope's: the same names in the reports. */
-static enum alert_code
-vfy_envelope_code(enum envelope_code c)
-{
-	static const enum alert_code codes[] = { ALERT_OK, ALERT_TOO_LARGE, ALERT_NOT_JSON,
-	    ALERT_MALFORMED, ALERT_BAD_SIGNATURE, ALERT_NO_MEMORY };
-
-	return (size_t)c < sizeof(codes) / sizeof(codes[0]) ? codes[c] : ALERT_MALFORMED;
-}
+/* The envelope's codes are the alert's of the same names, up to the signature's. */
+_Static_assert((int)ENVELOPE_TOO_LARGE == ALERT_TOO_LARGE && (int)ENVELOPE_NOT_JSON ==
+    ALERT_NOT_JSON && (int)ENVELOPE_MALFORMED == ALERT_MALFORMED &&
+    (int)ENVELOPE_BAD_SIGNATURE == ALERT_BAD_SIGNATURE, "envelope and alert codes differ");
 
 struct alert_msg *
 alert_verify(const void *payload, size_t len, const struct alert_check *chk,
@@ -321,7 +316,7 @@ alert_verify(const void *payload, size_t len, const struct alert_check *chk,
 
 	*sequence = 0;
 	if ((text = envelope_open(payload, len, &env, &ecode, key_id, why, whylen)) == NULL) {
-		*code = vfy_envelope_code(ecode);
+		*code = ecode == ENVELOPE_NO_MEMORY ? ALERT_NO_MEMORY : (enum alert_code)ecode;
 		return NULL;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {

@@ -369,15 +369,10 @@ vfy_body(struct vfy *v, json_t *root, struct manifest *m)
 	return vfy_schedule(v, json_object_get(root, "slots"), m);
 }
 
-/* The manifest's code for an envelope's: the same names in the reports. */
-static enum manifest_code
-vfy_envelope_code(enum envelope_code c)
-{
-	static const enum manifest_code codes[] = { MANIFEST_OK, MANIFEST_TOO_LARGE,
-	    MANIFEST_NOT_JSON, MANIFEST_MALFORMED, MANIFEST_BAD_SIGNATURE, MANIFEST_NO_MEMORY };
-
-	return (size_t)c < sizeof(codes) / sizeof(codes[0]) ? codes[c] : MANIFEST_MALFORMED;
-}
+/* The envelope's codes are the manifest's of the same names, up to the signature's. */
+_Static_assert((int)ENVELOPE_TOO_LARGE == MANIFEST_TOO_LARGE && (int)ENVELOPE_NOT_JSON ==
+    MANIFEST_NOT_JSON && (int)ENVELOPE_MALFORMED == MANIFEST_MALFORMED &&
+    (int)ENVELOPE_BAD_SIGNATURE == MANIFEST_BAD_SIGNATURE, "envelope and manifest codes differ");
 
 struct manifest *
 manifest_verify(const void *payload, size_t len, const struct manifest_check *chk,
@@ -394,7 +389,8 @@ manifest_verify(const void *payload, size_t len, const struct manifest_check *ch
 	*code = MANIFEST_OK;
 	*version = 0;
 	if ((text = envelope_open(payload, len, &env, &ecode, key_id, why, whylen)) == NULL) {
-		*code = vfy_envelope_code(ecode);
+		*code = ecode == ENVELOPE_NO_MEMORY ? MANIFEST_NO_MEMORY :
+		    (enum manifest_code)ecode;
 		return NULL;
 	}
 	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
