@@ -265,6 +265,9 @@ test_refusals_in_order(void)
 		T_ASSERT(manifest_verify("{}\0{}", 5, &chk, &code, &version, why, sizeof(why)) == NULL);
 		T_EQ_INT(code, MANIFEST_NOT_JSON);
 		T_CONTAINS(why, "NUL byte");
+		T_ASSERT(manifest_verify(NULL, 0, &chk, &code, &version, why, sizeof(why)) == NULL);
+		T_EQ_INT(code, MANIFEST_NOT_JSON);
+		T_CONTAINS(why, "empty");
 	}
 	expect_refused("{\"manifest\":\"{}\"}", 0, MANIFEST_MALFORMED, "lacks");
 	expect_refused(other_key, 0, MANIFEST_BAD_SIGNATURE, "not by the district key");

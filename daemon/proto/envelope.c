@@ -155,6 +155,10 @@ envelope_open(const void *payload, size_t len, const struct envelope_check *chk,
 	if (len > chk->max_bytes)
 		return env_fail(&v, ENVELOPE_TOO_LARGE, _("it is %zu bytes, more than the %zu bytes "
 		    "a station accepts"), len, chk->max_bytes), NULL;
+	/* A retained message cleared by hand comes empty, and its payload may be NULL. */
+	if (len == 0)
+		return env_fail(&v, ENVELOPE_NOT_JSON, _("it is not a signed loaxa %s: it is empty"),
+		    chk->what), NULL;
 	/* No JSON text holds a NUL byte: refused before parsing, with a reason that says so. */
 	if (memchr(payload, '\0', len) != NULL)
 		return env_fail(&v, ENVELOPE_NOT_JSON, _("it is not a signed loaxa %s: it holds a "

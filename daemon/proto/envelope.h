@@ -43,7 +43,7 @@ char	*envelope_sign(const char *field, const char *text,
 	    const unsigned char sk[KEYS_SECRET_BYTES]);
 
 /*
- * Checks payload in this order: size, no NUL byte, JSON, an object with the
+ * Checks payload in this order: size, not empty, no NUL byte, JSON, an object with the
  * three members as strings, the signature. The signed text (the caller's to
  * free) with key_id set to the trusted key's id; or NULL with *code and a
  * sentence for people in why. A key id from the message that goes into why
