@@ -133,8 +133,12 @@ alert_fetch_chunk(struct alert *a, size_t idx, const void *data, size_t len)
 	struct afetch *f = a->fetch;
 	int rc = chunkfile_put(f->cf, idx, data, len);
 
+	/*
+	 * A chunk of the wrong length would fail the hash: it is passed over, and
+	 * the district may publish it again (a schedule's fetch refuses instead).
+	 */
 	if (rc == -EBADMSG || rc > 0)
-		return;		/* a wrong length would fail the hash: wait, the district may publish it again */
+		return;
 	if (rc < 0) {
 		log_warnx("alert: cannot write %s: %s", f->cf->tmp, strerror(-rc));
 		return;

@@ -60,6 +60,8 @@ district_refuse(struct district *d, const unsigned char hash[32], int64_t versio
 	district_event(d, "schedule_refused", o);
 }
 
+/* --- arming ------------------------------------------------------------------------------ */
+
 /* Persists the fetched manifest and hands its schedule to the station. */
 void
 district_arm(struct district *d)
@@ -122,6 +124,8 @@ district_gc(struct district *d)
 		log_info("district: removed %d stored bulletins that no schedule or queue uses "
 		    "any more", removed);
 }
+
+/* --- receiving --------------------------------------------------------------------------- */
 
 static void
 district_check_init(const struct district *d, struct manifest_check *chk, int64_t newest)
@@ -208,6 +212,8 @@ district_on_connect(struct district *d, int connected)
 	if (connected && d->fetch != NULL)
 		d->fetch->progress_ms = clock_mono_ms();
 }
+
+/* --- life -------------------------------------------------------------------------------- */
 
 /* Re-arms the schedule persisted before a restart, when it is still whole. */
 static void
@@ -318,6 +324,8 @@ district_free(struct district *d)
 	manifest_free(d->armed);
 	free(d);
 }
+
+/* --- status ------------------------------------------------------------------------------ */
 
 static json_t *
 district_fetch_json(const struct fetch *f)
