@@ -152,6 +152,57 @@ test_refusals(void)
 	free(forged);
 }
 
+/* env with its key_id replaced by kid (taken), as a forger or a buggy district might. */
+static char *
+with_key_id(const char *env, json_t *kid)
+{
+	json_t *o = json_loads(env, 0, NULL);
+	char *out;
+
+	json_object_set_new(o, "key_id", kid);
+	out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+/*
+ * The envelope's checks, shared with manifests (daemon/proto/envelope.c): JSON
+ * that is not an object is malformed (it was "not_json" here before), a key_id
+ * that is not text is refused even under a good signature, and a foreign key
+ * id in a reason is cut whole characters at a time.
+ */
+static void
+test_envelope_strict(void)
+{
+	struct alert_meta m = meta("bao-so-9", 1000);
+	char *env = signed_alert(&m, g_sk), *forged = signed_alert(&m, g_sk2);
+	char *num = with_key_id(env, json_integer(7)), *none = with_key_id(env, json_null());
+	char *utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+
+	T_ASSERT(env && forged && num && none && utf8);
+	expect_refused("[\"alert\",\"signature\"]", "bao-so-9", 0, time(NULL), ALERT_MALFORMED,
+	    "not an object");
+	{	/* A NUL byte is refused as not JSON, as for manifests. */
+		struct alert_check chk = { g_pk, REGION, "tan-thanh", NULL, 0, time(NULL) };
+		enum alert_code code;
+		int64_t seq;
+		char why[256];
+
+		T_ASSERT(alert_verify("{}\0{}", 5, &chk, &code, &seq, why, sizeof(why)) == NULL);
+		T_EQ_INT(code, ALERT_NOT_JSON);
+		T_CONTAINS(why, "NUL byte");
+	}
+	expect_refused(num, "bao-so-9", 0, time(NULL), ALERT_MALFORMED, "\"key_id\" text");
+	expect_refused(none, "bao-so-9", 0, time(NULL), ALERT_MALFORMED, "lacks");
+	expect_refused(utf8, "bao-so-9", 0, time(NULL), ALERT_BAD_SIGNATURE,
+	    "signed by key 0123456789abcde…, not");
+	free(env);
+	free(forged);
+	free(num);
+	free(none);
+	free(utf8);
+}
+
 static void
 test_build_limits_and_cancel(void)
 {
@@ -479,6 +530,7 @@ main(void)
 	crypto_sign_seed_keypair(g_pk2, g_sk2, seed);
 	T_RUN(test_round_trip);
 	T_RUN(test_refusals);
+	T_RUN(test_envelope_strict);
 	T_RUN(test_build_limits_and_cancel);
 	T_RUN(test_module_play_repeat_restart_cancel);
 	T_RUN(test_module_supersede_and_not_ours);

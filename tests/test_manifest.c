@@ -265,6 +265,9 @@ test_refusals_in_order(void)
 		T_ASSERT(manifest_verify("{}\0{}", 5, &chk, &code, &version, why, sizeof(why)) == NULL);
 		T_EQ_INT(code, MANIFEST_NOT_JSON);
 		T_CONTAINS(why, "NUL byte");
+		T_ASSERT(manifest_verify(NULL, 0, &chk, &code, &version, why, sizeof(why)) == NULL);
+		T_EQ_INT(code, MANIFEST_NOT_JSON);
+		T_CONTAINS(why, "empty");
 	}
 	expect_refused("{\"manifest\":\"{}\"}", 0, MANIFEST_MALFORMED, "lacks");
 	expect_refused(other_key, 0, MANIFEST_BAD_SIGNATURE, "not by the district key");
@@ -289,6 +292,64 @@ test_refusals_in_order(void)
 	free(not_listed);
 	free(big);
 	free(tampered);
+}
+
+/* env with its key_id replaced by kid (taken), as a forger or a buggy district might. */
+static char *
+with_key_id(const char *env, json_t *kid)
+{
+	json_t *o = json_loads(env, 0, NULL);
+	char *out;
+
+	json_object_set_new(o, "key_id", kid);
+	out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+/*
+ * The envelope's checks, shared with alerts (daemon/proto/envelope.c), held to
+ * the stricter of what the two did before: JSON that is not an object is
+ * malformed, not "not JSON"; a key_id that is not text is refused even under a
+ * good signature; a foreign key id in a reason is cut whole characters at a time.
+ */
+static void
+test_envelope_strict(void)
+{
+	char *good = make_envelope("hon-quan", 100, NULL, 0, g_sk);
+	char *forged = make_envelope("hon-quan", 100, NULL, 0, g_sk2);
+	char *num = with_key_id(good, json_integer(7)), *none = with_key_id(good, json_null());
+	char *ours_plus = NULL, *utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+	char id[KEYS_ID_HEX + 1], longer[64];
+	enum manifest_code code;
+	char why[512];
+	struct manifest *m;
+
+	T_ASSERT(good && forged && num && none && utf8);
+	expect_refused("[\"manifest\",\"signature\"]", 0, MANIFEST_MALFORMED, "not an object");
+	expect_refused(num, 0, MANIFEST_MALFORMED, "\"key_id\" text");
+	expect_refused(none, 0, MANIFEST_MALFORMED, "lacks");
+	/* A key id that only starts like ours is another key's, and the cut shows. */
+	keys_id(g_pk, id);
+	snprintf(longer, sizeof(longer), "%sff", id);
+	ours_plus = with_key_id(forged, json_string(longer));
+	expect_refused(ours_plus, 0, MANIFEST_BAD_SIGNATURE, "signed by key ");
+	m = verify(ours_plus, 0, &code, why, sizeof(why));
+	T_ASSERT(m == NULL && strstr(why, "…, not by the district key") != NULL);
+	/* 15 ASCII bytes, then "đ" (2 bytes) across the 16-byte limit: cut before it. */
+	expect_refused(utf8, 0, MANIFEST_BAD_SIGNATURE, "signed by key 0123456789abcde…, not");
+	/* The signature decides: a good one under a key_id naming another key still verifies. */
+	free(none);
+	none = with_key_id(good, json_string("0000000000000000"));
+	m = verify(none, 0, &code, why, sizeof(why));
+	T_ASSERT(m != NULL && strcmp(m->key_id, id) == 0);
+	manifest_free(m);
+	free(good);
+	free(forged);
+	free(num);
+	free(none);
+	free(ours_plus);
+	free(utf8);
 }
 
 /* A manifest text around one slot, signed by the district. */
@@ -451,6 +512,7 @@ main(void)
 	T_RUN(test_key_text);
 	T_RUN(test_round_trip);
 	T_RUN(test_refusals_in_order);
+	T_RUN(test_envelope_strict);
 	T_RUN(test_schedule_checked_like_local);
 	T_RUN(test_no_injection);
 	T_RUN(test_head_fields);

@@ -1,98 +1,23 @@
 /*
- * District alerts on the station: verify, refuse replays, fetch the bulletin,
- * play, repeat, cancel; persist what is known so a restart changes nothing.
- *
- * An alert's bulletin is fetched through one wildcard subscription,
- * loaxa/<region>/audio/<sha256>/+, so every retained chunk comes at once
- * (alerts are short and latency matters); chunks are written where they
- * belong in a temporary file, which is hashed whole and renamed to
- * <sha256>.opus in the bulletin directory, like the district's. One fetch at
- * a time; the others wait their turn in the table.
+ * District alerts on the station: verify, refuse replays, play, repeat,
+ * cancel; persist what is known so a restart changes nothing. Fetching an
+ * alert's bulletin is alert_fetch.c's.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "config/i18n.h"
-#include "config/keys.h"
 #include "daemon/core/clock.h"
-#include "daemon/core/file.h"
 #include "daemon/core/log.h"
-#include "daemon/link/alert.h"
-#include "daemon/proto/manifest.h"
+#include "daemon/link/alert_int.h"
 #include "daemon/proto/report.h"
 
-#define ALERT_KV_KEY		"alerts"
-#define ALERT_KV_MAX		(ALERT_MAX_REC * (ALERT_MAX_BYTES + 256))
-#define ALERT_MAX_REC		32		/* alerts (and cancellations) remembered */
-#define ALERT_TMP_PREFIX	".import-alert-"
-#define ALERT_STALL_MS		15000		/* a fetch that gets nothing: ask again */
-#define ALERT_TOPIC_MAX		256
-#define ALERT_REASON_MAX	640
-#define ALERT_REFUSED_RING	8
-
-/* An alert (or a cancellation) the station knows. */
-struct rec {
-	int		 used;
-	char		 id[ALERT_ID_MAX + 1];
-	int64_t		 sequence;
-	unsigned char	 hash[32];	/* of the payload: the same one again is ignored */
-	char		*payload;	/* the envelope, persisted */
-	struct alert_msg *m;		/* NULL for a cancellation */
-	time_t		 keep_until;	/* forgotten after this */
-	time_t		 first;		/* wall clock of the first play; 0: not played yet */
-	int		 plays;
-	int		 done;		/* played out, cancelled or expired */
-	int		 ready;		/* its bulletin is stored */
-	int64_t		 next_ms;	/* monotonic: play then; EV_NO_DEADLINE: not waiting */
-};
-
-/* The bulletin being fetched for one record. */
-struct afetch {
-	char		 sha256[65];
-	char		 filter[ALERT_TOPIC_MAX];
-	char		 tmp[PATH_MAX];
-	int		 fd;
-	uint8_t		*have;
-	size_t		 chunks, nhave;
-	uint64_t	 size;
-	uint32_t	 chunk_size;
-	int64_t		 progress_ms;
-};
-
-struct alert {
-	int		 configured;
-	unsigned char	 pk[KEYS_PUBLIC_BYTES];
-	char		 region[64], station[64];
-	char		 topic_alerts[ALERT_TOPIC_MAX];	/* "loaxa/<region>/alert/" */
-	char		 topic_audio[ALERT_TOPIC_MAX];	/* "loaxa/<region>/audio/" */
-	char		 bdir[PATH_MAX];
-	struct store	*store;
-	struct mqtt	*mqtt;
-	struct alert_hooks hooks;
-	struct rec	 recs[ALERT_MAX_REC];
-	struct afetch	*fetch;
-
-	unsigned char	 refused_hash[ALERT_REFUSED_RING][32];
-	int		 refused_next;
-	int		 refused;
-	char		 ref_id[ALERT_ID_MAX + 1];
-	const char	*ref_code;
-	char		 ref_reason[ALERT_REASON_MAX];
-	time_t		 ref_at;
-};
-
-static void alert_fetch_next(struct alert *);
-
-static void
+void
 alert_event(struct alert *a, const char *event, json_t *details)
 {
 	if (details == NULL)
@@ -167,24 +92,6 @@ alert_save(struct alert *a)
 	free(text);
 }
 
-static void
-alert_path(const struct alert *a, const char *sha, char *buf, size_t len)
-{
-	if (snprintf(buf, len, "%s/%s.opus", a->bdir, sha) >= (int)len)
-		buf[0] = '\0';
-}
-
-static int
-alert_have(const struct alert *a, const struct alert_msg *m)
-{
-	char path[PATH_MAX];
-	struct stat st;
-
-	alert_path(a, m->sha256, path, sizeof(path));
-	return path[0] != '\0' && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size == m->size;
-}
-
 /* --- playing and repeating -------------------------------------------------------------- */
 
 /* The next repetition after the first play at first, strictly after now; 0: none left. */
@@ -238,181 +145,6 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	rec_schedule(r, now_ms, now);
 	alert_save(a);
 }
-
-/* --- fetching the bulletin --------------------------------------------------------------- */
-
-static void
-afetch_free(struct alert *a, struct afetch *f)
-{
-	if (f == NULL)
-		return;
-	if (a->mqtt != NULL && f->filter[0] != '\0')
-		(void)mqtt_unsubscribe(a->mqtt, f->filter);
-	if (f->fd != -1)
-		close(f->fd);
-	if (f->tmp[0] != '\0')
-		unlink(f->tmp);
-	free(f->have);
-	free(f);
-}
-
-static struct afetch *
-afetch_new(struct alert *a, const struct alert_msg *m)
-{
-	struct afetch *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return NULL;
-	f->fd = -1;
-	memcpy(f->sha256, m->sha256, sizeof(f->sha256));
-	f->size = m->size;
-	f->chunk_size = m->chunk_size;
-	f->chunks = m->chunks;
-	f->progress_ms = clock_mono_ms();
-	if (snprintf(f->tmp, sizeof(f->tmp), "%s/" ALERT_TMP_PREFIX "%s", a->bdir, m->sha256) >=
-	    (int)sizeof(f->tmp) || snprintf(f->filter, sizeof(f->filter), "%s%s/+",
-	    a->topic_audio, m->sha256) >= (int)sizeof(f->filter) ||
-	    (f->have = calloc(f->chunks, 1)) == NULL)
-		goto fail;
-	if ((f->fd = open(f->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) == -1) {
-		log_warn("alert: cannot create %s", f->tmp);
-		goto fail;
-	}
-	if (a->mqtt != NULL && mqtt_subscribe(a->mqtt, f->filter, 1) < 0)
-		log_warnx("alert: cannot subscribe to %s; will try again", f->filter);
-	return f;
-fail:
-	f->tmp[0] = f->filter[0] = '\0';
-	afetch_free(a, f);
-	return NULL;
-}
-
-/* The record whose bulletin is being fetched (the first not ready and not done). */
-static struct rec *
-alert_fetching(struct alert *a)
-{
-	size_t i;
-
-	for (i = 0; a->fetch != NULL && i < ALERT_MAX_REC; i++)
-		if (a->recs[i].used && a->recs[i].m != NULL && !a->recs[i].ready &&
-		    !a->recs[i].done && strcmp(a->recs[i].m->sha256, a->fetch->sha256) == 0)
-			return &a->recs[i];
-	return NULL;
-}
-
-/* Every waiting record with this bulletin is ready: play the ones not played yet. */
-static void
-alert_ready(struct alert *a, const char *sha)
-{
-	size_t i;
-
-	for (i = 0; i < ALERT_MAX_REC; i++) {
-		struct rec *r = &a->recs[i];
-
-		if (r->used && r->m != NULL && !r->done && !r->ready &&
-		    strcmp(r->m->sha256, sha) == 0) {
-			r->ready = 1;
-			if (r->first == 0)
-				r->next_ms = clock_mono_ms();
-		}
-	}
-}
-
-static void
-alert_fetch_done(struct alert *a)
-{
-	struct afetch *f = a->fetch;
-	struct rec *r = alert_fetching(a);
-	char path[PATH_MAX], hex[65];
-	int rc = fsync(f->fd) == -1 ? -errno : 0;
-
-	close(f->fd);
-	f->fd = -1;
-	if (rc == 0)
-		rc = file_sha256(f->tmp, hex);
-	alert_path(a, f->sha256, path, sizeof(path));
-	if (rc == 0 && strcmp(hex, f->sha256) != 0)
-		rc = -EBADMSG;
-	if (rc == 0 && rename(f->tmp, path) == -1)
-		rc = -errno;
-	if (rc == 0)
-		f->tmp[0] = '\0';
-	if (rc < 0 && r != NULL) {
-		json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "id", r->id, "sequence",
-		    (json_int_t)r->sequence, "code", rc == -EBADMSG ? "bulletin_mismatch" :
-		    "storage_error", "reason", rc == -EBADMSG ? _("the alert's bulletin received "
-		    "from the broker does not match the SHA-256 the district signed") :
-		    strerror(-rc));
-
-		log_warnx("alert: the bulletin of \"%s\" (%s) cannot be used: %s", r->m->title, r->id,
-		    rc == -EBADMSG ? "its SHA-256 does not match" : strerror(-rc));
-		r->done = 1;
-		alert_event(a, "alert_refused", o);
-	}
-	afetch_free(a, f);
-	a->fetch = NULL;
-	if (rc == 0) {
-		log_info("alert: stored the bulletin %s", hex);
-		alert_ready(a, hex);
-	}
-	alert_fetch_next(a);
-}
-
-static void
-alert_on_chunk(struct alert *a, size_t idx, const void *data, size_t len)
-{
-	struct afetch *f = a->fetch;
-	uint64_t off = (uint64_t)idx * f->chunk_size;
-	uint64_t want;
-	ssize_t w;
-
-	if (idx >= f->chunks || f->have[idx])
-		return;
-	want = f->size - off < f->chunk_size ? f->size - off : f->chunk_size;
-	if (len != want)
-		return;		/* the hash would fail: wait, the district may publish it again */
-	do
-		w = pwrite(f->fd, data, len, (off_t)off);
-	while (w == -1 && errno == EINTR);
-	if (w != (ssize_t)len) {
-		log_warn("alert: cannot write %s", f->tmp);
-		return;
-	}
-	f->have[idx] = 1;
-	f->nhave++;
-	f->progress_ms = clock_mono_ms();
-	if (f->nhave == f->chunks)
-		alert_fetch_done(a);
-}
-
-/* Starts fetching the next bulletin an alert lacks; marks the ones stored already ready. */
-static void
-alert_fetch_next(struct alert *a)
-{
-	size_t i;
-
-	if (a->fetch != NULL)
-		return;
-	for (i = 0; i < ALERT_MAX_REC; i++) {
-		struct rec *r = &a->recs[i];
-
-		if (!r->used || r->m == NULL || r->done || r->ready)
-			continue;
-		if (alert_have(a, r->m)) {
-			alert_ready(a, r->m->sha256);
-			continue;
-		}
-		log_info("alert: fetching the bulletin of \"%s\" (%s, %llu bytes in %zu parts)",
-		    r->m->title, r->id, (unsigned long long)r->m->size, r->m->chunks);
-		if ((a->fetch = afetch_new(a, r->m)) != NULL)
-			return;
-		r->done = 1;
-		alert_event(a, "alert_refused", json_pack("{s:s, s:s, s:s}", "id", r->id, "code",
-		    "storage_error", "reason", _("cannot create a temporary file for the alert's "
-		    "bulletin in the station's storage")));
-	}
-}
-
 /* --- receiving ---------------------------------------------------------------------------- */
 
 static int
@@ -445,6 +177,18 @@ alert_refuse(struct alert *a, const char *id, int64_t seq, enum alert_code code,
 	alert_event(a, "alert_refused", o);
 }
 
+/* A record taken for the verified m, whose envelope is payload (taken). */
+static void
+rec_fill(struct rec *r, const struct alert_msg *m, char *payload, const unsigned char hash[32])
+{
+	r->used = 1;
+	snprintf(r->id, sizeof(r->id), "%s", m->id);
+	r->sequence = m->sequence;
+	memcpy(r->hash, hash, 32);
+	r->payload = payload;
+	r->next_ms = EV_NO_DEADLINE;
+}
+
 /* A verified cancellation: stop and forget the alert, keep its sequence against replays. */
 static void
 alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
@@ -466,14 +210,9 @@ alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 		return;
 	} else
 		r = rec_take(a);
-	r->used = 1;
-	snprintf(r->id, sizeof(r->id), "%s", m->id);
-	r->sequence = m->sequence;
-	memcpy(r->hash, hash, 32);
-	r->payload = payload;
+	rec_fill(r, m, payload, hash);
 	r->keep_until = keep;
 	r->done = 1;
-	r->next_ms = EV_NO_DEADLINE;
 	log_info("alert: alert \"%s\" cancelled by the district%s", m->id, active ?
 	    "; it was stopped" : "");
 	o = json_pack("{s:s, s:I, s:b, s:I}", "id", m->id, "sequence", (json_int_t)m->sequence,
@@ -499,14 +238,9 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 		rec_clear(r);
 	} else
 		r = rec_take(a);
-	r->used = 1;
-	snprintf(r->id, sizeof(r->id), "%s", m->id);
-	r->sequence = m->sequence;
-	memcpy(r->hash, hash, 32);
-	r->payload = payload;
+	rec_fill(r, m, payload, hash);
 	r->m = m;
 	r->keep_until = m->expires;
-	r->next_ms = EV_NO_DEADLINE;
 	log_info("alert: received %s%s alert \"%s\" (%s), sequence %lld", m->test ? "test " : "",
 	    sched_class_name(m->cls), m->title, m->id, (long long)m->sequence);
 	o = json_pack("{s:s, s:I, s:s, s:b, s:s, s:I, s:I}", "id", m->id,
@@ -571,7 +305,7 @@ alert_on_message(struct alert *a, const char *topic, const void *payload, size_t
 		return 1;
 	}
 	if (a->fetch == NULL || strncmp(topic, a->topic_audio, pb) != 0 ||
-	    strncmp(topic + pb, a->fetch->sha256, 64) != 0 || topic[pb + 64] != '/')
+	    strncmp(topic + pb, a->fetch->cf->sha256, 64) != 0 || topic[pb + 64] != '/')
 		return 0;
 	rest = topic + pb + 65;
 	if (*rest < '0' || *rest > '9' || (rest[0] == '0' && rest[1] != '\0'))
@@ -579,7 +313,7 @@ alert_on_message(struct alert *a, const char *topic, const void *payload, size_t
 	errno = 0;
 	idx = strtoul(rest, &end, 10);
 	if (errno == 0 && *end == '\0')
-		alert_on_chunk(a, idx, payload, len);
+		alert_fetch_chunk(a, idx, payload, len);
 	return 1;
 }
 
@@ -639,16 +373,7 @@ alert_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 			alert_save(a);
 		}
 	}
-	/* Ask the broker again: unsubscribe and subscribe, and the retained chunks come back. */
-	if (a->fetch != NULL && now_ms - a->fetch->progress_ms >= ALERT_STALL_MS) {
-		a->fetch->progress_ms = now_ms;
-		if (a->mqtt != NULL && mqtt_connected(a->mqtt)) {
-			log_info("alert: no part of bulletin %s for a while; asking again",
-			    a->fetch->sha256);
-			(void)mqtt_unsubscribe(a->mqtt, a->fetch->filter);
-			(void)mqtt_subscribe(a->mqtt, a->fetch->filter, 1);
-		}
-	}
+	alert_fetch_stall(a, now_ms);
 }
 
 void
@@ -804,7 +529,7 @@ alert_free(struct alert *a)
 
 	if (a == NULL)
 		return;
-	afetch_free(a, a->fetch);
+	alert_fetch_free(a);
 	for (i = 0; i < ALERT_MAX_REC; i++)
 		rec_clear(&a->recs[i]);
 	free(a);

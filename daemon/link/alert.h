@@ -8,8 +8,10 @@
  *
  * The alerts the station knows are persisted in the store, so a restart
  * neither forgets a repeating alert nor accepts a replay; an expired alert is
- * never played. Repeats are monotonic deadlines of the module's event source;
- * the wall clock is used only against "until" and "issued".
+ * never played. Repeats wait on monotonic deadlines of the module's event
+ * source, reckoned from the wall-clock time of the first play (persisted, so
+ * a repeat keeps its rhythm across a restart); the wall clock also decides
+ * expiry ("until", "issued").
  */
 #ifndef LOAXA_ALERT_H
 #define LOAXA_ALERT_H

@@ -5,8 +5,8 @@
  * loaxa/<region>/audio/<sha256>/<index>. This module receives the manifest,
  * verifies it, fetches the bulletins the station lacks chunk by chunk without
  * blocking the loop (resuming from the chunks it lacks after a reconnect),
- * checks each one's SHA-256, stores it (temporary file, fsync, rename), and
- * only then arms the new schedule, atomically, persisting it in the store so
+ * checks each one's SHA-256, stores it (temporary file, fsync, rename, fsync
+ * of the directory), and only then arms the new schedule, atomically, persisting it in the store so
  * that it plays after a reboot with no network. Every refusal leaves the
  * schedule in force as it was and is reported.
  *

@@ -1,8 +1,17 @@
 /*
- * The MQTT client: libmosquitto in external-loop mode, driven by the event
- * loop. libmosquitto's callbacks only record what happened; the loop acts on
- * it after each libmosquitto call returns, so that the caller's callbacks
- * never run inside libmosquitto and may use this module freely.
+ * The MQTT client's connection: libmosquitto in external-loop mode, driven by
+ * the event loop, with back-off between attempts and our own keep-alive
+ * deadlines. What goes out over the connection is mqtt_out.c's.
+ *
+ * libmosquitto's callbacks for CONNACK, a lost connection and PUBACKs only
+ * record what happened; the loop acts on it after the libmosquitto call
+ * returns, so on_connect() and the outbox's ack() never run inside
+ * libmosquitto. An incoming message is the exception: mqtt_cb_message() hands
+ * it to on_message() at once, inside mosquitto_loop_read(), because its
+ * payload is libmosquitto's only for the call. on_message() may therefore
+ * use only the functions that record and never call libmosquitto
+ * (mqtt_subscribe(), mqtt_unsubscribe(), mqtt_set_retained(),
+ * mqtt_outbox_kick()).
  *
  * Each connection attempt gets a fresh libmosquitto client. After a
  * disconnect, mosquitto_reconnect_async() on the old client would re-send
@@ -22,95 +31,7 @@
 #include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
-#include "daemon/link/mqtt.h"
-
-#define MQTT_WINDOW		16	/* outbox messages awaiting their PUBACK */
-#define MQTT_RETAINED_MAX	8
-#define MQTT_SUBS_MAX		8
-#define MQTT_PAYLOAD_OUT_MAX	(64 * 1024)
-#define MQTT_HOST_MAX		253
-/* libmosquitto's own in-flight limit must not hold back the window. */
-#define MQTT_SEND_MAX		(MQTT_WINDOW + MQTT_RETAINED_MAX + 8)
-#define MQTT_BACKOFF_MIN_MS	1000
-#define MQTT_BACKOFF_MAX_MS	60000
-#define MQTT_REASON_MAX		128
-/* Large enough for every sentence of mqtt_state_text(): nothing is cut. */
-#define MQTT_TEXT_MAX		(MQTT_HOST_MAX + MQTT_REASON_MAX + 128)
-
-enum mqtt_state {
-	MQTT_IDLE,		/* the first attempt is due */
-	MQTT_CONNECTING,	/* the socket is open, no CONNACK yet */
-	MQTT_CONNECTED,
-	MQTT_WAITING,		/* back-off before the next attempt */
-	MQTT_STOPPING,		/* inside mqtt_shutdown() */
-	MQTT_STOPPED,
-};
-
-struct mqtt_flight {		/* an outbox message awaiting its PUBACK */
-	int	 mid;
-	int64_t	 seq;
-	int	 acked;
-};
-
-struct mqtt_retained {
-	char	*topic;
-	char	*payload;
-	int	 dirty;		/* payload has not been published on this connection */
-	int	 mid;		/* the value awaiting its PUBACK, 0 when none */
-};
-
-struct mqtt_sub {
-	char	*filter;
-	int	 qos;
-	int	 dirty;		/* not yet sent on this connection */
-};
-
-struct mqtt {
-	struct mosquitto *mosq;		/* NULL between connections */
-	char	*host;
-	int	 port;
-	int	 keepalive;
-	char	*client_id;
-	char	*will_topic;
-	char	*will_payload;
-	size_t	 max_payload;
-	void	(*on_message)(void *, const char *, const void *, size_t);
-	void	(*on_connect)(void *, int);
-	void	*arg;
-
-	enum mqtt_state state;
-	int64_t	 attempt_ms;		/* when the next attempt is due */
-	int	 backoff_ms;
-	int64_t	 in_ms, out_ms;		/* last traffic we know of, for keep-alive */
-	char	 reason[MQTT_REASON_MAX];	/* why the last attempt or connection ended */
-	char	 logged[MQTT_REASON_MAX];	/* the last reason logged as a warning */
-
-	/* Set by libmosquitto's callbacks, acted on when its call returns. */
-	int	 cb_connack;		/* 1 accepted, -1 refused */
-	int	 cb_lost;
-	int	 cb_rc;
-	int	 cb_in_qos;		/* a QoS 1 message came in, so a PUBACK went out */
-
-	struct mqtt_outbox outbox;
-	int	 has_outbox;
-	int	 kicked;		/* the outbox may hold messages not yet sent */
-	int64_t	 sent_upto;		/* the last seq published on this connection */
-	struct mqtt_flight flight[MQTT_WINDOW];
-	int	 nflight;
-
-	struct mqtt_retained ret[MQTT_RETAINED_MAX];
-	int	 nret;
-	struct mqtt_sub sub[MQTT_SUBS_MAX];
-	int	 nsub;
-	/* Filters to UNSUBSCRIBE on this connection; two rounds of the table at most. */
-	char	*unsub[2 * MQTT_SUBS_MAX];
-	int	 nunsub;
-
-	int	 bye_mid;		/* mqtt_shutdown()'s offline status */
-	int	 bye_acked;
-	/* A pointer, so that mqtt_state_text() can fill it for a const client. */
-	char	*text;
-};
+#include "daemon/link/mqtt_int.h"
 
 static void
 mqtt_cb_connect(struct mosquitto *mosq, void *obj, int rc)
@@ -194,16 +115,6 @@ mqtt_session_new(struct mqtt *m)
 	}
 	m->mosq = mosq;
 	return MOSQ_ERR_SUCCESS;
-}
-
-static void
-mqtt_unsub_clear(struct mqtt *m)
-{
-	int i;
-
-	for (i = 0; i < m->nunsub; i++)
-		free(m->unsub[i]);
-	m->nunsub = 0;
 }
 
 /* Forgets the connection and everything in flight on it. */
@@ -320,18 +231,10 @@ mqtt_attempt(struct mqtt *m, int64_t now)
 static void
 mqtt_up(struct mqtt *m)
 {
-	int i;
-
 	m->state = MQTT_CONNECTED;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->reason[0] = m->logged[0] = '\0';
-	m->nflight = 0;
-	m->sent_upto = 0;
-	m->kicked = 1;
-	for (i = 0; i < m->nsub; i++)
-		m->sub[i].dirty = 1;
-	for (i = 0; i < m->nret; i++)
-		m->ret[i].dirty = 1;
+	mqtt_out_restart(m);
 	log_info("mqtt: connected to %s:%d", m->host, m->port);
 	if (m->on_connect != NULL)
 		m->on_connect(m->arg, 1);
@@ -382,21 +285,6 @@ mqtt_io(struct mqtt *m, short revents, int64_t now, int *err)
 	return rc;
 }
 
-/* Reports the PUBACKs of outbox messages, in the order they were published. */
-static void
-mqtt_ack_flights(struct mqtt *m)
-{
-	int i, j = 0;
-
-	for (i = 0; i < m->nflight; i++) {
-		if (!m->flight[i].acked)
-			m->flight[j++] = m->flight[i];
-		else if (m->has_outbox)
-			m->outbox.ack(m->outbox.arg, m->flight[i].seq);
-	}
-	m->nflight = j;
-}
-
 /* Acts on what libmosquitto's callbacks recorded during mqtt_io(). */
 static void
 mqtt_after_io(struct mqtt *m, int rc, int err, int64_t now)
@@ -409,123 +297,6 @@ mqtt_after_io(struct mqtt *m, int rc, int err, int64_t now)
 		rc = m->cb_rc;
 	if (rc != MOSQ_ERR_SUCCESS || m->cb_lost || mosquitto_socket(m->mosq) < 0)
 		mqtt_down(m, rc, err, now);
-}
-
-static int
-mqtt_flush_subs(struct mqtt *m, int64_t now)
-{
-	int i, rc;
-
-	/* Unsubscribe first: a filter dropped and added again ends up subscribed. */
-	for (i = 0; i < m->nunsub; i++) {
-		rc = mosquitto_unsubscribe(m->mosq, NULL, m->unsub[i]);
-		if (rc != MOSQ_ERR_SUCCESS)
-			return rc;
-		m->out_ms = now;
-	}
-	mqtt_unsub_clear(m);
-	for (i = 0; i < m->nsub; i++) {
-		if (!m->sub[i].dirty)
-			continue;
-		rc = mosquitto_subscribe(m->mosq, NULL, m->sub[i].filter, m->sub[i].qos);
-		if (rc != MOSQ_ERR_SUCCESS)
-			return rc;
-		m->sub[i].dirty = 0;
-		m->out_ms = now;
-	}
-	return MOSQ_ERR_SUCCESS;
-}
-
-static int
-mqtt_flush_retained(struct mqtt *m, int64_t now)
-{
-	struct mqtt_retained *r;
-	int i, mid, rc;
-
-	for (i = 0; i < m->nret; i++) {
-		r = &m->ret[i];
-		if (!r->dirty || r->mid != 0)
-			continue;	/* one value per topic in flight: latest wins */
-		rc = mosquitto_publish(m->mosq, &mid, r->topic, (int)strlen(r->payload),
-		    r->payload, 1, true);
-		if (rc != MOSQ_ERR_SUCCESS)
-			return rc;
-		r->mid = mid;
-		r->dirty = 0;
-		m->out_ms = now;
-	}
-	return MOSQ_ERR_SUCCESS;
-}
-
-/*
- * Publishes one outbox message. Returns a MOSQ_ERR_* code. A message that can
- * never be sent (a bad topic, too large) is logged and passed over, not put in
- * flight: it stays in the outbox, and does not block the messages after it.
- */
-static int
-mqtt_publish_one(struct mqtt *m, int64_t seq, const char *topic, const char *payload)
-{
-	size_t len = payload != NULL ? strlen(payload) : 0;
-	int mid, rc;
-
-	if (topic == NULL || payload == NULL || len > MQTT_PAYLOAD_OUT_MAX)
-		rc = MOSQ_ERR_PAYLOAD_SIZE;
-	else
-		rc = mosquitto_publish(m->mosq, &mid, topic, (int)len, payload, 1, false);
-	if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8) {
-		log_warnx("mqtt: cannot publish outbox message %lld to \"%s\": %s; "
-		    "it stays in the outbox", (long long)seq, topic != NULL ? topic : "",
-		    mosquitto_strerror(rc));
-		return MOSQ_ERR_SUCCESS;
-	}
-	if (rc == MOSQ_ERR_SUCCESS)
-		m->flight[m->nflight++] = (struct mqtt_flight){ .mid = mid, .seq = seq };
-	return rc;
-}
-
-/* Publishes outbox messages in seq order while the window has room. */
-static int
-mqtt_pump(struct mqtt *m, int64_t now)
-{
-	const char *topic, *payload;
-	int64_t seq;
-	int rc;
-
-	while (m->has_outbox && m->kicked && m->nflight < MQTT_WINDOW) {
-		topic = payload = NULL;
-		rc = m->outbox.next(m->outbox.arg, m->sent_upto, &seq, &topic, &payload);
-		if (rc == -ENOENT) {
-			m->kicked = 0;
-			break;
-		}
-		if (rc < 0 || seq <= m->sent_upto) {
-			log_warnx("mqtt: cannot read the outbox after message %lld: %s",
-			    (long long)m->sent_upto, rc < 0 ? strerror(-rc) : "out of order");
-			m->kicked = 0;	/* until the next kick: no busy loop */
-			break;
-		}
-		if ((rc = mqtt_publish_one(m, seq, topic, payload)) != MOSQ_ERR_SUCCESS)
-			return rc;
-		m->sent_upto = seq;
-		m->out_ms = now;
-	}
-	return MOSQ_ERR_SUCCESS;
-}
-
-static int
-mqtt_has_work(const struct mqtt *m)
-{
-	int i;
-
-	if (m->nunsub > 0)
-		return 1;
-	for (i = 0; i < m->nsub; i++)
-		if (m->sub[i].dirty)
-			return 1;
-	for (i = 0; i < m->nret; i++)
-		if (m->ret[i].dirty && m->ret[i].mid == 0)
-			return 1;
-	return m->has_outbox && m->kicked && m->nflight < MQTT_WINDOW;
 }
 
 static int
@@ -670,100 +441,6 @@ mqtt_source(struct mqtt *m, struct ev_source *out)
 		.dispatch = mqtt_dispatch,
 		.arg = m,
 	};
-}
-
-void
-mqtt_set_outbox(struct mqtt *m, const struct mqtt_outbox *ob)
-{
-	m->outbox = *ob;
-	m->has_outbox = ob->next != NULL && ob->ack != NULL;
-	m->kicked = 1;
-}
-
-void
-mqtt_outbox_kick(struct mqtt *m)
-{
-	m->kicked = 1;
-}
-
-int
-mqtt_set_retained(struct mqtt *m, const char *topic, const char *payload)
-{
-	struct mqtt_retained *r = NULL;
-	char *copy;
-	int i;
-
-	if (topic == NULL || payload == NULL || mosquitto_pub_topic_check(topic) != MOSQ_ERR_SUCCESS)
-		return -EINVAL;
-	if (strlen(payload) > MQTT_PAYLOAD_OUT_MAX)
-		return -EMSGSIZE;
-	for (i = 0; i < m->nret && r == NULL; i++)
-		if (strcmp(m->ret[i].topic, topic) == 0)
-			r = &m->ret[i];
-	if (r == NULL && m->nret == MQTT_RETAINED_MAX)
-		return -ENOSPC;
-	if ((copy = strdup(payload)) == NULL)
-		return -ENOMEM;
-	if (r == NULL) {
-		r = &m->ret[m->nret];
-		if ((r->topic = strdup(topic)) == NULL) {
-			free(copy);
-			return -ENOMEM;
-		}
-		r->mid = 0;
-		m->nret++;
-	}
-	free(r->payload);
-	r->payload = copy;
-	r->dirty = 1;
-	return 0;
-}
-
-int
-mqtt_subscribe(struct mqtt *m, const char *filter, int qos)
-{
-	struct mqtt_sub *s = NULL;
-	int i;
-
-	if (filter == NULL || qos < 0 || qos > 1 ||
-	    mosquitto_sub_topic_check(filter) != MOSQ_ERR_SUCCESS)
-		return -EINVAL;
-	for (i = 0; i < m->nsub && s == NULL; i++)
-		if (strcmp(m->sub[i].filter, filter) == 0)
-			s = &m->sub[i];
-	if (s == NULL) {
-		if (m->nsub == MQTT_SUBS_MAX)
-			return -ENOSPC;
-		s = &m->sub[m->nsub];
-		if ((s->filter = strdup(filter)) == NULL)
-			return -ENOMEM;
-		m->nsub++;
-	}
-	s->qos = qos;
-	s->dirty = 1;
-	return 0;
-}
-
-int
-mqtt_unsubscribe(struct mqtt *m, const char *filter)
-{
-	char *copy = NULL;
-	int i;
-
-	for (i = 0; i < m->nsub; i++)
-		if (strcmp(m->sub[i].filter, filter) == 0)
-			break;
-	if (i == m->nsub)
-		return -ENOENT;
-	/* An UNSUBSCRIBE for a filter the broker does not have yet is harmless. */
-	if (m->state == MQTT_CONNECTED) {
-		if (m->nunsub == 2 * MQTT_SUBS_MAX || (copy = strdup(filter)) == NULL)
-			return -ENOMEM;
-		m->unsub[m->nunsub++] = copy;
-	}
-	free(m->sub[i].filter);
-	m->sub[i] = m->sub[--m->nsub];
-	return 0;
 }
 
 int

@@ -3,7 +3,11 @@
  * of the event loop. It reconnects with back-off on its own, publishes the
  * caller's durable outbox (proof of play) at least once and in order, keeps
  * the latest retained value per status topic, and renews subscriptions after
- * every reconnect. Nothing here blocks, except mqtt_shutdown() at exit.
+ * every reconnect. The connection is mqtt.c's, what goes out over it
+ * mqtt_out.c's. Nothing here waits on the network, except two things: each
+ * connection attempt resolves the broker's host name synchronously (inside
+ * libmosquitto's mosquitto_connect_async(); an address in the configuration
+ * avoids the lookup), and mqtt_shutdown() at exit.
  */
 #ifndef LOAXA_MQTT_H
 #define LOAXA_MQTT_H
@@ -47,9 +51,11 @@ struct mqtt_params {
 	size_t	 max_payload;		/* incoming messages larger than this are dropped; > 0 */
 	/*
 	 * An incoming message on a subscribed topic; payload is valid only during
-	 * the call and is not NUL-terminated. May be NULL. The callback may call
-	 * mqtt_set_retained(), mqtt_subscribe() and mqtt_outbox_kick(), nothing else
-	 * of this module.
+	 * the call and is not NUL-terminated. May be NULL. It runs inside
+	 * libmosquitto (mosquitto_loop_read()), so it may call only
+	 * mqtt_set_retained(), mqtt_subscribe(), mqtt_unsubscribe() and
+	 * mqtt_outbox_kick(), which record what to send and never call libmosquitto;
+	 * nothing else of this module.
 	 */
 	void	(*on_message)(void *arg, const char *topic, const void *payload, size_t len);
 	/* The connection came up (1, after CONNACK) or went down (0). May be NULL. */
@@ -92,20 +98,22 @@ void		 mqtt_outbox_kick(struct mqtt *);
 int		 mqtt_set_retained(struct mqtt *, const char *topic, const char *payload);
 
 /*
- * Subscribes to topic_filter (wildcards allowed) with qos 0 or 1, now if
- * connected and again after every reconnect; a filter already there gets the
- * new qos. Messages go to params.on_message. QoS 2 is refused because the
- * station's commands are idempotent and it would need two more round trips
- * on a 3G link. At most 8 filters. Returns 0, -EINVAL, -ENOSPC or -ENOMEM.
- * May be called from on_message.
+ * Subscribes to topic_filter (wildcards allowed) with qos 0 or 1: the
+ * SUBSCRIBE goes out at the loop's next turn if connected, and again after
+ * every reconnect; a filter already there gets the new qos. Messages go to
+ * params.on_message. QoS 2 is refused because the station's commands are
+ * idempotent and it would need two more round trips on a 3G link. At most 8
+ * filters. Returns 0, -EINVAL, -ENOSPC or -ENOMEM. May be called from
+ * on_message.
  */
 int		 mqtt_subscribe(struct mqtt *, const char *topic_filter, int qos);
 
 /*
  * Forgets topic_filter (exactly as subscribed): it is not renewed after a
- * reconnect, and an UNSUBSCRIBE goes out now if connected. Messages the broker
- * sent before it processed the UNSUBSCRIBE may still arrive. May be called
- * from on_message. Returns 0, -ENOENT (not subscribed) or -ENOMEM.
+ * reconnect, and an UNSUBSCRIBE goes out at the loop's next turn if
+ * connected. Messages the broker sent before it processed the UNSUBSCRIBE
+ * may still arrive. May be called from on_message. Returns 0, -ENOENT (not
+ * subscribed) or -ENOMEM (also when too many UNSUBSCRIBEs wait to go out).
  */
 int		 mqtt_unsubscribe(struct mqtt *, const char *topic_filter);
 
@@ -125,8 +133,8 @@ const char	*mqtt_state_text(const struct mqtt *);
  * its own small poll loop; outbox acks that arrive meanwhile are still
  * reported, on_connect() is not called. Afterwards the client stays
  * disconnected and its source waits on nothing. Returns 0, -ENOTCONN at
- * once when not connected, -ETIMEDOUT, -EINVAL (bad topic) or -ECONNRESET
- * (lost meanwhile).
+ * once when not connected, -ETIMEDOUT, -EINVAL (bad topic), -EMSGSIZE
+ * (payload over 64 KiB), -ECONNRESET (lost meanwhile) or poll()'s -errno.
  */
 int		 mqtt_shutdown(struct mqtt *, const char *topic, const char *payload,
 		    int timeout_ms);

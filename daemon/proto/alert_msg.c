@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/proto/alert_msg.h"
+#include "daemon/proto/envelope.h"
 #include "daemon/proto/manifest.h"
 
 static const char *const code_names[] = {
@@ -140,17 +140,7 @@ alert_build_cancel(const char *id, const char *region, int64_t sequence, int64_t
 char *
 alert_sign(const char *text, const unsigned char sk[KEYS_SECRET_BYTES])
 {
-	unsigned char sig[crypto_sign_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	char id[KEYS_ID_HEX + 1];
-
-	if (sodium_init() < 0)
-		return NULL;
-	crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk);
-	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-	keys_id(sk + crypto_sign_SEEDBYTES, id);
-	return build_dump(json_pack("{s:s, s:s, s:s}", "alert", text, "signature", b64,
-	    "key_id", id));
+	return envelope_sign("alert", text, sk);
 }
 
 /* --- verifying (the station) ------------------------------------------------------------ */
@@ -175,44 +165,6 @@ vfy_fail(struct vfy *v, enum alert_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(v->why, v->whylen, fmt, ap);
 	va_end(ap);
-}
-
-/* The signed text inside the envelope, once the signature is right; else NULL. */
-static const char *
-vfy_envelope(struct vfy *v, json_t *env, char key_id[KEYS_ID_HEX + 1])
-{
-	unsigned char sig[crypto_sign_BYTES];
-	json_t *text = json_object_get(env, "alert"), *b64 = json_object_get(env, "signature");
-	json_t *kid = json_object_get(env, "key_id");
-	char ours[KEYS_ID_HEX + 1];
-	size_t got = 0;
-
-	keys_id(v->chk->public_key, ours);
-	if (!json_is_string(text) || !json_is_string(b64)) {
-		vfy_fail(v, ALERT_MALFORMED, _("it is JSON but not a signed loaxa alert: it lacks "
-		    "\"alert\" or \"signature\" text"));
-		return NULL;
-	}
-	if (sodium_base642bin(sig, sizeof(sig), json_string_value(b64), json_string_length(b64),
-	    NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof(sig)) {
-		vfy_fail(v, ALERT_MALFORMED, _("its signature is not %d bytes of base64"),
-		    crypto_sign_BYTES);
-		return NULL;
-	}
-	if (crypto_sign_verify_detached(sig, (const unsigned char *)json_string_value(text),
-	    json_string_length(text), v->chk->public_key) != 0) {
-		if (json_is_string(kid) && strcmp(json_string_value(kid), ours) != 0)
-			vfy_fail(v, ALERT_BAD_SIGNATURE, _("it is signed by key %.16s, not by the "
-			    "district key this station trusts (%s): it did not come from the "
-			    "district"), json_string_value(kid), ours);
-		else
-			vfy_fail(v, ALERT_BAD_SIGNATURE, _("its signature does not match the district "
-			    "key (%s): it did not come from the district, or it was altered on the "
-			    "way"), ours);
-		return NULL;
-	}
-	memcpy(key_id, ours, sizeof(ours));
-	return json_string_value(text);
 }
 
 static int
@@ -346,33 +298,32 @@ vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 	return 0;
 }
 
+/* The envelope's codes are the alert's of the same names, up to the signature's. */
+_Static_assert((int)ENVELOPE_TOO_LARGE == ALERT_TOO_LARGE && (int)ENVELOPE_NOT_JSON ==
+    ALERT_NOT_JSON && (int)ENVELOPE_MALFORMED == ALERT_MALFORMED &&
+    (int)ENVELOPE_BAD_SIGNATURE == ALERT_BAD_SIGNATURE, "envelope and alert codes differ");
+
 struct alert_msg *
 alert_verify(const void *payload, size_t len, const struct alert_check *chk,
     enum alert_code *code, int64_t *sequence, char *why, size_t whylen)
 {
+	struct envelope_check env = { "alert", _("alert"), ALERT_MAX_BYTES, chk->public_key };
 	struct vfy v = { chk, ALERT_OK, why, whylen };
 	struct alert_msg *a = NULL;
-	json_t *env = NULL, *m = NULL;
-	const char *text;
+	enum envelope_code ecode;
+	char key_id[KEYS_ID_HEX + 1], *text;
+	json_t *m = NULL;
 
 	*sequence = 0;
-	why[0] = '\0';
-	if (len > ALERT_MAX_BYTES) {
-		vfy_fail(&v, ALERT_TOO_LARGE, _("it is %zu bytes; an alert is at most %d"), len,
-		    ALERT_MAX_BYTES);
-		goto out;
-	}
-	if ((env = json_loadb(payload, len, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-	    !json_is_object(env)) {
-		vfy_fail(&v, ALERT_NOT_JSON, _("it is not JSON: not a loaxa alert"));
-		goto out;
+	if ((text = envelope_open(payload, len, &env, &ecode, key_id, why, whylen)) == NULL) {
+		*code = ecode == ENVELOPE_NO_MEMORY ? ALERT_NO_MEMORY : (enum alert_code)ecode;
+		return NULL;
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL) {
 		vfy_fail(&v, ALERT_NO_MEMORY, _("the station is out of memory"));
 		goto out;
 	}
-	if ((text = vfy_envelope(&v, env, a->key_id)) == NULL)
-		goto out;
+	memcpy(a->key_id, key_id, sizeof(a->key_id));
 	if ((m = json_loads(text, JSON_REJECT_DUPLICATES, NULL)) == NULL || !json_is_object(m)) {
 		vfy_fail(&v, ALERT_MALFORMED, _("its signed text is not a JSON object"));
 		goto out;
@@ -381,7 +332,7 @@ alert_verify(const void *payload, size_t len, const struct alert_check *chk,
 		goto out;
 out:
 	json_decref(m);
-	json_decref(env);
+	free(text);
 	*code = v.code;
 	if (v.code != ALERT_OK) {
 		alert_msg_free(a);

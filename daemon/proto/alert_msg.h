@@ -3,7 +3,8 @@
  * are parameters) to build and sign an alert or its cancellation at the
  * district, and to verify one on the station.
  *
- * Retained at loaxa/<region>/alert/<id> is an envelope, like the manifest's:
+ * Retained at loaxa/<region>/alert/<id> is an envelope, like the manifest's
+ * (daemon/proto/envelope.h, which checks it for both):
  *   {"alert":"<the alert JSON text>","signature":"<base64>","key_id":"<hex>"}
  * The Ed25519 signature covers the exact bytes of the alert text. The alert:
  *   {"format":1,"kind":"alert","id":"20261122-153005-3f2a","region":"hon-quan",

@@ -15,11 +15,11 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <sodium.h>
 
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
+#include "daemon/proto/envelope.h"
 #include "daemon/proto/manifest.h"
 #include "daemon/proto/manifest_slots.h"
 
@@ -231,20 +231,7 @@ done:
 char *
 manifest_sign(const char *text, const unsigned char sk[KEYS_SECRET_BYTES])
 {
-	unsigned char sig[crypto_sign_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_sign_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-	char id[KEYS_ID_HEX + 1], *out;
-	json_t *env;
-
-	if (sodium_init() < 0)
-		return NULL;
-	crypto_sign_detached(sig, NULL, (const unsigned char *)text, strlen(text), sk);
-	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
-	keys_id(sk + crypto_sign_SEEDBYTES, id);	/* the public half of a libsodium secret key */
-	env = json_pack("{s:s, s:s, s:s}", "manifest", text, "signature", b64, "key_id", id);
-	out = env != NULL ? json_dumps(env, JSON_COMPACT) : NULL;
-	json_decref(env);
-	return out;
+	return envelope_sign("manifest", text, sk);
 }
 
 /* --- verifying (the station) ---------------------------------------------------------- */
@@ -273,45 +260,6 @@ vfy_fail(struct vfy *v, enum manifest_code code, const char *fmt, ...)
 		va_end(ap);
 	}
 	return NULL;
-}
-
-/* The envelope: its JSON, then the signature over the manifest text. */
-static const char *
-vfy_envelope(struct vfy *v, json_t *env, char key_id[KEYS_ID_HEX + 1])
-{
-	unsigned char sig[crypto_sign_BYTES];
-	json_t *text = json_object_get(env, "manifest"), *b64 = json_object_get(env, "signature");
-	json_t *kid = json_object_get(env, "key_id");
-	char ours[KEYS_ID_HEX + 1];
-	size_t got = 0;
-
-	keys_id(v->chk->public_key, ours);
-	if (!json_is_object(env) || !json_is_string(text) || !json_is_string(b64)) {
-		vfy_fail(v, MANIFEST_MALFORMED, _("it is JSON but not a signed loaxa manifest: it "
-		    "lacks \"manifest\" or \"signature\" text"));
-		return NULL;
-	}
-	snprintf(key_id, KEYS_ID_HEX + 1, "%s", json_is_string(kid) ? json_string_value(kid) : "");
-	if (sodium_base642bin(sig, sizeof(sig), json_string_value(b64), json_string_length(b64),
-	    NULL, &got, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || got != sizeof(sig)) {
-		vfy_fail(v, MANIFEST_MALFORMED, _("its signature is not %d bytes of base64"),
-		    crypto_sign_BYTES);
-		return NULL;
-	}
-	if (crypto_sign_verify_detached(sig, (const unsigned char *)json_string_value(text),
-	    json_string_length(text), v->chk->public_key) != 0) {
-		if (key_id[0] != '\0' && strcmp(key_id, ours) != 0)
-			vfy_fail(v, MANIFEST_BAD_SIGNATURE, _("it is signed by key %s, not by the "
-			    "district key this station trusts (%s): it did not come from the district"),
-			    key_id, ours);
-		else
-			vfy_fail(v, MANIFEST_BAD_SIGNATURE, _("its signature does not match the "
-			    "district key (%s): it did not come from the district, or it was altered "
-			    "on the way"), ours);
-		return NULL;
-	}
-	snprintf(key_id, KEYS_ID_HEX + 1, "%s", ours);
-	return json_string_value(text);
 }
 
 /* format, region, version: in that order, so the reason names the first problem. */
@@ -421,52 +369,50 @@ vfy_body(struct vfy *v, json_t *root, struct manifest *m)
 	return vfy_schedule(v, json_object_get(root, "slots"), m);
 }
 
+/* The envelope's codes are the manifest's of the same names, up to the signature's. */
+_Static_assert((int)ENVELOPE_TOO_LARGE == MANIFEST_TOO_LARGE && (int)ENVELOPE_NOT_JSON ==
+    MANIFEST_NOT_JSON && (int)ENVELOPE_MALFORMED == MANIFEST_MALFORMED &&
+    (int)ENVELOPE_BAD_SIGNATURE == MANIFEST_BAD_SIGNATURE, "envelope and manifest codes differ");
+
 struct manifest *
 manifest_verify(const void *payload, size_t len, const struct manifest_check *chk,
     enum manifest_code *code, int64_t *version, char *why, size_t whylen)
 {
+	struct envelope_check env = { "manifest", _("manifest"), MANIFEST_MAX_BYTES, chk->public_key };
 	struct vfy v = { chk, code, why, whylen };
 	struct manifest *m = NULL;
-	json_t *env = NULL, *root = NULL;
+	json_t *root = NULL;
 	json_error_t err;
-	const char *text;
-	char key_id[KEYS_ID_HEX + 1];
+	enum envelope_code ecode;
+	char key_id[KEYS_ID_HEX + 1], *text;
 
 	*code = MANIFEST_OK;
 	*version = 0;
-	if (sodium_init() < 0)
-		return vfy_fail(&v, MANIFEST_NO_MEMORY, _("the crypto library cannot start"));
-	if (len > MANIFEST_MAX_BYTES)
-		return vfy_fail(&v, MANIFEST_TOO_LARGE, _("it is %zu bytes, more than the %d "
-		    "bytes a station accepts"), len, MANIFEST_MAX_BYTES);
-	if (memchr(payload, '\0', len) != NULL)
-		return vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: it "
-		    "holds a NUL byte"));
-	if ((env = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &err)) == NULL) {
-		vfy_fail(&v, MANIFEST_NOT_JSON, _("it is not a signed loaxa manifest: not JSON "
-		    "(%s, at byte %d)"), err.text, err.position);
-		goto done;
+	if ((text = envelope_open(payload, len, &env, &ecode, key_id, why, whylen)) == NULL) {
+		*code = ecode == ENVELOPE_NO_MEMORY ? MANIFEST_NO_MEMORY :
+		    (enum manifest_code)ecode;
+		return NULL;
 	}
-	if ((text = vfy_envelope(&v, env, key_id)) == NULL)
-		goto done;
 	if ((root = json_loads(text, JSON_REJECT_DUPLICATES, &err)) == NULL) {
 		vfy_fail(&v, MANIFEST_MALFORMED, _("the signed manifest is not JSON (%s)"), err.text);
 		goto done;
 	}
 	if (vfy_head(&v, root, version) != NULL || *code != MANIFEST_OK)
 		goto done;
-	if ((m = calloc(1, sizeof(*m))) == NULL || (m->text = strdup(text)) == NULL) {
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		vfy_fail(&v, MANIFEST_NO_MEMORY, _("out of memory"));
 		goto done;
 	}
+	m->text = text;
+	text = NULL;
 	snprintf(m->region, sizeof(m->region), "%s", chk->region);
 	snprintf(m->key_id, sizeof(m->key_id), "%s", key_id);
 	m->version = *version;
 	if (vfy_body(&v, root, m) == NULL)
 		*code = *code == MANIFEST_OK ? MANIFEST_MALFORMED : *code;
 done:
+	free(text);
 	json_decref(root);
-	json_decref(env);
 	if (*code != MANIFEST_OK) {
 		manifest_free(m);
 		return NULL;

@@ -4,7 +4,8 @@
  * schedule, sign it, and on the station verify it and turn it into a struct
  * schedule whose items are the stored bulletins.
  *
- * On the wire (retained at loaxa/<region>/schedule) is an envelope:
+ * On the wire (retained at loaxa/<region>/schedule) is an envelope
+ * (daemon/proto/envelope.h, which checks it for alerts too):
  *   {"manifest":"<the manifest JSON text>","signature":"<base64>","key_id":"<hex>"}
  * The signature is Ed25519 over the exact bytes of the manifest text, carried
  * as a string, so no JSON canonicalisation is needed. The manifest:

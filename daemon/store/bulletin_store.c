@@ -106,6 +106,24 @@ fail:
 	return rc;
 }
 
+int
+bulletin_store_commit(const char *dir, int fd, const char *tmp, const char sha256[65],
+    char *path, size_t pathlen)
+{
+	char have[65];
+	int rc, n;
+
+	n = snprintf(path, pathlen, "%s/%s.opus", dir, sha256);
+	if (n < 0 || (size_t)n >= pathlen)
+		return -ENAMETOOLONG;
+	/* The file as written, chunk by chunk in any order, is what is hashed. */
+	if ((rc = file_sha256(tmp, have)) < 0)
+		return rc;
+	if (strcmp(have, sha256) != 0)
+		return -EBADMSG;
+	return file_commit(fd, tmp, path);
+}
+
 void
 bulletin_store_cleanup(const char *dir)
 {

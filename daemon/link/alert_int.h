@@ -1,0 +1,88 @@
+/*
+ * What the two halves of the station's alert module share: alert.c receives,
+ * verifies, remembers, plays and repeats the alerts; alert_fetch.c fetches
+ * their bulletins. Not for use outside them.
+ */
+#ifndef LOAXA_ALERT_INT_H
+#define LOAXA_ALERT_INT_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config/keys.h"
+#include "daemon/link/alert.h"
+#include "daemon/link/chunkfile.h"
+
+#define ALERT_KV_KEY		"alerts"
+#define ALERT_KV_MAX		(ALERT_MAX_REC * (ALERT_MAX_BYTES + 256))
+#define ALERT_MAX_REC		32		/* alerts (and cancellations) remembered */
+#define ALERT_TMP_PREFIX	".import-alert-"
+#define ALERT_STALL_MS		15000		/* a fetch that gets nothing: ask again */
+#define ALERT_TOPIC_MAX		256
+#define ALERT_REASON_MAX	640
+#define ALERT_REFUSED_RING	8
+
+/* An alert (or a cancellation) the station knows. */
+struct rec {
+	int		 used;
+	char		 id[ALERT_ID_MAX + 1];
+	int64_t		 sequence;
+	unsigned char	 hash[32];	/* of the payload: the same one again is ignored */
+	char		*payload;	/* the envelope, persisted */
+	struct alert_msg *m;		/* NULL for a cancellation */
+	time_t		 keep_until;	/* forgotten after this */
+	time_t		 first;		/* wall clock of the first play; 0: not played yet */
+	int		 plays;
+	int		 done;		/* played out, cancelled or expired */
+	int		 ready;		/* its bulletin is stored */
+	int64_t		 next_ms;	/* monotonic: play then; EV_NO_DEADLINE: not waiting */
+};
+
+/* The bulletin being fetched for the records that need it. */
+struct afetch {
+	struct chunkfile *cf;
+	char		 filter[ALERT_TOPIC_MAX];	/* loaxa/<region>/audio/<sha256>/+ */
+	int64_t		 progress_ms;	/* monotonic: the last chunk, or the start */
+};
+
+struct alert {
+	int		 configured;
+	unsigned char	 pk[KEYS_PUBLIC_BYTES];
+	char		 region[64], station[64];
+	char		 topic_alerts[ALERT_TOPIC_MAX];	/* "loaxa/<region>/alert/" */
+	char		 topic_audio[ALERT_TOPIC_MAX];	/* "loaxa/<region>/audio/" */
+	char		 bdir[PATH_MAX];
+	struct store	*store;
+	struct mqtt	*mqtt;
+	struct alert_hooks hooks;
+	struct rec	 recs[ALERT_MAX_REC];
+	struct afetch	*fetch;
+
+	unsigned char	 refused_hash[ALERT_REFUSED_RING][32];
+	int		 refused_next;
+	int		 refused;
+	char		 ref_id[ALERT_ID_MAX + 1];
+	const char	*ref_code;
+	char		 ref_reason[ALERT_REASON_MAX];
+	time_t		 ref_at;
+};
+
+/* Hands details (taken, may be NULL) to the station's event hook. */
+void	alert_event(struct alert *, const char *event, json_t *details);
+/* Where the bulletin sha256 is stored: <bulletin dir>/<sha256>.opus ("" if too long). */
+void	alert_path(const struct alert *, const char *sha256, char *buf, size_t len);
+
+/* Starts fetching the next bulletin an alert lacks; marks the ones stored already ready. */
+void	alert_fetch_next(struct alert *);
+/* A chunk of the bulletin being fetched, from its topic's index. */
+void	alert_fetch_chunk(struct alert *, size_t idx, const void *data, size_t len);
+/* A fetch that got nothing for ALERT_STALL_MS asks the broker again. */
+void	alert_fetch_stall(struct alert *, int64_t now_ms);
+/* Drops the fetch in progress: its temporary file and its subscription. */
+void	alert_fetch_free(struct alert *);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * What the two halves of the MQTT client share: mqtt.c owns the connection
+ * (libmosquitto, back-off, keep-alive, the event source, the goodbye at exit);
+ * mqtt_out.c what goes out over it (outbox, retained values, subscriptions).
+ * Not for use outside them.
+ */
+#ifndef LOAXA_MQTT_INT_H
+#define LOAXA_MQTT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/link/mqtt.h"
+
+#define MQTT_WINDOW		16	/* outbox messages awaiting their PUBACK */
+#define MQTT_RETAINED_MAX	8
+#define MQTT_SUBS_MAX		8
+#define MQTT_PAYLOAD_OUT_MAX	(64 * 1024)
+#define MQTT_HOST_MAX		253
+/* libmosquitto's own in-flight limit must not hold back the window. */
+#define MQTT_SEND_MAX		(MQTT_WINDOW + MQTT_RETAINED_MAX + 8)
+#define MQTT_BACKOFF_MIN_MS	1000
+#define MQTT_BACKOFF_MAX_MS	60000
+#define MQTT_REASON_MAX		128
+/* Large enough for every sentence of mqtt_state_text(): nothing is cut. */
+#define MQTT_TEXT_MAX		(MQTT_HOST_MAX + MQTT_REASON_MAX + 128)
+
+enum mqtt_state {
+	MQTT_IDLE,		/* the first attempt is due */
+	MQTT_CONNECTING,	/* the socket is open, no CONNACK yet */
+	MQTT_CONNECTED,
+	MQTT_WAITING,		/* back-off before the next attempt */
+	MQTT_STOPPING,		/* inside mqtt_shutdown() */
+	MQTT_STOPPED,
+};
+
+struct mqtt_flight {		/* an outbox message awaiting its PUBACK */
+	int	 mid;
+	int64_t	 seq;
+	int	 acked;
+};
+
+struct mqtt_retained {
+	char	*topic;
+	char	*payload;
+	int	 dirty;		/* payload has not been published on this connection */
+	int	 mid;		/* the value awaiting its PUBACK, 0 when none */
+};
+
+struct mqtt_sub {
+	char	*filter;
+	int	 qos;
+	int	 dirty;		/* not yet sent on this connection */
+};
+
+struct mqtt {
+	struct mosquitto *mosq;		/* NULL between connections */
+	char	*host;
+	int	 port;
+	int	 keepalive;
+	char	*client_id;
+	char	*will_topic;
+	char	*will_payload;
+	size_t	 max_payload;
+	void	(*on_message)(void *, const char *, const void *, size_t);
+	void	(*on_connect)(void *, int);
+	void	*arg;
+
+	enum mqtt_state state;
+	int64_t	 attempt_ms;		/* when the next attempt is due */
+	int	 backoff_ms;
+	int64_t	 in_ms, out_ms;		/* last traffic we know of, for keep-alive */
+	char	 reason[MQTT_REASON_MAX];	/* why the last attempt or connection ended */
+	char	 logged[MQTT_REASON_MAX];	/* the last reason logged as a warning */
+
+	/* Set by libmosquitto's callbacks, acted on when its call returns. */
+	int	 cb_connack;		/* 1 accepted, -1 refused */
+	int	 cb_lost;
+	int	 cb_rc;
+	int	 cb_in_qos;		/* a QoS 1 message came in, so a PUBACK went out */
+
+	struct mqtt_outbox outbox;
+	int	 has_outbox;
+	int	 kicked;		/* the outbox may hold messages not yet sent */
+	int64_t	 sent_upto;		/* the last seq published on this connection */
+	struct mqtt_flight flight[MQTT_WINDOW];
+	int	 nflight;
+
+	struct mqtt_retained ret[MQTT_RETAINED_MAX];
+	int	 nret;
+	struct mqtt_sub sub[MQTT_SUBS_MAX];
+	int	 nsub;
+	/* Filters to UNSUBSCRIBE on this connection; two rounds of the table at most. */
+	char	*unsub[2 * MQTT_SUBS_MAX];
+	int	 nunsub;
+
+	int	 bye_mid;		/* mqtt_shutdown()'s offline status */
+	int	 bye_acked;
+	/* A pointer, so that mqtt_state_text() can fill it for a const client. */
+	char	*text;
+};
+
+/* --- mqtt_out.c: called by mqtt.c's dispatch, on a live connection ------------------------- */
+
+/* A new connection knows nothing: every subscription, value and message is due again. */
+void	mqtt_out_restart(struct mqtt *);
+/* Drops the UNSUBSCRIBEs not sent yet (a new session starts with no subscriptions). */
+void	mqtt_unsub_clear(struct mqtt *);
+/* Reports the PUBACKs of outbox messages to the outbox, in the order they were published. */
+void	mqtt_ack_flights(struct mqtt *);
+/* Sends what is due; each returns a MOSQ_ERR_* code. */
+int	mqtt_flush_subs(struct mqtt *, int64_t now);
+int	mqtt_flush_retained(struct mqtt *, int64_t now);
+int	mqtt_pump(struct mqtt *, int64_t now);
+/* 1 when something waits to be sent and could be now. */
+int	mqtt_has_work(const struct mqtt *);
+
+#endif
