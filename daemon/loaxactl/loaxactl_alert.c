@@ -108,13 +108,16 @@ al_option(struct al_opts *o, const char *a, const char *val)
 		o->until_arg = val;
 	else if (strcmp(a, "--mqtt") == 0) {
 		if (ctl_args_hostport(val, o->host, sizeof(o->host), &o->port) < 0)
-			return ctl_out_usage(al_usage_text(), _("\"%s\" is not HOST or HOST:PORT"), val);
+			return ctl_out_usage(al_usage_text(), _("\"%s\" is not HOST or HOST:PORT"),
+			    val);
 	} else if (strcmp(a, "--class") == 0) {
 		if (sched_class_parse(val, &o->cls) < 0 || o->cls == SCHED_NORMAL)
-			return ctl_out_usage(al_usage_text(), _("an alert's class is emergency or priority, not \"%s\""), val);
+			return ctl_out_usage(al_usage_text(),
+			    _("an alert's class is emergency or priority, not \"%s\""), val);
 	} else if (strcmp(a, "--repeat") == 0) {
 		if ((o->repeat = ctl_args_duration(val)) < ALERT_MIN_REPEAT)
-			return ctl_out_usage(al_usage_text(), _("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
+			return ctl_out_usage(al_usage_text(),
+			    _("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
 			    "(at least 5 s)"), val);
 	} else
 		return ctl_out_usage(al_usage_text(), _("alert does not know the option %s"), a);
@@ -137,7 +140,8 @@ al_args(struct al_opts *o, const char *conf, int argc, char **argv)
 		}
 		if (a[0] != '-') {
 			if (o->file != NULL)
-				return ctl_out_usage(al_usage_text(), _("alert takes one bulletin; \"%s\" is one too many"), a);
+				return ctl_out_usage(al_usage_text(),
+				    _("alert takes one bulletin; \"%s\" is one too many"), a);
 			o->file = a;
 			continue;
 		}
@@ -148,17 +152,22 @@ al_args(struct al_opts *o, const char *conf, int argc, char **argv)
 			return rc;
 	}
 	if ((o->file == NULL) == (o->cancel == NULL))
-		return ctl_out_usage(al_usage_text(), "%s", _("alert needs either a bulletin file or --cancel ID"));
+		return ctl_out_usage(al_usage_text(), "%s",
+		    _("alert needs either a bulletin file or --cancel ID"));
 	if (o->region == NULL)
-		return ctl_out_usage(al_usage_text(), "%s", _("alert needs --region (or -c with a configuration)"));
+		return ctl_out_usage(al_usage_text(), "%s",
+		    _("alert needs --region (or -c with a configuration)"));
 	if (o->key == NULL)
-		return ctl_out_usage(al_usage_text(), "%s", _("alert needs --key, the district's secret key file"));
+		return ctl_out_usage(al_usage_text(), "%s",
+		    _("alert needs --key, the district's secret key file"));
 	if ((o->cancel != NULL && !alert_id_valid(o->cancel)) || (o->id != NULL &&
 	    !alert_id_valid(o->id)))
-		return ctl_out_usage(al_usage_text(), _("\"%s\" is not an alert id (a-z, 0-9, '-', '_', '.')"),
+		return ctl_out_usage(al_usage_text(),
+		    _("\"%s\" is not an alert id (a-z, 0-9, '-', '_', '.')"),
 		    o->cancel != NULL ? o->cancel : o->id);
 	if (o->until_arg != NULL && (o->until = al_until(o->until_arg, time(NULL))) <= time(NULL))
-		return ctl_out_usage(al_usage_text(), _("--until \"%s\" is not a time in the future; write e.g. "
+		return ctl_out_usage(al_usage_text(),
+		    _("--until \"%s\" is not a time in the future; write e.g. "
 		    "\"2026-11-23 06:00\", 2026-11-23T06:00:00+07:00 or +6h"), o->until_arg);
 	return 0;
 }

@@ -121,7 +121,8 @@ pub_args(struct pub_opts *o, const char *conf, int argc, char **argv)
 		}
 		if (a[0] != '-') {
 			if (o->sched != NULL)
-				return ctl_out_usage(pub_usage_text(), _("publish takes one schedule; \"%s\" is one too many"), a);
+				return ctl_out_usage(pub_usage_text(),
+				    _("publish takes one schedule; \"%s\" is one too many"), a);
 			o->sched = a;
 			continue;
 		}
@@ -136,22 +137,26 @@ pub_args(struct pub_opts *o, const char *conf, int argc, char **argv)
 			o->stations = val;
 		else if (strcmp(a, "--mqtt") == 0) {
 			if (ctl_args_hostport(val, o->host, sizeof(o->host), &o->port) < 0)
-				return ctl_out_usage(pub_usage_text(), _("\"%s\" is not HOST or HOST:PORT"), val);
+				return ctl_out_usage(pub_usage_text(),
+				    _("\"%s\" is not HOST or HOST:PORT"), val);
 		} else if (strcmp(a, "--chunk-size") == 0) {
 			v = strtol(val, NULL, 10);
 			if (v < 1024 || v > MANIFEST_CHUNK_BYTES)
-				return ctl_out_usage(pub_usage_text(), _("the chunk size %s is not from 1024 to 262144 bytes"),
-				    val);
+				return ctl_out_usage(pub_usage_text(),
+				    _("the chunk size %s is not from 1024 to 262144 bytes"), val);
 			o->chunk = (uint32_t)v;
 		} else
-			return ctl_out_usage(pub_usage_text(), _("publish does not know the option %s"), a);
+			return ctl_out_usage(pub_usage_text(),
+			    _("publish does not know the option %s"), a);
 	}
 	if (o->sched == NULL)
 		return ctl_out_usage(pub_usage_text(), "%s", _("publish needs the schedule file"));
 	if (o->region == NULL)
-		return ctl_out_usage(pub_usage_text(), "%s", _("publish needs --region (or -c with a configuration)"));
+		return ctl_out_usage(pub_usage_text(), "%s",
+		    _("publish needs --region (or -c with a configuration)"));
 	if (o->key == NULL)
-		return ctl_out_usage(pub_usage_text(), "%s", _("publish needs --key, the district's secret key file"));
+		return ctl_out_usage(pub_usage_text(), "%s",
+		    _("publish needs --key, the district's secret key file"));
 	return 0;
 }
 
@@ -174,11 +179,11 @@ pub_measure_one(const struct sched_slot *sl, const struct sched_item *it,
 		    "a station takes; split it or encode it at a lower bitrate"), sl->title,
 		    sl->line, it->file, (long long)st.st_size, MANIFEST_MAX_BULLETIN);
 	if ((rc = opus_reader_check_file(it->file, PUB_RATE, 1, &oi)) < 0)
-		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" does not play: %s"), sl->title, sl->line, it->file,
-		    opus_reader_strerror(rc));
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" does not play: %s"), sl->title,
+		    sl->line, it->file, opus_reader_strerror(rc));
 	if ((rc = file_sha256(it->file, info->sha256)) < 0)
-		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read: %s"), sl->title,
-		    sl->line, it->file, strerror(-rc));
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read: %s"),
+		    sl->title, sl->line, it->file, strerror(-rc));
 	info->size = (uint64_t)st.st_size;
 	info->duration = (double)oi.frames / PUB_RATE;
 	return 0;
@@ -199,7 +204,8 @@ pub_measure(const struct schedule *s, struct manifest_item_info *info, const cha
 				;
 			if (m < k)
 				info[k] = info[m];
-			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j], &info[k]) != 0)
+			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j],
+			    &info[k]) != 0)
 				bad++;
 		}
 	}
@@ -412,7 +418,8 @@ cmd_publish(const char *conf, int argc, char **argv)
 		return ctl_out_fail(_("cannot publish: %s"), why);
 	errlist_init(&errs);
 	if ((s = schedule_load(o.sched, 1, &errs)) == NULL) {
-		fprintf(stderr, _("loaxactl: cannot publish %s; nothing was published:\n"), o.sched);
+		fprintf(stderr, _("loaxactl: cannot publish %s; nothing was published:\n"),
+		    o.sched);
 		errlist_print(&errs, "loaxactl:   ", stderr);
 		rc = EXIT_REFUSED;
 		goto done;

@@ -83,10 +83,30 @@ pubclient_cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_m
 	}
 }
 
-static int pubclient_done_connected(const struct pubclient *c) { return c->connected || c->refused; }
-static int pubclient_done_probe(const struct pubclient *c) { return c->probe_seen; }
-static int pubclient_done_acked(const struct pubclient *c) { return c->npending == 0; }
-static int pubclient_done_window(const struct pubclient *c) { return c->npending < PUBCLIENT_WINDOW; }
+/* What pubclient_wait waits for. */
+static int
+pubclient_done_connected(const struct pubclient *c)
+{
+	return c->connected || c->refused != 0;
+}
+
+static int
+pubclient_done_probe(const struct pubclient *c)
+{
+	return c->probe_seen;
+}
+
+static int
+pubclient_done_acked(const struct pubclient *c)
+{
+	return c->npending == 0;
+}
+
+static int
+pubclient_done_window(const struct pubclient *c)
+{
+	return c->npending < PUBCLIENT_WINDOW;
+}
 
 /* Runs the client until done(c), or until nothing happened for PUBCLIENT_IDLE_MS. */
 static int
