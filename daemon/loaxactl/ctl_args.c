@@ -111,16 +111,83 @@ ctl_args_config(const char *conf)
 	return &cfg;
 }
 
-int
-ctl_args_from_config(const char *conf, char *region, size_t regionlen, char *host,
-    size_t hostlen, int *port)
+/* The broker and the region before the options: the defaults, then the configuration's. */
+static int
+ctl_args_district_defaults(struct ctl_district *d, const char *conf)
 {
-	const struct config *cfg = ctl_args_config(conf);
+	const struct config *cfg;
 
-	if (cfg == NULL)
+	*d = (struct ctl_district){ .port = 1883 };
+	snprintf(d->host, sizeof(d->host), "127.0.0.1");
+	if (conf == NULL)
+		return 0;
+	if ((cfg = ctl_args_config(conf)) == NULL)
 		return EXIT_REFUSED;
-	snprintf(region, regionlen, "%s", cfg->station.region);
-	snprintf(host, hostlen, "%s", cfg->mqtt.host);
-	*port = cfg->mqtt.port;
+	snprintf(d->region_buf, sizeof(d->region_buf), "%s", cfg->station.region);
+	snprintf(d->host, sizeof(d->host), "%s", cfg->mqtt.host);
+	d->port = cfg->mqtt.port;
+	d->region = d->region_buf;
+	return 0;
+}
+
+/* One option with a value; 0, or EXIT_USAGE after printing why. */
+static int
+ctl_args_district_option(struct ctl_district *d, const struct ctl_args_spec *spec,
+    void *opts, const char *cmd, const char *a, const char *val)
+{
+	int rc;
+
+	if (strcmp(a, "--region") == 0)
+		d->region = val;
+	else if (strcmp(a, "--key") == 0)
+		d->key = val;
+	else if (strcmp(a, "--stations") == 0)
+		d->stations = val;
+	else if (strcmp(a, "--mqtt") == 0) {
+		if (ctl_args_hostport(val, d->host, sizeof(d->host), &d->port) < 0)
+			return ctl_out_usage(spec->usage, _("\"%s\" is not HOST or HOST:PORT"), val);
+	} else if (spec->option == NULL || (rc = spec->option(opts, a, val)) == -ENOENT)
+		return ctl_out_usage(spec->usage, _("%s does not know the option %s"), cmd, a);
+	else
+		return rc;
+	return 0;
+}
+
+int
+ctl_args_district(struct ctl_district *d, const struct ctl_args_spec *spec, void *opts,
+    const char *conf, int argc, char **argv)
+{
+	int i, rc;
+
+	if ((rc = ctl_args_district_defaults(d, conf)) != 0)
+		return rc;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, spec->flag) == 0) {
+			d->flag = 1;
+		} else if (a[0] != '-') {
+			if (d->arg != NULL)
+				return ctl_out_usage(spec->usage, spec->too_many, a);
+			d->arg = a;
+		} else if (val == NULL) {
+			return ctl_out_usage(spec->usage, _("%s needs a value"), a);
+		} else if ((rc = ctl_args_district_option(d, spec, opts, argv[0], a,
+		    argv[++i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ctl_args_district_check(const struct ctl_district *d, const struct ctl_args_spec *spec,
+    const char *cmd)
+{
+	if (d->region == NULL)
+		return ctl_out_usage(spec->usage, _("%s needs --region (or -c with a "
+		    "configuration)"), cmd);
+	if (d->key == NULL)
+		return ctl_out_usage(spec->usage, _("%s needs --key, the district's secret key "
+		    "file"), cmd);
 	return 0;
 }

@@ -1,8 +1,9 @@
 /*
  * Command-line pieces more than one loaxactl command uses: options with a
- * value, durations (mute --for, alert --repeat and --until), the broker's
- * HOST:PORT and lists of stations (publish, alert), and the configuration
- * that -c names (the station's socket; the district's region and broker).
+ * value, durations (mute --for, alert --repeat and --until), the command
+ * line publish and alert share (--region, --key, --stations, --mqtt
+ * HOST[:PORT]), and the configuration that -c names (the station's socket;
+ * the district's region and broker).
  */
 #ifndef LOAXA_CTL_ARGS_H
 #define LOAXA_CTL_ARGS_H
@@ -37,11 +38,44 @@ int	ctl_args_targets(const char *usage, const char *list, char *buf, size_t len,
  * problem of the file.
  */
 const struct config *ctl_args_config(const char *conf);
+
+/* The command line every district-office command (publish, alert) has in common. */
+struct ctl_district {
+	const char	*region, *key, *stations;
+	char		 host[256];
+	int		 port;
+	int		 flag;		/* the command's one option without a value was given */
+	const char	*arg;		/* its one argument that is not an option, or NULL */
+	char		 region_buf[64];
+};
+
+/* What is particular to one district-office command's command line. */
+struct ctl_args_spec {
+	const char	*usage;		/* the usage text printed under a mistake */
+	const char	*flag;		/* its one option without a value ("--dry-run") */
+	const char	*too_many;	/* the message for a second argument, with %s */
+	/*
+	 * Any other option with a value (may be NULL): 0, -ENOENT when it is not
+	 * one of the command's, or EXIT_USAGE after printing why the value is wrong.
+	 */
+	int	(*option)(void *opts, const char *name, const char *value);
+};
+
 /*
- * The region and the broker from the configuration file conf. 0, or the
- * exit status for a refusal after printing every problem of the file.
+ * Reads a district-office command line into d (and opts, through
+ * spec->option): the broker 127.0.0.1:1883 and no region, then what the
+ * configuration conf says (may be NULL), then --region, --key, --stations,
+ * --mqtt HOST[:PORT], the flag, one argument and the command's own options.
+ * 0, EXIT_REFUSED when the configuration cannot be used, or EXIT_USAGE;
+ * every message is printed.
  */
-int	ctl_args_from_config(const char *conf, char *region, size_t regionlen, char *host,
-	    size_t hostlen, int *port);
+int	ctl_args_district(struct ctl_district *d, const struct ctl_args_spec *spec, void *opts,
+	    const char *conf, int argc, char **argv);
+/*
+ * After the command's own checks of its argument: a region and a key are
+ * required. 0, or EXIT_USAGE after printing what is missing.
+ */
+int	ctl_args_district_check(const struct ctl_district *d, const struct ctl_args_spec *spec,
+	    const char *cmd);
 
 #endif

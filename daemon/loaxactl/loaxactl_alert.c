@@ -38,14 +38,12 @@
 #define AL_TARGETS_MAX	ALERT_MAX_TARGETS
 
 struct al_opts {
-	const char	*file, *region, *key, *stations, *cancel, *id, *title, *until_arg;
-	char		 host[256];
-	int		 port;
+	struct ctl_district d;		/* region, key, stations, broker */
+	const char	*file, *cancel, *id, *title, *until_arg;
 	enum sched_class cls;
 	long long	 repeat;
 	time_t		 until;
 	int		 test;
-	char		 region_buf[64];
 };
 
 /* The usage text of alert, printed under a mistake in its command line. */
@@ -72,33 +70,13 @@ al_until(const char *s, time_t now)
 	return timeparse_local(s, now, &t) == 0 ? t : -1;
 }
 
-/* The region and the broker from -c; what the options say comes after. */
+/* alert's own options with a value (see struct ctl_args_spec). */
 static int
-al_defaults(struct al_opts *o, const char *conf)
+al_option(void *opts, const char *a, const char *val)
 {
-	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = 1883;
-	o->cls = SCHED_EMERGENCY;
-	if (conf == NULL)
-		return 0;
-	if (ctl_args_from_config(conf, o->region_buf, sizeof(o->region_buf), o->host,
-	    sizeof(o->host), &o->port) != 0)
-		return EXIT_REFUSED;
-	o->region = o->region_buf;
-	return 0;
-}
+	struct al_opts *o = opts;
 
-/* One option with a value; 0, or the exit status of a usage error. */
-static int
-al_option(struct al_opts *o, const char *a, const char *val)
-{
-	if (strcmp(a, "--region") == 0)
-		o->region = val;
-	else if (strcmp(a, "--key") == 0)
-		o->key = val;
-	else if (strcmp(a, "--stations") == 0)
-		o->stations = val;
-	else if (strcmp(a, "--cancel") == 0)
+	if (strcmp(a, "--cancel") == 0)
 		o->cancel = val;
 	else if (strcmp(a, "--id") == 0)
 		o->id = val;
@@ -106,11 +84,7 @@ al_option(struct al_opts *o, const char *a, const char *val)
 		o->title = val;
 	else if (strcmp(a, "--until") == 0)
 		o->until_arg = val;
-	else if (strcmp(a, "--mqtt") == 0) {
-		if (ctl_args_hostport(val, o->host, sizeof(o->host), &o->port) < 0)
-			return ctl_out_usage(al_usage_text(), _("\"%s\" is not HOST or HOST:PORT"),
-			    val);
-	} else if (strcmp(a, "--class") == 0) {
+	else if (strcmp(a, "--class") == 0) {
 		if (sched_class_parse(val, &o->cls) < 0 || o->cls == SCHED_NORMAL)
 			return ctl_out_usage(al_usage_text(),
 			    _("an alert's class is emergency or priority, not \"%s\""), val);
@@ -120,53 +94,35 @@ al_option(struct al_opts *o, const char *a, const char *val)
 			    _("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
 			    "(at least 5 s)"), val);
 	} else
-		return ctl_out_usage(al_usage_text(), _("alert does not know the option %s"), a);
+		return -ENOENT;
 	return 0;
 }
 
 static int
 al_args(struct al_opts *o, const char *conf, int argc, char **argv)
 {
-	int i, rc;
+	const struct ctl_args_spec spec = { .usage = al_usage_text(), .flag = "--test",
+	    .too_many = _("alert takes one bulletin; \"%s\" is one too many"),
+	    .option = al_option };
+	int rc;
 
-	if ((rc = al_defaults(o, conf)) != 0)
+	o->cls = SCHED_EMERGENCY;
+	if ((rc = ctl_args_district(&o->d, &spec, o, conf, argc, argv)) != 0)
 		return rc;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--test") == 0) {
-			o->test = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->file != NULL)
-				return ctl_out_usage(al_usage_text(),
-				    _("alert takes one bulletin; \"%s\" is one too many"), a);
-			o->file = a;
-			continue;
-		}
-		if (val == NULL)
-			return ctl_out_usage(al_usage_text(), _("%s needs a value"), a);
-		i++;
-		if ((rc = al_option(o, a, val)) != 0)
-			return rc;
-	}
+	o->file = o->d.arg;
+	o->test = o->d.flag;
 	if ((o->file == NULL) == (o->cancel == NULL))
-		return ctl_out_usage(al_usage_text(), "%s",
+		return ctl_out_usage(spec.usage, "%s",
 		    _("alert needs either a bulletin file or --cancel ID"));
-	if (o->region == NULL)
-		return ctl_out_usage(al_usage_text(), "%s",
-		    _("alert needs --region (or -c with a configuration)"));
-	if (o->key == NULL)
-		return ctl_out_usage(al_usage_text(), "%s",
-		    _("alert needs --key, the district's secret key file"));
+	if ((rc = ctl_args_district_check(&o->d, &spec, argv[0])) != 0)
+		return rc;
 	if ((o->cancel != NULL && !alert_id_valid(o->cancel)) || (o->id != NULL &&
 	    !alert_id_valid(o->id)))
-		return ctl_out_usage(al_usage_text(),
+		return ctl_out_usage(spec.usage,
 		    _("\"%s\" is not an alert id (a-z, 0-9, '-', '_', '.')"),
 		    o->cancel != NULL ? o->cancel : o->id);
 	if (o->until_arg != NULL && (o->until = al_until(o->until_arg, time(NULL))) <= time(NULL))
-		return ctl_out_usage(al_usage_text(),
+		return ctl_out_usage(spec.usage,
 		    _("--until \"%s\" is not a time in the future; write e.g. "
 		    "\"2026-11-23 06:00\", 2026-11-23T06:00:00+07:00 or +6h"), o->until_arg);
 	return 0;
@@ -177,7 +133,7 @@ static int64_t
 al_retained_sequence(const struct pubclient *c, const struct al_opts *o,
     const unsigned char sk[KEYS_SECRET_BYTES], const char *id, int *cancelled)
 {
-	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, o->region, "-", id, 0, 0 };
+	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, o->d.region, "-", id, 0, 0 };
 	struct alert_msg *m;
 	enum alert_code code;
 	const char *retained;
@@ -246,13 +202,13 @@ al_print(const struct al_opts *o, const struct alert_meta *m, const char *key_id
 	printf("%s\n", m->id);
 	printf(_("Published %s%s alert \"%s\" (%s, %.1f s) for %s of region \"%s\" "
 	    "(key %s)"), m->test ? _("test ") : "", sched_class_name(m->cls), m->title, m->file,
-	    m->duration, m->targets != NULL ? o->stations : _("every station"), m->region, key_id);
+	    m->duration, m->targets != NULL ? o->d.stations : _("every station"), m->region, key_id);
 	if (m->repeat > 0)
 		printf(_("; it repeats every %lld s"), (long long)m->repeat);
 	if (m->until > 0 && timeparse_format_iso(m->until, until, sizeof(until)) == 0)
 		printf(_(" until %s"), until);
 	printf(_(".\nCancel it everywhere with: loaxactl alert --cancel %s --region %s --key %s\n"),
-	    m->id, m->region, o->key);
+	    m->id, m->region, o->d.key);
 }
 
 /* --- the commands ------------------------------------------------------------------------------ */
@@ -268,11 +224,11 @@ al_connect(struct pubclient *c, const struct al_opts *o, const char *id, char *t
 	int rc;
 
 	/* A region too long for the topic is refused by alert_build before anything is sent. */
-	snprintf(topic, len, "loaxa/%s/alert/%s", o->region, id);
-	if ((rc = pubclient_connect(c, o->host, o->port)) < 0 ||
-	    (rc = pubclient_probe_retained(c, o->region, topic, ALERT_MAX_BYTES)) < 0)
+	snprintf(topic, len, "loaxa/%s/alert/%s", o->d.region, id);
+	if ((rc = pubclient_connect(c, o->d.host, o->d.port)) < 0 ||
+	    (rc = pubclient_probe_retained(c, o->d.region, topic, ALERT_MAX_BYTES)) < 0)
 		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
-		    "the network; nothing was published"), o->host, o->port,
+		    "the network; nothing was published"), o->d.host, o->d.port,
 		    pubclient_strerror(c, rc));
 	return 0;
 }
@@ -291,13 +247,13 @@ al_cancel(struct pubclient *c, const struct al_opts *o,
 	if (seq == 0)
 		return ctl_out_fail(_("there is no alert \"%s\" of region \"%s\" signed with this key on "
 		    "the broker; check the id (the first line 'loaxactl alert' printed); nothing "
-		    "was published"), o->cancel, o->region);
+		    "was published"), o->cancel, o->d.region);
 	if (cancelled) {
 		printf("%s\n", o->cancel);
 		printf(_("Alert \"%s\" was cancelled already.\n"), o->cancel);
 		return 0;
 	}
-	if ((text = alert_build_cancel(o->cancel, o->region, seq >= now_ms ? seq + 1 : now_ms,
+	if ((text = alert_build_cancel(o->cancel, o->d.region, seq >= now_ms ? seq + 1 : now_ms,
 	    now_ms)) == NULL || (env = alert_sign(text, sk)) == NULL)
 		rc = -ENOMEM;
 	else
@@ -306,11 +262,11 @@ al_cancel(struct pubclient *c, const struct al_opts *o,
 	free(env);
 	if (rc < 0)
 		return ctl_out_fail(_("cancelling on %s:%d failed: %s; the alert is NOT cancelled; "
-		    "run the command again"), o->host, o->port, pubclient_strerror(c, rc));
+		    "run the command again"), o->d.host, o->d.port, pubclient_strerror(c, rc));
 	printf("%s\n", o->cancel);
 	printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station playing it "
 	    "stops now, one offline sees the cancellation when it reconnects.\n"), o->cancel,
-	    o->region);
+	    o->d.region);
 	return 0;
 }
 
@@ -333,13 +289,13 @@ al_send(struct pubclient *c, const struct al_opts *o, struct alert_meta *m,
 	free(text);
 	if (env == NULL)
 		return ctl_out_fail("%s", _("out of memory"));
-	if ((rc = pubclient_send_file(c, o->region, o->file, m->sha256, m->size,
+	if ((rc = pubclient_send_file(c, o->d.region, o->file, m->sha256, m->size,
 	    MANIFEST_CHUNK_BYTES)) == 0)
 		rc = pubclient_publish_last(c, topic, env);
 	free(env);
 	if (rc < 0)
 		return ctl_out_fail(_("publishing to %s:%d failed: %s; the alert may not have reached "
-		    "the stations; run the command again"), o->host, o->port,
+		    "the stations; run the command again"), o->d.host, o->d.port,
 		    pubclient_strerror(c, rc));
 	keys_id(sk + crypto_sign_SEEDBYTES, kid);
 	al_print(o, m, kid);
@@ -361,14 +317,14 @@ al_meta(const struct al_opts *o, struct alert_meta *m, char *id, char *sha, char
 	snprintf(title, tlen, "%s", o->title != NULL ? o->title : m->file);
 	if (o->title == NULL && (p = strrchr(title, '.')) != NULL && p != title)
 		*p = '\0';
-	if (o->stations != NULL && (rc = ctl_args_targets(al_usage_text(), o->stations, tbuf,
+	if (o->d.stations != NULL && (rc = ctl_args_targets(al_usage_text(), o->d.stations, tbuf,
 	    tbuflen, targets, AL_TARGETS_MAX, &n)) != 0)
 		return rc;
 	if (o->id != NULL)
 		snprintf(id, ALERT_ID_MAX + 1, "%s", o->id);
 	else
 		al_new_id(id);
-	*m = (struct alert_meta){ .id = id, .region = o->region, .title = title, .cls = o->cls,
+	*m = (struct alert_meta){ .id = id, .region = o->d.region, .title = title, .cls = o->cls,
 	    .sha256 = sha, .file = m->file, .size = m->size, .duration = m->duration,
 	    .chunk_size = MANIFEST_CHUNK_BYTES, .repeat = o->repeat, .until = o->until,
 	    .targets = n > 0 ? targets : NULL, .n_targets = n, .test = o->test };
@@ -391,7 +347,7 @@ loaxactl_alert(const char *conf, int argc, char **argv)
 		return ctl_out_fail("%s", _("the crypto library (libsodium) cannot start"));
 	if ((rc = al_args(&o, conf, argc, argv)) != 0)
 		return rc;
-	if (keys_load_secret(o.key, sk, why, sizeof(why)) < 0)
+	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
 		return ctl_out_fail(_("cannot send the alert: %s"), why);
 	if (o.cancel == NULL && (rc = al_meta(&o, &m, id, sha, title, sizeof(title), targets,
 	    tbuf, sizeof(tbuf))) != 0)

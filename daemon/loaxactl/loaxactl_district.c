@@ -37,12 +37,10 @@
 #define PUB_TARGETS_MAX	MANIFEST_MAX_TARGETS
 
 struct pub_opts {
-	const char	*sched, *region, *key, *stations;
-	char		 host[256];
-	int		 port;
+	struct ctl_district d;		/* region, key, stations, broker */
+	const char	*sched;
 	uint32_t	 chunk;
 	int		 dry_run;
-	char		 region_buf[64];
 };
 
 /* --- keygen ----------------------------------------------------------------------- */
@@ -54,8 +52,8 @@ cmd_keygen(int argc, char **argv)
 	char why[512], id[KEYS_ID_HEX + 1];
 
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, _("loaxactl: keygen takes one argument, the file for the secret "
-		    "key, e.g. 'loaxactl keygen /etc/loaxa/district.key'\n"));
+		fprintf(stderr, _("%s: keygen takes one argument, the file for the secret "
+		    "key, e.g. 'loaxactl keygen /etc/loaxa/district.key'\n"), CTL_OUT_PROG);
 		return EXIT_USAGE;
 	}
 	if (keygen_write(argv[1], why, sizeof(why)) < 0)
@@ -89,75 +87,39 @@ pub_usage_text(void)
 }
 
 /* The region and the broker from -c; what the options say comes after. */
+/* publish's own option with a value (see struct ctl_args_spec). */
 static int
-pub_defaults(struct pub_opts *o, const char *conf)
+pub_option(void *opts, const char *name, const char *val)
 {
-	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = 1883;
-	o->chunk = MANIFEST_CHUNK_BYTES;
-	if (conf == NULL)
-		return 0;
-	if (ctl_args_from_config(conf, o->region_buf, sizeof(o->region_buf), o->host,
-	    sizeof(o->host), &o->port) != 0)
-		return EXIT_REFUSED;
-	o->region = o->region_buf;
+	struct pub_opts *o = opts;
+	long v;
+
+	if (strcmp(name, "--chunk-size") != 0)
+		return -ENOENT;
+	v = strtol(val, NULL, 10);
+	if (v < 1024 || v > MANIFEST_CHUNK_BYTES)
+		return ctl_out_usage(pub_usage_text(),
+		    _("the chunk size %s is not from 1024 to 262144 bytes"), val);
+	o->chunk = (uint32_t)v;
 	return 0;
 }
 
 static int
 pub_args(struct pub_opts *o, const char *conf, int argc, char **argv)
 {
-	long v;
-	int i, rc;
+	const struct ctl_args_spec spec = { .usage = pub_usage_text(), .flag = "--dry-run",
+	    .too_many = _("publish takes one schedule; \"%s\" is one too many"),
+	    .option = pub_option };
+	int rc;
 
-	if ((rc = pub_defaults(o, conf)) != 0)
+	o->chunk = MANIFEST_CHUNK_BYTES;
+	if ((rc = ctl_args_district(&o->d, &spec, o, conf, argc, argv)) != 0)
 		return rc;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--dry-run") == 0) {
-			o->dry_run = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->sched != NULL)
-				return ctl_out_usage(pub_usage_text(),
-				    _("publish takes one schedule; \"%s\" is one too many"), a);
-			o->sched = a;
-			continue;
-		}
-		if (val == NULL)
-			return ctl_out_usage(pub_usage_text(), _("%s needs a value"), a);
-		i++;
-		if (strcmp(a, "--region") == 0)
-			o->region = val;
-		else if (strcmp(a, "--key") == 0)
-			o->key = val;
-		else if (strcmp(a, "--stations") == 0)
-			o->stations = val;
-		else if (strcmp(a, "--mqtt") == 0) {
-			if (ctl_args_hostport(val, o->host, sizeof(o->host), &o->port) < 0)
-				return ctl_out_usage(pub_usage_text(),
-				    _("\"%s\" is not HOST or HOST:PORT"), val);
-		} else if (strcmp(a, "--chunk-size") == 0) {
-			v = strtol(val, NULL, 10);
-			if (v < 1024 || v > MANIFEST_CHUNK_BYTES)
-				return ctl_out_usage(pub_usage_text(),
-				    _("the chunk size %s is not from 1024 to 262144 bytes"), val);
-			o->chunk = (uint32_t)v;
-		} else
-			return ctl_out_usage(pub_usage_text(),
-			    _("publish does not know the option %s"), a);
-	}
+	o->sched = o->d.arg;
+	o->dry_run = o->d.flag;
 	if (o->sched == NULL)
-		return ctl_out_usage(pub_usage_text(), "%s", _("publish needs the schedule file"));
-	if (o->region == NULL)
-		return ctl_out_usage(pub_usage_text(), "%s",
-		    _("publish needs --region (or -c with a configuration)"));
-	if (o->key == NULL)
-		return ctl_out_usage(pub_usage_text(), "%s",
-		    _("publish needs --key, the district's secret key file"));
-	return 0;
+		return ctl_out_usage(spec.usage, "%s", _("publish needs the schedule file"));
+	return ctl_args_district_check(&o->d, &spec, argv[0]);
 }
 
 /* --- publish: checking the bulletins ------------------------------------------------------- */
@@ -218,7 +180,7 @@ pub_retained_version(const struct pubclient *c, const struct pub_opts *o,
     const unsigned char sk[KEYS_SECRET_BYTES])
 {
 	struct manifest_check chk = { .public_key = sk + crypto_sign_SEEDBYTES,
-	    .region = o->region, .station = "-", .bulletin_dir = "/" };
+	    .region = o->d.region, .station = "-", .bulletin_dir = "/" };
 	enum manifest_code code;
 	struct manifest *m;
 	const char *retained;
@@ -245,9 +207,9 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 
 	printf(o->dry_run ? _("Checked, not published: district schedule version %lld for region "
 	    "\"%s\" (key %s)\n") : _("Published district schedule version %lld for region \"%s\" "
-	    "(key %s)\n"), (long long)version, o->region, key_id);
+	    "(key %s)\n"), (long long)version, o->d.region, key_id);
 	if (ntargets > 0)
-		printf(_("  for %d stations: %s\n"), ntargets, o->stations);
+		printf(_("  for %d stations: %s\n"), ntargets, o->d.stations);
 	else
 		printf("%s", _("  for every station of the region\n"));
 	for (i = 0; i < s->n_slots; i++) {
@@ -266,7 +228,7 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 	}
 	if (!o->dry_run)
 		printf(_("Watch the stations arm it: mosquitto_sub -h %s -p %d -v -t "
-		    "'loaxa/%s/+/events'\n"), o->host, o->port, o->region);
+		    "'loaxa/%s/+/events'\n"), o->d.host, o->d.port, o->d.region);
 }
 
 /* Publishes each distinct bulletin, then the manifest; waits for every PUBACK. */
@@ -282,10 +244,10 @@ pub_send(struct pubclient *c, const struct pub_opts *o, const char **files,
 		for (m = 0; m < k && strcmp(info[m].sha256, info[k].sha256) != 0; m++)
 			;
 		if (m == k)
-			rc = pubclient_send_file(c, o->region, files[k], info[k].sha256,
+			rc = pubclient_send_file(c, o->d.region, files[k], info[k].sha256,
 			    info[k].size, o->chunk);
 	}
-	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->region);
+	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->d.region);
 	return rc < 0 ? rc : pubclient_publish_last(c, topic, envelope);
 }
 
@@ -322,13 +284,13 @@ pub_connect(struct pubclient **c, const struct pub_opts *o)
 	int rc;
 
 	/* A region too long for the topic is refused by manifest_build before anything is sent. */
-	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->region);
+	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->d.region);
 	if ((*c = pubclient_new()) == NULL)
 		return ctl_out_fail("%s", _("out of memory; nothing was published"));
-	if ((rc = pubclient_connect(*c, o->host, o->port)) < 0 ||
-	    (rc = pubclient_probe_retained(*c, o->region, topic, MANIFEST_MAX_BYTES)) < 0)
+	if ((rc = pubclient_connect(*c, o->d.host, o->d.port)) < 0 ||
+	    (rc = pubclient_probe_retained(*c, o->d.region, topic, MANIFEST_MAX_BYTES)) < 0)
 		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
-		    "the network; nothing was published"), o->host, o->port,
+		    "the network; nothing was published"), o->d.host, o->d.port,
 		    pubclient_strerror(*c, rc));
 	return 0;
 }
@@ -356,7 +318,7 @@ pub_run(const struct pub_opts *o, const struct schedule *s, const char **files,
 	}
 	if ((rc = pub_send(c, o, files, info, n, env)) < 0) {
 		rc = ctl_out_fail(_("publishing to %s:%d failed: %s; the manifest was not published, "
-		    "so the stations keep their schedule; run the command again"), o->host, o->port,
+		    "so the stations keep their schedule; run the command again"), o->d.host, o->d.port,
 		    pubclient_strerror(c, rc));
 		goto done;
 	}
@@ -393,6 +355,38 @@ pub_count_items(const struct schedule *s)
 	return n;
 }
 
+/*
+ * Loads the schedule with the station's own checks, then measures every
+ * bulletin (info[k] and files[k] for item k, freed by the caller). 0, or the
+ * exit status with every problem printed.
+ */
+static int
+pub_check(const struct pub_opts *o, struct schedule **s, struct manifest_item_info **info,
+    const char ***files, size_t *n)
+{
+	struct errlist errs;
+
+	errlist_init(&errs);
+	*s = schedule_load(o->sched, 1, &errs);
+	if (*s == NULL) {
+		fprintf(stderr, _("%s: cannot publish %s; nothing was published:\n"), CTL_OUT_PROG,
+		    o->sched);
+		errlist_print(&errs, CTL_OUT_PROG ":   ", stderr);
+	}
+	errlist_clear(&errs);
+	if (*s == NULL)
+		return EXIT_REFUSED;
+	*n = pub_count_items(*s);
+	*info = calloc(*n + 1, sizeof(**info));
+	*files = calloc(*n + 1, sizeof(**files));
+	if (*info == NULL || *files == NULL)
+		return ctl_out_fail("%s", _("out of memory"));
+	if (pub_measure(*s, *info, *files) != 0)
+		return ctl_out_fail(_("cannot publish %s: see the bulletins above; nothing was "
+		    "published"), o->sched);
+	return 0;
+}
+
 static int
 cmd_publish(const char *conf, int argc, char **argv)
 {
@@ -400,50 +394,30 @@ cmd_publish(const char *conf, int argc, char **argv)
 	static char tbuf[PUB_TARGETS_MAX * 64];
 	unsigned char sk[KEYS_SECRET_BYTES];
 	struct pub_opts o = { 0 };
-	struct manifest_meta meta = { 0 };
+	struct manifest_meta meta;
 	struct manifest_item_info *info = NULL;
 	struct schedule *s = NULL;
-	struct errlist errs;
 	const char **files = NULL;
 	char why[512];
-	size_t n, nt = 0;
+	size_t n = 0, nt = 0;
 	int rc;
 
 	if ((rc = pub_args(&o, conf, argc, argv)) != 0)
 		return rc;
-	if (o.stations != NULL && (rc = ctl_args_targets(pub_usage_text(), o.stations, tbuf,
+	if (o.d.stations != NULL && (rc = ctl_args_targets(pub_usage_text(), o.d.stations, tbuf,
 	    sizeof(tbuf), targets, PUB_TARGETS_MAX, &nt)) != 0)
 		return rc;
-	if (keys_load_secret(o.key, sk, why, sizeof(why)) < 0)
+	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
 		return ctl_out_fail(_("cannot publish: %s"), why);
-	errlist_init(&errs);
-	if ((s = schedule_load(o.sched, 1, &errs)) == NULL) {
-		fprintf(stderr, _("loaxactl: cannot publish %s; nothing was published:\n"),
-		    o.sched);
-		errlist_print(&errs, "loaxactl:   ", stderr);
-		rc = EXIT_REFUSED;
+	if ((rc = pub_check(&o, &s, &info, &files, &n)) != 0)
 		goto done;
-	}
-	n = pub_count_items(s);
-	info = calloc(n + 1, sizeof(*info));
-	files = calloc(n + 1, sizeof(*files));
-	if (info == NULL || files == NULL) {
-		rc = ctl_out_fail("%s", _("out of memory"));
-		goto done;
-	}
-	if (pub_measure(s, info, files) != 0) {
-		rc = ctl_out_fail(_("cannot publish %s: see the bulletins above; nothing was published"),
-		    o.sched);
-		goto done;
-	}
-	meta = (struct manifest_meta){ .region = o.region, .version = (int64_t)time(NULL),
+	meta = (struct manifest_meta){ .region = o.d.region, .version = (int64_t)time(NULL),
 	    .issued = time(NULL), .targets = nt > 0 ? targets : NULL, .n_targets = nt,
 	    .chunk_size = o.chunk };
 	rc = o.dry_run ? pub_dry_run(&o, s, info, n, &meta, sk) :
 	    pub_run(&o, s, files, info, n, &meta, sk);
 done:
 	sodium_memzero(sk, sizeof(sk));
-	errlist_clear(&errs);
 	schedule_free(s);
 	free(info);
 	free(files);
