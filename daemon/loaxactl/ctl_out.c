@@ -7,16 +7,23 @@
 #include "daemon/ctl/ctl.h"
 #include "daemon/loaxactl/ctl_out.h"
 
+/* "loaxactl: <message>" on a line of stderr. */
+static void
+ctl_out_vsay(const char *fmt, va_list ap)
+{
+	fputs(CTL_OUT_PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int
 ctl_out_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(CTL_OUT_PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ctl_out_vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_REFUSED;
 }
 
@@ -71,11 +78,9 @@ ctl_out_usage(const char *usage, const char *fmt, ...)
 	va_list ap;
 	size_t n;
 
-	fputs(CTL_OUT_PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ctl_out_vsay(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (usage == NULL) {
 		fputc('\n', stderr);
 		ctl_out_help(stderr);

@@ -15,6 +15,8 @@
 
 #define TIMEOUT_MS	15000
 
+/* --- list --------------------------------------------------------------------- */
+
 /* "1:05" or "1:02:05"; "?" when unknown. */
 static void
 fmt_duration(const json_t *v, char *buf, size_t len)
@@ -96,42 +98,16 @@ list_upcoming(const json_t *up)
 	}
 }
 
-/* Parses "[--json]", the only argument list and status take. */
-static int
-json_flag(int argc, char **argv, int *json)
+/* The queue, a blank line, the next scheduled slots. */
+static void
+list_print(const json_t *reply)
 {
-	int i;
-
-	*json = 0;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") != 0)
-			return ctl_out_usage(NULL, _("%s takes no argument but --json"), argv[0]);
-		*json = 1;
-	}
-	return 0;
+	list_queue(json_object_get(reply, "queue"));
+	printf("\n");
+	list_upcoming(json_object_get(reply, "upcoming"));
 }
 
-int
-loaxactl_show_list(const char *sock, int argc, char **argv)
-{
-	json_t *reply;
-	int json, rc;
-
-	if ((rc = json_flag(argc, argv, &json)) != 0)
-		return rc;
-	if ((rc = ctl_request_send(sock, json_pack("{s:s}", "cmd", "list"), -1, TIMEOUT_MS,
-	    &reply)) != 0)
-		return rc;
-	if (json)
-		ctl_out_json(reply);
-	else {
-		list_queue(json_object_get(reply, "queue"));
-		printf("\n");
-		list_upcoming(json_object_get(reply, "upcoming"));
-	}
-	json_decref(reply);
-	return 0;
-}
+/* --- status ----------------------------------------------------------------- */
 
 enum { F_STATION, F_STATE, F_PLAYING, F_NEXT, F_QUEUE, F_AUDIO, F_MQTT, F_UPTIME, F_N };
 
@@ -282,21 +258,51 @@ status_print(const json_t *s)
 	field(F_UPTIME, t >= 0 ? buf : NULL);
 }
 
-int
-loaxactl_show_status(const char *sock, int argc, char **argv)
+/* status prints the status object alone, the same one the district reads over MQTT. */
+static void
+status_print_reply(const json_t *reply)
+{
+	status_print(json_object_get(reply, "status"));
+}
+
+/* --- both ------------------------------------------------------------------- */
+
+/*
+ * Runs list or status (argv[0], which takes only --json): asks the daemon
+ * and prints the reply's member key (NULL: the whole reply) as JSON for
+ * scripts, or the whole reply through print for people.
+ */
+static int
+show_run(const char *sock, int argc, char **argv, const char *key,
+    void (*print)(const json_t *))
 {
 	json_t *reply;
-	int json, rc;
+	int i, json = 0, rc;
 
-	if ((rc = json_flag(argc, argv, &json)) != 0)
-		return rc;
-	if ((rc = ctl_request_send(sock, json_pack("{s:s}", "cmd", "status"), -1, TIMEOUT_MS,
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") != 0)
+			return ctl_out_usage(NULL, _("%s takes no argument but --json"), argv[0]);
+		json = 1;
+	}
+	if ((rc = ctl_request_send(sock, json_pack("{s:s}", "cmd", argv[0]), -1, TIMEOUT_MS,
 	    &reply)) != 0)
 		return rc;
 	if (json)
-		ctl_out_json(json_object_get(reply, "status"));
+		ctl_out_json(key != NULL ? json_object_get(reply, key) : reply);
 	else
-		status_print(json_object_get(reply, "status"));
+		print(reply);
 	json_decref(reply);
 	return 0;
+}
+
+int
+loaxactl_show_list(const char *sock, int argc, char **argv)
+{
+	return show_run(sock, argc, argv, NULL, list_print);
+}
+
+int
+loaxactl_show_status(const char *sock, int argc, char **argv)
+{
+	return show_run(sock, argc, argv, "status", status_print_reply);
 }
