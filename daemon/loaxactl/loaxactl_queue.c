@@ -214,9 +214,8 @@ loaxactl_queue_move(const char *sock, int argc, char **argv)
 		return ctl_out_usage(NULL, "%s",
 		    _("move needs an id and a position, both whole numbers "
 		    "from 1, e.g. 'loaxactl move 12 1'"));
-	rc = ctl_request_send(sock, json_pack("{s:s, s:I, s:I}", "cmd", "move", "id",
-	    (json_int_t)id,
-	    "position", (json_int_t)pos), -1, TIMEOUT_MS, &reply);
+	rc = ctl_request_send(sock, json_pack("{s:s, s:I, s:I}", "cmd", "move",
+	    "id", (json_int_t)id, "position", (json_int_t)pos), -1, TIMEOUT_MS, &reply);
 	if (rc != 0)
 		return rc;
 	printf(_("Item %lld is now number %lld in its class.\n"), id,
@@ -241,9 +240,8 @@ loaxactl_queue_cancel(const char *sock, int argc, char **argv)
 	if (argv[1][0] < '0' || argv[1][0] > '9' || *end != '\0' || errno != 0 || id <= 0)
 		return ctl_out_usage(NULL, _("\"%s\" is not an id; give the number shown by "
 		    "'loaxactl list'"), argv[1]);
-	rc = ctl_request_send(sock, json_pack("{s:s, s:I}", "cmd", "cancel", "id", (json_int_t)id),
-	    -1,
-	    TIMEOUT_MS, &reply);
+	rc = ctl_request_send(sock, json_pack("{s:s, s:I}", "cmd", "cancel", "id",
+	    (json_int_t)id), -1, TIMEOUT_MS, &reply);
 	if (rc != 0)
 		return rc;
 	printf(_("Cancelled item %lld.\n"), id);

@@ -53,8 +53,8 @@ list_queue(const json_t *queue)
 	ctl_out_cell(stdout, _("LENGTH"), 9);
 	printf("%s\n", _("TITLE (FILE)"));
 	json_array_foreach(queue, i, q) {
-		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(q,
-		    "id")));
+		snprintf(id, sizeof(id), "%lld",
+		    (long long)json_integer_value(json_object_get(q, "id")));
 		ctl_out_iso_short(ctl_out_jstr(q, "at"), at, sizeof(at), _("when free"));
 		fmt_duration(json_object_get(q, "duration"), dur, sizeof(dur));
 		printf("  ");
@@ -193,36 +193,45 @@ status_station(const json_t *s)
 	field(F_STATION, buf);
 }
 
+/* "hw:0: running (why), 3 underruns" */
 static void
-status_links(const json_t *s)
+status_audio(const json_t *s)
 {
-	const json_t *a = json_object_get(s, "audio"), *m = json_object_get(s, "mqtt");
-	const json_t *c = json_object_get(m, "connected"), *x = json_object_get(s, "xruns");
+	const json_t *a = json_object_get(s, "audio"), *x = json_object_get(s, "xruns");
+	const char *dev = ctl_out_jstr(a, "device"), *state = ctl_out_jstr(a, "state");
+	const char *err = ctl_out_jstr(a, "error");
 	char buf[1024];
 	size_t n;
 
-	if (json_is_object(a)) {
-		snprintf(buf, sizeof(buf), "%s: %s", ctl_out_jstr(a, "device") ? ctl_out_jstr(a,
-		    "device") : "?",
-		    ctl_out_jstr(a, "state") ? ctl_out_jstr(a, "state") : _("unknown"));
-		n = strlen(buf);
-		if (ctl_out_jstr(a, "error") != NULL && n < sizeof(buf))
-			snprintf(buf + n, sizeof(buf) - n, " (%s)", ctl_out_jstr(a, "error"));
-		n = strlen(buf);
-		if (json_integer_value(x) > 0 && n < sizeof(buf))
-			snprintf(buf + n, sizeof(buf) - n, _(", %lld underruns"),
-			    (long long)json_integer_value(x));
-		field(F_AUDIO, buf);
-	} else
+	if (!json_is_object(a)) {
 		field(F_AUDIO, NULL);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%s: %s", dev != NULL ? dev : "?",
+	    state != NULL ? state : _("unknown"));
+	n = strlen(buf);
+	if (err != NULL && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, " (%s)", err);
+	n = strlen(buf);
+	if (json_integer_value(x) > 0 && n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, _(", %lld underruns"),
+		    (long long)json_integer_value(x));
+	field(F_AUDIO, buf);
+}
+
+static void
+status_mqtt(const json_t *s)
+{
+	const json_t *m = json_object_get(s, "mqtt"), *c = json_object_get(m, "connected");
+	const char *state = ctl_out_jstr(m, "state");
+	char buf[1024];
+
 	if (json_is_true(c))
 		field(F_MQTT, _("connected"));
 	else if (json_is_false(c)) {
 		/* Why not is worth a technician's time: "connecting", "refused: ..." */
-		snprintf(buf, sizeof(buf), "%s%s%s%s", _("not connected"),
-		    ctl_out_jstr(m, "state") ? " (" : "", ctl_out_jstr(m, "state") ? ctl_out_jstr(m,
-		    "state") : "",
-		    ctl_out_jstr(m, "state") ? ")" : "");
+		snprintf(buf, sizeof(buf), "%s%s%s%s", _("not connected"), state ? " (" : "",
+		    state ? state : "", state ? ")" : "");
 		field(F_MQTT, buf);
 	} else
 		field(F_MQTT, NULL);
@@ -231,8 +240,8 @@ status_links(const json_t *s)
 static void
 status_print(const json_t *s)
 {
-	const json_t *next = json_object_get(s, "next_slot"), *ql = json_object_get(s,
-	    "queue_length");
+	const json_t *next = json_object_get(s, "next_slot");
+	const json_t *ql = json_object_get(s, "queue_length");
 	const json_t *up = json_object_get(s, "uptime");
 	char buf[1024];
 	long long t;
@@ -247,7 +256,8 @@ status_print(const json_t *s)
 		field(F_NEXT, json_is_null(next) ? _("none") : NULL);
 	snprintf(buf, sizeof(buf), _("%lld waiting"), (long long)json_integer_value(ql));
 	field(F_QUEUE, json_is_integer(ql) ? buf : NULL);
-	status_links(s);
+	status_audio(s);
+	status_mqtt(s);
 	t = json_is_number(up) ? (long long)json_number_value(up) : -1;
 	if (t >= 86400)
 		snprintf(buf, sizeof(buf), dngettext("loaxa", "%lld day, %02lld:%02lld:%02lld",
