@@ -1,4 +1,4 @@
-/* Command-line pieces the district-office commands of loaxactl share (see ctl_args.h). */
+/* Command-line pieces more than one loaxactl command uses (see ctl_args.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,47 @@
 #include "config/errlist.h"
 #include "config/i18n.h"
 #include "daemon/loaxactl/ctl_args.h"
+#include "daemon/loaxactl/ctl_out.h"
+
+int
+ctl_args_take(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*out = argv[*i] + n + 1;
+		return 1;
+	}
+	if (argv[*i][n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*out = argv[++*i];
+	return 1;
+}
+
+long long
+ctl_args_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}
 
 int
 ctl_args_hostport(const char *v, char *host, size_t hostlen, int *port)
@@ -32,44 +73,121 @@ ctl_args_hostport(const char *v, char *host, size_t hostlen, int *port)
 }
 
 int
-ctl_args_from_config(const char *conf, char *region, size_t regionlen, char *host,
-    size_t hostlen, int *port)
+ctl_args_targets(const char *usage, const char *list, char *buf, size_t len,
+    const char **targets, size_t max, size_t *n)
+{
+	char *p, *save = NULL;
+
+	/* Dropping the ids past max would leave stations out without a word. */
+	*n = 0;
+	if ((size_t)snprintf(buf, len, "%s", list) >= len)
+		return ctl_out_usage(usage, _("\"%s\" is too long a list of stations"), list);
+	for (p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			return ctl_out_usage(usage, _("\"%s\" names more than %zu stations"),
+			    list, max);
+		targets[(*n)++] = p;
+	}
+	if (*n == 0)
+		return ctl_out_usage(usage, _("\"%s\" is not a list of station ids such as "
+		    "tan-thanh,an-binh"), list);
+	return 0;
+}
+
+const struct config *
+ctl_args_config(const char *conf)
 {
 	static struct config cfg;	/* large; read once */
 	struct errlist errs;
 
 	errlist_init(&errs);
 	if (conf_load(conf, &cfg, &errs) < 0) {
-		fprintf(stderr, _("loaxactl: cannot use the configuration %s:\n"), conf);
-		errlist_print(&errs, "loaxactl:   ", stderr);
+		fprintf(stderr, _("%s: cannot use the configuration %s:\n"), CTL_OUT_PROG, conf);
+		errlist_print(&errs, CTL_OUT_PROG ":   ", stderr);
 		errlist_clear(&errs);
-		return 1;
+		return NULL;
 	}
 	errlist_clear(&errs);
-	snprintf(region, regionlen, "%s", cfg.station.region);
-	snprintf(host, hostlen, "%s", cfg.mqtt.host);
-	*port = cfg.mqtt.port;
+	return &cfg;
+}
+
+/* The broker and the region before the options: the defaults, then the configuration's. */
+static int
+ctl_args_district_defaults(struct ctl_district *d, const char *conf)
+{
+	const struct config *cfg;
+
+	*d = (struct ctl_district){ .port = 1883 };
+	snprintf(d->host, sizeof(d->host), "127.0.0.1");
+	if (conf == NULL)
+		return 0;
+	if ((cfg = ctl_args_config(conf)) == NULL)
+		return EXIT_REFUSED;
+	snprintf(d->region_buf, sizeof(d->region_buf), "%s", cfg->station.region);
+	snprintf(d->host, sizeof(d->host), "%s", cfg->mqtt.host);
+	d->port = cfg->mqtt.port;
+	d->region = d->region_buf;
 	return 0;
 }
 
-/* "90", "90s", "30m", "2h", "1d" -> seconds; -1 when it is none of these. */
-long long
-ctl_args_duration(const char *s)
+/* One option with a value; 0, or EXIT_USAGE after printing why. */
+static int
+ctl_args_district_option(struct ctl_district *d, const struct ctl_args_spec *spec,
+    void *opts, const char *cmd, const char *a, const char *val)
 {
-	char *end;
-	long long v;
+	int rc;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || errno != 0 || v <= 0 || v > 366LL * 86400)
-		return -1;
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	return -1;
+	if (strcmp(a, "--region") == 0)
+		d->region = val;
+	else if (strcmp(a, "--key") == 0)
+		d->key = val;
+	else if (strcmp(a, "--stations") == 0)
+		d->stations = val;
+	else if (strcmp(a, "--mqtt") == 0) {
+		if (ctl_args_hostport(val, d->host, sizeof(d->host), &d->port) < 0)
+			return ctl_out_usage(spec->usage, _("\"%s\" is not HOST or HOST:PORT"), val);
+	} else if (spec->option == NULL || (rc = spec->option(opts, a, val)) == -ENOENT)
+		return ctl_out_usage(spec->usage, _("%s does not know the option %s"), cmd, a);
+	else
+		return rc;
+	return 0;
+}
+
+int
+ctl_args_district(struct ctl_district *d, const struct ctl_args_spec *spec, void *opts,
+    const char *conf, int argc, char **argv)
+{
+	int i, rc;
+
+	if ((rc = ctl_args_district_defaults(d, conf)) != 0)
+		return rc;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, spec->flag) == 0) {
+			d->flag = 1;
+		} else if (a[0] != '-') {
+			if (d->arg != NULL)
+				return ctl_out_usage(spec->usage, spec->too_many, a);
+			d->arg = a;
+		} else if (val == NULL) {
+			return ctl_out_usage(spec->usage, _("%s needs a value"), a);
+		} else if ((rc = ctl_args_district_option(d, spec, opts, argv[0], a,
+		    argv[++i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ctl_args_district_check(const struct ctl_district *d, const struct ctl_args_spec *spec,
+    const char *cmd)
+{
+	if (d->region == NULL)
+		return ctl_out_usage(spec->usage, _("%s needs --region (or -c with a "
+		    "configuration)"), cmd);
+	if (d->key == NULL)
+		return ctl_out_usage(spec->usage, _("%s needs --key, the district's secret key "
+		    "file"), cmd);
+	return 0;
 }

@@ -5,22 +5,18 @@
  * is decoded through once. Then it connects, reads what is retained at the
  * alert's topic (so the sequence only goes up, and a cancel names an alert
  * that exists), publishes the bulletin's chunks and last the signed alert,
- * QoS 1 and retained, waiting for every PUBACK. A cancellation replaces the
- * retained alert, so a station that comes online later sees the cancel.
+ * QoS 1 and retained, waiting for every PUBACK (pubclient.c, the client it
+ * shares with publish). A cancellation replaces the retained alert, so a
+ * station that comes online later sees the cancel.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <mosquitto.h>
 #include <sodium.h>
 
 #include "codecs/opus_reader.h"
@@ -30,69 +26,34 @@
 #include "config/keys.h"
 #include "config/timeparse.h"
 #include "daemon/core/clock.h"
-#include "daemon/core/ev.h"
 #include "daemon/core/file.h"
 #include "daemon/loaxactl/ctl_args.h"
+#include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/loaxactl_alert.h"
+#include "daemon/loaxactl/pubclient.h"
 #include "daemon/proto/alert_msg.h"
 #include "daemon/proto/manifest.h"
 
-#define EXIT_REFUSED	1
-#define EXIT_USAGE	2
 #define AL_RATE		48000
-#define AL_WINDOW	8		/* messages awaiting their PUBACK */
-#define AL_IDLE_MS	30000		/* no progress for this long: give up */
 #define AL_TARGETS_MAX	ALERT_MAX_TARGETS
 
 struct al_opts {
-	const char	*file, *region, *key, *stations, *cancel, *id, *title, *until_arg;
-	char		 host[256];
-	int		 port;
+	struct ctl_district d;		/* region, key, stations, broker */
+	const char	*file, *cancel, *id, *title, *until_arg;
 	enum sched_class cls;
 	long long	 repeat;
 	time_t		 until;
 	int		 test;
-	char		 region_buf[64];
 };
 
-struct al_client {
-	struct mosquitto *mosq;
-	int	 connected, refused;
-	int	 pending[AL_WINDOW + 1];
-	int	 npending;
-	char	 topic[160], probe[160];
-	int	 probe_seen;
-	char	*retained;
-	size_t	 retained_len;
-	int64_t	 progress_ms;
-};
-
-static int
-al_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-al_fail(const char *fmt, ...)
+/* The usage text of alert, printed under a mistake in its command line. */
+static const char *
+al_usage_text(void)
 {
-	va_list ap;
-
-	fputs("loaxactl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_REFUSED;
-}
-
-static int
-al_usage(const char *fmt, const char *arg)
-{
-	fputs("loaxactl: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", _("Usage: loaxactl [-c CONFIG] alert FILE --region REGION --key KEYFILE\n"
+	return _("Usage: loaxactl [-c CONFIG] alert FILE --region REGION --key KEYFILE\n"
 	    "         [--class emergency|priority] [--repeat DURATION] [--until TIME]\n"
 	    "         [--stations ID,ID,...] [--test] [--title TITLE] [--id ID] [--mqtt HOST[:PORT]]\n"
-	    "       loaxactl alert --cancel ID --region REGION --key KEYFILE [--mqtt HOST[:PORT]]\n"));
-	return EXIT_USAGE;
+	    "       loaxactl alert --cancel ID --region REGION --key KEYFILE [--mqtt HOST[:PORT]]\n");
 }
 
 /* "+2h" (from now), ISO 8601 with an offset, or the local "YYYY-MM-DD HH:MM[:SS]" / "HH:MM". */
@@ -109,34 +70,13 @@ al_until(const char *s, time_t now)
 	return timeparse_local(s, now, &t) == 0 ? t : -1;
 }
 
+/* alert's own options with a value (see struct ctl_args_spec). */
 static int
-al_hostport(struct al_opts *o, const char *v)
+al_option(void *opts, const char *a, const char *val)
 {
-	return ctl_args_hostport(v, o->host, sizeof(o->host), &o->port);
-}
+	struct al_opts *o = opts;
 
-static int
-al_from_config(struct al_opts *o, const char *conf)
-{
-	int rc = ctl_args_from_config(conf, o->region_buf, sizeof(o->region_buf), o->host,
-	    sizeof(o->host), &o->port);
-
-	if (rc == 0)
-		o->region = o->region_buf;
-	return rc != 0 ? EXIT_REFUSED : 0;
-}
-
-/* One option with a value; 0, or the exit status of a usage error. */
-static int
-al_option(struct al_opts *o, const char *a, const char *val)
-{
-	if (strcmp(a, "--region") == 0)
-		o->region = val;
-	else if (strcmp(a, "--key") == 0)
-		o->key = val;
-	else if (strcmp(a, "--stations") == 0)
-		o->stations = val;
-	else if (strcmp(a, "--cancel") == 0)
+	if (strcmp(a, "--cancel") == 0)
 		o->cancel = val;
 	else if (strcmp(a, "--id") == 0)
 		o->id = val;
@@ -144,194 +84,67 @@ al_option(struct al_opts *o, const char *a, const char *val)
 		o->title = val;
 	else if (strcmp(a, "--until") == 0)
 		o->until_arg = val;
-	else if (strcmp(a, "--mqtt") == 0) {
-		if (al_hostport(o, val) < 0)
-			return al_usage(_("\"%s\" is not HOST or HOST:PORT"), val);
-	} else if (strcmp(a, "--class") == 0) {
+	else if (strcmp(a, "--class") == 0) {
 		if (sched_class_parse(val, &o->cls) < 0 || o->cls == SCHED_NORMAL)
-			return al_usage(_("an alert's class is emergency or priority, not \"%s\""), val);
+			return ctl_out_usage(al_usage_text(),
+			    _("an alert's class is emergency or priority, not \"%s\""), val);
 	} else if (strcmp(a, "--repeat") == 0) {
 		if ((o->repeat = ctl_args_duration(val)) < ALERT_MIN_REPEAT)
-			return al_usage(_("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
+			return ctl_out_usage(al_usage_text(),
+			    _("\"%s\" is not a repeat interval; write e.g. 2h or 30m "
 			    "(at least 5 s)"), val);
 	} else
-		return al_usage(_("alert does not know the option %s"), a);
+		return -ENOENT;
 	return 0;
 }
 
 static int
 al_args(struct al_opts *o, const char *conf, int argc, char **argv)
 {
-	int i, rc;
+	const struct ctl_args_spec spec = { .usage = al_usage_text(), .flag = "--test",
+	    .too_many = _("alert takes one bulletin; \"%s\" is one too many"),
+	    .option = al_option };
+	int rc;
 
-	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = 1883;
 	o->cls = SCHED_EMERGENCY;
-	if (conf != NULL && (rc = al_from_config(o, conf)) != 0)
+	if ((rc = ctl_args_district(&o->d, &spec, o, conf, argc, argv)) != 0)
 		return rc;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--test") == 0) {
-			o->test = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->file != NULL)
-				return al_usage(_("alert takes one bulletin; \"%s\" is one too many"), a);
-			o->file = a;
-			continue;
-		}
-		if (val == NULL)
-			return al_usage(_("%s needs a value"), a);
-		i++;
-		if ((rc = al_option(o, a, val)) != 0)
-			return rc;
-	}
+	o->file = o->d.arg;
+	o->test = o->d.flag;
 	if ((o->file == NULL) == (o->cancel == NULL))
-		return al_usage("%s", _("alert needs either a bulletin file or --cancel ID"));
-	if (o->region == NULL)
-		return al_usage("%s", _("alert needs --region (or -c with a configuration)"));
-	if (o->key == NULL)
-		return al_usage("%s", _("alert needs --key, the district's secret key file"));
+		return ctl_out_usage(spec.usage, "%s",
+		    _("alert needs either a bulletin file or --cancel ID"));
+	if ((rc = ctl_args_district_check(&o->d, &spec, argv[0])) != 0)
+		return rc;
 	if ((o->cancel != NULL && !alert_id_valid(o->cancel)) || (o->id != NULL &&
 	    !alert_id_valid(o->id)))
-		return al_usage(_("\"%s\" is not an alert id (a-z, 0-9, '-', '_', '.')"),
+		return ctl_out_usage(spec.usage,
+		    _("\"%s\" is not an alert id (a-z, 0-9, '-', '_', '.')"),
 		    o->cancel != NULL ? o->cancel : o->id);
 	if (o->until_arg != NULL && (o->until = al_until(o->until_arg, time(NULL))) <= time(NULL))
-		return al_usage(_("--until \"%s\" is not a time in the future; write e.g. "
+		return ctl_out_usage(spec.usage,
+		    _("--until \"%s\" is not a time in the future; write e.g. "
 		    "\"2026-11-23 06:00\", 2026-11-23T06:00:00+07:00 or +6h"), o->until_arg);
 	return 0;
 }
 
-/* --- the MQTT client ---------------------------------------------------------------------- */
-
-static void
-al_cb_connect(struct mosquitto *mosq, void *obj, int rc)
-{
-	struct al_client *c = obj;
-
-	(void)mosq;
-	c->connected = rc == 0;
-	c->refused = rc;
-}
-
-static void
-al_cb_publish(struct mosquitto *mosq, void *obj, int mid)
-{
-	struct al_client *c = obj;
-	int i;
-
-	(void)mosq;
-	for (i = 0; i < c->npending; i++) {
-		if (c->pending[i] == mid) {
-			c->pending[i] = c->pending[--c->npending];
-			c->progress_ms = clock_mono_ms();
-			return;
-		}
-	}
-}
-
-static void
-al_cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
-{
-	struct al_client *c = obj;
-
-	(void)mosq;
-	if (strcmp(msg->topic, c->probe) == 0)
-		c->probe_seen = 1;
-	else if (strcmp(msg->topic, c->topic) == 0 && msg->retain && c->retained == NULL &&
-	    msg->payloadlen > 0 && msg->payloadlen <= ALERT_MAX_BYTES &&
-	    (c->retained = malloc((size_t)msg->payloadlen)) != NULL) {
-		memcpy(c->retained, msg->payload, (size_t)msg->payloadlen);
-		c->retained_len = (size_t)msg->payloadlen;
-	}
-}
-
-static int al_done_connected(const struct al_client *c) { return c->connected || c->refused; }
-static int al_done_probe(const struct al_client *c) { return c->probe_seen; }
-static int al_done_acked(const struct al_client *c) { return c->npending == 0; }
-static int al_done_window(const struct al_client *c) { return c->npending < AL_WINDOW; }
-
-/* Runs the client until done(c), or until nothing happened for AL_IDLE_MS. */
-static int
-al_wait(struct al_client *c, int (*done)(const struct al_client *))
-{
-	int rc;
-
-	c->progress_ms = clock_mono_ms();
-	while (!done(c)) {
-		if (clock_mono_ms() - c->progress_ms > AL_IDLE_MS)
-			return -ETIMEDOUT;
-		rc = mosquitto_loop(c->mosq, 100, 1);
-		if (rc != MOSQ_ERR_SUCCESS)
-			return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNRESET;
-	}
-	return 0;
-}
-
-static int
-al_publish(struct al_client *c, const char *topic, const void *buf, size_t len)
-{
-	int mid, rc;
-
-	if ((rc = al_wait(c, al_done_window)) < 0)
-		return rc;
-	rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, buf, 1, true);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNRESET;
-	c->pending[c->npending++] = mid;
-	return 0;
-}
-
-/* Connects and reads what is retained at the alert's topic now. */
-static int
-al_connect(struct al_client *c, const struct al_opts *o, const char *id)
-{
-	unsigned char nonce[8];
-	char hex[17];
-	int rc;
-
-	randombytes_buf(nonce, sizeof(nonce));
-	sodium_bin2hex(hex, sizeof(hex), nonce, sizeof(nonce));
-	snprintf(c->topic, sizeof(c->topic), "loaxa/%s/alert/%s", o->region, id);
-	snprintf(c->probe, sizeof(c->probe), "loaxa/%s/publish/%s", o->region, hex);
-	mosquitto_lib_init();
-	if ((c->mosq = mosquitto_new(NULL, true, c)) == NULL)
-		return -ENOMEM;
-	mosquitto_connect_callback_set(c->mosq, al_cb_connect);
-	mosquitto_publish_callback_set(c->mosq, al_cb_publish);
-	mosquitto_message_callback_set(c->mosq, al_cb_message);
-	rc = mosquitto_connect(c->mosq, o->host, o->port, 30);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNREFUSED;
-	if ((rc = al_wait(c, al_done_connected)) < 0)
-		return rc;
-	if (!c->connected)
-		return -EACCES;
-	/* The broker answers in order: once our probe is back, the retained alert came first. */
-	if (mosquitto_subscribe(c->mosq, NULL, c->topic, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_subscribe(c->mosq, NULL, c->probe, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_publish(c->mosq, NULL, c->probe, 1, "?", 1, false) != MOSQ_ERR_SUCCESS)
-		return -ECONNRESET;
-	return al_wait(c, al_done_probe);
-}
-
 /* The retained alert's sequence if the district key signed it, else 0; *cancel if it is a cancel. */
 static int64_t
-al_retained_sequence(const struct al_client *c, const struct al_opts *o,
+al_retained_sequence(const struct pubclient *c, const struct al_opts *o,
     const unsigned char sk[KEYS_SECRET_BYTES], const char *id, int *cancelled)
 {
-	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, o->region, "-", id, 0, 0 };
+	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, o->d.region, "-", id, 0, 0 };
 	struct alert_msg *m;
 	enum alert_code code;
+	const char *retained;
 	char why[512];
+	size_t len;
 	int64_t seq = 0;
 
 	*cancelled = 0;
-	if (c->retained == NULL)
+	if ((retained = pubclient_retained(c, &len)) == NULL)
 		return 0;
-	m = alert_verify(c->retained, c->retained_len, &chk, &code, &seq, why, sizeof(why));
+	m = alert_verify(retained, len, &chk, &code, &seq, why, sizeof(why));
 	*cancelled = m != NULL && m->cancel;
 	alert_msg_free(m);
 	return seq;		/* set once the signature, region and id were right */
@@ -348,47 +161,21 @@ al_measure(const char *file, char sha[65], uint64_t *size, double *duration)
 	int rc;
 
 	if (stat(file, &st) == -1 || !S_ISREG(st.st_mode))
-		return al_fail(_("cannot send the alert: \"%s\" cannot be read: %s; nothing was "
+		return ctl_out_fail(_("cannot send the alert: \"%s\" cannot be read: %s; nothing was "
 		    "published"), file, strerror(errno ? errno : EINVAL));
 	if (st.st_size == 0 || (uint64_t)st.st_size > ALERT_MAX_BULLETIN)
-		return al_fail(_("cannot send the alert: \"%s\" is %lld bytes; an alert's bulletin "
+		return ctl_out_fail(_("cannot send the alert: \"%s\" is %lld bytes; an alert's bulletin "
 		    "is 1 byte to %llu bytes; nothing was published"), file, (long long)st.st_size,
 		    ALERT_MAX_BULLETIN);
 	if ((rc = opus_reader_check_file(file, AL_RATE, 1, &oi)) < 0)
-		return al_fail(_("cannot send the alert: \"%s\" does not play: %s; nothing was "
+		return ctl_out_fail(_("cannot send the alert: \"%s\" does not play: %s; nothing was "
 		    "published"), file, opus_reader_strerror(rc));
 	if ((rc = file_sha256(file, sha)) < 0)
-		return al_fail(_("cannot send the alert: \"%s\" cannot be read: %s"), file,
+		return ctl_out_fail(_("cannot send the alert: \"%s\" cannot be read: %s"), file,
 		    strerror(-rc));
 	*size = (uint64_t)st.st_size;
 	*duration = (double)oi.frames / AL_RATE;
 	return 0;
-}
-
-static int
-al_send_bulletin(struct al_client *c, const struct al_opts *o, const char *sha, uint64_t size)
-{
-	static unsigned char buf[MANIFEST_CHUNK_BYTES];
-	char topic[256];
-	uint64_t off;
-	size_t i, len;
-	ssize_t r;
-	int fd, rc = 0;
-
-	if ((fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	for (i = 0, off = 0; off < size && rc == 0; i++, off += len) {
-		len = size - off < MANIFEST_CHUNK_BYTES ? (size_t)(size - off) : MANIFEST_CHUNK_BYTES;
-		r = pread(fd, buf, len, (off_t)off);
-		if (r != (ssize_t)len) {
-			rc = r == -1 ? -errno : -EIO;	/* the file changed under us */
-			break;
-		}
-		snprintf(topic, sizeof(topic), "loaxa/%s/audio/%s/%zu", o->region, sha, i);
-		rc = al_publish(c, topic, buf, len);
-	}
-	close(fd);
-	return rc;
 }
 
 /* A new id: the local time and 4 random hex digits, e.g. 20261122-153005-3f2a. */
@@ -415,88 +202,101 @@ al_print(const struct al_opts *o, const struct alert_meta *m, const char *key_id
 	printf("%s\n", m->id);
 	printf(_("Published %s%s alert \"%s\" (%s, %.1f s) for %s of region \"%s\" "
 	    "(key %s)"), m->test ? _("test ") : "", sched_class_name(m->cls), m->title, m->file,
-	    m->duration, m->targets != NULL ? o->stations : _("every station"), m->region, key_id);
+	    m->duration, m->targets != NULL ? o->d.stations : _("every station"), m->region, key_id);
 	if (m->repeat > 0)
 		printf(_("; it repeats every %lld s"), (long long)m->repeat);
 	if (m->until > 0 && timeparse_format_iso(m->until, until, sizeof(until)) == 0)
 		printf(_(" until %s"), until);
 	printf(_(".\nCancel it everywhere with: loaxactl alert --cancel %s --region %s --key %s\n"),
-	    m->id, m->region, o->key);
+	    m->id, m->region, o->d.key);
 }
 
 /* --- the commands ------------------------------------------------------------------------------ */
 
+/*
+ * Connects and reads what is retained at the alert's topic now (its name in
+ * topic). 0, or the exit status with the reason printed.
+ */
 static int
-al_connect_fail(const struct al_client *c, const struct al_opts *o, int rc)
+al_connect(struct pubclient *c, const struct al_opts *o, const char *id, char *topic,
+    size_t len)
 {
-	return al_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and the "
-	    "network; nothing was published"), o->host, o->port, rc == -EACCES ?
-	    mosquitto_connack_string(c->refused) : strerror(-rc));
+	int rc;
+
+	/* A region too long for the topic is refused by alert_build before anything is sent. */
+	snprintf(topic, len, "loaxa/%s/alert/%s", o->d.region, id);
+	if ((rc = pubclient_connect(c, o->d.host, o->d.port)) < 0 ||
+	    (rc = pubclient_probe_retained(c, o->d.region, topic, ALERT_MAX_BYTES)) < 0)
+		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
+		    "the network; nothing was published"), o->d.host, o->d.port,
+		    pubclient_strerror(c, rc));
+	return 0;
 }
 
 static int
-al_cancel(struct al_client *c, const struct al_opts *o, const unsigned char sk[KEYS_SECRET_BYTES])
+al_cancel(struct pubclient *c, const struct al_opts *o,
+    const unsigned char sk[KEYS_SECRET_BYTES])
 {
 	int64_t seq, now_ms = clock_wall_ms();
-	char *text = NULL, *env = NULL;
+	char *text = NULL, *env = NULL, topic[256];
 	int rc, cancelled;
 
-	if ((rc = al_connect(c, o, o->cancel)) < 0)
-		return al_connect_fail(c, o, rc);
+	if ((rc = al_connect(c, o, o->cancel, topic, sizeof(topic))) != 0)
+		return rc;
 	seq = al_retained_sequence(c, o, sk, o->cancel, &cancelled);
 	if (seq == 0)
-		return al_fail(_("there is no alert \"%s\" of region \"%s\" signed with this key on "
+		return ctl_out_fail(_("there is no alert \"%s\" of region \"%s\" signed with this key on "
 		    "the broker; check the id (the first line 'loaxactl alert' printed); nothing "
-		    "was published"), o->cancel, o->region);
+		    "was published"), o->cancel, o->d.region);
 	if (cancelled) {
 		printf("%s\n", o->cancel);
 		printf(_("Alert \"%s\" was cancelled already.\n"), o->cancel);
 		return 0;
 	}
-	if ((text = alert_build_cancel(o->cancel, o->region, seq >= now_ms ? seq + 1 : now_ms,
+	if ((text = alert_build_cancel(o->cancel, o->d.region, seq >= now_ms ? seq + 1 : now_ms,
 	    now_ms)) == NULL || (env = alert_sign(text, sk)) == NULL)
 		rc = -ENOMEM;
-	else if ((rc = al_publish(c, c->topic, env, strlen(env))) == 0)
-		rc = al_wait(c, al_done_acked);
+	else
+		rc = pubclient_publish_last(c, topic, env);
 	free(text);
 	free(env);
 	if (rc < 0)
-		return al_fail(_("cancelling on %s:%d failed: %s; the alert is NOT cancelled; run the "
-		    "command again"), o->host, o->port, strerror(-rc));
+		return ctl_out_fail(_("cancelling on %s:%d failed: %s; the alert is NOT cancelled; "
+		    "run the command again"), o->d.host, o->d.port, pubclient_strerror(c, rc));
 	printf("%s\n", o->cancel);
 	printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station playing it "
 	    "stops now, one offline sees the cancellation when it reconnects.\n"), o->cancel,
-	    o->region);
+	    o->d.region);
 	return 0;
 }
 
 static int
-al_send(struct al_client *c, const struct al_opts *o, struct alert_meta *m,
+al_send(struct pubclient *c, const struct al_opts *o, struct alert_meta *m,
     const unsigned char sk[KEYS_SECRET_BYTES])
 {
-	char *text, *env = NULL, why[512], kid[KEYS_ID_HEX + 1];
+	char *text, *env = NULL, why[512], kid[KEYS_ID_HEX + 1], topic[256];
 	int64_t seq;
 	int rc, cancelled;
 
-	if ((rc = al_connect(c, o, m->id)) < 0)
-		return al_connect_fail(c, o, rc);
+	if ((rc = al_connect(c, o, m->id, topic, sizeof(topic))) != 0)
+		return rc;
 	seq = al_retained_sequence(c, o, sk, m->id, &cancelled);
 	m->issued_ms = clock_wall_ms();
 	m->sequence = seq >= m->issued_ms ? seq + 1 : m->issued_ms;
 	if ((text = alert_build(m, why, sizeof(why))) == NULL)
-		return al_fail(_("cannot send the alert: %s; nothing was published"), why);
+		return ctl_out_fail(_("cannot send the alert: %s; nothing was published"), why);
 	env = alert_sign(text, sk);
 	free(text);
 	if (env == NULL)
-		return al_fail("%s", _("out of memory"));
-	if ((rc = al_send_bulletin(c, o, m->sha256, m->size)) == 0 &&
-	    (rc = al_wait(c, al_done_acked)) == 0 &&
-	    (rc = al_publish(c, c->topic, env, strlen(env))) == 0)
-		rc = al_wait(c, al_done_acked);
+		return ctl_out_fail("%s", _("out of memory"));
+	if ((rc = pubclient_send_file(c, o->d.region, o->file, m->sha256, m->size,
+	    MANIFEST_CHUNK_BYTES)) == 0)
+		rc = pubclient_publish_last(c, topic, env);
 	free(env);
 	if (rc < 0)
-		return al_fail(_("publishing to %s:%d failed: %s; the alert may not have reached the "
-		    "stations; run the command again"), o->host, o->port, strerror(-rc));
+		return ctl_out_fail(_("publishing to %s:%d failed: %s; the alert may not have reached "
+		    "the stations; run the command again"), o->d.host, o->d.port,
+		    pubclient_strerror(c, rc));
 	keys_id(sk + crypto_sign_SEEDBYTES, kid);
 	al_print(o, m, kid);
 	return 0;
@@ -507,8 +307,8 @@ static int
 al_meta(const struct al_opts *o, struct alert_meta *m, char *id, char *sha, char *title,
     size_t tlen, const char **targets, char *tbuf, size_t tbuflen)
 {
-	char *p, *save = NULL;
 	size_t n = 0;
+	char *p;
 	int rc;
 
 	if ((rc = al_measure(o->file, sha, &m->size, &m->duration)) != 0)
@@ -517,20 +317,14 @@ al_meta(const struct al_opts *o, struct alert_meta *m, char *id, char *sha, char
 	snprintf(title, tlen, "%s", o->title != NULL ? o->title : m->file);
 	if (o->title == NULL && (p = strrchr(title, '.')) != NULL && p != title)
 		*p = '\0';
-	if (o->stations != NULL) {
-		if ((size_t)snprintf(tbuf, tbuflen, "%s", o->stations) >= tbuflen)
-			return al_usage(_("\"%s\" is too long a list of stations"), o->stations);
-		for (p = strtok_r(tbuf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save))
-			if (n < AL_TARGETS_MAX)
-				targets[n++] = p;
-		if (n == 0)
-			return al_usage(_("\"%s\" is not a list of station ids"), o->stations);
-	}
+	if (o->d.stations != NULL && (rc = ctl_args_targets(al_usage_text(), o->d.stations, tbuf,
+	    tbuflen, targets, AL_TARGETS_MAX, &n)) != 0)
+		return rc;
 	if (o->id != NULL)
 		snprintf(id, ALERT_ID_MAX + 1, "%s", o->id);
 	else
 		al_new_id(id);
-	*m = (struct alert_meta){ .id = id, .region = o->region, .title = title, .cls = o->cls,
+	*m = (struct alert_meta){ .id = id, .region = o->d.region, .title = title, .cls = o->cls,
 	    .sha256 = sha, .file = m->file, .size = m->size, .duration = m->duration,
 	    .chunk_size = MANIFEST_CHUNK_BYTES, .repeat = o->repeat, .until = o->until,
 	    .targets = n > 0 ? targets : NULL, .n_targets = n, .test = o->test };
@@ -544,28 +338,27 @@ loaxactl_alert(const char *conf, int argc, char **argv)
 	static char tbuf[AL_TARGETS_MAX * 64];
 	unsigned char sk[KEYS_SECRET_BYTES];
 	struct al_opts o = { 0 };
-	struct al_client c = { 0 };
+	struct pubclient *c = NULL;
 	struct alert_meta m = { 0 };
 	char id[ALERT_ID_MAX + 1], sha[65], title[512], why[512];
 	int rc;
 
 	if (sodium_init() < 0)
-		return al_fail("%s", _("the crypto library (libsodium) cannot start"));
+		return ctl_out_fail("%s", _("the crypto library (libsodium) cannot start"));
 	if ((rc = al_args(&o, conf, argc, argv)) != 0)
 		return rc;
-	if (keys_load_secret(o.key, sk, why, sizeof(why)) < 0)
-		return al_fail(_("cannot send the alert: %s"), why);
-	if (o.cancel != NULL)
-		rc = al_cancel(&c, &o, sk);
-	else if ((rc = al_meta(&o, &m, id, sha, title, sizeof(title), targets, tbuf,
-	    sizeof(tbuf))) == 0)
-		rc = al_send(&c, &o, &m, sk);
-	sodium_memzero(sk, sizeof(sk));
-	if (c.mosq != NULL) {
-		mosquitto_disconnect(c.mosq);
-		mosquitto_destroy(c.mosq);
+	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
+		return ctl_out_fail(_("cannot send the alert: %s"), why);
+	if (o.cancel == NULL && (rc = al_meta(&o, &m, id, sha, title, sizeof(title), targets,
+	    tbuf, sizeof(tbuf))) != 0)
+		goto done;
+	if ((c = pubclient_new()) == NULL) {
+		rc = ctl_out_fail("%s", _("out of memory; nothing was published"));
+		goto done;
 	}
-	free(c.retained);
-	mosquitto_lib_cleanup();
+	rc = o.cancel != NULL ? al_cancel(c, &o, sk) : al_send(c, &o, &m, sk);
+done:
+	sodium_memzero(sk, sizeof(sk));
+	pubclient_free(c);
 	return rc;
 }

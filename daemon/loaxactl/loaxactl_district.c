@@ -6,21 +6,17 @@
  * decoded through once, the sizes against what a station accepts. Only then
  * does it connect, read the manifest retained now (so the version only goes
  * up), publish each bulletin's chunks and last the signed manifest, all QoS 1
- * and retained, waiting for every PUBACK. A plain blocking libmosquitto
- * client is enough here: this is a command, not the station's loop.
+ * and retained, waiting for every PUBACK (pubclient.c, the client it shares
+ * with 'loaxactl alert').
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <mosquitto.h>
 #include <sodium.h>
 
 #include "codecs/opus_reader.h"
@@ -29,57 +25,23 @@
 #include "config/i18n.h"
 #include "config/keys.h"
 #include "config/schedule.h"
-#include "daemon/core/clock.h"
-#include "daemon/core/ev.h"
 #include "daemon/core/file.h"
 #include "daemon/loaxactl/ctl_args.h"
+#include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/loaxactl/loaxactl_district.h"
+#include "daemon/loaxactl/pubclient.h"
 #include "daemon/proto/manifest.h"
 
-#define EXIT_REFUSED	1
-#define EXIT_USAGE	2
 #define PUB_RATE	48000
-#define PUB_WINDOW	8		/* chunks awaiting their PUBACK */
-#define PUB_IDLE_MS	30000		/* no progress for this long: give up */
 #define PUB_TARGETS_MAX	MANIFEST_MAX_TARGETS
 
 struct pub_opts {
-	const char	*sched, *region, *key, *stations;
-	char		 host[256];
-	int		 port;
+	struct ctl_district d;		/* region, key, stations, broker */
+	const char	*sched;
 	uint32_t	 chunk;
 	int		 dry_run;
-	char		 region_buf[64];
 };
-
-/* The blocking client's state, filled by libmosquitto's callbacks. */
-struct pub_client {
-	struct mosquitto *mosq;
-	int	 connected, refused;
-	int	 pending[PUB_WINDOW + 1];
-	int	 npending;
-	char	 probe_topic[128], manifest_topic[128];
-	int	 probe_seen;
-	char	*retained;		/* the manifest retained now, if any */
-	int64_t	 progress_ms;
-};
-
-static int
-pub_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-pub_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("loaxactl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_REFUSED;
-}
 
 /* --- keygen ----------------------------------------------------------------------- */
 
@@ -90,14 +52,14 @@ cmd_keygen(int argc, char **argv)
 	char why[512], id[KEYS_ID_HEX + 1];
 
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, _("loaxactl: keygen takes one argument, the file for the secret "
-		    "key, e.g. 'loaxactl keygen /etc/loaxa/district.key'\n"));
+		fprintf(stderr, _("%s: keygen takes one argument, the file for the secret "
+		    "key, e.g. 'loaxactl keygen /etc/loaxa/district.key'\n"), CTL_OUT_PROG);
 		return EXIT_USAGE;
 	}
 	if (keygen_write(argv[1], why, sizeof(why)) < 0)
-		return pub_fail(_("cannot make a district key: %s"), why);
+		return ctl_out_fail(_("cannot make a district key: %s"), why);
 	if (keys_load_secret(argv[1], sk, why, sizeof(why)) < 0)
-		return pub_fail(_("the new key cannot be read back: %s"), why);
+		return ctl_out_fail(_("the new key cannot be read back: %s"), why);
 	memcpy(pk, sk + crypto_sign_SEEDBYTES, sizeof(pk));
 	sodium_memzero(sk, sizeof(sk));
 	keys_id(pk, id);
@@ -114,104 +76,50 @@ cmd_keygen(int argc, char **argv)
 
 /* --- publish: the command line ---------------------------------------------------------- */
 
-static int
-pub_hostport(struct pub_opts *o, const char *v)
+/* The usage text of publish, printed under a mistake in its command line. */
+static const char *
+pub_usage_text(void)
 {
-	return ctl_args_hostport(v, o->host, sizeof(o->host), &o->port);
-}
-
-static int
-pub_from_config(struct pub_opts *o, const char *conf)
-{
-	int rc = ctl_args_from_config(conf, o->region_buf, sizeof(o->region_buf), o->host,
-	    sizeof(o->host), &o->port);
-
-	if (rc == 0)
-		o->region = o->region_buf;
-	return rc != 0 ? EXIT_REFUSED : 0;
-}
-
-static int
-pub_usage(const char *fmt, const char *arg)
-{
-	fputs("loaxactl: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", _("Usage: loaxactl [-c CONFIG] publish SCHEDULE.cfg --region REGION "
+	return _("Usage: loaxactl [-c CONFIG] publish SCHEDULE.cfg --region REGION "
 	    "--key KEYFILE\n"
 	    "         [--mqtt HOST[:PORT]] [--stations ID,ID,...] [--chunk-size BYTES] "
-	    "[--dry-run]\n"));
-	return EXIT_USAGE;
+	    "[--dry-run]\n");
+}
+
+/* The region and the broker from -c; what the options say comes after. */
+/* publish's own option with a value (see struct ctl_args_spec). */
+static int
+pub_option(void *opts, const char *name, const char *val)
+{
+	struct pub_opts *o = opts;
+	long v;
+
+	if (strcmp(name, "--chunk-size") != 0)
+		return -ENOENT;
+	v = strtol(val, NULL, 10);
+	if (v < 1024 || v > MANIFEST_CHUNK_BYTES)
+		return ctl_out_usage(pub_usage_text(),
+		    _("the chunk size %s is not from 1024 to 262144 bytes"), val);
+	o->chunk = (uint32_t)v;
+	return 0;
 }
 
 static int
 pub_args(struct pub_opts *o, const char *conf, int argc, char **argv)
 {
-	long v;
-	int i, rc;
+	const struct ctl_args_spec spec = { .usage = pub_usage_text(), .flag = "--dry-run",
+	    .too_many = _("publish takes one schedule; \"%s\" is one too many"),
+	    .option = pub_option };
+	int rc;
 
-	snprintf(o->host, sizeof(o->host), "127.0.0.1");
-	o->port = 1883;
 	o->chunk = MANIFEST_CHUNK_BYTES;
-	if (conf != NULL && (rc = pub_from_config(o, conf)) != 0)
+	if ((rc = ctl_args_district(&o->d, &spec, o, conf, argc, argv)) != 0)
 		return rc;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--dry-run") == 0) {
-			o->dry_run = 1;
-			continue;
-		}
-		if (a[0] != '-') {
-			if (o->sched != NULL)
-				return pub_usage(_("publish takes one schedule; \"%s\" is one too many"), a);
-			o->sched = a;
-			continue;
-		}
-		if (val == NULL)
-			return pub_usage(_("%s needs a value"), a);
-		i++;
-		if (strcmp(a, "--region") == 0)
-			o->region = val;
-		else if (strcmp(a, "--key") == 0)
-			o->key = val;
-		else if (strcmp(a, "--stations") == 0)
-			o->stations = val;
-		else if (strcmp(a, "--mqtt") == 0) {
-			if (pub_hostport(o, val) < 0)
-				return pub_usage(_("\"%s\" is not HOST or HOST:PORT"), val);
-		} else if (strcmp(a, "--chunk-size") == 0) {
-			v = strtol(val, NULL, 10);
-			if (v < 1024 || v > MANIFEST_CHUNK_BYTES)
-				return pub_usage(_("the chunk size %s is not from 1024 to 262144 bytes"),
-				    val);
-			o->chunk = (uint32_t)v;
-		} else
-			return pub_usage(_("publish does not know the option %s"), a);
-	}
+	o->sched = o->d.arg;
+	o->dry_run = o->d.flag;
 	if (o->sched == NULL)
-		return pub_usage("%s", _("publish needs the schedule file"));
-	if (o->region == NULL)
-		return pub_usage("%s", _("publish needs --region (or -c with a configuration)"));
-	if (o->key == NULL)
-		return pub_usage("%s", _("publish needs --key, the district's secret key file"));
-	return 0;
-}
-
-/* "a,b,c" into targets (pointing into buf). Count, or -1. */
-static int
-pub_targets(const char *list, char *buf, size_t len, const char **targets, size_t max)
-{
-	size_t n = 0;
-	char *p, *save = NULL;
-
-	if ((size_t)snprintf(buf, len, "%s", list) >= len)
-		return -1;
-	for (p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save)) {
-		if (n == max)
-			return -1;
-		targets[n++] = p;
-	}
-	return (int)n;
+		return ctl_out_usage(spec.usage, "%s", _("publish needs the schedule file"));
+	return ctl_args_district_check(&o->d, &spec, argv[0]);
 }
 
 /* --- publish: checking the bulletins ------------------------------------------------------- */
@@ -226,18 +134,18 @@ pub_measure_one(const struct sched_slot *sl, const struct sched_item *it,
 	int rc;
 
 	if (stat(it->file, &st) == -1 || !S_ISREG(st.st_mode))
-		return pub_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read"), sl->title,
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read"), sl->title,
 		    sl->line, it->file);
 	if ((uint64_t)st.st_size > MANIFEST_MAX_BULLETIN)
-		return pub_fail(_("slot \"%s\" (line %d): \"%s\" is %lld bytes, more than the %llu "
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" is %lld bytes, more than the %llu "
 		    "a station takes; split it or encode it at a lower bitrate"), sl->title,
 		    sl->line, it->file, (long long)st.st_size, MANIFEST_MAX_BULLETIN);
 	if ((rc = opus_reader_check_file(it->file, PUB_RATE, 1, &oi)) < 0)
-		return pub_fail(_("slot \"%s\" (line %d): \"%s\" does not play: %s"), sl->title, sl->line, it->file,
-		    opus_reader_strerror(rc));
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" does not play: %s"), sl->title,
+		    sl->line, it->file, opus_reader_strerror(rc));
 	if ((rc = file_sha256(it->file, info->sha256)) < 0)
-		return pub_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read: %s"), sl->title,
-		    sl->line, it->file, strerror(-rc));
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read: %s"),
+		    sl->title, sl->line, it->file, strerror(-rc));
 	info->size = (uint64_t)st.st_size;
 	info->duration = (double)oi.frames / PUB_RATE;
 	return 0;
@@ -258,186 +166,33 @@ pub_measure(const struct schedule *s, struct manifest_item_info *info, const cha
 				;
 			if (m < k)
 				info[k] = info[m];
-			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j], &info[k]) != 0)
+			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j],
+			    &info[k]) != 0)
 				bad++;
 		}
 	}
 	return bad;
 }
 
-/* --- publish: the MQTT client ------------------------------------------------------------- */
-
-static void
-pub_cb_connect(struct mosquitto *mosq, void *obj, int rc)
-{
-	struct pub_client *c = obj;
-
-	(void)mosq;
-	c->connected = rc == 0 ? 1 : 0;
-	c->refused = rc;
-}
-
-static void
-pub_cb_publish(struct mosquitto *mosq, void *obj, int mid)
-{
-	struct pub_client *c = obj;
-	int i;
-
-	(void)mosq;
-	for (i = 0; i < c->npending; i++) {
-		if (c->pending[i] == mid) {
-			c->pending[i] = c->pending[--c->npending];
-			c->progress_ms = clock_mono_ms();
-			return;
-		}
-	}
-}
-
-static void
-pub_cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
-{
-	struct pub_client *c = obj;
-
-	(void)mosq;
-	if (strcmp(msg->topic, c->probe_topic) == 0)
-		c->probe_seen = 1;
-	else if (strcmp(msg->topic, c->manifest_topic) == 0 && msg->retain && c->retained == NULL &&
-	    msg->payloadlen > 0 && msg->payloadlen <= MANIFEST_MAX_BYTES)
-		c->retained = strndup(msg->payload, (size_t)msg->payloadlen);
-}
-
-static int
-pub_done_connected(const struct pub_client *c)
-{
-	return c->connected || c->refused != 0;
-}
-
-static int
-pub_done_probe(const struct pub_client *c)
-{
-	return c->probe_seen;
-}
-
-static int
-pub_done_acked(const struct pub_client *c)
-{
-	return c->npending == 0;
-}
-
-static int
-pub_done_window(const struct pub_client *c)
-{
-	return c->npending < PUB_WINDOW;
-}
-
-/* Runs the client until done(c), or until nothing happened for PUB_IDLE_MS. */
-static int
-pub_wait(struct pub_client *c, int (*done)(const struct pub_client *))
-{
-	int rc;
-
-	c->progress_ms = clock_mono_ms();
-	while (!done(c)) {
-		if (clock_mono_ms() - c->progress_ms > PUB_IDLE_MS)
-			return -ETIMEDOUT;
-		rc = mosquitto_loop(c->mosq, 100, 1);
-		if (rc != MOSQ_ERR_SUCCESS)
-			return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNRESET;
-	}
-	return 0;
-}
-
-static int
-pub_publish(struct pub_client *c, const char *topic, const void *buf, size_t len)
-{
-	int mid, rc;
-
-	if ((rc = pub_wait(c, pub_done_window)) < 0)
-		return rc;
-	rc = mosquitto_publish(c->mosq, &mid, topic, (int)len, buf, 1, true);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNRESET;
-	c->pending[c->npending++] = mid;
-	return 0;
-}
-
-static int
-pub_connect(struct pub_client *c, const struct pub_opts *o)
-{
-	unsigned char nonce[8];
-	char hex[17];
-	int rc;
-
-	randombytes_buf(nonce, sizeof(nonce));
-	sodium_bin2hex(hex, sizeof(hex), nonce, sizeof(nonce));
-	snprintf(c->manifest_topic, sizeof(c->manifest_topic), "loaxa/%s/schedule", o->region);
-	snprintf(c->probe_topic, sizeof(c->probe_topic), "loaxa/%s/publish/%s", o->region, hex);
-	mosquitto_lib_init();
-	if ((c->mosq = mosquitto_new(NULL, true, c)) == NULL)
-		return -ENOMEM;
-	mosquitto_connect_callback_set(c->mosq, pub_cb_connect);
-	mosquitto_publish_callback_set(c->mosq, pub_cb_publish);
-	mosquitto_message_callback_set(c->mosq, pub_cb_message);
-	rc = mosquitto_connect(c->mosq, o->host, o->port, 30);
-	if (rc != MOSQ_ERR_SUCCESS)
-		return rc == MOSQ_ERR_ERRNO ? -errno : -ECONNREFUSED;
-	if ((rc = pub_wait(c, pub_done_connected)) < 0)
-		return rc;
-	if (!c->connected)
-		return -EACCES;
-	/* The broker answers in order: once our probe is back, the retained manifest came first. */
-	if (mosquitto_subscribe(c->mosq, NULL, c->manifest_topic, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_subscribe(c->mosq, NULL, c->probe_topic, 1) != MOSQ_ERR_SUCCESS ||
-	    mosquitto_publish(c->mosq, NULL, c->probe_topic, 1, "?", 1, false) != MOSQ_ERR_SUCCESS)
-		return -ECONNRESET;
-	return pub_wait(c, pub_done_probe);
-}
-
 /* The version of the manifest retained now, if it is ours (signed with our key), else 0. */
 static int64_t
-pub_retained_version(const struct pub_client *c, const struct pub_opts *o,
+pub_retained_version(const struct pubclient *c, const struct pub_opts *o,
     const unsigned char sk[KEYS_SECRET_BYTES])
 {
 	struct manifest_check chk = { .public_key = sk + crypto_sign_SEEDBYTES,
-	    .region = o->region, .station = "-", .bulletin_dir = "/" };
+	    .region = o->d.region, .station = "-", .bulletin_dir = "/" };
 	enum manifest_code code;
 	struct manifest *m;
+	const char *retained;
 	char why[512];
+	size_t len;
 	int64_t version = 0;
 
-	if (c->retained == NULL)
+	if ((retained = pubclient_retained(c, &len)) == NULL)
 		return 0;
-	m = manifest_verify(c->retained, strlen(c->retained), &chk, &code, &version, why,
-	    sizeof(why));
+	m = manifest_verify(retained, len, &chk, &code, &version, why, sizeof(why));
 	manifest_free(m);
 	return version;		/* set only once the signature and the region were right */
-}
-
-/* Publishes one bulletin's chunks, reading the file a chunk at a time. */
-static int
-pub_bulletin(struct pub_client *c, const struct pub_opts *o, const char *file,
-    const struct manifest_item_info *info, unsigned char *buf)
-{
-	char topic[256];
-	uint64_t off;
-	size_t i, len;
-	ssize_t r;
-	int fd, rc = 0;
-
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
-	for (i = 0, off = 0; off < info->size && rc == 0; i++, off += len) {
-		len = info->size - off < o->chunk ? (size_t)(info->size - off) : o->chunk;
-		r = pread(fd, buf, len, (off_t)off);
-		if (r != (ssize_t)len) {
-			rc = r == -1 ? -errno : -EIO;	/* the file changed under us */
-			break;
-		}
-		snprintf(topic, sizeof(topic), "loaxa/%s/audio/%s/%zu", o->region, info->sha256, i);
-		rc = pub_publish(c, topic, buf, len);
-	}
-	close(fd);
-	return rc;
 }
 
 /* --- publish ------------------------------------------------------------------------------ */
@@ -452,9 +207,9 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 
 	printf(o->dry_run ? _("Checked, not published: district schedule version %lld for region "
 	    "\"%s\" (key %s)\n") : _("Published district schedule version %lld for region \"%s\" "
-	    "(key %s)\n"), (long long)version, o->region, key_id);
+	    "(key %s)\n"), (long long)version, o->d.region, key_id);
 	if (ntargets > 0)
-		printf(_("  for %d stations: %s\n"), ntargets, o->stations);
+		printf(_("  for %d stations: %s\n"), ntargets, o->d.stations);
 	else
 		printf("%s", _("  for every station of the region\n"));
 	for (i = 0; i < s->n_slots; i++) {
@@ -473,32 +228,27 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 	}
 	if (!o->dry_run)
 		printf(_("Watch the stations arm it: mosquitto_sub -h %s -p %d -v -t "
-		    "'loaxa/%s/+/events'\n"), o->host, o->port, o->region);
+		    "'loaxa/%s/+/events'\n"), o->d.host, o->d.port, o->d.region);
 }
 
 /* Publishes each distinct bulletin, then the manifest; waits for every PUBACK. */
 static int
-pub_send(struct pub_client *c, const struct pub_opts *o, const char **files,
+pub_send(struct pubclient *c, const struct pub_opts *o, const char **files,
     const struct manifest_item_info *info, size_t n, const char *envelope)
 {
-	unsigned char *buf = malloc(o->chunk);
+	char topic[128];
 	size_t k, m;
 	int rc = 0;
 
-	if (buf == NULL)
-		return -ENOMEM;
 	for (k = 0; k < n && rc == 0; k++) {
 		for (m = 0; m < k && strcmp(info[m].sha256, info[k].sha256) != 0; m++)
 			;
 		if (m == k)
-			rc = pub_bulletin(c, o, files[k], &info[k], buf);
+			rc = pubclient_send_file(c, o->d.region, files[k], info[k].sha256,
+			    info[k].size, o->chunk);
 	}
-	free(buf);
-	/* The manifest goes out only once every chunk is with the broker. */
-	if (rc == 0 && (rc = pub_wait(c, pub_done_acked)) == 0 &&
-	    (rc = pub_publish(c, c->manifest_topic, envelope, strlen(envelope))) == 0)
-		rc = pub_wait(c, pub_done_acked);
-	return rc;
+	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->d.region);
+	return rc < 0 ? rc : pubclient_publish_last(c, topic, envelope);
 }
 
 /* Builds and signs the manifest; the envelope, or NULL with the reason printed. */
@@ -509,21 +259,40 @@ pub_envelope(const struct schedule *s, const struct manifest_item_info *info, si
 	char why[512], *text, *env;
 
 	if ((text = manifest_build(s, info, n, meta, why, sizeof(why))) == NULL) {
-		pub_fail(_("cannot publish %s: %s; nothing was published"), s->path, why);
+		ctl_out_fail(_("cannot publish %s: %s; nothing was published"), s->path, why);
 		return NULL;
 	}
 	env = manifest_sign(text, sk);
 	free(text);
 	if (env != NULL && strlen(env) > MANIFEST_MAX_BYTES) {
-		pub_fail(_("cannot publish %s: its signed manifest is %zu bytes, more than the %d a "
+		ctl_out_fail(_("cannot publish %s: its signed manifest is %zu bytes, more than the %d a "
 		    "station accepts; split the schedule; nothing was published"), s->path,
 		    strlen(env), MANIFEST_MAX_BYTES);
 		free(env);
 		return NULL;
 	}
 	if (env == NULL)
-		pub_fail("%s", _("out of memory; nothing was published"));
+		ctl_out_fail("%s", _("out of memory; nothing was published"));
 	return env;
+}
+
+/* Connects and reads the manifest retained now. 0, or the exit status with the reason printed. */
+static int
+pub_connect(struct pubclient **c, const struct pub_opts *o)
+{
+	char topic[128];
+	int rc;
+
+	/* A region too long for the topic is refused by manifest_build before anything is sent. */
+	snprintf(topic, sizeof(topic), "loaxa/%s/schedule", o->d.region);
+	if ((*c = pubclient_new()) == NULL)
+		return ctl_out_fail("%s", _("out of memory; nothing was published"));
+	if ((rc = pubclient_connect(*c, o->d.host, o->d.port)) < 0 ||
+	    (rc = pubclient_probe_retained(*c, o->d.region, topic, MANIFEST_MAX_BYTES)) < 0)
+		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
+		    "the network; nothing was published"), o->d.host, o->d.port,
+		    pubclient_strerror(*c, rc));
+	return 0;
 }
 
 /* Connects, picks the version, publishes. The exit status. */
@@ -532,40 +301,32 @@ pub_run(const struct pub_opts *o, const struct schedule *s, const char **files,
     const struct manifest_item_info *info, size_t n, struct manifest_meta *meta,
     const unsigned char sk[KEYS_SECRET_BYTES])
 {
-	struct pub_client c = { 0 };
+	struct pubclient *c = NULL;
 	char *env = NULL, id[KEYS_ID_HEX + 1];
 	int64_t retained;
 	int rc;
 
 	keys_id(sk + crypto_sign_SEEDBYTES, id);
-	if ((rc = pub_connect(&c, o)) < 0) {
-		rc = pub_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and the "
-		    "network; nothing was published"), o->host, o->port, rc == -EACCES ?
-		    mosquitto_connack_string(c.refused) : strerror(-rc));
+	if ((rc = pub_connect(&c, o)) != 0)
 		goto done;
-	}
-	retained = pub_retained_version(&c, o, sk);
+	retained = pub_retained_version(c, o, sk);
 	/* Versions only go up: the time now, or past the one the stations have. */
 	meta->version = retained >= meta->version ? retained + 1 : meta->version;
 	if ((env = pub_envelope(s, info, n, meta, sk)) == NULL) {
 		rc = EXIT_REFUSED;
 		goto done;
 	}
-	if ((rc = pub_send(&c, o, files, info, n, env)) < 0) {
-		rc = pub_fail(_("publishing to %s:%d failed: %s; the manifest was not published, so "
-		    "the stations keep their schedule; run the command again"), o->host, o->port,
-		    strerror(-rc));
+	if ((rc = pub_send(c, o, files, info, n, env)) < 0) {
+		rc = ctl_out_fail(_("publishing to %s:%d failed: %s; the manifest was not published, "
+		    "so the stations keep their schedule; run the command again"), o->d.host, o->d.port,
+		    pubclient_strerror(c, rc));
 		goto done;
 	}
-	mosquitto_disconnect(c.mosq);
 	pub_print(s, info, o, meta->version, id, (int)meta->n_targets);
 	rc = 0;
 done:
 	free(env);
-	free(c.retained);
-	if (c.mosq != NULL)
-		mosquitto_destroy(c.mosq);
-	mosquitto_lib_cleanup();
+	pubclient_free(c);
 	return rc;
 }
 
@@ -594,6 +355,38 @@ pub_count_items(const struct schedule *s)
 	return n;
 }
 
+/*
+ * Loads the schedule with the station's own checks, then measures every
+ * bulletin (info[k] and files[k] for item k, freed by the caller). 0, or the
+ * exit status with every problem printed.
+ */
+static int
+pub_check(const struct pub_opts *o, struct schedule **s, struct manifest_item_info **info,
+    const char ***files, size_t *n)
+{
+	struct errlist errs;
+
+	errlist_init(&errs);
+	*s = schedule_load(o->sched, 1, &errs);
+	if (*s == NULL) {
+		fprintf(stderr, _("%s: cannot publish %s; nothing was published:\n"), CTL_OUT_PROG,
+		    o->sched);
+		errlist_print(&errs, CTL_OUT_PROG ":   ", stderr);
+	}
+	errlist_clear(&errs);
+	if (*s == NULL)
+		return EXIT_REFUSED;
+	*n = pub_count_items(*s);
+	*info = calloc(*n + 1, sizeof(**info));
+	*files = calloc(*n + 1, sizeof(**files));
+	if (*info == NULL || *files == NULL)
+		return ctl_out_fail("%s", _("out of memory"));
+	if (pub_measure(*s, *info, *files) != 0)
+		return ctl_out_fail(_("cannot publish %s: see the bulletins above; nothing was "
+		    "published"), o->sched);
+	return 0;
+}
+
 static int
 cmd_publish(const char *conf, int argc, char **argv)
 {
@@ -601,50 +394,30 @@ cmd_publish(const char *conf, int argc, char **argv)
 	static char tbuf[PUB_TARGETS_MAX * 64];
 	unsigned char sk[KEYS_SECRET_BYTES];
 	struct pub_opts o = { 0 };
-	struct manifest_meta meta = { 0 };
+	struct manifest_meta meta;
 	struct manifest_item_info *info = NULL;
 	struct schedule *s = NULL;
-	struct errlist errs;
 	const char **files = NULL;
 	char why[512];
-	size_t n;
-	int rc, nt = 0;
+	size_t n = 0, nt = 0;
+	int rc;
 
 	if ((rc = pub_args(&o, conf, argc, argv)) != 0)
 		return rc;
-	if (o.stations != NULL && (nt = pub_targets(o.stations, tbuf, sizeof(tbuf), targets,
-	    PUB_TARGETS_MAX)) <= 0)
-		return pub_usage(_("\"%s\" is not a list of station ids such as tan-thanh,an-binh"),
-		    o.stations);
-	if (keys_load_secret(o.key, sk, why, sizeof(why)) < 0)
-		return pub_fail(_("cannot publish: %s"), why);
-	errlist_init(&errs);
-	if ((s = schedule_load(o.sched, 1, &errs)) == NULL) {
-		fprintf(stderr, _("loaxactl: cannot publish %s; nothing was published:\n"), o.sched);
-		errlist_print(&errs, "loaxactl:   ", stderr);
-		rc = EXIT_REFUSED;
+	if (o.d.stations != NULL && (rc = ctl_args_targets(pub_usage_text(), o.d.stations, tbuf,
+	    sizeof(tbuf), targets, PUB_TARGETS_MAX, &nt)) != 0)
+		return rc;
+	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
+		return ctl_out_fail(_("cannot publish: %s"), why);
+	if ((rc = pub_check(&o, &s, &info, &files, &n)) != 0)
 		goto done;
-	}
-	n = pub_count_items(s);
-	info = calloc(n + 1, sizeof(*info));
-	files = calloc(n + 1, sizeof(*files));
-	if (info == NULL || files == NULL) {
-		rc = pub_fail("%s", _("out of memory"));
-		goto done;
-	}
-	if (pub_measure(s, info, files) != 0) {
-		rc = pub_fail(_("cannot publish %s: see the bulletins above; nothing was published"),
-		    o.sched);
-		goto done;
-	}
-	meta = (struct manifest_meta){ .region = o.region, .version = (int64_t)time(NULL),
-	    .issued = time(NULL), .targets = nt > 0 ? targets : NULL, .n_targets = (size_t)nt,
+	meta = (struct manifest_meta){ .region = o.d.region, .version = (int64_t)time(NULL),
+	    .issued = time(NULL), .targets = nt > 0 ? targets : NULL, .n_targets = nt,
 	    .chunk_size = o.chunk };
 	rc = o.dry_run ? pub_dry_run(&o, s, info, n, &meta, sk) :
 	    pub_run(&o, s, files, info, n, &meta, sk);
 done:
 	sodium_memzero(sk, sizeof(sk));
-	errlist_clear(&errs);
 	schedule_free(s);
 	free(info);
 	free(files);
@@ -655,7 +428,7 @@ int
 loaxactl_district(const char *conf, int argc, char **argv)
 {
 	if (sodium_init() < 0)
-		return pub_fail("%s", _("the crypto library (libsodium) cannot start"));
+		return ctl_out_fail("%s", _("the crypto library (libsodium) cannot start"));
 	if (strcmp(argv[0], "keygen") == 0)
 		return cmd_keygen(argc, argv);
 	return cmd_publish(conf, argc, argv);

@@ -5,67 +5,16 @@
  * or the reply as JSON for scripts.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/i18n.h"
-#include "config/timeparse.h"
-#include "daemon/ctl/ctl_client.h"
+#include "daemon/loaxactl/ctl_out.h"
+#include "daemon/loaxactl/ctl_request.h"
 #include "daemon/loaxactl/loaxactl_log.h"
 
 #define LOG_TIMEOUT_MS	30000
-#define EXIT_REFUSED	1
-#define EXIT_USAGE	2
-
-static const char *progname = "loaxactl";
-
-static const char *
-jstr(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Columns a UTF-8 string takes: one per character, none for combining accents. */
-static int
-log_width(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int w = 0;
-
-	for (; *p != '\0'; p++) {
-		if ((*p & 0xc0) == 0x80)
-			continue;
-		if ((*p == 0xcc && (p[1] & 0xc0) == 0x80) || (*p == 0xcd && p[1] >= 0x80 &&
-		    p[1] <= 0xaf))
-			continue;	/* U+0300..U+036F */
-		w++;
-	}
-	return w;
-}
-
-static void
-log_cell(FILE *fp, const char *s, int width)
-{
-	int w = log_width(s);
-
-	fputs(s, fp);
-	while (w++ < width)
-		fputc(' ', fp);
-}
-
-/* "2026-11-22T14:30:05+07:00" as "2026-11-22 14:30:05"; other text as it is. */
-static void
-log_time(const char *iso, char *buf, size_t len)
-{
-	if (iso != NULL && strlen(iso) >= 19 && iso[10] == 'T')
-		snprintf(buf, len, "%.10s %.8s", iso, iso + 11);
-	else
-		snprintf(buf, len, "%s", iso != NULL ? iso : "?");
-}
 
 /* The event word for people (translatable); unknown words as they came. */
 static const char *
@@ -87,24 +36,26 @@ static void
 log_row(FILE *fp, const json_t *r)
 {
 	const json_t *secs = json_object_get(r, "seconds");
-	const char *title = jstr(r, "title"), *file = jstr(r, "file"), *err = jstr(r, "error");
-	const char *pid = jstr(r, "play_id");
+	const char *title = ctl_out_jstr(r, "title"), *file = ctl_out_jstr(r, "file"),
+	    *err = ctl_out_jstr(r, "error");
+	const char *pid = ctl_out_jstr(r, "play_id");
 	char at[64], s[32];
 
-	log_time(jstr(r, "at"), at, sizeof(at));
-	if (json_is_number(secs) && strcmp(jstr(r, "event") ? jstr(r, "event") : "", "started") != 0)
+	ctl_out_iso_short(ctl_out_jstr(r, "at"), at, sizeof(at), "?");
+	if (json_is_number(secs) && strcmp(ctl_out_jstr(r, "event") ? ctl_out_jstr(r, "event") : "",
+	    "started") != 0)
 		snprintf(s, sizeof(s), "%.1f", json_number_value(secs));
 	else
 		snprintf(s, sizeof(s), "-");
-	log_cell(fp, at, 21);
-	log_cell(fp, log_event(jstr(r, "event")), 13);
+	ctl_out_cell(fp, at, 21);
+	ctl_out_cell(fp, log_event(ctl_out_jstr(r, "event")), 13);
 	fprintf(fp, "%7s  ", s);
 	if (title != NULL)
 		fprintf(fp, "%s", title);
 	else if (pid != NULL)
 		fprintf(fp, _("(play %.8s)"), pid);
-	else if (jstr(r, "by") != NULL)		/* a note: muted, stopped, ... */
-		fprintf(fp, _("(by %s)"), jstr(r, "by"));
+	else if (ctl_out_jstr(r, "by") != NULL)		/* a note: muted, stopped, ... */
+		fprintf(fp, _("(by %s)"), ctl_out_jstr(r, "by"));
 	else
 		fputc('-', fp);
 	if (file != NULL)
@@ -121,13 +72,13 @@ loaxactl_log_table(FILE *fp, const json_t *reply)
 	char since[64];
 	size_t i, n = json_array_size(records);
 
-	log_time(jstr(reply, "since"), since, sizeof(since));
+	ctl_out_iso_short(ctl_out_jstr(reply, "since"), since, sizeof(since), "?");
 	if (n == 0) {
 		fprintf(fp, _("Nothing was recorded since %s.\n"), since);
 		return;
 	}
-	log_cell(fp, _("TIME"), 21);
-	log_cell(fp, _("EVENT"), 13);
+	ctl_out_cell(fp, _("TIME"), 21);
+	ctl_out_cell(fp, _("EVENT"), 13);
 	fprintf(fp, "%7s  %s\n", _("SECONDS"), _("TITLE (FILE)"));
 	json_array_foreach(records, i, r)
 		log_row(fp, r);
@@ -136,24 +87,22 @@ loaxactl_log_table(FILE *fp, const json_t *reply)
 	if (json_is_true(json_object_get(reply, "truncated"))) {
 		fprintf(fp, _("There are more: this is as many as one answer holds. See the "
 		    "rest with 'loaxactl log --since \"%s\"' (or --after %lld).\n"),
-		    jstr(json_array_get(records, n - 1), "at") != NULL ?
-		    jstr(json_array_get(records, n - 1), "at") : since,
+		    ctl_out_jstr(json_array_get(records, n - 1), "at") != NULL ?
+		    ctl_out_jstr(json_array_get(records, n - 1), "at") : since,
 		    (long long)json_integer_value(json_object_get(reply, "next_after")));
 	}
 }
 
-static int
-log_usage(const char *fmt, const char *arg)
+/* The usage text of log, printed under a mistake in its command line. */
+static const char *
+log_usage_text(void)
 {
-	fprintf(stderr, "%s: ", progname);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s\n", _("Usage: loaxactl log [--since TIME] [--after N] [--limit N] [--json]\n"
+	return _("Usage: loaxactl log [--since TIME] [--after N] [--limit N] [--json]\n"
 	    "  TIME: YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], HH:MM[:SS] (the latest past one),\n"
 	    "        or as the reports write it (2026-11-22T14:30:05+07:00);\n"
 	    "        default: the last 24 hours\n"
 	    "  --after N: only records after record N (\"next_after\" in --json)\n"
-	    "  --limit N: at most N records (1 to 5000, the most one answer holds)"));
-	return EXIT_USAGE;
+	    "  --limit N: at most N records (1 to 5000, the most one answer holds)");
 }
 
 /* Parses the options into req. 0 or an exit status. */
@@ -171,21 +120,25 @@ log_parse(int argc, char **argv, json_t *req, int *json)
 		} else if (strcmp(argv[i], "--since") == 0 || strcmp(argv[i], "--after") == 0 ||
 		    strcmp(argv[i], "--limit") == 0) {
 			if (i + 1 >= argc)
-				return log_usage(_("%s needs a value"), argv[i]);
+				return ctl_out_usage(log_usage_text(), _("%s needs a value"),
+				    argv[i]);
 			if (strcmp(argv[i++], "--since") == 0) {
 				if (json_object_set_new(req, "since", json_string(argv[i])) < 0)
-					return log_usage(_("the time \"%s\" is not valid "
-					    "UTF-8 text"), argv[i]);
+					return ctl_out_usage(log_usage_text(),
+					    _("the time \"%s\" is not valid UTF-8 text"),
+					    argv[i]);
 				continue;
 			}
 			errno = 0;
 			after = strtoll(argv[i], &end, 10);
 			if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0' || errno != 0)
-				return log_usage(_("\"%s\" is not a whole number"), argv[i]);
+				return ctl_out_usage(log_usage_text(),
+				    _("\"%s\" is not a whole number"), argv[i]);
 			json_object_set_new(req, strcmp(argv[i - 1], "--after") == 0 ? "after" :
 			    "limit", json_integer(after));
 		} else {
-			return log_usage(_("log does not know \"%s\""), argv[i]);
+			return ctl_out_usage(log_usage_text(), _("log does not know \"%s\""),
+			    argv[i]);
 		}
 	}
 	return 0;
@@ -194,38 +147,19 @@ log_parse(int argc, char **argv, json_t *req, int *json)
 int
 loaxactl_log(const char *sock, int argc, char **argv)
 {
-	json_t *req = json_pack("{s:s}", "cmd", "log"), *reply = NULL;
-	const json_t *e;
-	char err[1024];
-	int json, rc;
+	json_t *req = json_pack("{s:s}", "cmd", "log"), *reply;
+	int json = 0, rc;
 
-	if (req == NULL)
-		return EXIT_REFUSED;
-	if ((rc = log_parse(argc, argv, req, &json)) != 0) {
+	if (req != NULL && (rc = log_parse(argc, argv, req, &json)) != 0) {
 		json_decref(req);
 		return rc;
 	}
-	rc = ctl_client_call(sock, req, -1, LOG_TIMEOUT_MS, &reply, err, sizeof(err));
-	json_decref(req);
-	if (rc < 0) {
-		fprintf(stderr, "%s: %s\n", progname, err);
-		return EXIT_REFUSED;
-	}
-	if (!json_is_true(json_object_get(reply, "ok"))) {
-		e = json_object_get(reply, "error");
-		fprintf(stderr, "%s: %s\n", progname, json_is_string(e) ? json_string_value(e) :
-		    _("the station daemon refused the command without saying why; see its log "
-		    "(journalctl -u loaxad)"));
-		json_decref(reply);
-		return EXIT_REFUSED;
-	}
-	if (json) {
-		json_object_del(reply, "ok");
-		json_dumpf(reply, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	} else {
+	if ((rc = ctl_request_send(sock, req, -1, LOG_TIMEOUT_MS, &reply)) != 0)
+		return rc;
+	if (json)
+		ctl_out_json(reply);
+	else
 		loaxactl_log_table(stdout, reply);
-	}
 	json_decref(reply);
 	return 0;
 }

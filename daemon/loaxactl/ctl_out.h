@@ -1,0 +1,50 @@
+/*
+ * What loaxactl prints, in one place: its exit statuses, the messages for a
+ * refusal or a mistake in the command line, the help text, and the pieces the
+ * tables are made of (column widths of Vietnamese text, ISO times, JSON).
+ */
+#ifndef LOAXA_CTL_OUT_H
+#define LOAXA_CTL_OUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define CTL_OUT_PROG	"loaxactl"	/* the name every message starts with */
+
+/* loaxactl's exit statuses besides 0: refused or failed, and a mistake in the command line. */
+#define EXIT_REFUSED	1
+#define EXIT_USAGE	2
+
+/* Prints "loaxactl: <message>" to stderr; returns EXIT_REFUSED. */
+int	ctl_out_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A mistake in the command line: prints "loaxactl: <message>", then usage,
+ * the command's own usage text, or with NULL a blank line and the whole help.
+ * Returns EXIT_USAGE.
+ */
+int	ctl_out_usage(const char *usage, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* The whole help text ('loaxactl help'). */
+void	ctl_out_help(FILE *fp);
+
+/* The string member key of o, or NULL when it is missing or not a string. */
+const char *ctl_out_jstr(const json_t *o, const char *key);
+/* Prints a reply for scripts (--json): the object without its "ok"; "null" when it is none. */
+void	ctl_out_json(json_t *reply);
+
+/* Columns a UTF-8 string takes: one per character, none for combining accents. */
+int	ctl_out_width(const char *s);
+/* Prints s and pads it with spaces to width columns. */
+void	ctl_out_cell(FILE *fp, const char *s, int width);
+/*
+ * "2026-11-22T14:30:05+07:00" as "2026-11-22" (date, at least 11 bytes) and
+ * "14:30:05" (clock, at least 9 bytes). 0, or -1 when iso is not in that shape.
+ */
+int	ctl_out_iso_split(const char *iso, char *date, size_t datelen, char *clock,
+	    size_t clocklen);
+/* "2026-11-22 14:30:05" for tables; iso as it came when not ISO; none when NULL. */
+void	ctl_out_iso_short(const char *iso, char *buf, size_t len, const char *none);
+
+#endif

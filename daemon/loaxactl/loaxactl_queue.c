@@ -1,0 +1,250 @@
+/*
+ * The queue of one station: 'loaxactl queue FILE' checks an Ogg Opus
+ * bulletin here, on the operator's side (decoded through once, through the
+ * descriptor that is then passed to the daemon), and queues it; 'move' and
+ * 'cancel' change what is queued.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "codecs/opus_reader.h"
+#include "config/conf.h"
+#include "config/i18n.h"
+#include "config/timeparse.h"
+#include "daemon/loaxactl/ctl_args.h"
+#include "daemon/loaxactl/ctl_out.h"
+#include "daemon/loaxactl/ctl_request.h"
+#include "daemon/loaxactl/loaxactl_queue.h"
+
+#define TIMEOUT_MS	15000
+#define QUEUE_TIMEOUT_MS 120000	/* the daemon copies the bulletin before it answers */
+#define CHECK_RATE	48000
+
+struct queue_args {
+	const char *file, *at, *title, *cls;
+};
+
+static int
+queue_parse(int argc, char **argv, struct queue_args *qa)
+{
+	struct timeparse_at at;
+	char why[256];
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		if ((r = ctl_args_take(argc, argv, &i, "--at", &qa->at)) == 0 &&
+		    (r = ctl_args_take(argc, argv, &i, "--title", &qa->title)) == 0)
+			r = ctl_args_take(argc, argv, &i, "--class", &qa->cls);
+		if (r < 0)
+			return ctl_out_usage(NULL, _("%s needs a value"), argv[i]);
+		if (r > 0)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return ctl_out_usage(NULL, _("queue does not know the option %s"), argv[i]);
+		if (qa->file != NULL)
+			return ctl_out_usage(NULL, _("queue takes one file; \"%s\" is one too many "
+			    "(put quotes around a name or a time with spaces, e.g. --at \"2026-11-22 "
+			    "14:30\")"), argv[i]);
+		qa->file = argv[i];
+	}
+	if (qa->file == NULL)
+		return ctl_out_usage(NULL, "%s", _("queue needs the bulletin's file"));
+	if (qa->cls != NULL && strcmp(qa->cls, "normal") != 0 && strcmp(qa->cls, "priority") != 0 &&
+	    strcmp(qa->cls, "emergency") != 0)
+		return ctl_out_usage(NULL,
+		    _("the class \"%s\" is not known; use normal, priority or "
+		    "emergency"), qa->cls);
+	if (qa->title != NULL && (qa->title[0] == '\0' || !conf_utf8_valid(qa->title)))
+		return ctl_out_usage(NULL, "%s", _("the title must be non-empty UTF-8 text"));
+	if (qa->at != NULL && timeparse_at(qa->at, &at, why, sizeof(why)) < 0) {
+		fprintf(stderr, _("%s: cannot understand the time \"%s\": %s; write it as "
+		    "HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM[:SS]\n"), CTL_OUT_PROG, qa->at, why);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* What the operator can do about a file the reader refused ("" when nothing). */
+static const char *
+queue_advice(int err)
+{
+	if (OPUS_READER_IS_NOTOGG(err) || OPUS_READER_IS_NOTOPUS(err))
+		return _(" Convert it to Opus (for example with opusenc) and queue it again.");
+	if (err == OPUS_READER_EUNSUPP)
+		return _(" Encode it again as mono or stereo Opus (for example with opusenc) "
+		    "and queue it again.");
+	if (err == OPUS_READER_EIO)
+		return _(" Check the USB stick or memory card, then try again.");
+	if (err == OPUS_READER_EEMPTY || err == OPUS_READER_ECORRUPT ||
+	    err == OPUS_READER_ETRUNC || err == OPUS_READER_EBADHEADER)
+		return _(" Copy it again from the original (or encode it again with "
+		    "opusenc) and queue it again.");
+	return "";
+}
+
+/* The reader's reason without its own short advice (after "; "): ours is longer. */
+static void
+queue_reason(int err, char *buf, size_t len)
+{
+	char *cut;
+
+	snprintf(buf, len, "%s", opus_reader_strerror(err));
+	if (queue_advice(err)[0] != '\0' && (cut = strstr(buf, "; ")) != NULL)
+		*cut = '\0';
+}
+
+/*
+ * Opens the file and decodes it through once, through the descriptor we are
+ * about to send, so that what was checked is what the station receives.
+ * Returns the descriptor, or -1 after saying why.
+ */
+static int
+queue_open_checked(const char *file, struct opus_info *info)
+{
+	char proc[64], reason[256];
+	struct stat st;
+	int fd, rc;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		fprintf(stderr, _("%s: cannot queue \"%s\": %s\n"), CTL_OUT_PROG, file,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, _("%s: cannot queue \"%s\": it is not a sound file (it is "
+		    "a folder or a device); give the bulletin's file\n"), CTL_OUT_PROG, file);
+		close(fd);
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	rc = opus_reader_check_file(access(proc, R_OK) == 0 ? proc : file, CHECK_RATE, 1, info);
+	if (rc < 0) {
+		queue_reason(rc, reason, sizeof(reason));
+		fprintf(stderr, _("%s: cannot queue \"%s\": %s.%s\n"), CTL_OUT_PROG, file,
+		    reason, queue_advice(rc));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+queue_print(const json_t *reply)
+{
+	const json_t *id = json_object_get(reply, "id");
+	const char *title = ctl_out_jstr(reply, "title"), *at = ctl_out_jstr(reply, "at");
+	char date[16], clock[16];
+
+	printf("%lld\n", (long long)json_integer_value(id));
+	if (title == NULL)
+		title = "?";
+	if (at == NULL)
+		printf(_("Queued \"%s\" (id %lld); it will play as soon as the station is "
+		    "free.\n"), title, (long long)json_integer_value(id));
+	else if (ctl_out_iso_split(at, date, sizeof(date), clock, sizeof(clock)) == 0)
+		printf(_("Queued \"%s\" (id %lld); it will play at %s on %s.\n"), title,
+		    (long long)json_integer_value(id), clock, date);
+	else
+		printf(_("Queued \"%s\" (id %lld); it will play at %s.\n"), title,
+		    (long long)json_integer_value(id), at);
+}
+
+int
+loaxactl_queue_add(const char *sock, int argc, char **argv)
+{
+	struct queue_args qa = { 0 };
+	struct opus_info info;
+	const char *name;
+	json_t *req, *reply;
+	int fd, rc;
+
+	if ((rc = queue_parse(argc, argv, &qa)) != 0)
+		return rc;
+	name = strrchr(qa.file, '/') != NULL ? strrchr(qa.file, '/') + 1 : qa.file;
+	if (!conf_utf8_valid(name)) {
+		fprintf(stderr, _("%s: cannot queue \"%s\": its name is not valid UTF-8 "
+		    "text; rename the file and queue it again\n"), CTL_OUT_PROG, qa.file);
+		return EXIT_REFUSED;
+	}
+	if ((fd = queue_open_checked(qa.file, &info)) < 0)
+		return EXIT_REFUSED;
+	req = json_pack("{s:s, s:s}", "cmd", "queue", "name", name);
+	if (req != NULL && qa.title != NULL)
+		json_object_set_new(req, "title", json_string(qa.title));
+	if (req != NULL && qa.at != NULL)
+		json_object_set_new(req, "at", json_string(qa.at));
+	if (req != NULL && qa.cls != NULL)
+		json_object_set_new(req, "class", json_string(qa.cls));
+	if (req != NULL)
+		json_object_set_new(req, "duration", json_real((double)info.frames / CHECK_RATE));
+	rc = ctl_request_send(sock, req, fd, QUEUE_TIMEOUT_MS, &reply);
+	close(fd);
+	if (rc != 0)
+		return rc;
+	queue_print(reply);
+	json_decref(reply);
+	return 0;
+}
+
+/* --- move, cancel ------------------------------------------------------------ */
+
+int
+loaxactl_queue_move(const char *sock, int argc, char **argv)
+{
+	long long id, pos;
+	char *e1, *e2;
+	json_t *reply;
+	int rc;
+
+	if (argc != 3)
+		return ctl_out_usage(NULL, "%s",
+		    _("move needs an id and a position, e.g. 'loaxactl move 12 1'"));
+	errno = 0;
+	id = strtoll(argv[1], &e1, 10);
+	pos = strtoll(argv[2], &e2, 10);
+	if (*e1 != '\0' || *e2 != '\0' || errno != 0 || id <= 0 || pos <= 0 || argv[1][0] == '\0' ||
+	    argv[2][0] == '\0')
+		return ctl_out_usage(NULL, "%s",
+		    _("move needs an id and a position, both whole numbers "
+		    "from 1, e.g. 'loaxactl move 12 1'"));
+	rc = ctl_request_send(sock, json_pack("{s:s, s:I, s:I}", "cmd", "move",
+	    "id", (json_int_t)id, "position", (json_int_t)pos), -1, TIMEOUT_MS, &reply);
+	if (rc != 0)
+		return rc;
+	printf(_("Item %lld is now number %lld in its class.\n"), id,
+	    (long long)json_integer_value(json_object_get(reply, "position")));
+	json_decref(reply);
+	return 0;
+}
+
+int
+loaxactl_queue_cancel(const char *sock, int argc, char **argv)
+{
+	json_t *reply;
+	long long id;
+	char *end;
+	int rc;
+
+	if (argc != 2)
+		return ctl_out_usage(NULL, "%s",
+		    _("cancel needs one id, as shown by 'loaxactl list'"));
+	errno = 0;
+	id = strtoll(argv[1], &end, 10);
+	if (argv[1][0] < '0' || argv[1][0] > '9' || *end != '\0' || errno != 0 || id <= 0)
+		return ctl_out_usage(NULL, _("\"%s\" is not an id; give the number shown by "
+		    "'loaxactl list'"), argv[1]);
+	rc = ctl_request_send(sock, json_pack("{s:s, s:I}", "cmd", "cancel", "id",
+	    (json_int_t)id), -1, TIMEOUT_MS, &reply);
+	if (rc != 0)
+		return rc;
+	printf(_("Cancelled item %lld.\n"), id);
+	json_decref(reply);
+	return 0;
+}
