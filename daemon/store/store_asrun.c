@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "config/timeparse.h"
 #include "config/conf.h"
+#include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/store/store.h"
 #include "daemon/store/store_int.h"
