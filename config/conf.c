@@ -15,6 +15,7 @@
 #include "config/conf.h"
 #include "config/conf_int.h"
 #include "config/i18n.h"
+#include "config/readfile.h"
 
 int
 conf_path_resolve(const char *basedir, const char *path, char *out, size_t len)
@@ -68,54 +69,14 @@ conf_basedir(const char *file, char *out, size_t len)
 }
 
 int
-conf_read_text(const char *path, size_t max, char **text)
-{
-	struct stat st;
-	size_t n = 0;
-	ssize_t r;
-	char *buf = NULL;
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		goto fail_errno;
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		goto fail;
-	}
-	if ((buf = malloc(max + 1)) == NULL)
-		goto fail_errno;
-	/* Read one byte past max to tell a full file from a too large one. */
-	while (n <= max && (r = read(fd, buf + n, max + 1 - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto fail_errno;
-		n += (size_t)r;
-	}
-	rc = n > max ? -EFBIG : memchr(buf, '\0', n) != NULL ? -EILSEQ : 0;
-	if (rc < 0)
-		goto fail;
-	buf[n] = '\0';
-	close(fd);
-	*text = buf;
-	return 0;
-fail_errno:
-	rc = -errno;
-fail:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
-int
 conf_read(struct conf_ctx *ctx, config_t *cf, const char *text, const char *basedir)
 {
 	const char *file, *what;
 
 	if (basedir != NULL)		/* libconfig 1.5 strdup()s it unchecked */
 		config_set_include_dir(cf, basedir);
+	if (conf_check_includes(ctx, text, basedir) < 0)
+		return -EINVAL;
 	if (config_read_string(cf, text) == CONFIG_TRUE) {
 		conf_mark_too_large(ctx, cf, text);
 		return 0;
@@ -164,7 +125,7 @@ conf_load(const char *path, struct config *out, struct errlist *errs)
 	const char *base = strrchr(path, '/');
 	int rc;
 
-	rc = conf_read_text(path, CONF_MAX_BYTES, &text);
+	rc = readfile_text(path, CONF_MAX_BYTES, &text);
 	if (rc == 0)
 		rc = conf_basedir(path, dir, sizeof(dir));
 	if (rc < 0) {
@@ -176,7 +137,7 @@ conf_load(const char *path, struct config *out, struct errlist *errs)
 			    "byte; is it really a text file?"), path);
 		else if (errs != NULL)
 			errlist_add(errs, _("%s: cannot read the configuration: %s; check the path "
-			    "and that loaxa may read it"), path, strerror(-rc));
+			    "and that loaxa may read it"), path, readfile_strerror(rc));
 		free(text);
 		return -EINVAL;
 	}

@@ -160,7 +160,5 @@ int	conf_basedir(const char *file, char *out, size_t len);
  * hyphens, not starting with a hyphen. Ids name MQTT topic levels.
  */
 int	conf_id_valid(const char *s);
-/* The whole file, NUL-terminated, at most max bytes, in *text (free it). 0 or -errno (-EFBIG, -EILSEQ for a NUL byte). */
-int	conf_read_text(const char *path, size_t max, char **text);
 
 #endif

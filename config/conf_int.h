@@ -25,6 +25,12 @@ int	conf_utf8_has_control(const char *s);
 void	conf_mark_too_large(struct conf_ctx *, config_t *cf, const char *text);
 int	conf_too_large(const config_setting_t *s);
 
+/*
+ * conf_include.c: every file text @includes (and what those include) is a
+ * regular file that can be read; the others are recorded. 0 or -EINVAL.
+ */
+int	conf_check_includes(struct conf_ctx *, const char *text, const char *basedir);
+
 /* conf_table.c: checks every group and setting under root into c. */
 void	conf_parse_root(struct conf_ctx *, const config_setting_t *root, const char *basedir,
 	    struct config *c);

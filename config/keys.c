@@ -18,6 +18,7 @@
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
+#include "config/readfile.h"
 #include "config/keys.h"
 
 #define KEYS_PUBLIC_TAG	"loaxa-ed25519-public-v1"
@@ -134,7 +135,7 @@ keys_parse_secret(const char *text, unsigned char sk[KEYS_SECRET_BYTES], char *w
 static int
 keys_read(const char *path, char **text, char *why, size_t whylen)
 {
-	int rc = conf_read_text(path, KEYS_FILE_MAX, text);
+	int rc = readfile_text(path, KEYS_FILE_MAX, text);
 
 	if (rc == -EFBIG)
 		errlist_why(why, whylen, _("cannot use \"%s\": it is too large to be a key file; "
@@ -143,7 +144,7 @@ keys_read(const char *path, char **text, char *why, size_t whylen)
 		errlist_why(why, whylen, _("the key file \"%s\" does not exist; copy the district's "
 		    "public key there (made by 'loaxactl keygen'), or correct the path"), path);
 	else if (rc < 0)
-		errlist_why(why, whylen, _("cannot read the key file \"%s\": %s"), path, strerror(-rc));
+		errlist_why(why, whylen, _("cannot read the key file \"%s\": %s"), path, readfile_strerror(rc));
 	return rc;
 }
 

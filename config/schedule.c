@@ -14,6 +14,7 @@
 
 #include "config/conf.h"
 #include "config/i18n.h"
+#include "config/readfile.h"
 #include "config/schedule.h"
 
 #define SLOT_EXAMPLE	"{ title = \"Bản tin sáng\"; at = \"06:00\"; " \
@@ -440,7 +441,7 @@ schedule_load(const char *path, int check_files, struct errlist *errs)
 	char dir[PATH_MAX], *text = NULL;
 	int rc;
 
-	rc = conf_read_text(path, SCHEDULE_MAX_BYTES, &text);
+	rc = readfile_text(path, SCHEDULE_MAX_BYTES, &text);
 	if (rc == 0)
 		rc = conf_basedir(path, dir, sizeof(dir));
 	if (rc < 0) {
@@ -452,7 +453,7 @@ schedule_load(const char *path, int check_files, struct errlist *errs)
 			    "is it really a text file?"), path);
 		else if (errs != NULL)
 			errlist_add(errs, _("%s: cannot read the schedule: %s; check the path and "
-			    "that loaxa may read it"), path, strerror(-rc));
+			    "that loaxa may read it"), path, readfile_strerror(rc));
 		free(text);
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 
 #include "config/conf.h"
 #include "config/keys.h"
+#include "config/schedule.h"
 #include "daemon/loaxactl/keygen.h"
 #include "tests/t.h"
 
@@ -450,8 +451,51 @@ test_unreadable(void)
 	errlist_clear(&el);
 	T_EQ_INT(conf_load(tmpdir, &c, &el), -EINVAL);
 	T_EQ_INT(errlist_count(&el), 1);
-	T_CONTAINS(el.n ? el.msg[0] : NULL, ": cannot read the configuration: Is a directory;");
+	T_CONTAINS(el.n ? el.msg[0] : NULL, ": cannot read the configuration: it is a directory, "
+	    "not a file;");
 	errlist_clear(&el);
+}
+
+/*
+ * A FIFO whose writer never writes, named as the configuration, the schedule
+ * or in an @include (directly or two levels down), is refused at once; before,
+ * opening it hung the daemon for good. alarm() turns a hang into a failure.
+ */
+static void
+test_fifos_never_hang(void)
+{
+	char fifo[PATH_MAX + 16], inc[PATH_MAX + 16], text[512];
+	struct schedule *s;
+	struct config c;
+	struct errlist el;
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo.cfg", tmpdir);
+	snprintf(inc, sizeof(inc), "%s/inc.cfg", tmpdir);
+	T_EQ_INT(mkfifo(fifo, 0600), 0);
+	write_file(inc, "@include \"fifo.cfg\"\n");
+	alarm(20);
+	conf_defaults(&c);
+	errlist_init(&el);
+	T_EQ_INT(conf_load(fifo, &c, &el), -EINVAL);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "it is not a regular file");
+	errlist_clear(&el);
+	T_ASSERT(schedule_load(fifo, 0, &el) == NULL);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "cannot read the schedule: it is not a regular file");
+	errlist_clear(&el);
+	snprintf(text, sizeof(text), GOOD_STATION "@include \"fifo.cfg\"\n" GOOD_STORAGE);
+	T_EQ_INT(conf_parse_string(text, "t.cfg", tmpdir, &c, &el), -EINVAL);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "t.cfg:2: @include \"fifo.cfg\": it is not a regular "
+	    "file");
+	errlist_clear(&el);
+	s = schedule_parse_string("@include \"inc.cfg\"\nslots = ();\n", "s.cfg", tmpdir, 0, &el);
+	T_ASSERT(s == NULL);
+	T_CONTAINS(el.n ? el.msg[0] : NULL, "inc.cfg:1: @include \"fifo.cfg\": it is not a regular "
+	    "file");
+	schedule_free(s);
+	errlist_clear(&el);
+	alarm(0);
+	unlink(fifo);
+	unlink(inc);
 }
 
 /* Every problem of a file at once, in file order; the output is untouched. */
@@ -544,7 +588,7 @@ test_district_key(void)
 	snprintf(text, sizeof(text), GOOD_STATION GOOD_STORAGE "district = { public_key = \"%s\"; };",
 	    tmpdir);
 	snprintf(want, sizeof(want), "t.cfg:3: district.public_key: cannot read the key file \"%s\": "
-	    "%s", tmpdir, strerror(EISDIR));
+	    "it is a directory, not a file", tmpdir);
 	one_error(text, want);
 	one_error(GOOD_STATION GOOD_STORAGE "district = { public_key = 7; };",
 	    "t.cfg:3: district.public_key: must be text in double quotes, e.g. "
@@ -580,6 +624,7 @@ main(void)
 	T_RUN(test_paths);
 	T_RUN(test_syntax_errors);
 	T_RUN(test_unreadable);
+	T_RUN(test_fifos_never_hang);
 	T_RUN(test_all_errors_at_once);
 	T_RUN(test_helpers);
 	T_RUN(test_district_key);
