@@ -20,6 +20,7 @@
 #include "codecs/opus_downmix.h"
 #include "codecs/opus_reader.h"
 #include "config/i18n.h"
+#include "config/readfile.h"
 
 #define RD_CHUNK	8192		/* bytes per read(2) */
 #define RD_MAX_FRAME	5760		/* 120 ms at 48 kHz: the longest Opus packet */
@@ -655,7 +656,7 @@ struct opus_reader *
 opus_reader_open_mem(const unsigned char *buf, size_t len, unsigned rate, unsigned channels, int *err)
 {
 	if (!rd_valid_format(rate, channels) || (buf == NULL && len > 0)) {
-		*err = -EINVAL;
+		*err = -EDOM;
 		return NULL;
 	}
 	return rd_open(-1, buf, len, rate, channels, err);
@@ -668,11 +669,12 @@ opus_reader_open_file(const char *path, unsigned rate, unsigned channels, int *e
 	int fd;
 
 	if (!rd_valid_format(rate, channels)) {
-		*err = -EINVAL;
+		*err = -EDOM;
 		return NULL;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*err = -errno;
+	/* A FIFO or a device put where a bulletin was must not hang the player. */
+	if ((fd = readfile_open(path)) < 0) {
+		*err = fd;
 		return NULL;
 	}
 	/* We read front to back once: let the kernel read ahead generously. */
@@ -732,7 +734,7 @@ static const struct {
 	{ -EACCES, N_("permission denied: the station may not read this file") },
 	{ -EISDIR, N_("it is a folder, not a file") },
 	{ -ENOMEM, N_("out of memory") },
-	{ -EINVAL, N_("the output format asked for is not supported (rate or channels)") },
+	{ -EDOM, N_("the output format asked for is not supported (rate or channels)") },
 	{ OPUS_READER_EEMPTY, N_("the file is empty (0 bytes); copy it again") },
 	{ OPUS_READER_ENOTOGG, N_("it is not an Ogg Opus file (unknown format); convert it to Opus first") },
 	{ OPUS_READER_ENOTOPUS, N_("it is an Ogg file without Opus audio; convert it to Opus first") },
@@ -762,6 +764,6 @@ opus_reader_strerror(int err)
 		if (rd_errors[i].code == err)
 			return _(rd_errors[i].msg);
 	if (err < 0 && err > -4096)
-		return strerror(-err);
+		return readfile_strerror(err);
 	return _("unknown error");
 }

@@ -52,7 +52,9 @@ struct opus_reader;
  * OpusTags) and its first audio page, so that a file that is not Opus fails
  * here with a precise reason; it decodes nothing and does not seek.
  * rate: one of 8000, 12000, 16000, 24000, 48000; channels: 1 or 2 (the
- * output, whatever the file has). Returns NULL and *err.
+ * output, whatever the file has; -EDOM for another). The file is opened so that it cannot
+ * block: anything but a regular file is refused (-EINVAL, -EISDIR). Returns
+ * NULL and *err.
  */
 struct opus_reader *opus_reader_open_file(const char *path, unsigned rate, unsigned channels, int *err);
 

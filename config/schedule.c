@@ -65,22 +65,19 @@ check_file(struct parse *p, const config_setting_t *s, const char *abs)
 {
 	char dir[PATH_MAX], q[128];
 	const char *slash = strrchr(abs, '/');
-	struct stat st;
 	int fd, err;
 
 	conf_quote(slash + 1, q, sizeof(q));
 	(void)snprintf(dir, sizeof(dir), "%.*s", slash == abs ? 1 : (int)(slash - abs), abs);
-	/* O_NONBLOCK: a FIFO by that name must not hang the daemon. */
-	fd = open(abs, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	err = errno;
-	if (fd >= 0) {
-		err = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+	if ((fd = readfile_open(abs)) >= 0) {
 		close(fd);
-		if (err == 0)
-			return;
+		return;
+	}
+	err = -fd;
+	if (err == EINVAL || err == EISDIR)
 		conf_err(&p->ctx, s, NULL, _("\"%s\" in %s is not a regular file; name an Opus "
 		    "bulletin file"), q, dir);
-	} else if (err == ENOENT || err == ENOTDIR)
+	else if (err == ENOENT || err == ENOTDIR)
 		conf_err(&p->ctx, s, NULL, _("\"%s\" was not found in %s; copy the bulletin there "
 		    "or correct the name"), q, dir);
 	else if (err == EACCES)

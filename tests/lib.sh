@@ -8,6 +8,22 @@ case $BUILD in /*) ;; *) BUILD=$(pwd)/$BUILD ;; esac
 TOP=$(pwd)
 FIX=${LOAXA_FIXTURES:-$TOP/build/fixtures}
 T=$(mktemp -d /tmp/loaxa-it.XXXXXX)
+# jq 1.6 exits 0 for 'jq -e' when its input is empty (a daemon that answered
+# nothing), so a check would pass on nothing. This jq fails when -e gives no
+# result at all; every test script gets it first on its PATH.
+mkdir -p "$T/bin"
+cat >"$T/bin/jq" <<'JQ'
+#!/bin/sh
+case " $* " in *" -e "*) ;; *) exec /usr/bin/jq "$@" ;; esac
+out=$(/usr/bin/jq "$@")
+rc=$?
+[ -n "$out" ] || exit 1
+printf '%s\n' "$out"
+exit "$rc"
+JQ
+chmod +x "$T/bin/jq"
+PATH=$T/bin:$PATH
+export PATH
 PIDS=""
 export TZ=${TZ:-Asia/Ho_Chi_Minh}
 export LC_ALL=C.UTF-8

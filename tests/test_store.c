@@ -379,14 +379,14 @@ test_import_offset_and_pipe(void)
 	T_EQ_STR(hex, want);
 	T_ASSERT(t_file_equals(path, data + 1000, 150000 - 1000));
 
+	/* Only regular files: a pipe is refused at once (it could hang the loop). */
 	snprintf(cmd, sizeof(cmd), "cat '%s'", src);
 	T_ASSERT((p = popen(cmd, "r")) != NULL);
 	if (p != NULL) {
-		T_EQ_INT(store_import_fd(s, fileno(p), 1 << 20, path, sizeof(path), hex), 0);
-		T_EQ_INT(pclose(p), 0);
-		T_ASSERT(t_file_equals(path, data, 150000));
+		T_EQ_INT(store_import_fd(s, fileno(p), 1 << 20, path, sizeof(path), hex), -EINVAL);
+		pclose(p);
 	}
-	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 2);
+	T_EQ_INT(t_count_files(store_bulletin_dir(s)), 1);
 	free(data);
 	store_close(s);
 	tmpstore_rmdir(dir);

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "config/readfile.h"
 #include "daemon/core/file.h"
 
 #define FILE_BUFSZ	(64 * 1024)
@@ -89,8 +90,9 @@ file_sha256(const char *path, char hex[65])
 	uint64_t total;
 	int fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -errno;
+	/* A FIFO put where a bulletin was must not hang the loop that hashes it. */
+	if ((fd = readfile_open(path)) < 0)
+		return fd;
 	rc = file_copy_sha256(fd, -1, UINT64_MAX, &total, hex);
 	close(fd);
 	return rc;

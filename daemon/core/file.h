@@ -22,7 +22,7 @@ int	file_write_all(int fd, const void *buf, size_t len);
  * than max bytes have come; *total is what was read.
  */
 int	file_copy_sha256(int in, int out, uint64_t max, uint64_t *total, char hex[65]);
-/* SHA-256 of the file at path, streamed, in lower-case hex. */
+/* SHA-256 of the regular file at path (opened as readfile_open does), streamed, in lower-case hex. */
 int	file_sha256(const char *path, char hex[65]);
 
 /* fsync a directory, so that a rename in it survives a power cut. */

@@ -15,6 +15,7 @@
 
 #include "codecs/opus_reader.h"
 #include "config/i18n.h"
+#include "config/readfile.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
@@ -173,6 +174,9 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 	if (rc == -ENOSPC)
 		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
 		    "queued items or free space in %s"), name, st->cfg.storage.dir);
+	if (rc == -EINVAL || rc == -EISDIR)
+		return ctl_fail(reply, _("cannot queue \"%s\": %s; queue a bulletin file"), name,
+		    readfile_strerror(rc));
 	if (rc < 0)
 		return ctl_fail(reply, _("cannot queue \"%s\": it could not be copied into the "
 		    "station's storage (%s)"), name, strerror(-rc));

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/readfile.h"
 #include "daemon/core/file.h"
 #include "daemon/core/log.h"
 #include "daemon/store/bulletin_store.h"
@@ -61,6 +62,24 @@ bs_fill_tmp(int fd, int tfd, const char *tmp, uint64_t max_bytes, char hex[65])
 	return 0;
 }
 
+/*
+ * Only a regular file no larger than max is copied, and that is known before
+ * a byte is read: a FIFO whose writer never writes would hang the station's
+ * loop for good, and /dev/zero or a huge sparse file would keep it copying.
+ */
+static int
+bs_check_source(int fd, uint64_t max)
+{
+	struct stat st;
+	int rc;
+
+	if ((rc = readfile_check_fd(fd)) < 0)
+		return rc;
+	if (fstat(fd, &st) == -1)
+		return -errno;
+	return (uint64_t)st.st_size > max ? -EFBIG : 0;
+}
+
 int
 bulletin_store_import(const char *dir, int fd, uint64_t max_bytes,
     char *path, size_t pathlen, char sha256_hex[65])
@@ -68,6 +87,8 @@ bulletin_store_import(const char *dir, int fd, uint64_t max_bytes,
 	char tmp[PATH_MAX];
 	int tfd, rc, n;
 
+	if ((rc = bs_check_source(fd, max_bytes)) < 0)
+		return rc;
 	n = snprintf(tmp, sizeof(tmp), "%s/" BS_TMP_PREFIX "XXXXXX", dir);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;

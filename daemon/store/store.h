@@ -39,8 +39,10 @@ void		 store_close(struct store *);
 /* Bulletins, content-addressed: dir/bulletins/<sha256>.opus. */
 
 /*
- * Copies everything readable from fd (from its current offset to EOF; fd may
- * be a pipe) into the store. On success path (pathlen bytes, PATH_MAX is
+ * Copies the regular file fd (from its current offset to EOF) into the
+ * store; anything else (a FIFO, a device, a socket) is refused at once with
+ * -EINVAL (-EISDIR for a directory), and a file larger than max_bytes with
+ * -EFBIG before a byte is copied. On success path (pathlen bytes, PATH_MAX is
  * enough) is the stored file and sha256_hex its SHA-256 in lower-case hex.
  * The copy is written to a temporary file, synced and renamed, so the stored
  * file is whole or absent; a file already stored is kept, not replaced.
