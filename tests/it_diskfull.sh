@@ -66,4 +66,25 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	check "SQLite's integrity check passes" sh -c "[ \"\$(sqlite3 'file:$S/state/loaxa.db?mode=ro' 'PRAGMA integrity_check')\" = ok ]"
 fi
 check "every stored bulletin is still intact" intact
+
+# The kill switch on a full disk: the mute is kept across a restart (the
+# reserve pays for it), or mute says it would not last, with exit status 1.
+muted() { ctl "$S" status --json | jq -e '.muted != null' >/dev/null; }
+fill() { dd if=/dev/zero of="$S/state/$1" bs=4k 2>/dev/null; sync; }
+fill filler2			# the reserve was spent on the records above
+err=$(ctl "$S" mute 2>&1 >/dev/null); rc=$?
+echo "# mute, reserve spent: $err"
+check "with the disk full and no reserve left, mute says it would not last (exit 1)" \
+	sh -c "[ $rc -eq 1 ] && echo \"\$1\" | grep -q 'after a restart'" sh "$err"
+check "the loudspeakers are muted all the same" muted
+rm -f "$S/state/filler2"
+ctl "$S" unmute >/dev/null
+stop_station "$STATION_PID"
+start_station "$S"		# the reserve is made again at start
+fill filler3
+check "with the disk full and the reserve there, mute succeeds" ctl "$S" mute
+rm -f "$S/state/filler3"
+stop_station "$STATION_PID"
+start_station "$S"
+check "and the station is still muted after a restart" muted
 umount -l "$S/state" 2>/dev/null	# lazily: the daemon still has it open until cleanup stops it

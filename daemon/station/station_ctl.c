@@ -291,14 +291,19 @@ ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
 	const json_t *v = json_object_get(rq->req, "for");
 	json_int_t secs = 0;
 	char who[96];
+	int rc;
 
 	if (v != NULL && (!json_is_integer(v) || (secs = json_integer_value(v)) <= 0 ||
 	    secs > 366 * 86400))
 		return ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
 		    "e.g. --for 30m"));
 	ctl_user(rq, who, sizeof(who));
-	station_mute(st, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
+	rc = station_mute(st, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
 	log_warnx("ctl: the loudspeakers were muted by %s", who);
+	if (rc < 0)
+		return ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
+		    "save it (%s): after a restart they would not stay muted; free space in %s and "
+		    "mute again"), strerror(-rc), st->cfg.storage.dir);
 	json_object_set_new(reply, "muted", json_true());
 	json_object_set_new(reply, "by", json_string(who));
 	json_object_set_new(reply, "until", report_time(st->muted_until));
@@ -309,11 +314,16 @@ static int
 ctl_unmute(struct station *st, struct ctl_request *rq, json_t *reply)
 {
 	char who[96];
+	int rc;
 
 	ctl_user(rq, who, sizeof(who));
-	if (station_unmute(st, who) < 0)
+	if ((rc = station_unmute(st, who)) == -EALREADY)
 		return ctl_fail(reply, _("the station is not muted"));
 	log_warnx("ctl: the loudspeakers were unmuted by %s", who);
+	if (rc < 0)
+		return ctl_fail(reply, _("the loudspeakers are on again now, but the station could "
+		    "not save it (%s): after a restart they would be muted again; free space in %s "
+		    "and unmute again"), strerror(-rc), st->cfg.storage.dir);
 	json_object_set_new(reply, "muted", json_false());
 	return 0;
 }

@@ -164,6 +164,12 @@ void	station_publish_status(struct station *, int64_t now_ms);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);
 
 /* station_mute.c: the kill switch and the emergency volume */
+/*
+ * Mute and unmute take effect at once, whatever happens on disk. They return
+ * 0, or a negative errno when the new state could not be saved (a full disk
+ * with the reserve spent): it then holds only until a restart.
+ * station_unmute returns -EALREADY when the station was not muted.
+ */
 int	station_mute(struct station *, const char *by, time_t until);
 int	station_unmute(struct station *, const char *by);
 void	station_load_mute(struct station *);

@@ -28,18 +28,22 @@ mixer_follow(struct station *st, enum sched_class playing)
 
 #define MUTE_KEY	"mute"
 
-static void
+/* 0, or a negative errno when the state could not be saved (it holds until a restart). */
+static int
 station_save_mute(struct station *st)
 {
 	char buf[160];
+	int rc;
 
 	if (st->muted)
 		snprintf(buf, sizeof(buf), "%lld %lld %s", (long long)st->muted_since,
 		    (long long)st->muted_until, st->muted_by);
 	else
 		buf[0] = '\0';
-	if (store_kv_set(st->store, MUTE_KEY, buf) < 0)
-		log_warnx("station: could not save the mute state");
+	if ((rc = store_kv_set(st->store, MUTE_KEY, buf)) < 0)
+		log_warnx("station: could not save that the station is %s: %s; it holds until a "
+		    "restart", st->muted ? "muted" : "unmuted", strerror(-rc));
+	return rc;
 }
 
 /* A station muted before a restart stays muted: a hijacked one must not come back on by itself. */
@@ -65,30 +69,33 @@ int
 station_mute(struct station *st, const char *by, time_t until)
 {
 	char reason[160];
+	int rc;
 
 	st->muted = 1;
 	st->muted_since = clock_wall_now();
 	st->muted_until = until;
 	snprintf(st->muted_by, sizeof(st->muted_by), "%s", by);
-	station_save_mute(st);
+	rc = station_save_mute(st);
 	snprintf(reason, sizeof(reason), _("the loudspeakers were muted by %s"), by);
 	player_stop(st->player, reason);
 	mixer_follow(st, SCHED_NORMAL);
 	station_emit_note(st, "muted", json_pack("{s:s, s:o}", "by", by, "until",
 	    report_time(until)));
 	st->next_due_stale = 1;
-	return 0;
+	return rc;
 }
 
 int
 station_unmute(struct station *st, const char *by)
 {
+	int rc;
+
 	if (!st->muted)
 		return -EALREADY;
 	st->muted = 0;
-	station_save_mute(st);
+	rc = station_save_mute(st);
 	station_emit_note(st, "unmuted", json_pack("{s:s}", "by", by));
 	st->wake = 1;
 	st->next_due_stale = 1;
-	return 0;
+	return rc;
 }

@@ -582,7 +582,12 @@ store_kv_set(struct store *s, const char *key, const char *value)
 		return -EINVAL;
 	if ((rc = store_bind(s, s->st[ST_KV_SET], "tt", key, value)) < 0)
 		return rc;
-	return store_run(s, ST_KV_SET, "cannot store a value");
+	rc = store_run(s, ST_KV_SET, "cannot store a value");
+	/* The values are the station's state (the mute of its kill switch among them): as vital as proof of play. */
+	if (rc == -ENOSPC && store_reserve_release(s) == 0 &&
+	    (rc = store_bind(s, s->st[ST_KV_SET], "tt", key, value)) == 0)
+		rc = store_run(s, ST_KV_SET, "cannot store a value");
+	return rc;
 }
 
 int

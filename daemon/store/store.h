@@ -208,7 +208,12 @@ long		 store_outbox_count(struct store *);
 
 /* Small durable values, e.g. the schedule cursor. */
 
-/* Sets key to value (both UTF-8 text), replacing any old value; durable. */
+/*
+ * Sets key to value (both UTF-8 text), replacing any old value; durable. On a
+ * full disk the reserve kept for proof of play is spent on it (these values
+ * are the station's state: the kill switch's mute among them); -ENOSPC when
+ * even that is gone.
+ */
 int		 store_kv_set(struct store *, const char *key, const char *value);
 /* Copies key's value into value[len]: 0, -ENOENT when unset, -ENOSPC when it does not fit. */
 int		 store_kv_get(struct store *, const char *key, char *value, size_t len);

@@ -60,14 +60,14 @@ store_reserve_make(struct store *s)
 	    s->reserve);
 }
 
-/* Frees the reserve for a record the full disk refused: 0 when there was one. */
-static int
+int
 store_reserve_release(struct store *s)
 {
 	if (unlink(s->reserve) == -1)
 		return -1;
 	log_warnx("store: the disk is full; the %d KiB kept in reserve now hold the as-run "
-	    "records; free space in the state directory soon", STORE_RESERVE_BYTES / 1024);
+	    "records and the station's state; free space in the state directory soon",
+	    STORE_RESERVE_BYTES / 1024);
 	return 0;
 }
 

@@ -58,5 +58,10 @@ int	store_col_dup(sqlite3_stmt *, int col, char **out);
 
 /* store_asrun.c: called by store_open once the statements are ready. 0 or a negative errno. */
 int	store_asrun_init(struct store *);
+/*
+ * store_asrun.c: frees dir/reserve for a write the full disk refused, so that
+ * it can be retried once: 0 when there was a reserve to free, -1 otherwise.
+ */
+int	store_reserve_release(struct store *);
 
 #endif
