@@ -147,6 +147,15 @@ int	conf_is_string(struct conf_ctx *, const config_setting_t *s, const char *exa
 
 /* 1 when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 int	conf_utf8_valid(const char *s);
+/*
+ * 1 when s is fit for a title or a name anywhere (the schedule, the control
+ * socket, signed messages): valid UTF-8 without control characters, so that
+ * it can forge no line in a log and move no cursor on a terminal. The one
+ * check of such text.
+ */
+int	conf_text_clean(const char *s);
+/* Makes s clean in place for a terminal: each invalid byte or control character becomes '?'. */
+void	conf_text_defang(char *s);
 /* s made safe to quote in a message: bounded, bad bytes and control characters as '?'. */
 void	conf_quote(const char *s, char *buf, size_t len);
 /* The known name closest to name within a small edit distance, or NULL. */

@@ -1,6 +1,7 @@
 /*
- * UTF-8 text in settings: whether it is valid, whether it holds control
- * characters, and how to quote it safely in a message for people.
+ * UTF-8 text for people: whether it is valid, whether it holds control
+ * characters, how to make it safe for a terminal, and how to quote it safely
+ * in a message.
  */
 #include <stddef.h>
 #include <string.h>
@@ -73,6 +74,33 @@ conf_utf8_has_control(const char *s)
 			return 1;
 	}
 	return 0;
+}
+
+int
+conf_text_clean(const char *s)
+{
+	return s != NULL && conf_utf8_valid(s) && !conf_utf8_has_control(s);
+}
+
+void
+conf_text_defang(char *s)
+{
+	unsigned char *p = (unsigned char *)s, *o = p;
+	unsigned cp;
+	size_t n;
+
+	while (*p != '\0') {
+		n = utf8_decode(p, &cp);
+		if (n == 0 || is_control(cp)) {
+			*o++ = '?';
+			p += n == 0 ? 1 : n;
+		} else {
+			memmove(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o = '\0';
 }
 
 void

@@ -51,6 +51,18 @@ check "queueing a 2 GB sparse file is refused: too large" refused "$out" "larger
 check "nothing was left in the station's storage" sh -c "[ -z \"\$(ls -A '$S/state/bulletins')\" ]"
 check "the station answers after the hostile requests" answers
 
+# 13: control characters in a title or a name: a forged log line, an escape
+# code for the technician's terminal. Refused, whoever the client is.
+cp "$FIX/thông báo.opus" "$S/ok.opus"
+out=$("$BUILD/tools/ctl_send" "$S/control.sock" "$S/ok.opus" '{"cmd":"queue","name":"ok.opus","title":"Họp dân\nloaxad: forged"}' 10)
+echo "# newline title: $out"
+check "a title with a new line is refused" refused "$out" "control characters"
+out=$("$BUILD/tools/ctl_send" "$S/control.sock" "$S/ok.opus" '{"cmd":"queue","name":"\u001b[2Jok.opus"}' 10)
+echo "# escape name: $out"
+check "a file name with an escape code is refused" refused "$out" "control character"
+check "nothing forged reached the daemon's log" sh -c "! grep -q 'loaxad: forged' '$S/loaxad.log'"
+check "nothing was queued" sh -c "'$BUILD/loaxactl' -s '$S/control.sock' list --json | jq -e '.queue | length == 0' >/dev/null"
+
 # 7: a schedule that @includes a FIFO, on reload and under --check.
 cp "$S/schedule.cfg" "$S/good.cfg"
 printf '@include "fifo"\nslots = ();\n' >"$S/schedule.cfg"

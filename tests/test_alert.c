@@ -516,6 +516,52 @@ test_module_unconfigured(void)
 	alert_free(NULL);
 }
 
+/*
+ * A title or a file name with control characters, even signed by the
+ * district, is refused: it would forge log lines and reach the technician's
+ * terminal and the district's reports.
+ */
+static void
+test_control_characters_refused(void)
+{
+	static const char *const forged[][2] = {
+		{ "\"Bão số 9\"", "\"Bão số 9\\nloaxad: forged\"" },
+		{ "\"bão số 9.opus\"", "\"\\u001b[2Jbão.opus\"" },
+	};
+	struct alert_meta m = meta("bao-so-9", 1000);
+	enum alert_code code;
+	char why[256], *text, *env, *at, buf[2048];
+	struct alert_msg *a;
+	size_t i;
+
+	/* loaxactl's side refuses to build such an alert... */
+	m.title = "Bão số 9\nloaxad: forged";
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "control characters");
+	/* ...and the station refuses one signed by any other tool. */
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		m = meta("bao-so-9", 1000);
+		text = alert_build(&m, why, sizeof(why));
+		at = text != NULL ? strstr(text, forged[i][0]) : NULL;
+		T_ASSERT(at != NULL);
+		if (at == NULL) {
+			free(text);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - text), text, forged[i][1],
+		    at + strlen(forged[i][0]));
+		env = alert_sign(buf, g_sk);
+		a = env != NULL ? verify(env, "bao-so-9", 0, time(NULL), &code, why,
+		    sizeof(why)) : NULL;
+		T_ASSERT(env != NULL && a == NULL);
+		T_EQ_INT(code, ALERT_MALFORMED);
+		T_CONTAINS(why, "title, bulletin");
+		alert_msg_free(a);
+		free(env);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -535,5 +581,6 @@ main(void)
 	T_RUN(test_module_play_repeat_restart_cancel);
 	T_RUN(test_module_supersede_and_not_ours);
 	T_RUN(test_module_unconfigured);
+	T_RUN(test_control_characters_refused);
 	return T_EXIT();
 }

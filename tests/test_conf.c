@@ -600,6 +600,26 @@ test_district_key(void)
 	unlink(pub);
 }
 
+/* One check of titles and names everywhere, and the defanging of what reaches a terminal. */
+static void
+test_text_clean(void)
+{
+	char s1[] = "Họp dân\nloaxad: forged", s2[] = "\x1b[2JBản tin\xc2\x9b", s3[] = "a\xff" "b";
+
+	T_ASSERT(conf_text_clean("Bản tin chiều: hộ nghèo, cận nghèo"));
+	T_ASSERT(!conf_text_clean(s1));
+	T_ASSERT(!conf_text_clean("tab\there"));
+	T_ASSERT(!conf_text_clean(s2));
+	T_ASSERT(!conf_text_clean(s3));
+	T_ASSERT(!conf_text_clean(NULL));
+	conf_text_defang(s1);
+	T_EQ_STR(s1, "Họp dân?loaxad: forged");
+	conf_text_defang(s2);
+	T_EQ_STR(s2, "?[2JBản tin?");
+	conf_text_defang(s3);
+	T_EQ_STR(s3, "a?b");
+}
+
 int
 main(void)
 {
@@ -625,6 +645,7 @@ main(void)
 	T_RUN(test_syntax_errors);
 	T_RUN(test_unreadable);
 	T_RUN(test_fifos_never_hang);
+	T_RUN(test_text_clean);
 	T_RUN(test_all_errors_at_once);
 	T_RUN(test_helpers);
 	T_RUN(test_district_key);

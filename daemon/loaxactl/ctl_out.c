@@ -1,8 +1,10 @@
 /* What loaxactl prints, in one place (see ctl_out.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "daemon/ctl/ctl.h"
 #include "daemon/loaxactl/ctl_out.h"
@@ -96,9 +98,18 @@ ctl_out_usage(const char *usage, const char *fmt, ...)
 const char *
 ctl_out_jstr(const json_t *o, const char *key)
 {
-	const json_t *v = json_object_get(o, key);
+	json_t *v = json_object_get(o, key);
+	char *s;
 
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	if (!json_is_string(v))
+		return NULL;
+	if (conf_text_clean(json_string_value(v)) || (s = strdup(json_string_value(v))) == NULL)
+		return json_string_value(v);
+	/* Text from the station goes to a terminal: no escape code may move its cursor. */
+	conf_text_defang(s);
+	json_string_set(v, s);
+	free(s);
+	return json_string_value(v);
 }
 
 void

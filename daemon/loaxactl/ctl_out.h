@@ -29,7 +29,11 @@ int	ctl_out_usage(const char *usage, const char *fmt, ...)
 /* The whole help text ('loaxactl help'). */
 void	ctl_out_help(FILE *fp);
 
-/* The string member key of o, or NULL when it is missing or not a string. */
+/*
+ * The string member key of o, or NULL when it is missing or not a string,
+ * made safe for a terminal (conf_text_defang) first: what loaxactl prints
+ * for people comes through here.
+ */
 const char *ctl_out_jstr(const json_t *o, const char *key);
 /* Prints a reply for scripts (--json): the object without its "ok"; "null" when it is none. */
 void	ctl_out_json(json_t *reply);

@@ -1,6 +1,9 @@
 /* One request to the station daemon, its refusal printed (see ctl_request.h). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "daemon/ctl/ctl_client.h"
 #include "daemon/loaxactl/ctl_out.h"
@@ -10,16 +13,21 @@
 static int
 ctl_request_refusal(const json_t *reply)
 {
-	const json_t *e = json_object_get(reply, "error");
+	const char *e = ctl_out_jstr(reply, "error");
 	const json_t *details = json_object_get(reply, "details"), *d;
 	size_t i;
 
-	fprintf(stderr, "%s: %s\n", CTL_OUT_PROG, json_is_string(e) ? json_string_value(e) :
-	    _("the station daemon refused the command without saying why; see its log "
-	    "(journalctl -u loaxad)"));
+	fprintf(stderr, "%s: %s\n", CTL_OUT_PROG, e != NULL ? e : _("the station daemon "
+	    "refused the command without saying why; see its log (journalctl -u loaxad)"));
 	json_array_foreach(details, i, d)
-		if (json_is_string(d))
-			fprintf(stderr, "%s:   %s\n", CTL_OUT_PROG, json_string_value(d));
+		if (json_is_string(d)) {
+			char *s = strdup(json_string_value(d));
+
+			if (s != NULL)
+				conf_text_defang(s);
+			fprintf(stderr, "%s:   %s\n", CTL_OUT_PROG, s != NULL ? s : "");
+			free(s);
+		}
 	return EXIT_REFUSED;
 }
 

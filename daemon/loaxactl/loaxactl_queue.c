@@ -61,8 +61,9 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 		return ctl_out_usage(NULL,
 		    _("the class \"%s\" is not known; use normal, priority or "
 		    "emergency"), qa->cls);
-	if (qa->title != NULL && (qa->title[0] == '\0' || !conf_utf8_valid(qa->title)))
-		return ctl_out_usage(NULL, "%s", _("the title must be non-empty UTF-8 text"));
+	if (qa->title != NULL && (qa->title[0] == '\0' || !conf_text_clean(qa->title)))
+		return ctl_out_usage(NULL, "%s", _("the title must be non-empty UTF-8 text without "
+		    "control characters (no new lines, tabs or escape codes)"));
 	if (qa->at != NULL && timeparse_at(qa->at, &at, why, sizeof(why)) < 0) {
 		fprintf(stderr, _("%s: cannot understand the time \"%s\": %s; write it as "
 		    "HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM[:SS]\n"), CTL_OUT_PROG, qa->at, why);
@@ -168,9 +169,10 @@ loaxactl_queue_add(const char *sock, int argc, char **argv)
 	if ((rc = queue_parse(argc, argv, &qa)) != 0)
 		return rc;
 	name = strrchr(qa.file, '/') != NULL ? strrchr(qa.file, '/') + 1 : qa.file;
-	if (!conf_utf8_valid(name)) {
+	if (!conf_text_clean(name)) {
 		fprintf(stderr, _("%s: cannot queue \"%s\": its name is not valid UTF-8 "
-		    "text; rename the file and queue it again\n"), CTL_OUT_PROG, qa.file);
+		    "text, or holds a control character; rename the file and queue it again\n"),
+		    CTL_OUT_PROG, qa.file);
 		return EXIT_REFUSED;
 	}
 	if ((fd = queue_open_checked(qa.file, &info)) < 0)

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/proto/alert_msg.h"
@@ -94,6 +95,9 @@ build_check(const struct alert_meta *m)
 	    m->size == 0 || m->size > ALERT_MAX_BULLETIN || m->chunk_size < 1024 ||
 	    m->chunk_size > MANIFEST_CHUNK_BYTES || m->title == NULL || m->file == NULL)
 		return _("the bulletin or the stations are out of range");
+	if (!conf_text_clean(m->title) || !conf_text_clean(m->file))
+		return _("the title and the file name must be UTF-8 text without control "
+		    "characters (no new lines, tabs or escape codes)");
 	return NULL;
 }
 
@@ -248,7 +252,7 @@ vfy_bulletin(json_t *b, struct alert_msg *a)
 	    json_integer_value(size) <= 0 || (uint64_t)json_integer_value(size) > ALERT_MAX_BULLETIN ||
 	    !json_is_number(dur) || json_number_value(dur) < 0 || !json_is_integer(cs) ||
 	    json_integer_value(cs) < 1024 || json_integer_value(cs) > MANIFEST_CHUNK_BYTES ||
-	    !json_is_integer(n) || !json_is_string(file))
+	    !json_is_integer(n) || !json_is_string(file) || !conf_text_clean(json_string_value(file)))
 		return -1;
 	a->size = (uint64_t)json_integer_value(size);
 	a->duration = json_number_value(dur);
@@ -269,7 +273,8 @@ vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 	int t;
 
 	if (vfy_str(m, "class", cls, sizeof(cls)) < 0 || sched_class_parse(cls, &a->cls) < 0 ||
-	    a->cls == SCHED_NORMAL || !json_is_string(title) || !json_is_integer(rep) ||
+	    a->cls == SCHED_NORMAL || !json_is_string(title) ||
+	    !conf_text_clean(json_string_value(title)) || !json_is_integer(rep) ||
 	    (json_integer_value(rep) != 0 && json_integer_value(rep) < ALERT_MIN_REPEAT) ||
 	    !json_is_boolean(test) || (!json_is_null(until) && !json_is_string(until)) ||
 	    (json_is_string(until) && timeparse_iso(json_string_value(until), &a->until) < 0) ||

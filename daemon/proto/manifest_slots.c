@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "daemon/proto/manifest_slots.h"
 
@@ -264,9 +265,10 @@ conv_item(struct conv *c, json_t *it, const char *where)
 		return conv_fail(c, MANIFEST_MALFORMED, _("%s has no \"size\" from 1 to %llu "
 		    "bytes"), where, MANIFEST_MAX_BULLETIN);
 	if ((dur != NULL && (!json_is_number(dur) || json_number_value(dur) < 0)) ||
-	    (file != NULL && !json_is_string(file)))
+	    (file != NULL && (!json_is_string(file) || !conf_text_clean(json_string_value(file)))))
 		return conv_fail(c, MANIFEST_MALFORMED, _("%s has a \"duration\" that is not a "
-		    "number of seconds or a \"file\" that is not text"), where);
+		    "number of seconds or a \"file\" that is not text without control "
+		    "characters"), where);
 	if (conv_bulletin(c, json_string_value(sha), json_integer_value(size),
 	    dur != NULL ? json_number_value(dur) : 0, json_string_value(file),
 	    json_is_string(title) ? json_string_value(title) : NULL, where) < 0)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "codecs/opus_reader.h"
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "config/readfile.h"
 #include "config/timeparse.h"
@@ -132,8 +133,14 @@ ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char 
 
 	if (ctl_opt_string(req, "name", NAME_MAX_BYTES, name) < 0 || *name == NULL)
 		return ctl_fail(reply, _("the request has no usable file name; use 'loaxactl queue FILE'"));
+	if (!conf_text_clean(*name))
+		return ctl_fail(reply, _("the file name holds a control character (a new line, a "
+		    "tab or an escape code); rename the file and queue it again"));
 	if (ctl_opt_string(req, "title", TITLE_MAX_BYTES, title) < 0)
 		return ctl_fail(reply, _("the title must be text of 1 to %d bytes"), TITLE_MAX_BYTES);
+	if (*title != NULL && !conf_text_clean(*title))
+		return ctl_fail(reply, _("the title must be text without control characters (no "
+		    "new lines, tabs or escape codes)"));
 	if (ctl_opt_string(req, "class", 16, &cls_s) < 0 ||
 	    (cls_s != NULL && sched_class_parse(cls_s, &cls) < 0))
 		return ctl_fail(reply, _("the class must be \"normal\", \"priority\" or \"emergency\""));
