@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "config/i18n.h"
 #include "daemon/core/clock.h"
@@ -106,6 +107,9 @@ mqtt_session_new(struct mqtt *m)
 	mosquitto_publish_callback_set(mosq, mqtt_cb_publish);
 	mosquitto_message_callback_set(mosq, mqtt_cb_message);
 	rc = mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, MQTT_SEND_MAX);
+	/* MQTT v5, for the maximum packet size in CONNECT (see mqtt_connect). */
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	if (rc == MOSQ_ERR_SUCCESS && m->will_topic != NULL)
 		rc = mosquitto_will_set(mosq, m->will_topic, (int)strlen(m->will_payload),
 		    m->will_payload, 1, true);
@@ -205,6 +209,38 @@ mqtt_down(struct mqtt *m, int rc, int err, int64_t now)
 		m->on_connect(m->arg, 0);
 }
 
+/*
+ * Connects, telling the broker the largest packet the station takes (MQTT v5
+ * maximum-packet-size): the broker then never sends a larger one. Checking
+ * the size only once a message has arrived is too late: libmosquitto has
+ * read all of it into memory by then, and a 200 MB message retained on the
+ * schedule topic would take a small controller's memory at every reconnect.
+ *
+ * libmosquitto 2.0 has no asynchronous connect that takes CONNECT properties:
+ * mosquitto_connect_bind_v5() keeps them for every later connect of the
+ * client, then connects blocking. So they are handed over through it with a
+ * keep-alive it refuses at once, before any network (MQTT_KEEPALIVE_REFUSED),
+ * and the asynchronous connect sends them. tests/it_big_message.sh shows the
+ * broker honouring the limit, so a libmosquitto that changed this would fail it.
+ */
+static int
+mqtt_connect(struct mqtt *m)
+{
+	mosquitto_property *props = NULL;
+	size_t max = m->max_payload + MQTT_PACKET_OVERHEAD;
+	int rc;
+
+	rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE,
+	    max > UINT32_MAX ? UINT32_MAX : (uint32_t)max);
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_connect_bind_v5(m->mosq, m->host, m->port, MQTT_KEEPALIVE_REFUSED,
+		    NULL, props);
+	mosquitto_property_free_all(&props);
+	if (rc != MOSQ_ERR_INVAL)
+		return rc == MOSQ_ERR_SUCCESS ? MOSQ_ERR_UNKNOWN : rc;
+	return mosquitto_connect_async(m->mosq, m->host, m->port, m->keepalive);
+}
+
 static void
 mqtt_attempt(struct mqtt *m, int64_t now)
 {
@@ -215,7 +251,7 @@ mqtt_attempt(struct mqtt *m, int64_t now)
 	rc = mqtt_session_new(m);
 	if (rc == MOSQ_ERR_SUCCESS) {
 		errno = 0;
-		rc = mosquitto_connect_async(m->mosq, m->host, m->port, m->keepalive);
+		rc = mqtt_connect(m);
 	}
 	err = errno;
 	if (rc != MOSQ_ERR_SUCCESS) {

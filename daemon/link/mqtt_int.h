@@ -19,6 +19,9 @@
 #define MQTT_HOST_MAX		253
 /* libmosquitto's own in-flight limit must not hold back the window. */
 #define MQTT_SEND_MAX		(MQTT_WINDOW + MQTT_RETAINED_MAX + 8)
+/* A packet's fixed header, topic and properties besides its payload: our topics are short. */
+#define MQTT_PACKET_OVERHEAD	4096
+#define MQTT_KEEPALIVE_REFUSED	1	/* libmosquitto refuses 1..4 s before connecting: see mqtt_connect() */
 #define MQTT_BACKOFF_MIN_MS	1000
 #define MQTT_BACKOFF_MAX_MS	60000
 #define MQTT_REASON_MAX		128
