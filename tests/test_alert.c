@@ -217,7 +217,7 @@ test_build_limits_and_cancel(void)
 	m = meta("ok", 1);
 	m.repeat = 2;
 	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
-	T_CONTAINS(why, "at least");
+	T_CONTAINS(why, "from 5 seconds to a day");
 	m.repeat = 0;
 	m.cls = SCHED_NORMAL;
 	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
@@ -562,6 +562,51 @@ test_control_characters_refused(void)
 	}
 }
 
+/*
+ * Numbers out of range in a district-signed alert are refused, so that no
+ * time arithmetic can overflow: before, "repeat": INT64_MAX made the next
+ * repetition always due (thousands of "missed" a second, a busy CPU).
+ */
+static void
+test_numbers_out_of_range(void)
+{
+	static const char *const forged[][2] = {
+		{ "\"repeat\":7200", "\"repeat\":9223372036854775807" },
+		{ "\"repeat\":7200", "\"repeat\":86401" },
+		{ "\"duration\":10.05", "\"duration\":1e300" },
+		{ "\"sequence\":1000", "\"sequence\":9223372036854775807" },
+	};
+	struct alert_meta m = meta("bao-so-9", 1000);
+	enum alert_code code;
+	char why[256], *text, *env, *at, buf[2048];
+	struct alert_msg *a;
+	size_t i;
+
+	m.repeat = 7200;
+	m.until = time(NULL) + 8 * 86400;		/* more than a week ahead */
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	m.until = 0;
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		text = alert_build(&m, why, sizeof(why));
+		at = text != NULL ? strstr(text, forged[i][0]) : NULL;
+		T_ASSERT(at != NULL);
+		if (at == NULL) {
+			free(text);
+			continue;
+		}
+		snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - text), text, forged[i][1],
+		    at + strlen(forged[i][0]));
+		env = alert_sign(buf, g_sk);
+		a = env != NULL ? verify(env, "bao-so-9", 0, time(NULL), &code, why,
+		    sizeof(why)) : NULL;
+		T_ASSERT(env != NULL && a == NULL);
+		T_EQ_INT(code, ALERT_MALFORMED);
+		alert_msg_free(a);
+		free(env);
+		free(text);
+	}
+}
+
 int
 main(void)
 {
@@ -582,5 +627,6 @@ main(void)
 	T_RUN(test_module_supersede_and_not_ours);
 	T_RUN(test_module_unconfigured);
 	T_RUN(test_control_characters_refused);
+	T_RUN(test_numbers_out_of_range);
 	return T_EXIT();
 }

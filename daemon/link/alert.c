@@ -98,11 +98,15 @@ alert_save(struct alert *a)
 static time_t
 rec_next_play(const struct rec *r, time_t now)
 {
-	time_t t;
+	time_t t, k;
 
 	if (r->m->repeat <= 0 || r->first == 0)
 		return 0;
-	t = r->first + ((now - r->first) / r->m->repeat + 1) * r->m->repeat;
+	/* The numbers are range-checked (alert_msg.h); the sums are checked all the same. */
+	k = now > r->first ? (now - r->first) / r->m->repeat + 1 : 1;
+	if (__builtin_mul_overflow(k, (time_t)r->m->repeat, &t) ||
+	    __builtin_add_overflow(t, r->first, &t))
+		return 0;
 	return t < r->m->expires ? t : 0;
 }
 
@@ -136,7 +140,7 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 		r->first = now;
 	r->plays++;
 	/* A repetition held up (muted, a longer emergency) is missed before the next one. */
-	if (r->m->repeat > 0 && now + r->m->repeat < expires)
+	if (r->m->repeat > 0 && r->m->repeat < expires - now)
 		expires = now + r->m->repeat;
 	alert_path(a, r->m->sha256, path, sizeof(path));
 	log_info("alert: playing \"%s\" (%s), time %d", r->m->title, r->id, r->plays);

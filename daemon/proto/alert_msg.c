@@ -87,8 +87,11 @@ build_check(const struct alert_meta *m)
 {
 	if (m->cls != SCHED_PRIORITY && m->cls != SCHED_EMERGENCY)
 		return _("an alert is of class emergency or priority");
-	if (m->repeat != 0 && m->repeat < ALERT_MIN_REPEAT)
-		return _("a repeat must be at least 5 seconds");
+	if (m->repeat != 0 && (m->repeat < ALERT_MIN_REPEAT || m->repeat > ALERT_MAX_REPEAT))
+		return _("a repeat must be from 5 seconds to a day");
+	if (m->until != 0 && (m->until <= m->issued_ms / 1000 ||
+	    m->until > m->issued_ms / 1000 + ALERT_MAX_SPAN))
+		return _("\"until\" must be after now and at most a week ahead");
 	if (!alert_id_valid(m->id))
 		return _("the alert id is not valid: use a-z, 0-9, '-', '_' and '.', at most 63");
 	if (m->n_targets > ALERT_MAX_TARGETS || !manifest_sha256_valid(m->sha256) ||
@@ -206,6 +209,11 @@ vfy_head(struct vfy *v, json_t *m, struct alert_msg *a, int64_t *sequence)
 	a->cancel = strcmp(kind, "cancel") == 0;
 	a->sequence = json_integer_value(seq);
 	a->issued_ms = json_integer_value(ims);
+	if (a->issued_ms <= 0 || a->issued_ms > ALERT_MAX_MS || a->issued_ms / 1000 != (int64_t)t ||
+	    a->sequence > a->issued_ms + ALERT_SEQUENCE_AHEAD)
+		return vfy_fail(v, ALERT_MALFORMED, _("its issue time or its sequence is out of range: "
+		    "issued_ms must be the issue time in milliseconds, and the sequence at most a day "
+		    "past it")), -1;
 	if (strcmp(a->region, v->chk->region) != 0)
 		return vfy_fail(v, ALERT_WRONG_REGION, _("it is for region \"%s\", and this station "
 		    "is in \"%s\""), a->region, v->chk->region), -1;
@@ -250,7 +258,8 @@ vfy_bulletin(json_t *b, struct alert_msg *a)
 	if (vfy_str(b, "sha256", a->sha256, sizeof(a->sha256)) < 0 ||
 	    !manifest_sha256_valid(a->sha256) || !json_is_integer(size) ||
 	    json_integer_value(size) <= 0 || (uint64_t)json_integer_value(size) > ALERT_MAX_BULLETIN ||
-	    !json_is_number(dur) || json_number_value(dur) < 0 || !json_is_integer(cs) ||
+	    !json_is_number(dur) || json_number_value(dur) < 0 ||
+	    json_number_value(dur) > ALERT_MAX_DURATION || !json_is_integer(cs) ||
 	    json_integer_value(cs) < 1024 || json_integer_value(cs) > MANIFEST_CHUNK_BYTES ||
 	    !json_is_integer(n) || !json_is_string(file) || !conf_text_clean(json_string_value(file)))
 		return -1;
@@ -275,7 +284,8 @@ vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 	if (vfy_str(m, "class", cls, sizeof(cls)) < 0 || sched_class_parse(cls, &a->cls) < 0 ||
 	    a->cls == SCHED_NORMAL || !json_is_string(title) ||
 	    !conf_text_clean(json_string_value(title)) || !json_is_integer(rep) ||
-	    (json_integer_value(rep) != 0 && json_integer_value(rep) < ALERT_MIN_REPEAT) ||
+	    (json_integer_value(rep) != 0 && (json_integer_value(rep) < ALERT_MIN_REPEAT ||
+	    json_integer_value(rep) > ALERT_MAX_REPEAT)) ||
 	    !json_is_boolean(test) || (!json_is_null(until) && !json_is_string(until)) ||
 	    (json_is_string(until) && timeparse_iso(json_string_value(until), &a->until) < 0) ||
 	    vfy_bulletin(json_object_get(m, "bulletin"), a) < 0 ||
@@ -288,6 +298,9 @@ vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 	a->test = json_is_true(test);
 	if (!json_is_string(until))
 		a->until = 0;
+	else if (a->until <= a->issued_ms / 1000 || a->until > a->issued_ms / 1000 + ALERT_MAX_SPAN)
+		return vfy_fail(v, ALERT_MALFORMED, _("its \"until\" is not after its issue time, or "
+		    "more than a week after it")), -1;
 	a->expires = a->until > 0 ? a->until : (time_t)(a->issued_ms / 1000) +
 	    (a->repeat > 0 ? ALERT_VALID_REPEAT : ALERT_VALID_ONCE);
 	if ((t = vfy_targeted(json_object_get(m, "targets"), v->chk->station)) < 0)

@@ -40,6 +40,17 @@
 #define ALERT_MIN_REPEAT	5		/* seconds; a shorter repeat is refused */
 #define ALERT_VALID_ONCE	3600		/* no "until": a one-off is stale an hour after issue */
 #define ALERT_VALID_REPEAT	86400		/* no "until": a repeat stops a day after issue */
+/*
+ * The ranges of the numbers in a signed alert; anything outside is refused
+ * as malformed, so that no arithmetic on them can overflow. A sequence and
+ * issued_ms are publishing times in milliseconds (the sequence may run a
+ * little ahead of the clock when several come in one millisecond).
+ */
+#define ALERT_MAX_REPEAT	86400		/* seconds between repetitions: a day */
+#define ALERT_MAX_SPAN		(7 * 86400)	/* "until" at most a week after the issue time */
+#define ALERT_MAX_DURATION	86400.0		/* a bulletin's seconds */
+#define ALERT_MAX_MS		(1LL << 53)	/* issued_ms and sequence: exact in any JSON reader */
+#define ALERT_SEQUENCE_AHEAD	86400000LL	/* a sequence at most a day past issued_ms */
 
 /* Why an alert was refused; alert_code_name() gives the word in reports. */
 enum alert_code {
