@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -607,6 +608,84 @@ test_numbers_out_of_range(void)
 	}
 }
 
+/*
+ * A fetch whose chunks never come (cleared from the broker, lost in a broker
+ * restart) stands in front of no other alert: a newer alert's bulletin is
+ * fetched and played at once, a cancelled alert's fetch is dropped, and an
+ * alert whose bulletin never came is given up when it expires. Before, the
+ * one fetch stayed busy for good and every later emergency waited behind it.
+ */
+static void
+test_module_stuck_fetch(void)
+{
+	struct world w;
+	struct alert_meta stuck = meta("lost", 100), real = meta("bao-so-9", 200);
+	unsigned char *data = NULL;
+	char sha[65], *env1, *env2, *cancel, *text;
+	size_t len = 0;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&real, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	stuck.sha256 = "00c49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7";
+	stuck.issued_ms -= 1000;
+	env1 = signed_alert(&stuck, g_sk);
+	T_EQ_INT(deliver(&w, "lost", env1), 1);
+	env2 = signed_alert(&real, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", env2), 1);
+	/* The newer alert's chunks are taken at once, although "lost" came first. */
+	deliver_chunks(&w, sha, data, len, real.chunk_size);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 1);
+	/* "lost" is fetched again now; cancelled, its fetch is dropped. */
+	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/audio/00c49782d96653ba1a56c95fe13415cd0d84"
+	    "64d7102cb1e1ea5adc7c4296d6f7/0", "x", 1), 1);
+	text = alert_build_cancel("lost", REGION, 101, clock_wall_ms());
+	cancel = alert_sign(text, g_sk);
+	free(text);
+	T_EQ_INT(deliver(&w, "lost", cancel), 1);
+	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/audio/00c49782d96653ba1a56c95fe13415cd0d84"
+	    "64d7102cb1e1ea5adc7c4296d6f7/0", "x", 1), 0);
+	free(env1);
+	free(env2);
+	free(cancel);
+	free(data);
+	world_free(&w);
+}
+
+/* An alert whose bulletin never comes is given up when it expires, and says so. */
+static void
+test_module_fetch_expires(void)
+{
+	struct world w;
+	struct alert_meta m = meta("lost", 100);
+	int64_t end, deadline;
+	char *env;
+
+	T_ASSERT(world_new(&w) == 0);
+	if (w.al == NULL)
+		return;
+	m.issued_ms = clock_wall_ms() - (ALERT_VALID_ONCE - 1) * 1000LL;	/* expires in 1 s */
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "lost", env), 1);
+	T_EQ_INT(world_has(&w, "alert_received"), 1);
+	/* The loop's own wait, with a deadline: its prepare() says when the alert expires. */
+	for (end = clock_mono_ms() + 5000; !world_has(&w, "alert_refused") &&
+	    clock_mono_ms() < end;) {
+		deadline = end;
+		w.src.prepare(w.al, NULL, 0, &deadline);
+		T_ASSERT(deadline <= clock_mono_ms() + 1100);
+		poll(NULL, 0, (int)(deadline > clock_mono_ms() ? deadline - clock_mono_ms() : 0));
+		w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	}
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "bulletin_missing");
+	T_EQ_INT(alert_on_message(w.al, "loaxa/" REGION "/audio/bc49782d96653ba1a56c95fe13415cd0d84"
+	    "64d7102cb1e1ea5adc7c4296d6f7/0", "x", 1), 0);
+	free(env);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -628,5 +707,7 @@ main(void)
 	T_RUN(test_module_unconfigured);
 	T_RUN(test_control_characters_refused);
 	T_RUN(test_numbers_out_of_range);
+	T_RUN(test_module_stuck_fetch);
+	T_RUN(test_module_fetch_expires);
 	return T_EXIT();
 }

@@ -224,6 +224,7 @@ alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	alert_event(a, "alert_cancelled", o);
 	alert_msg_free(m);
 	alert_save(a);
+	alert_fetch_next(a);		/* a fetch for the cancelled alert is dropped */
 }
 
 /* A verified alert: it replaces any older one with its id, and is fetched and played. */
@@ -342,6 +343,17 @@ alert_in_use(const struct alert *a, const char *sha256)
 
 /* --- the event source ------------------------------------------------------------------------ */
 
+/* Lowers *deadline_ms to when r expires (monotonic), so that a fetch is given up then. */
+static void
+rec_expiry_deadline(const struct rec *r, int64_t *deadline_ms)
+{
+	time_t left = r->m->expires - time(NULL);
+	int64_t at = clock_mono_ms() + (left > 0 ? (int64_t)left * 1000 : 0);
+
+	if (at < *deadline_ms)
+		*deadline_ms = at;
+}
+
 static int
 alert_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 {
@@ -350,13 +362,31 @@ alert_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 
 	(void)pfd;
 	(void)max;
-	for (i = 0; i < ALERT_MAX_REC; i++)
-		if (a->recs[i].used && a->recs[i].ready && !a->recs[i].done &&
-		    a->recs[i].next_ms < *deadline_ms)
-			*deadline_ms = a->recs[i].next_ms;
+	for (i = 0; i < ALERT_MAX_REC; i++) {
+		const struct rec *r = &a->recs[i];
+
+		if (r->used && r->ready && !r->done && r->next_ms < *deadline_ms)
+			*deadline_ms = r->next_ms;
+		else if (r->used && !r->ready && !r->done && r->m != NULL)
+			rec_expiry_deadline(r, deadline_ms);
+	}
 	if (a->fetch != NULL && a->fetch->progress_ms + ALERT_STALL_MS < *deadline_ms)
 		*deadline_ms = a->fetch->progress_ms + ALERT_STALL_MS;
 	return 0;
+}
+
+/* An alert whose bulletin never came before it expired: given up, its fetch dropped. */
+static void
+rec_expire_unfetched(struct alert *a, struct rec *r)
+{
+	log_warnx("alert: \"%s\" (%s) expired before its bulletin came; it is not played",
+	    r->m->title, r->id);
+	r->done = 1;
+	alert_event(a, "alert_refused", json_pack("{s:s, s:I, s:s, s:s}", "id", r->id,
+	    "sequence", (json_int_t)r->sequence, "code", "bulletin_missing", "reason",
+	    _("its bulletin did not come from the broker before the alert expired")));
+	alert_save(a);
+	alert_fetch_next(a);
 }
 
 static void
@@ -372,6 +402,9 @@ alert_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 
 		if (r->used && r->ready && !r->done && r->next_ms <= now_ms)
 			rec_play(a, r, now_ms);
+		else if (r->used && !r->ready && !r->done && r->m != NULL &&
+		    r->m->expires <= time(NULL))
+			rec_expire_unfetched(a, r);
 		else if (r->used && r->keep_until > 0 && r->keep_until < time(NULL) - 60) {
 			rec_clear(r);		/* expired a while ago: a replay is refused as expired */
 			alert_save(a);

@@ -3,7 +3,9 @@
  * through one wildcard subscription, loaxa/<region>/audio/<sha256>/+, so
  * every retained chunk comes at once (alerts are short and latency matters);
  * the chunks are assembled and stored as the district's are (chunkfile.c).
- * One fetch at a time; the others wait their turn in the table.
+ * One fetch at a time, always the one that matters most (alert_fetch_next):
+ * an emergency before a priority alert, a newer alert before an older one,
+ * and a fetch that stalls steps back for the others.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -148,38 +150,74 @@ alert_fetch_chunk(struct alert *a, size_t idx, const void *data, size_t len)
 		alert_fetch_done(a);
 }
 
-void
-alert_fetch_next(struct alert *a)
+/* 1 when r's bulletin should be fetched before b's: not stalled, more urgent, newer. */
+static int
+rec_fetch_before(const struct rec *r, const struct rec *b, int64_t now_ms)
 {
+	int r_wait = r->fetch_after_ms > now_ms, b_wait = b->fetch_after_ms > now_ms;
+
+	if (r_wait != b_wait)
+		return !r_wait;
+	if (r->m->cls != b->m->cls)
+		return r->m->cls > b->m->cls;
+	return r->m->issued_ms > b->m->issued_ms;
+}
+
+/* The alert whose bulletin to fetch now, or NULL; bulletins already stored make theirs ready. */
+static struct rec *
+alert_fetch_best(struct alert *a, int64_t now_ms)
+{
+	struct rec *best = NULL;
 	size_t i;
 
-	if (a->fetch != NULL)
-		return;
 	for (i = 0; i < ALERT_MAX_REC; i++) {
 		struct rec *r = &a->recs[i];
 
 		if (!r->used || r->m == NULL || r->done || r->ready)
 			continue;
-		if (alert_have(a, r->m)) {
+		if (alert_have(a, r->m))
 			alert_ready(a, r->m->sha256);
-			continue;
-		}
+		else if (best == NULL || rec_fetch_before(r, best, now_ms))
+			best = r;
+	}
+	return best;
+}
+
+void
+alert_fetch_next(struct alert *a)
+{
+	struct rec *best;
+
+	while ((best = alert_fetch_best(a, clock_mono_ms())) != NULL) {
+		if (a->fetch != NULL && strcmp(a->fetch->cf->sha256, best->m->sha256) == 0)
+			return;		/* the fetch in progress is the one that matters most */
+		alert_fetch_free(a);
 		log_info("alert: fetching the bulletin of \"%s\" (%s, %llu bytes in %zu parts)",
-		    r->m->title, r->id, (unsigned long long)r->m->size, r->m->chunks);
-		if ((a->fetch = afetch_new(a, r->m)) != NULL)
+		    best->m->title, best->id, (unsigned long long)best->m->size, best->m->chunks);
+		if ((a->fetch = afetch_new(a, best->m)) != NULL)
 			return;
-		r->done = 1;
-		alert_event(a, "alert_refused", json_pack("{s:s, s:s, s:s}", "id", r->id, "code",
+		best->done = 1;
+		alert_event(a, "alert_refused", json_pack("{s:s, s:s, s:s}", "id", best->id, "code",
 		    "storage_error", "reason", _("cannot create a temporary file for the alert's "
 		    "bulletin in the station's storage")));
 	}
+	alert_fetch_free(a);		/* no alert needs it any more */
 }
 void
 alert_fetch_stall(struct alert *a, int64_t now_ms)
 {
+	struct rec *r;
+
 	if (a->fetch == NULL || now_ms - a->fetch->progress_ms < ALERT_STALL_MS)
 		return;
 	a->fetch->progress_ms = now_ms;
+	/* Another alert that needs a bulletin goes first for a while. */
+	if ((r = alert_fetching(a)) != NULL) {
+		r->fetch_after_ms = now_ms + ALERT_FETCH_BACKOFF_MS;
+		alert_fetch_next(a);
+		if (alert_fetching(a) != r)
+			return;
+	}
 	/* Unsubscribe and subscribe again, and the broker sends the retained chunks again. */
 	if (a->mqtt != NULL && mqtt_connected(a->mqtt)) {
 		log_info("alert: no part of bulletin %s for a while; asking again",

@@ -21,7 +21,8 @@
 #define ALERT_KV_MAX		(ALERT_MAX_REC * (ALERT_MAX_BYTES + 256))
 #define ALERT_MAX_REC		32		/* alerts (and cancellations) remembered */
 #define ALERT_TMP_PREFIX	".import-alert-"
-#define ALERT_STALL_MS		15000		/* a fetch that gets nothing: ask again */
+#define ALERT_STALL_MS		15000		/* a fetch that gets nothing: ask again, or fetch another */
+#define ALERT_FETCH_BACKOFF_MS	60000		/* a stalled fetch waits this long behind the others */
 #define ALERT_TOPIC_MAX		256
 #define ALERT_REASON_MAX	640
 #define ALERT_REFUSED_RING	8
@@ -39,6 +40,7 @@ struct rec {
 	int		 plays;
 	int		 done;		/* played out, cancelled or expired */
 	int		 ready;		/* its bulletin is stored */
+	int64_t		 fetch_after_ms;	/* monotonic: its fetch stalled; others go first until then */
 	int64_t		 next_ms;	/* monotonic: play then; EV_NO_DEADLINE: not waiting */
 };
 
@@ -76,11 +78,20 @@ void	alert_event(struct alert *, const char *event, json_t *details);
 /* Where the bulletin sha256 is stored: <bulletin dir>/<sha256>.opus ("" if too long). */
 void	alert_path(const struct alert *, const char *sha256, char *buf, size_t len);
 
-/* Starts fetching the next bulletin an alert lacks; marks the ones stored already ready. */
+/*
+ * Makes the fetch in progress the one that matters most: marks the alerts
+ * whose bulletin is stored already ready, drops a fetch no alert needs any
+ * more (cancelled, superseded, expired), and lets a more urgent or newer
+ * alert's bulletin go first, so that a fetch whose chunks never come stands
+ * in front of no other.
+ */
 void	alert_fetch_next(struct alert *);
 /* A chunk of the bulletin being fetched, from its topic's index. */
 void	alert_fetch_chunk(struct alert *, size_t idx, const void *data, size_t len);
-/* A fetch that got nothing for ALERT_STALL_MS asks the broker again. */
+/*
+ * A fetch that got nothing for ALERT_STALL_MS steps back for ALERT_FETCH_BACKOFF_MS
+ * when another alert needs a bulletin, and otherwise asks the broker again.
+ */
 void	alert_fetch_stall(struct alert *, int64_t now_ms);
 /* Drops the fetch in progress: its temporary file and its subscription. */
 void	alert_fetch_free(struct alert *);
