@@ -686,6 +686,52 @@ test_module_fetch_expires(void)
 	world_free(&w);
 }
 
+/*
+ * Replay protection does not depend on a small cache: after 40 cancellations
+ * of other communes' alerts (more than the 32 records the station kept
+ * before), the same signed alert redelivered is still recognised and not
+ * played again, also across a restart.
+ */
+static void
+test_module_replay_after_many(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 5000);
+	unsigned char *data = NULL;
+	char sha[65], id[32], *env, *text, *cancel;
+	size_t len = 0;
+	int i;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 1);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "xa-khac-%d", i);
+		text = alert_build_cancel(id, REGION, 100 + i, clock_wall_ms());
+		cancel = text != NULL ? alert_sign(text, g_sk) : NULL;
+		T_ASSERT(cancel != NULL && deliver(&w, id, cancel) == 1);
+		free(text);
+		free(cancel);
+		w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	}
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 1);
+	alert_free(w.al);
+	T_ASSERT(world_open(&w) == 0);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 1);
+	free(env);
+	free(data);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -709,5 +755,6 @@ main(void)
 	T_RUN(test_numbers_out_of_range);
 	T_RUN(test_module_stuck_fetch);
 	T_RUN(test_module_fetch_expires);
+	T_RUN(test_module_replay_after_many);
 	return T_EXIT();
 }

@@ -46,22 +46,46 @@ rec_find(struct alert *a, const char *id)
 	return NULL;
 }
 
-/* A free record, or the one that may be forgotten first. */
+/*
+ * A free record, or one whose alert has expired (a replay of it is refused
+ * as expired); NULL when every record is in force: nothing in force is ever
+ * forgotten, or its replay would play again.
+ */
 static struct rec *
-rec_take(struct alert *a)
+rec_take(struct alert *a, int to_play)
 {
-	struct rec *best = NULL;
-	size_t i;
+	time_t now = time(NULL);
+	size_t i, active = 0;
 
+	for (i = 0; i < ALERT_MAX_REC; i++)
+		active += a->recs[i].used && a->recs[i].payload != NULL;
+	if (to_play && active >= ALERT_ACTIVE_MAX)
+		return NULL;
 	for (i = 0; i < ALERT_MAX_REC; i++) {
 		if (!a->recs[i].used)
 			return &a->recs[i];
-		if (best == NULL || a->recs[i].keep_until < best->keep_until)
-			best = &a->recs[i];
+		if (a->recs[i].keep_until < now && a->recs[i].payload == NULL) {
+			rec_clear(&a->recs[i]);
+			return &a->recs[i];
+		}
 	}
-	log_warnx("alert: forgetting alert \"%s\" to make room for a new one", best->id);
-	rec_clear(best);
-	return best;
+	return NULL;
+}
+
+/*
+ * A record done with (played out, cancelled, expired, refused) keeps only
+ * what refuses its replay: id, sequence, the hash of its message, how long.
+ */
+static void
+rec_retire(struct rec *r)
+{
+	r->done = 1;
+	free(r->payload);
+	r->payload = NULL;
+	alert_msg_free(r->m);
+	r->m = NULL;
+	r->ready = 0;
+	r->next_ms = EV_NO_DEADLINE;
 }
 
 /* --- persistence ----------------------------------------------------------------------- */
@@ -76,12 +100,17 @@ alert_save(struct alert *a)
 	for (i = 0; i < ALERT_MAX_REC && arr != NULL; i++) {
 		const struct rec *r = &a->recs[i];
 
+		char hash[65];
+
 		if (!r->used)
 			continue;
+		sodium_bin2hex(hash, sizeof(hash), r->hash, sizeof(r->hash));
 		o = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:b}", "id", r->id,
-		    "sequence", (json_int_t)r->sequence, "payload", r->payload,
+		    "sequence", (json_int_t)r->sequence, "hash", hash,
 		    "keep_until", (json_int_t)r->keep_until, "first", (json_int_t)r->first,
 		    "plays", (json_int_t)r->plays, "done", r->done);
+		if (o != NULL && r->payload != NULL)
+			json_object_set_new(o, "payload", json_string(r->payload));
 		json_array_append_new(arr, o);
 	}
 	text = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
@@ -203,20 +232,22 @@ alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	json_t *o;
 
 	if (r != NULL) {
-		if (r->m != NULL && r->m->expires > keep)
-			keep = r->m->expires;
+		if (r->keep_until > keep)
+			keep = r->keep_until;
 		if (r->m != NULL && a->hooks.cancel != NULL)
 			active = a->hooks.cancel(a->hooks.arg, m->id, _("cancelled by the district"));
 		rec_clear(r);
-	} else if (keep <= time(NULL)) {
+	} else if (keep <= time(NULL) || (r = rec_take(a, 0)) == NULL) {
+		if (keep > time(NULL))
+			alert_refuse(a, m->id, m->sequence, ALERT_TOO_MANY, _("the station holds as "
+			    "many alerts in force as it can; the cancellation is not kept"));
 		free(payload);		/* an old cancellation of an alert this station never had */
 		alert_msg_free(m);
 		return;
-	} else
-		r = rec_take(a);
+	}
 	rec_fill(r, m, payload, hash);
 	r->keep_until = keep;
-	r->done = 1;
+	rec_retire(r);
 	log_info("alert: alert \"%s\" cancelled by the district%s", m->id, active ?
 	    "; it was stopped" : "");
 	o = json_pack("{s:s, s:I, s:b, s:I}", "id", m->id, "sequence", (json_int_t)m->sequence,
@@ -241,8 +272,13 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 			(void)a->hooks.cancel(a->hooks.arg, m->id, _("superseded by a newer alert "
 			    "from the district"));
 		rec_clear(r);
-	} else
-		r = rec_take(a);
+	} else if ((r = rec_take(a, 1)) == NULL) {
+		alert_refuse(a, m->id, m->sequence, ALERT_TOO_MANY, _("the station holds as many "
+		    "alerts in force as it can; older ones must expire or be cancelled first"));
+		free(payload);
+		alert_msg_free(m);
+		return;
+	}
 	rec_fill(r, m, payload, hash);
 	r->m = m;
 	r->keep_until = m->expires;
@@ -400,7 +436,10 @@ alert_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 	for (i = 0; i < ALERT_MAX_REC; i++) {
 		struct rec *r = &a->recs[i];
 
-		if (r->used && r->ready && !r->done && r->next_ms <= now_ms)
+		if (r->used && r->done && r->payload != NULL) {
+			rec_retire(r);
+			alert_save(a);
+		} else if (r->used && r->ready && !r->done && r->next_ms <= now_ms)
 			rec_play(a, r, now_ms);
 		else if (r->used && !r->ready && !r->done && r->m != NULL &&
 		    r->m->expires <= time(NULL))
@@ -452,6 +491,27 @@ alert_status(const struct alert *a)
 
 /* --- life --------------------------------------------------------------------------------------- */
 
+/* A retired record (no message kept): what refuses a replay until keep_until. */
+static void
+alert_restore_retired(struct alert *a, json_t *o)
+{
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *hash = json_string_value(json_object_get(o, "hash"));
+	struct rec *r;
+
+	if (id == NULL || !alert_id_valid(id) || hash == NULL || strlen(hash) != 64 ||
+	    (r = rec_take(a, 0)) == NULL)
+		return;
+	if (sodium_hex2bin(r->hash, sizeof(r->hash), hash, 64, NULL, NULL, NULL) != 0)
+		return;
+	r->used = 1;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	r->sequence = json_integer_value(json_object_get(o, "sequence"));
+	r->keep_until = (time_t)json_integer_value(json_object_get(o, "keep_until"));
+	r->plays = (int)json_integer_value(json_object_get(o, "plays"));
+	rec_retire(r);
+}
+
 /* One persisted record: verified again (with the key in force now), then put back. */
 static void
 alert_restore_one(struct alert *a, json_t *o, int64_t now_ms, time_t now)
@@ -464,11 +524,19 @@ alert_restore_one(struct alert *a, json_t *o, int64_t now_ms, time_t now)
 	char why[ALERT_REASON_MAX];
 	int64_t seq;
 
-	if (!json_is_string(p) || json_integer_value(json_object_get(o, "keep_until")) < now ||
-	    (m = alert_verify(json_string_value(p), json_string_length(p), &chk, &code, &seq, why,
+	if (json_integer_value(json_object_get(o, "keep_until")) < now)
+		return;
+	if (!json_is_string(p)) {
+		alert_restore_retired(a, o);
+		return;
+	}
+	if ((m = alert_verify(json_string_value(p), json_string_length(p), &chk, &code, &seq, why,
 	    sizeof(why))) == NULL)
 		return;
-	r = rec_take(a);
+	if ((r = rec_take(a, 1)) == NULL) {
+		alert_msg_free(m);
+		return;
+	}
 	r->used = 1;
 	snprintf(r->id, sizeof(r->id), "%s", m->id);
 	r->sequence = m->sequence;
@@ -479,12 +547,12 @@ alert_restore_one(struct alert *a, json_t *o, int64_t now_ms, time_t now)
 	r->plays = (int)json_integer_value(json_object_get(o, "plays"));
 	r->done = json_is_true(json_object_get(o, "done")) || m->cancel || m->expires <= now;
 	r->next_ms = EV_NO_DEADLINE;
-	if (m->cancel) {
-		alert_msg_free(m);
+	r->m = m;
+	if (r->done || m->cancel) {
+		rec_retire(r);
 		return;
 	}
-	r->m = m;
-	if (!r->done && r->first != 0)
+	if (r->first != 0)
 		rec_schedule(r, now_ms, now);	/* a repeat resumes on its own rhythm */
 }
 

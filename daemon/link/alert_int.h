@@ -18,8 +18,16 @@
 #include "daemon/link/chunkfile.h"
 
 #define ALERT_KV_KEY		"alerts"
-#define ALERT_KV_MAX		(ALERT_MAX_REC * (ALERT_MAX_BYTES + 256))
-#define ALERT_MAX_REC		32		/* alerts (and cancellations) remembered */
+/*
+ * Alerts and cancellations remembered. A record is kept until its alert
+ * expires and never forgotten before (replay protection must not depend on
+ * room: a replay of an expired alert is refused as expired); when all are in
+ * force a new alert is refused as too_many, loudly. Only the records of
+ * alerts still to play keep their signed message.
+ */
+#define ALERT_MAX_REC		256
+#define ALERT_ACTIVE_MAX	32		/* of which still to play, with their message */
+#define ALERT_KV_MAX		(ALERT_ACTIVE_MAX * (ALERT_MAX_BYTES + 256) + ALERT_MAX_REC * 256)
 #define ALERT_TMP_PREFIX	".import-alert-"
 #define ALERT_STALL_MS		15000		/* a fetch that gets nothing: ask again, or fetch another */
 #define ALERT_FETCH_BACKOFF_MS	60000		/* a stalled fetch waits this long behind the others */
@@ -33,8 +41,8 @@ struct rec {
 	char		 id[ALERT_ID_MAX + 1];
 	int64_t		 sequence;
 	unsigned char	 hash[32];	/* of the payload: the same one again is ignored */
-	char		*payload;	/* the envelope, persisted */
-	struct alert_msg *m;		/* NULL for a cancellation */
+	char		*payload;	/* the envelope, persisted; NULL once done */
+	struct alert_msg *m;		/* NULL for a cancellation, and once done */
 	time_t		 keep_until;	/* forgotten after this */
 	time_t		 first;		/* wall clock of the first play; 0: not played yet */
 	int		 plays;

@@ -19,7 +19,7 @@
 
 static const char *const code_names[] = {
 	"ok", "too_large", "not_json", "malformed", "bad_signature", "wrong_region",
-	"wrong_id", "not_newer", "not_targeted", "expired", "no_memory",
+	"wrong_id", "not_newer", "not_targeted", "expired", "no_memory", "too_many",
 };
 
 const char *

@@ -65,6 +65,7 @@ enum alert_code {
 	ALERT_NOT_TARGETED,	/* "not_targeted" */
 	ALERT_EXPIRED,		/* "expired" */
 	ALERT_NO_MEMORY,	/* "no_memory" */
+	ALERT_TOO_MANY,		/* "too_many": ALERT_MAX_REC alerts in force already */
 };
 
 const char	*alert_code_name(enum alert_code);
