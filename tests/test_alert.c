@@ -27,6 +27,7 @@
 #include "daemon/link/alert.h"
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/proto/alert_msg.h"
+#include "daemon/proto/report.h"
 #include "daemon/store/store.h"
 #include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
@@ -732,6 +733,83 @@ test_module_replay_after_many(void)
 	world_free(&w);
 }
 
+/*
+ * A forgery whose key id ends in a multi-byte character is reported to the
+ * district: before, the reason cut it in half, jansson refused the invalid
+ * UTF-8, and the alert_refused event was silently not sent.
+ */
+static void
+test_module_forgery_reported(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 1000);
+	char *forged, *utf8;
+
+	T_ASSERT(world_new(&w) == 0);
+	if (w.al == NULL)
+		return;
+	forged = signed_alert(&m, g_sk2);
+	utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+	T_EQ_INT(deliver(&w, "bao-so-9", utf8), 1);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "bad_signature");
+	T_ASSERT(json_is_string(json_object_get(w.last_ev, "reason")));
+	free(forged);
+	free(utf8);
+	world_free(&w);
+}
+
+/* A report whose details could not be built is sent with a stand-in, never dropped. */
+static void
+test_report_details_stand_in(void)
+{
+	char bad[] = "l\xe1\xbb";	/* cut in the middle of a character */
+	json_t *d = report_details(json_pack("{s:s}", "reason", bad), "test", "alert_refused");
+
+	T_ASSERT(d != NULL && json_is_string(json_object_get(d, "error")));
+	json_decref(d);
+}
+
+/*
+ * A station whose clock is behind (no RTC, or fake-hwclock a week back) does
+ * not play an alert that expired long ago and is still retained: it compares
+ * the alert with the newest time its district has signed (kept across
+ * restarts), here a cancellation signed 12 days past its clock.
+ */
+static void
+test_module_clock_behind(void)
+{
+	struct world w;
+	struct alert_meta m = meta("cu", 2000);
+	int64_t ahead = 12 * 86400 * 1000LL;
+	char *env, *text, *cancel;
+
+	T_ASSERT(world_new(&w) == 0);
+	if (w.al == NULL)
+		return;
+	text = alert_build_cancel("khac", REGION, 1, clock_wall_ms() + ahead);
+	cancel = text != NULL ? alert_sign(text, g_sk) : NULL;
+	T_ASSERT(cancel != NULL && deliver(&w, "khac", cancel) == 1);
+	/* Issued 10 days past the station's clock: current to it, stale to the district. */
+	m.issued_ms = clock_wall_ms() + 10 * 86400 * 1000LL;
+	m.sequence = m.issued_ms;
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "cu", env), 1);
+	T_EQ_INT(world_has(&w, "alert_received"), 0);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "expired");
+	T_CONTAINS(json_string_value(json_object_get(w.last_ev, "reason")), "clock is behind");
+	/* The floor is kept across a restart. */
+	alert_free(w.al);
+	T_ASSERT(world_open(&w) == 0);
+	T_EQ_INT(deliver(&w, "cu", env), 1);
+	T_EQ_INT(world_has(&w, "alert_received"), 0);
+	free(text);
+	free(cancel);
+	free(env);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -756,5 +834,8 @@ main(void)
 	T_RUN(test_module_stuck_fetch);
 	T_RUN(test_module_fetch_expires);
 	T_RUN(test_module_replay_after_many);
+	T_RUN(test_module_forgery_reported);
+	T_RUN(test_report_details_stand_in);
+	T_RUN(test_module_clock_behind);
 	return T_EXIT();
 }

@@ -11,7 +11,9 @@
 
 #include <sodium.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
+#include "config/timeparse.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/alert_int.h"
@@ -20,11 +22,24 @@
 void
 alert_event(struct alert *a, const char *event, json_t *details)
 {
-	if (details == NULL)
+	if ((details = report_details(details, "alert", event)) == NULL)
 		return;
 	if (a->hooks.event != NULL)
 		a->hooks.event(a->hooks.arg, event, details);
 	json_decref(details);
+}
+
+/*
+ * Now, at the least: the wall clock, or the newest time the district has
+ * signed, if that is later (the station's clock is unset or behind). An alert
+ * that expired before either is never played.
+ */
+static time_t
+alert_now(struct alert *a)
+{
+	time_t now = time(NULL), floor = store_time_floor(a->store);
+
+	return floor > now ? floor : now;
 }
 
 static void
@@ -158,7 +173,7 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	char path[PATH_MAX];
 	time_t now = time(NULL), expires = r->m->expires;
 
-	if (now >= r->m->expires) {
+	if (alert_now(a) >= r->m->expires) {
 		log_info("alert: \"%s\" (%s) expired; it is not played again", r->m->title, r->id);
 		r->done = 1;
 		r->next_ms = EV_NO_DEADLINE;
@@ -202,6 +217,7 @@ alert_refuse(struct alert *a, const char *id, int64_t seq, enum alert_code code,
 	snprintf(a->ref_id, sizeof(a->ref_id), "%s", id);
 	a->ref_code = alert_code_name(code);
 	snprintf(a->ref_reason, sizeof(a->ref_reason), "%s", why);
+	conf_text_defang(a->ref_reason);	/* a reason cut short, or quoting a message: UTF-8 all the same */
 	a->ref_at = time(NULL);
 	log_warnx("alert: refused alert \"%s\": %s", id, why);
 	o = json_pack("{s:s, s:s, s:s}", "id", id, "code", a->ref_code, "reason", why);
@@ -298,10 +314,11 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	alert_fetch_next(a);
 }
 
+
 static void
 alert_on_alert(struct alert *a, const char *id, const void *payload, size_t len)
 {
-	struct alert_check chk = { a->pk, a->region, a->station, id, 0, time(NULL) };
+	struct alert_check chk = { a->pk, a->region, a->station, id, 0, alert_now(a) };
 	unsigned char hash[32];
 	char why[ALERT_REASON_MAX], *copy;
 	struct rec *r = rec_find(a, id);
@@ -316,6 +333,14 @@ alert_on_alert(struct alert *a, const char *id, const void *payload, size_t len)
 		return;			/* again after a reconnect or a restart */
 	chk.newest = r != NULL ? r->sequence : 0;
 	m = alert_verify(payload, len, &chk, &code, &seq, why, sizeof(why));
+	if (m == NULL && code == ALERT_EXPIRED && chk.now > time(NULL)) {
+		char floor[40], more[160];
+
+		(void)timeparse_format_iso(chk.now, floor, sizeof(floor));
+		snprintf(more, sizeof(more), _("; the station's clock is behind: it has seen a "
+		    "message the district signed at %s"), floor);
+		strncat(why, more, sizeof(why) - strlen(why) - 1);
+	}
 	if (m == NULL) {
 		if (!alert_seen_refused(a, hash))
 			alert_refuse(a, id, seq, code, why);
@@ -325,6 +350,8 @@ alert_on_alert(struct alert *a, const char *id, const void *payload, size_t len)
 		alert_msg_free(m);
 		return;
 	}
+	if (store_time_floor_raise(a->store, (time_t)(m->issued_ms / 1000)) < 0)
+		log_warnx("alert: cannot save the newest signed time");
 	if (m->cancel)
 		alert_cancel(a, r, m, copy, hash);
 	else
@@ -442,7 +469,7 @@ alert_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 		} else if (r->used && r->ready && !r->done && r->next_ms <= now_ms)
 			rec_play(a, r, now_ms);
 		else if (r->used && !r->ready && !r->done && r->m != NULL &&
-		    r->m->expires <= time(NULL))
+		    r->m->expires <= alert_now(a))
 			rec_expire_unfetched(a, r);
 		else if (r->used && r->keep_until > 0 && r->keep_until < time(NULL) - 60) {
 			rec_clear(r);		/* expired a while ago: a replay is refused as expired */

@@ -15,6 +15,7 @@
 
 #include <sodium.h>
 
+#include "config/conf.h"
 #include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
@@ -26,7 +27,7 @@
 void
 district_event(struct district *d, const char *event, json_t *details)
 {
-	if (details == NULL)
+	if ((details = report_details(details, "district", event)) == NULL)
 		return;
 	if (d->hooks.event != NULL)
 		d->hooks.event(d->hooks.arg, event, details);
@@ -43,6 +44,7 @@ district_refuse(struct district *d, const unsigned char hash[32], int64_t versio
 	va_start(ap, fmt);
 	(void)vsnprintf(d->ref_reason, sizeof(d->ref_reason), fmt, ap);
 	va_end(ap);
+	conf_text_defang(d->ref_reason);	/* a reason cut short, or quoting a message: UTF-8 all the same */
 	d->refused = 1;
 	d->ref_version = version;
 	d->ref_code = code;
@@ -162,6 +164,9 @@ district_on_manifest(struct district *d, const void *payload, size_t len)
 		district_refuse(d, hash, version, manifest_code_name(code), "%s", why);
 		return;
 	}
+	/* Its issue time tells a station with an unset clock how late it is at least. */
+	if (store_time_floor_raise(d->store, m->issued_at) < 0)
+		log_warnx("district: cannot save the newest signed time");
 	district_start(d, m, payload, len, hash);
 }
 

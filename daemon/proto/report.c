@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "config/timeparse.h"
+#include "daemon/core/log.h"
 #include "daemon/proto/report.h"
 
 json_t *
@@ -125,4 +126,14 @@ report_topic(const struct config *cfg, const char *leaf, char *buf, size_t len)
 	int n = snprintf(buf, len, "loaxa/%s/%s/%s", cfg->station.region, cfg->station.id, leaf);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+json_t *
+report_details(json_t *details, const char *who, const char *event)
+{
+	if (details != NULL)
+		return details;
+	log_warnx("%s: the details of the %s report could not be built (out of memory, or text "
+	    "that is not UTF-8); it is sent without them", who, event);
+	return json_pack("{s:s}", "error", "the station could not build this report's details");
 }

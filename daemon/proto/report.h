@@ -44,6 +44,13 @@ json_t	*report_time(time_t t);
 json_t	*report_event(const struct config *cfg, const struct play_item *it,
 	    const char *event, time_t at, double seconds, const char *error);
 json_t	*report_status(const struct status_snapshot *);
+/*
+ * The details of an event as they will be sent: details itself, or, when it
+ * could not be built (NULL: no memory, or text that was not UTF-8), a stand-in
+ * that says so, after a loud log line naming who and event. A report is never
+ * dropped silently. NULL only when even the stand-in cannot be made.
+ */
+json_t	*report_details(json_t *details, const char *who, const char *event);
 /* The retained payload left behind when the station is gone. */
 json_t	*report_offline(const struct config *cfg, time_t now);
 /* loaxa/<region>/<station>/<leaf> */

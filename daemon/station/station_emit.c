@@ -73,8 +73,11 @@ station_emit_note(struct station *st, const char *event, json_t *details)
 	}
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
-	if (payload == NULL)
+	if (payload == NULL) {
+		log_warnx("station: the %s record could not be built (out of memory); it is lost",
+		    event);
 		return;
+	}
 	rec.play_id = id;
 	rec.json = payload;
 	log_info("station: %s", payload);

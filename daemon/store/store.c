@@ -394,6 +394,7 @@ store_open(const char *dir, struct errlist *errs)
 		errlist_add(errs, _("cannot open the state in \"%s\": out of memory"), dir);
 		return NULL;
 	}
+	s->time_floor = -1;
 	if (store_paths(s, dir, errs) < 0 || store_mkdir(dir, errs) < 0 ||
 	    store_mkdir(s->bdir, errs) < 0)
 		goto fail;
@@ -619,5 +620,37 @@ store_kv_get(struct store *s, const char *key, char *value, size_t len)
 		rc = store_fail(s, "cannot read a value", rc);
 	}
 	store_done(st);
+	return rc;
+}
+
+#define STORE_FLOOR_KEY	"time_floor"
+
+/* Read once, then kept in memory: the loop asks for it often. */
+time_t
+store_time_floor(struct store *s)
+{
+	char buf[32];
+	long long v;
+
+	if (s->time_floor >= 0)
+		return s->time_floor;
+	s->time_floor = 0;
+	if (store_kv_get(s, STORE_FLOOR_KEY, buf, sizeof(buf)) == 0 &&
+	    sscanf(buf, "%lld", &v) == 1 && v > 0)
+		s->time_floor = (time_t)v;
+	return s->time_floor;
+}
+
+int
+store_time_floor_raise(struct store *s, time_t t)
+{
+	char buf[32];
+	int rc;
+
+	if (t <= store_time_floor(s))
+		return 0;
+	snprintf(buf, sizeof(buf), "%lld", (long long)t);
+	if ((rc = store_kv_set(s, STORE_FLOOR_KEY, buf)) == 0)
+		s->time_floor = t;
 	return rc;
 }

@@ -206,6 +206,17 @@ int		 store_outbox_ack(struct store *, int64_t seq);
 /* Messages in the outbox, or a negative errno. */
 long		 store_outbox_count(struct store *);
 
+/*
+ * The time floor: the newest time the station has seen signed by its district
+ * (an alert's or a manifest's issue time), kept across restarts. A controller
+ * with no real-time clock boots in 1970, or fake-hwclock puts it a week back;
+ * the floor tells it that it is at least that late, so that an alert that
+ * expired before it is never played. store_time_floor() is 0 when none is
+ * known; store_time_floor_raise() only ever raises it (0 or a negative errno).
+ */
+time_t		 store_time_floor(struct store *);
+int		 store_time_floor_raise(struct store *, time_t t);
+
 /* Small durable values, e.g. the schedule cursor. */
 
 /*

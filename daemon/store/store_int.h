@@ -31,6 +31,7 @@ struct store {
 	sqlite3_stmt	*st[ST_COUNT];
 	char		 dbpath[PATH_MAX];
 	char		 bdir[PATH_MAX];
+	time_t		 time_floor;		/* store_time_floor(); -1: not read yet */
 
 	/* The bounds (store_set_limits) and what enforcing them needs. */
 	int		 asrun_days;
