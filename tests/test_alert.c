@@ -810,6 +810,38 @@ test_module_clock_behind(void)
 	world_free(&w);
 }
 
+/*
+ * Forged alerts retained by anyone on the broker: each is reported once per
+ * topic and message (not again at every reconnect), and at most 10 reports
+ * a minute; the rest are counted into the next report.
+ */
+static void
+test_module_refusal_flood(void)
+{
+	struct world w;
+	char id[32], env[64];
+	int i, nref;
+
+	T_ASSERT(world_new(&w) == 0);
+	if (w.al == NULL)
+		return;
+	T_EQ_INT(deliver(&w, "gia-0", "{\"alert\":\"forged\"}"), 1);
+	for (i = 0; i < 20; i++)		/* more than the 8 remembered before */
+		T_EQ_INT(deliver(&w, "gia-0", "{\"alert\":\"forged\"}"), 1);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	for (i = 1; i < 150; i++) {
+		snprintf(id, sizeof(id), "gia-%d", i);
+		snprintf(env, sizeof(env), "{\"alert\":\"forged %d\"}", i);
+		T_EQ_INT(deliver(&w, id, env), 1);
+	}
+	nref = world_has(&w, "alert_refused");
+	T_ASSERT(nref <= 10);
+	/* Again, as at a reconnect: nothing new is reported. */
+	T_EQ_INT(deliver(&w, "gia-0", "{\"alert\":\"forged\"}"), 1);
+	T_EQ_INT(world_has(&w, "alert_refused"), nref);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -837,5 +869,6 @@ main(void)
 	T_RUN(test_module_forgery_reported);
 	T_RUN(test_report_details_stand_in);
 	T_RUN(test_module_clock_behind);
+	T_RUN(test_module_refusal_flood);
 	return T_EXIT();
 }

@@ -322,6 +322,45 @@ test_outbox_drops_records_last(void)
 	tmpstore_rmdir(dir);
 }
 
+/*
+ * A flood of notes (refusals of forged alerts retained on the broker) never
+ * pushes out proof of play: notes go before records, and a new note finding
+ * no older one is dropped itself. Before, 150 refusals in an outbox of 100
+ * dropped as-run records not yet sent.
+ */
+static void
+test_outbox_notes_before_records(void)
+{
+	struct store_limits lim = { .asrun_days = 90, .outbox_max = 10,
+	    .overflow_topic = "loaxa/hon-quan/tan-thanh/events" };
+	struct store_outbox_stats stats;
+	char dir[64], buf[8192];
+	struct store *s;
+	int i;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "asrun") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	store_set_limits(s, &lim);
+	for (i = 0; i < 4; i++)
+		T_EQ_INT(t_event(s, i, "finished", T0 + i), 0);
+	for (i = 100; i < 150; i++)
+		T_EQ_INT(t_event(s, i, "alert_refused", T0 + i), 0);
+	t_outbox(s, buf, sizeof(buf));
+	for (i = 0; i < 4; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "\"play-%d\"", i);
+		T_CONTAINS(buf, id);
+	}
+	T_EQ_INT(store_outbox_count(s), 10);
+	T_EQ_INT(store_outbox_stats(s, &stats), 0);
+	T_EQ_INT(stats.dropped_records, 0);
+	T_EQ_INT(stats.dropped_notes, 45);
+	T_EQ_INT(t_asrun_count(s), 54);	/* the log itself lost nothing */
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
 /* A new telemetry message that finds no older telemetry is dropped itself, not a record. */
 static void
 test_outbox_new_telemetry_never_pushes_records(void)
@@ -472,6 +511,7 @@ main(void)
 	T_RUN(test_prune_in_batches);
 	T_RUN(test_outbox_drops_telemetry_first);
 	T_RUN(test_outbox_drops_records_last);
+	T_RUN(test_outbox_notes_before_records);
 	T_RUN(test_outbox_new_telemetry_never_pushes_records);
 	T_RUN(test_outbox_bound_across_reopen);
 	T_RUN(test_event_takes_queue_item);

@@ -195,6 +195,18 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 }
 /* --- receiving ---------------------------------------------------------------------------- */
 
+/* The key a refusal is remembered by: the topic's alert id and the message's hash. */
+static void
+alert_refused_key(const char *id, const unsigned char msg[32], unsigned char key[32])
+{
+	crypto_hash_sha256_state st;
+
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, (const unsigned char *)id, strlen(id) + 1);
+	crypto_hash_sha256_update(&st, msg, 32);
+	crypto_hash_sha256_final(&st, key);
+}
+
 static int
 alert_seen_refused(struct alert *a, const unsigned char hash[32])
 {
@@ -208,11 +220,34 @@ alert_seen_refused(struct alert *a, const unsigned char hash[32])
 	return 0;
 }
 
+/* Whether a refusal may be reported now: at most ALERT_REFUSALS_PER_MIN a minute. */
+static int
+alert_refusal_allowed(struct alert *a)
+{
+	int64_t now = clock_mono_ms();
+
+	if (now - a->refused_window_ms >= 60000) {
+		a->refused_window_ms = now;
+		a->refused_in_window = 0;
+	}
+	if (a->refused_in_window >= ALERT_REFUSALS_PER_MIN) {
+		a->refused_suppressed++;
+		return 0;
+	}
+	a->refused_in_window++;
+	return 1;
+}
+
 static void
 alert_refuse(struct alert *a, const char *id, int64_t seq, enum alert_code code, const char *why)
 {
 	json_t *o;
 
+	if (!alert_refusal_allowed(a)) {
+		log_debug("alert: refused alert \"%s\" (not reported: too many refusals this minute)",
+		    id);
+		return;
+	}
 	a->refused = 1;
 	snprintf(a->ref_id, sizeof(a->ref_id), "%s", id);
 	a->ref_code = alert_code_name(code);
@@ -220,9 +255,12 @@ alert_refuse(struct alert *a, const char *id, int64_t seq, enum alert_code code,
 	conf_text_defang(a->ref_reason);	/* a reason cut short, or quoting a message: UTF-8 all the same */
 	a->ref_at = time(NULL);
 	log_warnx("alert: refused alert \"%s\": %s", id, why);
-	o = json_pack("{s:s, s:s, s:s}", "id", id, "code", a->ref_code, "reason", why);
+	o = json_pack("{s:s, s:s, s:s}", "id", id, "code", a->ref_code, "reason", a->ref_reason);
 	if (o != NULL && seq > 0)
 		json_object_set_new(o, "sequence", json_integer(seq));
+	if (o != NULL && a->refused_suppressed > 0)
+		json_object_set_new(o, "suppressed", json_integer(a->refused_suppressed));
+	a->refused_suppressed = 0;
 	alert_event(a, "alert_refused", o);
 }
 
@@ -342,7 +380,10 @@ alert_on_alert(struct alert *a, const char *id, const void *payload, size_t len)
 		strncat(why, more, sizeof(why) - strlen(why) - 1);
 	}
 	if (m == NULL) {
-		if (!alert_seen_refused(a, hash))
+		unsigned char key[32];
+
+		alert_refused_key(id, hash, key);	/* once per topic and message */
+		if (!alert_seen_refused(a, key))
 			alert_refuse(a, id, seq, code, why);
 		return;
 	}

@@ -33,7 +33,14 @@
 #define ALERT_FETCH_BACKOFF_MS	60000		/* a stalled fetch waits this long behind the others */
 #define ALERT_TOPIC_MAX		256
 #define ALERT_REASON_MAX	640
-#define ALERT_REFUSED_RING	8
+/*
+ * Refusals are reported once per topic and message (the last ALERT_REFUSED_RING
+ * are remembered: a forgery retained on the broker comes again at every
+ * reconnect), and at most ALERT_REFUSALS_PER_MIN a minute; the rest are
+ * counted and the count goes with the next report ("suppressed").
+ */
+#define ALERT_REFUSED_RING	256
+#define ALERT_REFUSALS_PER_MIN	10
 
 /* An alert (or a cancellation) the station knows. */
 struct rec {
@@ -74,6 +81,9 @@ struct alert {
 
 	unsigned char	 refused_hash[ALERT_REFUSED_RING][32];
 	int		 refused_next;
+	int64_t		 refused_window_ms;	/* monotonic start of the current minute */
+	int		 refused_in_window;
+	long		 refused_suppressed;	/* refusals not reported since the last report */
 	int		 refused;
 	char		 ref_id[ALERT_ID_MAX + 1];
 	const char	*ref_code;

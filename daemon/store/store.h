@@ -141,13 +141,15 @@ void		 store_asrun_free(struct asrun_entry *v, size_t n);
  * The bounds. asrun_days (1..3650): records older than that are pruned by
  * store_maintain. outbox_max (>= 10): the outbox never holds more messages;
  * when a new one would not fit, the oldest status telemetry is dropped first,
- * then, only when no telemetry is left, the oldest as-run record's outbox copy
- * (the record stays in the local as-run log). A new telemetry message is
- * dropped itself rather than push out a record. Every overflow is reported by
- * one outbox message of kind STORE_KIND_OVERFLOW on overflow_topic (it takes
- * one of the outbox_max places), replaced at each overflow while unsent:
- *   {"event":"outbox_overflow","dropped_telemetry":N,"dropped_records":N,
- *    "outbox_max":N,"at":"2026-11-22T14:30:05+07:00"}
+ * then the oldest notes (events that are not proof of play), then, only when
+ * neither is left, the oldest as-run record's outbox copy (the record stays
+ * in the local as-run log). A new telemetry message or note is dropped itself
+ * rather than push out a record: a flood of refusals never pushes out proof
+ * of play. Every overflow is reported by one outbox message of kind
+ * STORE_KIND_OVERFLOW on overflow_topic (it takes one of the outbox_max
+ * places), replaced at each overflow while unsent:
+ *   {"event":"outbox_overflow","dropped_telemetry":N,"dropped_notes":N,
+ *    "dropped_records":N,"outbox_max":N,"at":"2026-11-22T14:30:05+07:00"}
  * with the totals since the database was created (a collector keeps the
  * latest). Defaults until called: STORE_*_DEFAULT and the topic "loaxa/overflow".
  */
@@ -172,11 +174,16 @@ long		 store_maintain(struct store *, time_t now);
 
 /* The outbox: messages in order, removed only when the broker acknowledged them. */
 
-/* What an outbox message is: a full outbox drops telemetry before records, and only replaces the report. */
+/*
+ * What an outbox message is: a full outbox drops telemetry, then notes (the
+ * events that are not proof of play: refusals, mute, the district schedule),
+ * then records, and only replaces the report.
+ */
 enum store_kind {
 	STORE_KIND_RECORD = 0,		/* an as-run record (store_event_add) */
 	STORE_KIND_TELEMETRY = 1,	/* status and the like (store_telemetry_add) */
 	STORE_KIND_OVERFLOW = 2,	/* the outbox_overflow report */
+	STORE_KIND_NOTE = 3,		/* an event that is not proof of play (store_event_add) */
 };
 
 /* Appends a telemetry message (dropped first when the outbox is full); durable. */
@@ -184,7 +191,7 @@ int		 store_telemetry_add(struct store *, const char *topic, const char *payload
 
 struct store_outbox_stats {
 	long		 count, max;
-	long long	 dropped_telemetry, dropped_records;	/* totals since created */
+	long long	 dropped_telemetry, dropped_notes, dropped_records;	/* totals since created */
 };
 int		 store_outbox_stats(struct store *, struct store_outbox_stats *);
 

@@ -23,6 +23,7 @@
 
 #define KV_DROPPED_TELEMETRY	"outbox.dropped_telemetry"
 #define KV_DROPPED_RECORDS	"outbox.dropped_records"
+#define KV_DROPPED_NOTES	"outbox.dropped_notes"
 #define OVERFLOW_TOPIC_DEFAULT	"loaxa/overflow"
 /*
  * Space kept back in the state directory. When the disk fills up, a record
@@ -33,8 +34,9 @@
 #define STORE_RESERVE_BYTES	(512 * 1024)
 
 /* The records that close a play. */
+/* The events that end a started play ("cancelled": an alert stopped by the district). */
 static const char *const store_end_events[] = {
-	"finished", "failed", "interrupted", "missed",
+	"finished", "failed", "interrupted", "missed", "cancelled",
 };
 
 /* Makes dir/reserve unless it is there; quietly gives up when there is no room. */
@@ -146,21 +148,22 @@ store_evict(struct store *s, int kind, long n)
 
 /* Adds the overflow report with the new totals (the old one was deleted). */
 static int
-store_overflow_report(struct store *s, long tel, long rec)
+store_overflow_report(struct store *s, long tel, long notes, long rec)
 {
-	long long ttot, rtot;
+	long long ttot, ntot, rtot;
 	char at[40], *payload;
 	json_t *o;
 	int rc;
 
 	if ((rc = store_kv_counter_add(s, KV_DROPPED_TELEMETRY, tel, &ttot)) < 0 ||
+	    (rc = store_kv_counter_add(s, KV_DROPPED_NOTES, notes, &ntot)) < 0 ||
 	    (rc = store_kv_counter_add(s, KV_DROPPED_RECORDS, rec, &rtot)) < 0)
 		return rc;
 	if (timeparse_format_iso(time(NULL), at, sizeof(at)) < 0)
 		at[0] = '\0';
-	o = json_pack("{s:s, s:I, s:I, s:I, s:s}", "event", "outbox_overflow",
-	    "dropped_telemetry", (json_int_t)ttot, "dropped_records", (json_int_t)rtot,
-	    "outbox_max", (json_int_t)s->outbox_max, "at", at);
+	o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "event", "outbox_overflow",
+	    "dropped_telemetry", (json_int_t)ttot, "dropped_notes", (json_int_t)ntot,
+	    "dropped_records", (json_int_t)rtot, "outbox_max", (json_int_t)s->outbox_max, "at", at);
 	payload = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (payload == NULL)
@@ -171,23 +174,24 @@ store_overflow_report(struct store *s, long tel, long rec)
 		rc = store_run(s, ST_OB_ADD, "cannot add the overflow report");
 	free(payload);
 	if (rc == 0)
-		log_warnx("store: the outbox is full (%ld messages): dropped %ld status and %ld "
-		    "as-run messages not yet sent (%lld and %lld in all)", s->outbox_max, tel,
-		    rec, ttot, rtot);
+		log_warnx("store: the outbox is full (%ld messages): dropped %ld status, %ld note "
+		    "and %ld as-run messages not yet sent (%lld, %lld and %lld in all)",
+		    s->outbox_max, tel, notes, rec, ttot, ntot, rtot);
 	return rc;
 }
 
 /*
  * Inside a transaction, when a message of kind does not fit: drops the unsent
- * overflow report, then the oldest telemetry, then (only when no telemetry is
- * left, and never for a new telemetry message, which is dropped itself) the
- * oldest records, until the new message and a new report fit; adds the report.
- * *delta is the change in rows so far. 0 or a negative errno.
+ * overflow report, then the oldest telemetry, then the oldest notes, then
+ * the oldest records, until the new message and a new report fit; a new
+ * telemetry message or note is dropped itself before anything of a higher
+ * kind is. Adds the report. *delta is the change in rows so far. 0 or a
+ * negative errno.
  */
 static int
 store_make_room(struct store *s, int kind, long *delta, int *drop_new)
 {
-	long removed, need, tel, rec = 0;
+	long removed, need, left, tel, notes = 0, rec = 0;
 	int rc;
 
 	*drop_new = 0;
@@ -198,15 +202,24 @@ store_make_room(struct store *s, int kind, long *delta, int *drop_new)
 	need = s->outbox_count - removed + 2 - s->outbox_max;
 	if ((tel = store_evict(s, STORE_KIND_TELEMETRY, need)) < 0)
 		return (int)tel;
-	if (tel < need && kind == STORE_KIND_TELEMETRY) {
+	left = need - tel;
+	if (left > 0 && kind == STORE_KIND_TELEMETRY) {
 		*drop_new = 1;
-		need--;
+		left--;
 	}
-	if (tel < need && (rec = store_evict(s, STORE_KIND_RECORD, need - tel)) < 0)
+	if (left > 0 && (notes = store_evict(s, STORE_KIND_NOTE, left)) < 0)
+		return (int)notes;
+	left -= notes;
+	if (left > 0 && kind == STORE_KIND_NOTE) {
+		*drop_new = 1;
+		left--;
+	}
+	if (left > 0 && (rec = store_evict(s, STORE_KIND_RECORD, left)) < 0)
 		return (int)rec;
-	if ((rc = store_overflow_report(s, tel + *drop_new, rec)) < 0)
+	if ((rc = store_overflow_report(s, tel + (*drop_new && kind == STORE_KIND_TELEMETRY),
+	    notes + (*drop_new && kind == STORE_KIND_NOTE), rec)) < 0)
 		return rc;
-	*delta = 1 - removed - tel - rec;
+	*delta = 1 - removed - tel - notes - rec;
 	return 0;
 }
 
@@ -282,6 +295,7 @@ store_outbox_stats(struct store *s, struct store_outbox_stats *st)
 	st->max = s->outbox_max;
 	st->dropped_telemetry = store_kv_counter(s, KV_DROPPED_TELEMETRY);
 	st->dropped_records = store_kv_counter(s, KV_DROPPED_RECORDS);
+	st->dropped_notes = store_kv_counter(s, KV_DROPPED_NOTES);
 	return 0;
 }
 
@@ -321,7 +335,10 @@ store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic
 	    ((rc = store_bind(s, s->st[ST_Q_DEL], "i", rec->queue_id)) < 0 ||
 	    (rc = store_run(s, ST_Q_DEL, "cannot remove from the queue")) < 0))
 		return rc;
-	return store_outbox_put(s, topic, rec->json, STORE_KIND_RECORD, delta);
+	/* Proof of play before everything else; other events are notes (store.h). */
+	return store_outbox_put(s, topic, rec->json, strcmp(rec->event, "started") == 0 ||
+	    strcmp(rec->event, "silent") == 0 || store_is_end_event(rec->event) ?
+	    STORE_KIND_RECORD : STORE_KIND_NOTE, delta);
 }
 
 static int
