@@ -80,6 +80,9 @@ struct opus_reader {
 	unsigned links, first_ch_in;
 	uint32_t first_rate_in;
 	int	any_audio;
+	int	skipped;	/* bytes that were not a page came after the last page */
+	uint64_t read_bytes;	/* all the bytes read */
+	uint64_t page_bytes;	/* the bytes of the pages among them */
 };
 
 static uint32_t
@@ -236,23 +239,54 @@ rd_fill(struct opus_reader *r)
 	}
 	if (ogg_sync_wrote(&r->oy, (long)n) != 0)
 		return OPUS_READER_EIO;
+	r->read_bytes += (uint64_t)n;
 	return (int)n;
 }
 
-/* Finds the next page: 1, 0 at a clean end of file, or a negative error. */
+/* 1 when the bytes libogg looks at next begin a page ("OggS", or as much of it as there is). */
+static int
+rd_at_capture(const struct opus_reader *r)
+{
+	long n = r->oy.fill - r->oy.returned;
+
+	return n > 0 && memcmp(r->oy.data + r->oy.returned, "OggS", n < 4 ? (size_t)n : 4) == 0;
+}
+
+/*
+ * Finds the next page: 1, 0 at a clean end of file, or a negative error.
+ * Bytes that are not a page are damage when a page follows them, or when
+ * they begin like a page (one with a bad checksum); at the end of the file
+ * they are padding (zeros a copy tool left, an ID3v1 tag), and the file
+ * ends where its last page does. (libogg's ogg_sync_pageout says only once
+ * that it skipped bytes, so padding is counted as what was read minus pages.)
+ */
 static int
 rd_page(struct opus_reader *r, ogg_page *og)
 {
-	int rc;
+	int rc, page_here;
 
 	for (;;) {
+		page_here = rd_at_capture(r);
 		rc = ogg_sync_pageout(&r->oy, og);
-		if (rc == 1)
+		if (rc == 1 && r->skipped)
+			return OPUS_READER_ECORRUPT;	/* a page after bytes that were not one */
+		if (rc == 1) {
+			r->page_bytes += (uint64_t)(og->header_len + og->body_len);
 			return 1;
-		if (rc < 0)
-			return OPUS_READER_ECORRUPT;	/* bytes skipped: bad checksum or garbage */
-		if (r->eof)
-			return r->oy.fill > r->oy.returned ? OPUS_READER_ETRUNC : 0;
+		}
+		if (rc < 0 && page_here)
+			return OPUS_READER_ECORRUPT;	/* a page with a bad checksum */
+		if (rc < 0) {
+			r->skipped = 1;		/* padding, or damage if a page follows */
+			continue;
+		}
+		if (r->eof && page_here)
+			return OPUS_READER_ETRUNC;	/* the file ends inside a page */
+		if (r->eof) {
+			/* Fewer bytes than a page header, and not one: padding too. */
+			r->oy.returned = r->oy.fill;
+			return 0;
+		}
 		if ((rc = rd_fill(r)) < 0)
 			return rc;
 		if (rc == 0)
@@ -684,6 +718,14 @@ opus_reader_open_file(const char *path, unsigned rate, unsigned channels, int *e
 	return r;
 }
 
+uint64_t
+opus_reader_padding(const struct opus_reader *r)
+{
+	uint64_t pending = (uint64_t)(r->oy.fill - r->oy.returned);
+
+	return r->read_bytes - r->page_bytes - pending;
+}
+
 void
 opus_reader_free(struct opus_reader *r)
 {
@@ -718,6 +760,7 @@ opus_reader_check_file(const char *path, unsigned rate, unsigned channels, struc
 		info->links = r->links;
 		info->channels_in = r->first_ch_in;
 		info->rate_in = r->first_rate_in;
+		info->padding = opus_reader_padding(r);
 	}
 	opus_reader_free(r);
 	return (int)n;

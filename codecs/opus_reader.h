@@ -69,12 +69,18 @@ struct opus_reader *opus_reader_open_mem(const unsigned char *buf, size_t len, u
  * the output channels samples; max_frames > 0, else -EINVAL). Returns frames
  * (>0), 0 at the end of the last link, or a negative error. Audio decoded
  * before an error is returned first; the error comes with the next call and
- * stays. Bytes after the last page that are not a page are an error
- * (ECORRUPT), like damage anywhere else. Never allocates after open (libogg
+ * stays. Bytes after the last page that are not a page (zeros a copy tool
+ * left, an ID3v1 tag) are padding, not damage: the stream ends with its last
+ * page (opus_reader_padding() tells how many). Bytes that are not a page
+ * between pages, and a page with a bad checksum anywhere, are damage
+ * (ECORRUPT). Never allocates after open (libogg
  * reuses its buffers; only a page larger than any before grows its packet
  * buffer, up to a bound).
  */
 long opus_reader_read(struct opus_reader *, int16_t *pcm, size_t max_frames);
+
+/* Bytes of padding after the last page seen so far (see opus_reader_read). */
+uint64_t opus_reader_padding(const struct opus_reader *);
 
 /* Closes the file and frees everything; NULL is a no-op. */
 void opus_reader_free(struct opus_reader *);
@@ -87,6 +93,7 @@ struct opus_info {
 	unsigned links;		/* chained streams: 1 for an ordinary file */
 	unsigned channels_in;	/* channels of the first link */
 	unsigned rate_in;	/* the first link's original input rate (informative) */
+	uint64_t padding;	/* bytes after the last page that were not a page */
 };
 
 /*

@@ -643,6 +643,62 @@ test_end_stays_end_and_bad_args(void)
 	T_ASSERT(opus_reader_strerror(1) != NULL);
 }
 
+/* Decodes all of buf; the frames, or the error that ended it (negative). */
+static long
+decode_mem(const unsigned char *buf, size_t len, uint64_t *padding)
+{
+	struct opus_reader *r;
+	int16_t pcm[5760];
+	long n, total = 0;
+	int err = 0;
+
+	if ((r = opus_reader_open_mem(buf, len, 48000, 1, &err)) == NULL)
+		return err;
+	while ((n = opus_reader_read(r, pcm, 5760)) > 0)
+		total += n;
+	*padding = opus_reader_padding(r);
+	opus_reader_free(r);
+	return n < 0 ? n : total;
+}
+
+/*
+ * A complete file followed by padding (4 KiB of zeros some copy tools leave,
+ * an ID3v1 tag) plays whole and ends cleanly; before, it was reported failed
+ * as damaged. Bytes that are not a page followed by another page are damage.
+ */
+static void
+test_padding_is_not_damage(void)
+{
+	unsigned char *orig, *buf;
+	uint64_t padding = 0;
+	size_t len;
+	long frames;
+
+	orig = slurp(fixture("thông báo.opus"), &len);
+	T_ASSERT(orig != NULL);
+	if (orig == NULL || (buf = calloc(1, 2 * len + 4096)) == NULL) {
+		free(orig);
+		return;
+	}
+	frames = decode_mem(orig, len, &padding);
+	T_ASSERT(frames > 0);
+	T_EQ_INT(padding, 0);
+	memcpy(buf, orig, len);		/* zeros after it: calloc */
+	T_EQ_INT(decode_mem(buf, len + 4096, &padding), frames);
+	T_EQ_INT(padding, 4096);
+	memcpy(buf + len, "TAGBản tin Opus of the district                              ", 60);
+	memset(buf + len + 60, 'O', 68);	/* an ID3v1 tag is 128 bytes */
+	T_EQ_INT(decode_mem(buf, len + 128, &padding), frames);
+	T_EQ_INT(padding, 128);
+	memset(buf + len, 0, 100);		/* zeros, then a page: damage */
+	memcpy(buf + len + 100, orig, len);
+	T_EQ_INT(decode_mem(buf, 2 * len + 100, &padding), OPUS_READER_ECORRUPT);
+	memcpy(buf + len, "OggS", 4);		/* a page cut after its capture pattern */
+	T_EQ_INT(decode_mem(buf, len + 20, &padding), OPUS_READER_ETRUNC);
+	free(buf);
+	free(orig);
+}
+
 /* --- Streams built here: libogg framing, libopus encoding. ----------------- */
 
 struct build {
@@ -918,5 +974,6 @@ main(void)
 	T_RUN(test_built_beginning_trim);
 	T_RUN(test_built_bad_heads);
 	T_RUN(test_not_a_regular_file);
+	T_RUN(test_padding_is_not_damage);
 	return T_EXIT();
 }

@@ -257,6 +257,10 @@ player_refill(struct player *p, size_t want)
 			return 0;
 		}
 		if (got == 0 && p->started) {
+			if (opus_reader_padding(p->rd) > 0)
+				log_info("player: \"%s\" ends with %llu bytes of padding after its "
+				    "last page (not audio, not damage)", p->items[p->cur].file,
+				    (unsigned long long)opus_reader_padding(p->rd));
 			player_end_item(p, "finished", p->written, NULL);
 			continue;
 		}
