@@ -87,7 +87,7 @@ sign_text(const char *text)
 static struct manifest *
 verify(const char *env, int64_t newest, enum manifest_code *code, char *why, size_t len)
 {
-	struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", newest, BDIR };
+	struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", newest, BDIR, 0 };
 	int64_t version;
 
 	return manifest_verify(env, strlen(env), &chk, code, &version, why, len);
@@ -259,7 +259,7 @@ test_refusals_in_order(void)
 	expect_refused(big, 0, MANIFEST_TOO_LARGE, "more than the 262144 bytes");
 	expect_refused("<html>502 Bad Gateway</html>", 0, MANIFEST_NOT_JSON, "not JSON");
 	{
-		struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", 0, BDIR };
+		struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", 0, BDIR, 0 };
 		int64_t version;
 
 		T_ASSERT(manifest_verify("{}\0{}", 5, &chk, &code, &version, why, sizeof(why)) == NULL);
@@ -501,6 +501,56 @@ test_build_limits(void)
 	schedule_free(s);
 }
 
+/*
+ * A version that would lock out every later schedule is refused: versions are
+ * publishing times, at most a day past the manifest's own issue time, and a
+ * manifest issued more than a day past a station's set clock is refused.
+ * Before, "version": INT64_MAX was accepted and saved, and no manifest could
+ * ever be newer.
+ */
+static void
+test_version_lockout_refused(void)
+{
+	struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", 0, BDIR, 0 };
+	char *env, *text, *at, *forged, why[512];
+	enum manifest_code code;
+	struct manifest *m;
+	int64_t version;
+	size_t n;
+
+	T_ASSERT(make_envelope("hon-quan", INT64_MAX, NULL, 0, g_sk) == NULL);
+	env = make_envelope("hon-quan", 1795334400, NULL, 0, g_sk);
+	T_ASSERT(env != NULL);
+	if (env == NULL)
+		return;
+	m = verify(env, 0, &code, why, sizeof(why));
+	T_ASSERT(m != NULL);
+	text = m != NULL ? strdup(m->text) : NULL;
+	manifest_free(m);
+	at = text != NULL ? strstr(text, "\"version\":1795334400") : NULL;
+	T_ASSERT(at != NULL);
+	if (at != NULL && (forged = malloc(strlen(text) + 32)) != NULL) {
+		n = (size_t)(at - text);
+		snprintf(forged, strlen(text) + 32, "%.*s\"version\":9223372036854775807%s",
+		    (int)n, text, at + strlen("\"version\":1795334400"));
+		free(env);
+		env = manifest_sign(forged, g_sk);
+		expect_refused(env, 0, MANIFEST_MALFORMED, "more than a day past its issue time");
+		free(forged);
+	}
+	free(env);
+	/* Issued two days past a station's set clock. */
+	env = make_envelope("hon-quan", 1795334400, NULL, 0, g_sk);
+	chk.trusted_now = 1795334400 - 2 * 86400;
+	m = env != NULL ? manifest_verify(env, strlen(env), &chk, &code, &version, why,
+	    sizeof(why)) : NULL;
+	T_ASSERT(m == NULL);
+	T_CONTAINS(why, "past this station's clock");
+	manifest_free(m);
+	free(env);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -517,5 +567,6 @@ main(void)
 	T_RUN(test_no_injection);
 	T_RUN(test_head_fields);
 	T_RUN(test_build_limits);
+	T_RUN(test_version_lockout_refused);
 	return T_EXIT();
 }

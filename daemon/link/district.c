@@ -132,8 +132,11 @@ district_gc(struct district *d)
 static void
 district_check_init(const struct district *d, struct manifest_check *chk, int64_t newest)
 {
+	time_t now = clock_wall_now();
+
 	*chk = (struct manifest_check){ .public_key = d->pk, .region = d->region,
-	    .station = d->station, .newest = newest, .bulletin_dir = d->bdir };
+	    .station = d->station, .newest = newest, .bulletin_dir = d->bdir,
+	    .trusted_now = clock_trusted(now, NULL) ? now : 0 };
 }
 
 static void

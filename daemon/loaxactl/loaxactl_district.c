@@ -310,6 +310,15 @@ pub_run(const struct pub_opts *o, const struct schedule *s, const char **files,
 	if ((rc = pub_connect(&c, o)) != 0)
 		goto done;
 	retained = pub_retained_version(c, o, sk);
+	if (retained >= meta->issued + MANIFEST_VERSION_AHEAD) {
+		rc = ctl_out_fail(_("the schedule on the broker for region \"%s\" has version %lld, "
+		    "more than a day past now: it was published with a wrong clock. Stations refuse "
+		    "a version more than a day past its issue time, so no newer one can be published "
+		    "over it. Remove it from the broker (mosquitto_pub -h %s -p %d -r -n -t "
+		    "loaxa/%s/schedule) and publish again"), o->d.region, (long long)retained,
+		    o->d.host, o->d.port, o->d.region);
+		goto done;
+	}
 	/* Versions only go up: the time now, or past the one the stations have. */
 	meta->version = retained >= meta->version ? retained + 1 : meta->version;
 	if ((env = pub_envelope(s, info, n, meta, sk)) == NULL) {

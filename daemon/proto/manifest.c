@@ -193,10 +193,12 @@ manifest_build(const struct schedule *s, const struct manifest_item_info *info, 
 	for (i = 0; i < s->n_slots; i++)
 		k += s->slots[i].n_items;
 	if (k != n_info || !conf_id_valid(meta->region) || meta->version <= 0 ||
+	    meta->version > meta->issued + MANIFEST_VERSION_AHEAD ||
 	    (meta->chunk_size != 0 && (meta->chunk_size < 1024 ||
 	    meta->chunk_size > MANIFEST_CHUNK_BYTES))) {
-		errlist_why(why, whylen, _("the region must be an id, the version above 0 and the "
-		    "chunk size from 1024 to %d bytes"), MANIFEST_CHUNK_BYTES);
+		errlist_why(why, whylen, _("the region must be an id, the version above 0 and at "
+		    "most a day past the issue time, and the chunk size from 1024 to %d bytes"),
+		    MANIFEST_CHUNK_BYTES);
 		return NULL;
 	}
 	if (mf_check_info(info, n_info, why, whylen) < 0 ||
@@ -361,6 +363,14 @@ vfy_body(struct vfy *v, json_t *root, struct manifest *m)
 		return vfy_fail(v, MANIFEST_MALFORMED, _("its issue time is not an ISO 8601 time "
 		    "such as 2026-11-22T14:30:05+07:00"));
 	snprintf(m->issued, sizeof(m->issued), "%s", json_string_value(issued));
+	if (m->version > m->issued_at + MANIFEST_VERSION_AHEAD)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("its version %lld is more than a day past "
+		    "its issue time %s: versions are publishing times"), (long long)m->version,
+		    m->issued);
+	if (v->chk->trusted_now > 0 && m->issued_at > v->chk->trusted_now + MANIFEST_VERSION_AHEAD)
+		return vfy_fail(v, MANIFEST_MALFORMED, _("it was issued at %s, more than a day past "
+		    "this station's clock, which is set: is the district office's clock right?"),
+		    m->issued);
 	if (!json_is_integer(cs) || json_integer_value(cs) < 1024 ||
 	    json_integer_value(cs) > MANIFEST_CHUNK_BYTES)
 		return vfy_fail(v, MANIFEST_MALFORMED, _("its chunk size is not from 1024 to %d "

@@ -112,12 +112,21 @@ char	*manifest_sign(const char *text, const unsigned char sk[KEYS_SECRET_BYTES])
 
 /* --- the station --------------------------------------------------------------------- */
 
+/*
+ * Versions are publishing times (seconds): a version more than a day past its
+ * manifest's own issue time is refused, and so is a manifest issued more than
+ * a day past a station's trusted clock, so that no version can lock out every
+ * later schedule.
+ */
+#define MANIFEST_VERSION_AHEAD	86400
+
 struct manifest_check {
 	const unsigned char *public_key;	/* KEYS_PUBLIC_BYTES */
 	const char	*region;
 	const char	*station;
 	int64_t		 newest;		/* refuse version <= newest; 0: any */
 	const char	*bulletin_dir;		/* where the items' files will be */
+	time_t		 trusted_now;		/* the station's clock if trusted, else 0 */
 };
 
 /*

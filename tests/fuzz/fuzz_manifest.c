@@ -46,7 +46,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static struct manifest *
 verify(const char *payload, size_t len, int64_t newest)
 {
-	struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", newest, BDIR };
+	struct manifest_check chk = { g_pk, "hon-quan", "tan-thanh", newest, BDIR, 0 };
 	enum manifest_code code;
 	int64_t version;
 	char why[512];
