@@ -40,6 +40,48 @@ int_before(config_setting_t *s, unsigned line, int value, config_setting_t *best
 }
 
 /*
+ * The unmarked INT setting under s called name, on the last line at or
+ * before line, or NULL: a number is its setting's, whatever other setting
+ * holds the same low 32 bits.
+ */
+static config_setting_t *
+int_named(config_setting_t *s, unsigned line, const char *name, size_t len,
+    config_setting_t *best, int depth)
+{
+	const char *n = config_setting_name(s);
+	unsigned at = config_setting_source_line(s);
+	config_setting_t *e;
+	int i;
+
+	if (config_setting_type(s) == CONFIG_TYPE_INT) {
+		if (n != NULL && strlen(n) == len && strncmp(n, name, len) == 0 && at <= line &&
+		    config_setting_get_hook(s) == NULL &&
+		    (best == NULL || at > config_setting_source_line(best)))
+			return s;
+		return best;
+	}
+	if (!config_setting_is_aggregate(s) || depth > CONF_PATH_DEPTH)
+		return best;
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++)
+		best = int_named(e, line, name, len, best, depth + 1);
+	return best;
+}
+
+/* The name written just before the number at p ("name = 5", "name: -5"), or 0. */
+static size_t
+name_before(const char *p, const char *name, const char *name_end)
+{
+	const char *q;
+
+	if (name == NULL)
+		return 0;
+	for (q = name_end; q < p; q++)
+		if (strchr(" \t\r\n=:+-", *q) == NULL)
+			return 0;
+	return (size_t)(name_end - name);
+}
+
+/*
  * Skips the number at *p; 1 when it is a whole number too large for an int,
  * with *as_read the value libconfig made of it (strtoll or strtoull, then
  * the low 32 bits).
@@ -85,9 +127,10 @@ number_too_large(const char **p, int neg, int *as_read)
 void
 conf_mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 {
-	const char *p = text;
+	const char *p = text, *name = NULL, *name_end = NULL, *num;
 	config_setting_t *s;
 	unsigned line = 1, found = 0;
+	size_t nlen;
 	int as_read;
 
 	while (*p != '\0' && found < ERRLIST_MAX) {
@@ -106,13 +149,20 @@ conf_mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 				line += *p == '\n';
 			p += *p != '\0' ? 2 : 0;
 		} else if (isalpha((unsigned char)*p) || *p == '_' || *p == '*' || *p == '@') {
-			while (*p != '\0' && (isalnum((unsigned char)*p) || strchr("_-*@", *p) != NULL))
-				p++;	/* a name, digits and all */
+			for (name = p; *p != '\0' && (isalnum((unsigned char)*p) ||
+			    strchr("_-*@", *p) != NULL); p++)
+				;	/* a name, digits and all */
+			name_end = p;
 		} else if (isdigit((unsigned char)*p)) {
+			num = p;
 			if (!number_too_large(&p, p > text && p[-1] == '-', &as_read))
 				continue;
 			found++;
-			s = int_before(config_root_setting(cf), line, as_read, NULL, 0);
+			nlen = name_before(num, name, name_end);
+			s = nlen > 0 ? int_named(config_root_setting(cf), line, name, nlen, NULL, 0) :
+			    NULL;
+			if (s == NULL)	/* a list element: by its value */
+				s = int_before(config_root_setting(cf), line, as_read, NULL, 0);
 			if (s != NULL)
 				config_setting_set_hook(s, too_large_mark);
 			else {

@@ -317,6 +317,18 @@ test_numbers_too_large(void)
 	    "from 0 to 86400");
 	one_error(GOOD_STATION GOOD_STORAGE "mqtt = {\n  port =\n    4294968179; };",
 	    "t.cfg:4: mqtt.port: is too large; use a whole number from 1 to 65535");
+	/*
+	 * Each message names the setting whose value is wrong, whatever the
+	 * layout: the huge number's low 32 bits (-1) are buffer_ms's value too,
+	 * and once made buffer_ms take the blame for channels.
+	 */
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "audio = { buffer_ms = -1; channels = "
+	    "99999999999999999999; };", &c, &el), 2);
+	T_EQ_STR(el.n > 0 ? el.msg[0] : NULL, "t.cfg:3: audio.channels: is too large; use a whole "
+	    "number from 1 to 2");
+	T_EQ_STR(el.n > 1 ? el.msg[1] : NULL, "t.cfg:3: audio.buffer_ms: -1 is out of range; use a "
+	    "whole number from 20 to 2000");
+	errlist_clear(&el);
 	/* Big numbers in names, strings, comments and floats are not whole numbers. */
 	T_EQ_INT(parse("station = { id = \"xa-99999999999\"; region = \"r\";\n"
 	    "  name = \"Xã 99999999999 \\\" 88888888888\"; }; # 77777777777\n"
