@@ -14,48 +14,37 @@
 /* The hook of an INT setting whose literal did not fit in 32 bits. */
 static char too_large_mark[] = "too large";
 
-/*
- * The unmarked INT setting under s holding value, on the last line at or
- * before line (a value may be on a line after its name), or NULL.
- */
-static config_setting_t *
-int_before(config_setting_t *s, unsigned line, int value, config_setting_t *best, int depth)
-{
-	config_setting_t *e;
-	unsigned at = config_setting_source_line(s);
-	int i;
+/* What a number is matched with: its setting's name when it has one, else its value. */
+struct int_want {
+	const char	*name;		/* NULL: match value */
+	size_t		 len;
+	int		 value;
+};
 
-	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		if (at <= line && config_setting_get_hook(s) == NULL &&
-		    config_setting_get_int(s) == value &&
-		    (best == NULL || at > config_setting_source_line(best)))
-			return s;
-		return best;
-	}
-	if (!config_setting_is_aggregate(s) || depth > CONF_PATH_DEPTH)
-		return best;
-	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++)
-		best = int_before(e, line, value, best, depth + 1);
-	return best;
+static int
+int_matches(config_setting_t *s, const struct int_want *w)
+{
+	const char *n = config_setting_name(s);
+
+	if (w->name == NULL)
+		return config_setting_get_int(s) == w->value;
+	return n != NULL && strlen(n) == w->len && strncmp(n, w->name, w->len) == 0;
 }
 
 /*
- * The unmarked INT setting under s called name, on the last line at or
- * before line, or NULL: a number is its setting's, whatever other setting
- * holds the same low 32 bits.
+ * The unmarked INT setting under s that matches w, on the last line at or
+ * before line (a value may be on a line after its name), or NULL.
  */
 static config_setting_t *
-int_named(config_setting_t *s, unsigned line, const char *name, size_t len,
-    config_setting_t *best, int depth)
+int_before(config_setting_t *s, unsigned line, const struct int_want *w, config_setting_t *best,
+    int depth)
 {
-	const char *n = config_setting_name(s);
-	unsigned at = config_setting_source_line(s);
 	config_setting_t *e;
+	unsigned at = config_setting_source_line(s);
 	int i;
 
 	if (config_setting_type(s) == CONFIG_TYPE_INT) {
-		if (n != NULL && strlen(n) == len && strncmp(n, name, len) == 0 && at <= line &&
-		    config_setting_get_hook(s) == NULL &&
+		if (at <= line && config_setting_get_hook(s) == NULL && int_matches(s, w) &&
 		    (best == NULL || at > config_setting_source_line(best)))
 			return s;
 		return best;
@@ -63,7 +52,7 @@ int_named(config_setting_t *s, unsigned line, const char *name, size_t len,
 	if (!config_setting_is_aggregate(s) || depth > CONF_PATH_DEPTH)
 		return best;
 	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++)
-		best = int_named(e, line, name, len, best, depth + 1);
+		best = int_before(e, line, w, best, depth + 1);
 	return best;
 }
 
@@ -130,7 +119,7 @@ conf_mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 	const char *p = text, *name = NULL, *name_end = NULL, *num;
 	config_setting_t *s;
 	unsigned line = 1, found = 0;
-	size_t nlen;
+	struct int_want want;
 	int as_read;
 
 	while (*p != '\0' && found < ERRLIST_MAX) {
@@ -158,11 +147,15 @@ conf_mark_too_large(struct conf_ctx *ctx, config_t *cf, const char *text)
 			if (!number_too_large(&p, p > text && p[-1] == '-', &as_read))
 				continue;
 			found++;
-			nlen = name_before(num, name, name_end);
-			s = nlen > 0 ? int_named(config_root_setting(cf), line, name, nlen, NULL, 0) :
-			    NULL;
-			if (s == NULL)	/* a list element: by its value */
-				s = int_before(config_root_setting(cf), line, as_read, NULL, 0);
+			/* A number is its named setting's, whatever else holds the same low bits. */
+			want = (struct int_want){ name, name_before(num, name, name_end), as_read };
+			if (want.len == 0)
+				want.name = NULL;	/* a list element: by its value */
+			s = int_before(config_root_setting(cf), line, &want, NULL, 0);
+			if (s == NULL && want.name != NULL) {
+				want.name = NULL;
+				s = int_before(config_root_setting(cf), line, &want, NULL, 0);
+			}
 			if (s != NULL)
 				config_setting_set_hook(s, too_large_mark);
 			else {
