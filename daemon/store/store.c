@@ -623,7 +623,8 @@ store_kv_get(struct store *s, const char *key, char *value, size_t len)
 	return rc;
 }
 
-#define STORE_FLOOR_KEY	"time_floor"
+#define STORE_FLOOR_KEY		"time_floor"
+#define STORE_FLOOR_STEP	3600	/* seconds the floor moves by at least */
 
 /* Read once, then kept in memory: the loop asks for it often. */
 time_t
@@ -647,7 +648,8 @@ store_time_floor_raise(struct store *s, time_t t)
 	char buf[32];
 	int rc;
 
-	if (t <= store_time_floor(s))
+	/* An hour's precision is plenty, and costs the SD card a write an hour at most. */
+	if (t <= store_time_floor(s) + STORE_FLOOR_STEP)
 		return 0;
 	snprintf(buf, sizeof(buf), "%lld", (long long)t);
 	if ((rc = store_kv_set(s, STORE_FLOOR_KEY, buf)) == 0)

@@ -219,7 +219,8 @@ long		 store_outbox_count(struct store *);
  * with no real-time clock boots in 1970, or fake-hwclock puts it a week back;
  * the floor tells it that it is at least that late, so that an alert that
  * expired before it is never played. store_time_floor() is 0 when none is
- * known; store_time_floor_raise() only ever raises it (0 or a negative errno).
+ * known; store_time_floor_raise() only ever raises it, by an hour at least
+ * (an hour's precision is enough; 0 or a negative errno).
  */
 time_t		 store_time_floor(struct store *);
 int		 store_time_floor_raise(struct store *, time_t t);
