@@ -29,6 +29,7 @@
 #include "daemon/proto/alert_msg.h"
 #include "daemon/proto/report.h"
 #include "daemon/store/store.h"
+#include "tests/helpers/forge.h"
 #include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
@@ -154,19 +155,6 @@ test_refusals(void)
 	free(forged);
 }
 
-/* env with its key_id replaced by kid (taken), as a forger or a buggy district might. */
-static char *
-with_key_id(const char *env, json_t *kid)
-{
-	json_t *o = json_loads(env, 0, NULL);
-	char *out;
-
-	json_object_set_new(o, "key_id", kid);
-	out = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return out;
-}
-
 /*
  * The envelope's checks, shared with manifests (daemon/proto/envelope.c): JSON
  * that is not an object is malformed (it was "not_json" here before), a key_id
@@ -178,8 +166,8 @@ test_envelope_strict(void)
 {
 	struct alert_meta m = meta("bao-so-9", 1000);
 	char *env = signed_alert(&m, g_sk), *forged = signed_alert(&m, g_sk2);
-	char *num = with_key_id(env, json_integer(7)), *none = with_key_id(env, json_null());
-	char *utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+	char *num = forge_key_id(env, json_integer(7)), *none = forge_key_id(env, json_null());
+	char *utf8 = forge_key_id(forged, json_string("0123456789abcdeđđđ"));
 
 	T_ASSERT(env && forged && num && none && utf8);
 	expect_refused("[\"alert\",\"signature\"]", "bao-so-9", 0, time(NULL), ALERT_MALFORMED,
@@ -749,7 +737,7 @@ test_module_forgery_reported(void)
 	if (w.al == NULL)
 		return;
 	forged = signed_alert(&m, g_sk2);
-	utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+	utf8 = forge_key_id(forged, json_string("0123456789abcdeđđđ"));
 	T_EQ_INT(deliver(&w, "bao-so-9", utf8), 1);
 	T_EQ_INT(world_has(&w, "alert_refused"), 1);
 	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "bad_signature");

@@ -19,6 +19,7 @@
 #include "config/schedule.h"
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/proto/manifest.h"
+#include "tests/helpers/forge.h"
 #include "tests/t.h"
 
 #define BDIR	"/var/lib/loaxa/bulletins"
@@ -294,19 +295,6 @@ test_refusals_in_order(void)
 	free(tampered);
 }
 
-/* env with its key_id replaced by kid (taken), as a forger or a buggy district might. */
-static char *
-with_key_id(const char *env, json_t *kid)
-{
-	json_t *o = json_loads(env, 0, NULL);
-	char *out;
-
-	json_object_set_new(o, "key_id", kid);
-	out = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return out;
-}
-
 /*
  * The envelope's checks, shared with alerts (daemon/proto/envelope.c), held to
  * the stricter of what the two did before: JSON that is not an object is
@@ -318,8 +306,8 @@ test_envelope_strict(void)
 {
 	char *good = make_envelope("hon-quan", 100, NULL, 0, g_sk);
 	char *forged = make_envelope("hon-quan", 100, NULL, 0, g_sk2);
-	char *num = with_key_id(good, json_integer(7)), *none = with_key_id(good, json_null());
-	char *ours_plus = NULL, *utf8 = with_key_id(forged, json_string("0123456789abcdeđđđ"));
+	char *num = forge_key_id(good, json_integer(7)), *none = forge_key_id(good, json_null());
+	char *ours_plus = NULL, *utf8 = forge_key_id(forged, json_string("0123456789abcdeđđđ"));
 	char id[KEYS_ID_HEX + 1], longer[64];
 	enum manifest_code code;
 	char why[512];
@@ -332,7 +320,7 @@ test_envelope_strict(void)
 	/* A key id that only starts like ours is another key's, and the cut shows. */
 	keys_id(g_pk, id);
 	snprintf(longer, sizeof(longer), "%sff", id);
-	ours_plus = with_key_id(forged, json_string(longer));
+	ours_plus = forge_key_id(forged, json_string(longer));
 	expect_refused(ours_plus, 0, MANIFEST_BAD_SIGNATURE, "signed by key ");
 	m = verify(ours_plus, 0, &code, why, sizeof(why));
 	T_ASSERT(m == NULL && strstr(why, "…, not by the district key") != NULL);
@@ -340,7 +328,7 @@ test_envelope_strict(void)
 	expect_refused(utf8, 0, MANIFEST_BAD_SIGNATURE, "signed by key 0123456789abcde…, not");
 	/* The signature decides: a good one under a key_id naming another key still verifies. */
 	free(none);
-	none = with_key_id(good, json_string("0000000000000000"));
+	none = forge_key_id(good, json_string("0000000000000000"));
 	m = verify(none, 0, &code, why, sizeof(why));
 	T_ASSERT(m != NULL && strcmp(m->key_id, id) == 0);
 	manifest_free(m);
