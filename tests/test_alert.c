@@ -830,6 +830,41 @@ test_module_refusal_flood(void)
 	world_free(&w);
 }
 
+/*
+ * A one-off alert is done (and its record retired) as soon as it starts; a
+ * cancellation that comes while it still sounds must stop it all the same.
+ */
+static void
+test_module_cancel_while_last_play_sounds(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 5000);
+	unsigned char *data = NULL;
+	char sha[65], *env, *text, *cancel;
+	size_t len = 0;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	env = signed_alert(&m, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
+	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());	/* retired: played its only time */
+	T_EQ_INT(w.plays, 1);
+	text = alert_build_cancel("bao-so-9", REGION, 5001, clock_wall_ms());
+	cancel = alert_sign(text, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-9", cancel), 1);
+	T_EQ_INT(w.cancels, 1);
+	T_EQ_INT(world_has(&w, "alert_cancelled"), 1);
+	T_EQ_INT(json_is_true(json_object_get(w.last_ev, "active")), 1);
+	free(text);
+	free(cancel);
+	free(env);
+	free(data);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -858,5 +893,6 @@ main(void)
 	T_RUN(test_report_details_stand_in);
 	T_RUN(test_module_clock_behind);
 	T_RUN(test_module_refusal_flood);
+	T_RUN(test_module_cancel_while_last_play_sounds);
 	return T_EXIT();
 }

@@ -285,11 +285,12 @@ alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	int active = 0;
 	json_t *o;
 
+	/* Asked even of a record retired once played: its last play may still be sounding. */
+	if (r != NULL && a->hooks.cancel != NULL)
+		active = a->hooks.cancel(a->hooks.arg, m->id, _("cancelled by the district"));
 	if (r != NULL) {
 		if (r->keep_until > keep)
 			keep = r->keep_until;
-		if (r->m != NULL && a->hooks.cancel != NULL)
-			active = a->hooks.cancel(a->hooks.arg, m->id, _("cancelled by the district"));
 		rec_clear(r);
 	} else if (keep <= time(NULL) || (r = rec_take(a, 0)) == NULL) {
 		if (keep > time(NULL))
@@ -322,7 +323,7 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 
 	if (r != NULL) {
 		superseded = r->sequence;
-		if (r->m != NULL && a->hooks.cancel != NULL)
+		if (a->hooks.cancel != NULL)
 			(void)a->hooks.cancel(a->hooks.arg, m->id, _("superseded by a newer alert "
 			    "from the district"));
 		rec_clear(r);
