@@ -734,14 +734,93 @@ test_open_damaged(void)
 			fputs("this is not a database, it is a bulletin list ", fp);
 		fclose(fp);
 	}
+	/* Before, the station would not start at all; now it starts on a fresh database. */
 	errlist_init(&errs);
 	s = store_open(dir, &errs);
-	T_ASSERT(s == NULL);
-	T_EQ_INT(errlist_count(&errs), 1);
-	if (errs.n == 1) {
-		T_CONTAINS(errs.msg[0], "damaged");
-		T_CONTAINS(errs.msg[0], db);
-		T_CONTAINS(errs.msg[0], "move it aside");
+	T_ASSERT(s != NULL);
+	T_EQ_INT(errlist_count(&errs), 0);
+	T_ASSERT(s != NULL && store_recovery(s) != NULL);
+	if (s != NULL && store_recovery(s) != NULL) {
+		struct stat st;
+
+		T_ASSERT(strncmp(store_recovery(s)->moved_to, db, strlen(db)) == 0);
+		T_CONTAINS(store_recovery(s)->moved_to, ".damaged-");
+		/* Kept, never deleted: the technician may want it. */
+		T_ASSERT(stat(store_recovery(s)->moved_to, &st) == 0 && st.st_size == 512 * 46);
+		T_EQ_INT(store_queue_count(s), 0);
+	}
+	errlist_clear(&errs);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
+/*
+ * One page damaged inside a real database, its header intact (an SD card
+ * error): the station starts, and what is on the other pages is salvaged:
+ * the queue, the small values (the mute among them).
+ */
+static void
+test_damaged_page_salvaged(void)
+{
+	char dir[64], db[PATH_MAX], bad[4096];
+	struct queue_item it = { .path = (char *)"/x.opus", .name = (char *)"bản tin.opus",
+	    .title = (char *)"Họp dân", .at = 0 };
+	struct errlist errs;
+	struct store *s;
+	char value[64], json[128];
+	int64_t root = 0, page = 0;
+	sqlite3_stmt *st;
+	sqlite3 *raw;
+	FILE *fp;
+	int i;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	if (s == NULL)
+		return;
+	memset(it.sha256, 'a', 64);
+	for (i = 0; i < 3; i++)
+		T_EQ_INT(store_queue_add(s, &it), 0);
+	T_EQ_INT(store_kv_set(s, "mute", "1795334400 0 uid 1000"), 0);
+	for (i = 0; i < 400; i++) {	/* an as-run log over many pages */
+		struct asrun_rec r = { .event = "finished", .at = 1795334400 + i, .json = json };
+		char id[32];
+
+		snprintf(id, sizeof(id), "play-%d", i);
+		snprintf(json, sizeof(json), "{\"event\":\"finished\",\"play_id\":\"%s\"}", id);
+		r.play_id = id;
+		T_EQ_INT(store_event_add(s, &r, "loaxa/hon-quan/tan-thanh/events"), 0);
+	}
+	store_close(s);			/* the last connection: the WAL goes into the file */
+	/* The as-run table's root page, found the way SQLite keeps it. */
+	T_EQ_INT(sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(raw, "SELECT rootpage FROM sqlite_master WHERE name = 'asrun'", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		root = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	T_ASSERT(root > 1 && page > 0 && page <= (int64_t)sizeof(bad));
+	memset(bad, 0xa5, sizeof(bad));
+	T_ASSERT((fp = fopen(db, "r+")) != NULL);
+	if (fp != NULL) {
+		fseek(fp, (long)((root - 1) * page), SEEK_SET);
+		fwrite(bad, 1, (size_t)page, fp);
+		fclose(fp);
+	}
+	errlist_init(&errs);
+	s = store_open(dir, &errs);
+	T_ASSERT(s != NULL && store_recovery(s) != NULL);
+	T_EQ_INT(errlist_count(&errs), 0);
+	if (s != NULL) {
+		T_EQ_INT(store_queue_count(s), 3);
+		T_EQ_INT(store_kv_get(s, "mute", value, sizeof(value)), 0);
+		T_EQ_STR(value, "1795334400 0 uid 1000");
+		T_ASSERT(store_recovery(s) == NULL || store_recovery(s)->lost_tables >= 1);
 	}
 	errlist_clear(&errs);
 	store_close(s);
@@ -873,6 +952,7 @@ main(void)
 	T_RUN(test_schema_from_outside);
 	T_RUN(test_open_unwritable);
 	T_RUN(test_open_damaged);
+	T_RUN(test_damaged_page_salvaged);
 	T_RUN(test_durable_through_sigkill);
 	return T_EXIT();
 }

@@ -35,6 +35,7 @@ struct status_snapshot {
 	time_t			 muted_until;	/* 0: until unmuted */
 	json_t			*district;	/* stolen; NULL: none */
 	json_t			*alerts;	/* stolen; NULL: none */
+	json_t			*store;		/* stolen; NULL: nothing to say (a recovery) */
 	int			 clock_trusted;
 	const char		*clock_why;
 };

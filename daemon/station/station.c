@@ -95,6 +95,9 @@ station_open_parts(struct station *st, struct errlist *errs)
 		return -1;
 	store_set_limits(st->store, &(struct store_limits){ st->cfg.storage.asrun_days,
 	    st->cfg.storage.outbox_max, st->topic_events });
+	/* Loudly: the district must learn that records may be missing. */
+	if (store_recovery(st->store) != NULL)
+		station_emit_note(st, "store_recovered", station_store_json(st));
 	st->out = output_alsa_ops.create(st->cfg.audio.device, st->cfg.audio.buffer_ms);
 	if (st->out == NULL || (st->player = player_new(st->out, &fmt, &pe)) == NULL) {
 		errlist_add(errs, _("cannot set up audio output \"%s\""), st->cfg.audio.device);

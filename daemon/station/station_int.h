@@ -159,6 +159,8 @@ void	station_miss_items(struct station *, struct play_item *items, size_t n,
 void	station_close_open_plays(struct station *);
 
 /* station_status.c */
+/* What the station says of its state database: a recovery at start, or NULL. */
+json_t	*station_store_json(const struct station *);
 json_t	*station_status_json(struct station *);
 void	station_publish_status(struct station *, int64_t now_ms);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);

@@ -72,7 +72,19 @@ station_status_json(struct station *st)
 	s.clock_why = st->clock_why;
 	s.district = st->district != NULL ? district_status(st->district) : NULL;
 	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
+	s.store = station_store_json(st);
 	return report_status(&s);
+}
+
+json_t *
+station_store_json(const struct station *st)
+{
+	const struct store_recovery *rv = store_recovery(st->store);
+
+	if (rv == NULL)
+		return NULL;
+	return json_pack("{s:b, s:I, s:i, s:s}", "recovered", 1, "rows", (json_int_t)rv->recovered,
+	    "lost_tables", rv->lost_tables, "damaged_copy", rv->moved_to);
 }
 
 void

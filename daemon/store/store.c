@@ -220,15 +220,16 @@ store_col_dup(sqlite3_stmt *st, int col, char **out)
 /* --- Opening, configuring and migrating. --- */
 
 static void
-store_open_err(struct errlist *errs, const char *dbpath, sqlite3 *db, int rc)
+store_open_err(struct store *s, struct errlist *errs, int rc)
 {
-	const char *why = db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	const char *dbpath = s->dbpath, *why = s->db != NULL ? sqlite3_errmsg(s->db) :
+	    sqlite3_errstr(rc);
 
 	switch (rc & 0xff) {
 	case SQLITE_NOTADB:
 	case SQLITE_CORRUPT:
-		errlist_add(errs, _("the state database \"%s\" is damaged (%s); move it aside "
-		    "and restart loaxad (the queue and unsent reports in it are lost)"), dbpath, why);
+		s->damaged = 1;
+		errlist_add(errs, _("the state database \"%s\" is damaged (%s)"), dbpath, why);
 		break;
 	case SQLITE_FULL:
 		errlist_add(errs, _("cannot open the state database \"%s\": the disk is full; "
@@ -298,9 +299,18 @@ store_configure(struct store *s, struct errlist *errs)
 	    "PRAGMA journal_size_limit=" STORE_WAL_LIMIT ";", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
+	/* Damage inside (a bad page, the header intact) shows only when it is looked for. */
+	if ((rc = store_pragma(s->db, "PRAGMA quick_check", mode, sizeof(mode))) != SQLITE_OK)
+		goto fail;
+	if (strcmp(mode, "ok") != 0) {
+		s->damaged = 1;
+		errlist_add(errs, _("the state database \"%s\" is damaged (SQLite's quick_check: "
+		    "%s)"), s->dbpath, mode);
+		return -1;
+	}
 	return 0;
 fail:
-	store_open_err(errs, s->dbpath, s->db, rc);
+	store_open_err(s, errs, rc);
 	return -1;
 }
 
@@ -348,7 +358,7 @@ store_migrate(struct store *s, struct errlist *errs)
 	}
 	return 0;
 fail:
-	store_open_err(errs, s->dbpath, s->db, rc);
+	store_open_err(s, errs, rc);
 	return -1;
 }
 
@@ -361,7 +371,8 @@ store_prepare_all(struct store *s, struct errlist *errs)
 		rc = sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    &s->st[i], NULL);
 		if (rc != SQLITE_OK) {
-			store_open_err(errs, s->dbpath, s->db, rc);
+			/* At the current schema version every table is there: one missing is damage. */
+			store_open_err(s, errs, rc == SQLITE_ERROR ? SQLITE_CORRUPT : rc);
 			return -1;
 		}
 	}
@@ -384,6 +395,64 @@ store_paths(struct store *s, const char *dir, struct errlist *errs)
 	return 0;
 }
 
+/* Closes the database and its statements, keeping s. */
+static void
+store_db_close(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_warnx("store: cannot close %s: %s", s->dbpath, sqlite3_errmsg(s->db));
+	s->db = NULL;
+}
+
+/* Opens (or creates, or migrates) dir/loaxa.db and prepares the statements. */
+static int
+store_db_open(struct store *s, struct errlist *errs)
+{
+	int rc;
+
+	s->damaged = 0;
+	rc = sqlite3_open_v2(s->dbpath, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_open_err(s, errs, rc);
+		return -1;
+	}
+	if (store_configure(s, errs) < 0 || store_migrate(s, errs) < 0 ||
+	    store_prepare_all(s, errs) < 0)
+		return -1;
+	return 0;
+}
+
+/* Opens the database; a damaged one is moved aside, and what can be read is salvaged. */
+static int
+store_db_open_or_recover(struct store *s, struct errlist *errs)
+{
+	struct errlist first;
+	size_t i;
+
+	errlist_init(&first);
+	if (store_db_open(s, &first) == 0) {
+		errlist_clear(&first);
+		return 0;
+	}
+	if (!s->damaged) {
+		for (i = 0; i < first.n; i++)
+			errlist_add(errs, "%s", first.msg[i]);
+		errlist_clear(&first);
+		return -1;
+	}
+	log_warnx("store: %s", first.n > 0 ? first.msg[0] : "the state database is damaged");
+	errlist_clear(&first);
+	store_db_close(s);
+	return store_recover(s, store_db_open, errs);
+}
+
 struct store *
 store_open(const char *dir, struct errlist *errs)
 {
@@ -399,17 +468,10 @@ store_open(const char *dir, struct errlist *errs)
 	    store_mkdir(s->bdir, errs) < 0)
 		goto fail;
 	bulletin_store_cleanup(s->bdir);
-	rc = sqlite3_open_v2(s->dbpath, &s->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		store_open_err(errs, s->dbpath, s->db, rc);
-		goto fail;
-	}
-	if (store_configure(s, errs) < 0 || store_migrate(s, errs) < 0 ||
-	    store_prepare_all(s, errs) < 0)
+	if (store_db_open_or_recover(s, errs) < 0)
 		goto fail;
 	if ((rc = store_asrun_init(s)) < 0) {
-		store_open_err(errs, s->dbpath, s->db, rc == -ENOSPC ? SQLITE_FULL : SQLITE_ERROR);
+		store_open_err(s, errs, rc == -ENOSPC ? SQLITE_FULL : SQLITE_ERROR);
 		goto fail;
 	}
 	return s;
@@ -421,15 +483,16 @@ fail:
 void
 store_close(struct store *s)
 {
-	int i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
-		log_warnx("store: cannot close %s: %s", s->dbpath, sqlite3_errmsg(s->db));
+	store_db_close(s);
 	free(s);
+}
+
+const struct store_recovery *
+store_recovery(const struct store *s)
+{
+	return s->recovery.happened ? &s->recovery : NULL;
 }
 
 /* --- Bulletin files. --- */

@@ -14,6 +14,7 @@
 #ifndef LOAXA_STORE_H
 #define LOAXA_STORE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -33,6 +34,20 @@ struct store;
  * dir/bulletins. Returns NULL and adds a message for the operator to errs.
  */
 struct store	*store_open(const char *dir, struct errlist *errs);
+/*
+ * A damaged database found by store_open (it checks with PRAGMA quick_check)
+ * is moved aside as loaxa.db.damaged-<YYYYmmdd-HHMMSS>, never deleted; the
+ * station starts on a fresh one holding what could be read from it: the
+ * queue, the as-run log and unsent reports, the small values. What happened,
+ * or NULL when the database was sound.
+ */
+struct store_recovery {
+	int	 happened;
+	long	 recovered;		/* rows salvaged */
+	int	 lost_tables;		/* tables that could not be read to their end */
+	char	 moved_to[PATH_MAX + 32];
+};
+const struct store_recovery *store_recovery(const struct store *);
 /* Closes the database. store_close(NULL) is a no-op. */
 void		 store_close(struct store *);
 

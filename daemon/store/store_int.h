@@ -32,6 +32,8 @@ struct store {
 	char		 dbpath[PATH_MAX];
 	char		 bdir[PATH_MAX];
 	time_t		 time_floor;		/* store_time_floor(); -1: not read yet */
+	int		 damaged;		/* the last open found the database damaged */
+	struct store_recovery recovery;
 
 	/* The bounds (store_set_limits) and what enforcing them needs. */
 	int		 asrun_days;
@@ -64,5 +66,12 @@ int	store_asrun_init(struct store *);
  * it can be retried once: 0 when there was a reserve to free, -1 otherwise.
  */
 int	store_reserve_release(struct store *);
+/*
+ * store_recover.c: moves the damaged database aside, opens a fresh one with
+ * open_fresh and salvages into it what can be read (s->recovery says what).
+ * 0, or -1 with the reason in errs.
+ */
+int	store_recover(struct store *, int (*open_fresh)(struct store *, struct errlist *),
+	    struct errlist *errs);
 
 #endif
