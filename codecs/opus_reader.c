@@ -20,7 +20,6 @@
 #include "codecs/opus_downmix.h"
 #include "codecs/opus_errors.h"
 #include "codecs/opus_reader.h"
-#include "config/i18n.h"
 #include "config/readfile.h"
 
 #define RD_CHUNK	8192		/* bytes per read(2) */
