@@ -41,35 +41,6 @@ sha256sum(const char *path, char hex[65])
 	return pclose(p) == 0 && ok ? 0 : -1;
 }
 
-/* Entries of dir whose name starts with '.', besides . and .. */
-static int
-temp_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		n += de->d_name[0] == '.' && strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
-static int
-entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
 static int
 import_path(const char *dir, const char *src, uint64_t max, char *path, size_t pathlen,
     char hex[65])
@@ -98,8 +69,8 @@ test_import_a_file(void)
 	T_EQ_INT(sha256sum(path, check), 0);
 	T_EQ_STR(check, g_sha);
 	T_ASSERT(stat(path, &st) == 0 && st.st_size == SIZE_B && (st.st_mode & 0777) == 0640);
-	T_EQ_INT(entries(dir), 1);
-	T_EQ_INT(temp_files(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 0), 1);
+	T_EQ_INT(tmpstore_entries(dir, 1), 0);
 	tmpstore_rmdir(dir);
 }
 
@@ -122,7 +93,7 @@ test_import_refuses_pipes_takes_an_offset(void)
 	close(p[1]);
 	T_EQ_INT(import_path(dir, "/dev/zero", 1 << 20, path, sizeof(path), hex), -EINVAL);
 	alarm(0);
-	T_EQ_INT(temp_files(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 1), 0);
 	/* A whole regular file. */
 	T_EQ_INT(import_path(dir, g_src, 1 << 20, path, sizeof(path), hex), 0);
 	T_EQ_STR(hex, g_sha);
@@ -141,8 +112,8 @@ test_import_refuses_pipes_takes_an_offset(void)
 	T_EQ_INT(sha256sum(tail, check), 0);
 	T_EQ_STR(hex, check);
 	T_ASSERT(strcmp(hex, g_sha) != 0);
-	T_EQ_INT(entries(dir), 3);	/* the whole, the rest, and tail */
-	T_EQ_INT(temp_files(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 0), 3);	/* the whole, the rest, and tail */
+	T_EQ_INT(tmpstore_entries(dir, 1), 0);
 	tmpstore_rmdir(dir);
 }
 
@@ -171,11 +142,11 @@ test_size_limit(void)
 	T_EQ_INT(tmpstore_dir(dir, sizeof(dir), "bstore"), 0);
 	/* One byte more than allowed: refused, nothing left, not even a temporary file. */
 	T_EQ_INT(import_path(dir, g_src, SIZE_B - 1, path, sizeof(path), hex), -EFBIG);
-	T_EQ_INT(entries(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 0), 0);
 	/* Exactly the limit is fine. */
 	T_EQ_INT(import_path(dir, g_src, SIZE_B, path, sizeof(path), hex), 0);
 	T_EQ_STR(hex, g_sha);
-	T_EQ_INT(entries(dir), 1);
+	T_EQ_INT(tmpstore_entries(dir, 0), 1);
 	tmpstore_rmdir(dir);
 }
 
@@ -193,7 +164,7 @@ test_already_stored_is_kept(void)
 	T_EQ_STR(hex2, hex);
 	/* The same file, not a copy renamed over it: a player may have it open. */
 	T_ASSERT(stat(path, &b) == 0 && a.st_ino == b.st_ino);
-	T_EQ_INT(entries(dir), 1);
+	T_EQ_INT(tmpstore_entries(dir, 0), 1);
 	tmpstore_rmdir(dir);
 }
 
@@ -215,7 +186,7 @@ test_rotted_copy_is_replaced(void)
 	T_EQ_INT(sha256sum(path, check), 0);
 	T_EQ_STR(check, g_sha);
 	T_ASSERT(stat(path, &b) == 0 && a.st_ino != b.st_ino);
-	T_EQ_INT(entries(dir), 1);
+	T_EQ_INT(tmpstore_entries(dir, 0), 1);
 	tmpstore_rmdir(dir);
 }
 
@@ -229,7 +200,7 @@ test_failures_leave_nothing(void)
 	/* The caller's buffer cannot hold the name. */
 	T_EQ_INT(import_path(dir, g_src, 1 << 20, shortpath, sizeof(shortpath), hex),
 	    -ENAMETOOLONG);
-	T_EQ_INT(entries(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 0), 0);
 	/* No such directory. */
 	snprintf(missing, sizeof(missing), "%s/không", dir);
 	T_EQ_INT(import_path(missing, g_src, 1 << 20, path, sizeof(path), hex), -ENOENT);
@@ -240,7 +211,7 @@ test_failures_leave_nothing(void)
 		T_ASSERT(bulletin_store_import(dir, fd, 1 << 20, path, sizeof(path), hex) < 0);
 		close(fd);
 	}
-	T_EQ_INT(entries(dir), 0);
+	T_EQ_INT(tmpstore_entries(dir, 0), 0);
 	tmpstore_rmdir(dir);
 }
 
@@ -256,9 +227,9 @@ test_cleanup_removes_only_unfinished_copies(void)
 	T_EQ_INT(tmpstore_write(dir, ".import-zZ9yY8", ""), 0);
 	T_EQ_INT(tmpstore_write(dir, ".importantes", "not a temporary file"), 0);
 	T_EQ_INT(tmpstore_write(dir, "ghi chú.txt", "operator's note"), 0);
-	T_EQ_INT(entries(dir), 5);
+	T_EQ_INT(tmpstore_entries(dir, 0), 5);
 	bulletin_store_cleanup(dir);
-	T_EQ_INT(entries(dir), 3);
+	T_EQ_INT(tmpstore_entries(dir, 0), 3);
 	T_ASSERT(access(path, F_OK) == 0);
 	snprintf(path, sizeof(path), "%s/.importantes", dir);
 	T_ASSERT(access(path, F_OK) == 0);
@@ -266,7 +237,7 @@ test_cleanup_removes_only_unfinished_copies(void)
 	T_ASSERT(access(path, F_OK) == -1);
 	/* Again: nothing to do. On a directory that is not there: only a warning. */
 	bulletin_store_cleanup(dir);
-	T_EQ_INT(entries(dir), 3);
+	T_EQ_INT(tmpstore_entries(dir, 0), 3);
 	snprintf(missing, sizeof(missing), "%s/không", dir);
 	bulletin_store_cleanup(missing);
 	tmpstore_rmdir(dir);

@@ -188,21 +188,6 @@ test_keygen_modes_whatever_the_umask(void)
 	tmpstore_rmdir(dir);
 }
 
-/* How many entries dir has, besides . and .. */
-static int
-entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	if (d != NULL)
-		closedir(d);
-	return n;
-}
-
 static void
 test_keygen_never_overwrites(void)
 {
@@ -231,7 +216,7 @@ test_keygen_never_overwrites(void)
 	T_EQ_STR(after, before);
 	/* Nothing left behind by the refused attempt: the two files only. */
 	T_EQ_INT(mode_of(pub), 0644);
-	T_EQ_INT(entries(dir), 2);
+	T_EQ_INT(tmpstore_entries(dir, 0), 2);
 	tmpstore_rmdir(dir);
 }
 

@@ -1,4 +1,5 @@
 /* Test helper: temporary directories and a store in one (see tmpstore.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -76,4 +77,19 @@ tmpstore_open(const char *dir)
 		errlist_print(&errs, "  store_open: ", stderr);
 	errlist_clear(&errs);
 	return s;
+}
+
+int
+tmpstore_entries(const char *dir, int hidden_only)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    (!hidden_only || de->d_name[0] == '.');
+	if (d != NULL)
+		closedir(d);
+	return n;
 }

@@ -15,6 +15,8 @@ struct store;
 int		 tmpstore_dir(char *dir, size_t len, const char *what);
 /* Removes dir and everything under it (files, directories, sockets). */
 void		 tmpstore_rmdir(const char *dir);
+/* How many entries dir has besides . and ..; with hidden_only, only those whose name starts with '.'. */
+int		 tmpstore_entries(const char *dir, int hidden_only);
 /* Writes text to dir/name (replacing it). 0 or a negative errno. */
 int		 tmpstore_write(const char *dir, const char *name, const char *text);
 /* The real store in dir (created if needed), or NULL with the reasons on stderr. */
