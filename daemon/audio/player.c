@@ -1,49 +1,239 @@
 /*
- * The player: a sequence of bulletins through one output, back to back.
+ * The player as the loop sees it: sequences of bulletins played by a thread
+ * of their own, so that nothing the loop does (a slow fsync on an SD card, a
+ * DNS lookup, hashing a large file) makes the loudspeakers wait. The playback
+ * thread waits only for the sound card; it asks for real-time scheduling and
+ * runs fine without it.
  *
- * States: IDLE (device closed), OPENING (waiting to open the device, with
- * back-off after a failure), PLAYING (decoding into the device as fast as it
- * takes audio), DRAINING (everything written; waiting for the device to play
- * it out before closing). The device stays open for the whole sequence, so
- * bulletins within a slot follow each other without a gap.
+ * Why a thread, when everything else is one poll() loop: the loop's work
+ * includes durable writes whose time the station cannot bound (an fsync on a
+ * cheap card under load takes a second), and audio must be fed every few
+ * tens of milliseconds whatever happens. The thread shares only the sequence
+ * (player_int.h), under one lock held for short steps, and tells the loop
+ * what happened through a queue of messages that the loop delivers in order,
+ * so the callbacks (and everything the station does in them) run on the loop
+ * as before.
  */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
-#include "codecs/opus_reader.h"
-#include "config/i18n.h"
-#include "daemon/audio/player.h"
+#include "daemon/audio/player_int.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/ev.h"
 #include "daemon/core/log.h"
 
-#define PLAYER_BUF_FRAMES	2048
-#define RETRY_FIRST_MS		1000
-#define RETRY_MAX_MS		30000
+#define PLAYER_MAX_PFDS		16
+#define PLAYER_RT_PRIORITY	10	/* SCHED_FIFO; the unit grants up to it (LimitRTPRIO) */
+#define PLAYER_POLL_RETRY_MS	10	/* after poll() failed, which it should not */
 
-enum player_state { P_IDLE, P_OPENING, P_PLAYING, P_DRAINING };
+/* --- messages to the loop ----------------------------------------------------------- */
 
-struct player {
-	struct output		*out;
-	struct audio_fmt	 fmt;
-	struct player_events	 ev;
-	enum player_state	 state;
+static void
+player_msg_free(struct player_msg *m)
+{
+	play_item_clear(&m->item);
+	free(m->error);
+	free(m);
+}
 
-	struct play_item	*items;
-	size_t			 n, cur;
-	struct opus_reader	*rd;		/* the current item's decoder, or NULL */
-	int			 started;	/* the current item sent "started" */
-	uint64_t		 written;	/* frames of the current item written */
-	time_t			 since;
+void
+player_post(struct player *p, enum player_msg_kind kind, const struct play_item *it,
+    const char *event, double seconds, const char *error)
+{
+	struct player_msg *m = calloc(1, sizeof(*m));
 
-	int16_t			*buf;		/* decoded, not yet written */
-	size_t			 buf_len, buf_pos;
+	if (m == NULL || (it != NULL && play_item_copy(&m->item, it) < 0) ||
+	    (error != NULL && (m->error = strdup(error)) == NULL)) {
+		log_warnx("player: out of memory: a \"%s\" report is lost", event != NULL ? event : "");
+		if (m != NULL)
+			player_msg_free(m);
+		return;
+	}
+	m->kind = kind;
+	snprintf(m->event, sizeof(m->event), "%s", event != NULL ? event : "");
+	m->seconds = seconds;
+	*p->msgs_tail = m;
+	p->msgs_tail = &m->next;
+	if (eventfd_write(p->msg_fd, 1) == -1)
+		log_warn("player: cannot wake the loop");
+}
 
-	int64_t			 retry_at;	/* OPENING: when to try the device again */
-	int			 backoff;
-	int64_t			 drain_at;	/* DRAINING: when the device is empty */
-};
+/* --- the lock, as the loop takes it ---------------------------------------------------- */
+
+static void
+player_lock(struct player *p)
+{
+	p->loop_wants = 1;
+	pthread_mutex_lock(&p->lock);
+	p->loop_wants = 0;
+}
+
+static void
+player_unlock(struct player *p)
+{
+	pthread_mutex_unlock(&p->lock);
+	pthread_cond_signal(&p->turn);
+}
+
+/* The thread takes the lock after the loop, when the loop is waiting for it. */
+static void
+player_lock_thread(struct player *p)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->loop_wants)
+		pthread_cond_wait(&p->turn, &p->lock);
+}
+
+int
+player_loop_waits(struct player *p)
+{
+	return p->loop_wants;
+}
+
+static struct player_msg *
+player_msg_take(struct player *p)
+{
+	struct player_msg *m;
+
+	player_lock(p);
+	if ((m = p->msgs) != NULL && (p->msgs = m->next) == NULL)
+		p->msgs_tail = &p->msgs;
+	player_unlock(p);
+	return m;
+}
+
+/*
+ * Tells the loop's callbacks what happened, oldest first, one message at a
+ * time without the lock: a callback may start or stop the player, and what
+ * that posts is delivered after what came before it.
+ */
+static void
+player_deliver(struct player *p)
+{
+	struct player_msg *m;
+
+	while ((m = player_msg_take(p)) != NULL) {
+		switch (m->kind) {
+		case MSG_STARTED:
+			p->ev.started(p->ev.arg, &m->item);
+			break;
+		case MSG_ENDED:
+			p->ev.ended(p->ev.arg, &m->item, m->event, m->seconds, m->error);
+			break;
+		case MSG_IDLE:
+			if (p->ev.idle != NULL)
+				p->ev.idle(p->ev.arg);
+			break;
+		case MSG_DEVICE:
+			if (p->ev.device != NULL)
+				p->ev.device(p->ev.arg);
+			break;
+		}
+		player_msg_free(m);
+	}
+}
+
+/* --- the playback thread ------------------------------------------------------------- */
+
+/* The loop changed the sequence: the thread looks again (its pollfds may be gone). */
+static void
+player_poke(struct player *p)
+{
+	p->gen++;
+	if (eventfd_write(p->wake_fd, 1) == -1)
+		log_warn("player: cannot wake the playback thread");
+}
+
+static void
+player_ask_realtime(struct player *p)
+{
+	struct sched_param sp = { .sched_priority = PLAYER_RT_PRIORITY };
+	int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+
+	player_lock_thread(p);
+	p->realtime = rc == 0;
+	pthread_mutex_unlock(&p->lock);
+	if (rc == 0)
+		log_info("player: the playback thread runs with real-time priority "
+		    "(SCHED_FIFO %d)", PLAYER_RT_PRIORITY);
+	else
+		log_info("player: the playback thread runs without real-time priority (%s); "
+		    "LimitRTPRIO=%d in the service unit grants it", strerror(rc), PLAYER_RT_PRIORITY);
+}
+
+static int
+player_timeout(int64_t deadline)
+{
+	int64_t now = clock_mono_ms();
+
+	if (deadline == EV_NO_DEADLINE)
+		return -1;
+	if (deadline <= now)
+		return 0;
+	return deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+}
+
+static void *
+player_run(void *arg)
+{
+	struct player *p = arg;
+	struct pollfd pfd[PLAYER_MAX_PFDS + 1];
+	int64_t deadline;
+	eventfd_t v;
+	unsigned gen;
+	int n;
+
+	player_ask_realtime(p);
+	player_lock_thread(p);
+	while (!p->quit) {
+		deadline = EV_NO_DEADLINE;
+		n = seq_prepare(p, pfd + 1, PLAYER_MAX_PFDS, &deadline);
+		gen = p->gen;
+		pthread_mutex_unlock(&p->lock);
+		pfd[0] = (struct pollfd){ .fd = p->wake_fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)n + 1, player_timeout(deadline)) == -1 && errno != EINTR) {
+			log_warn("player: poll");
+			poll(NULL, 0, PLAYER_POLL_RETRY_MS);	/* never spin at real-time priority */
+		}
+		if (pfd[0].revents & POLLIN)
+			(void)eventfd_read(p->wake_fd, &v);
+		player_lock_thread(p);
+		if (p->gen == gen)
+			seq_dispatch(p, pfd + 1, n, clock_mono_ms());
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Signals belong to the loop (signalfd): the thread starts with all of them blocked. */
+static int
+player_spawn(struct player *p)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&p->thread, NULL, player_run, p);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		log_warn("player: cannot start the playback thread");
+		return -rc;
+	}
+	p->thread_started = 1;
+	return 0;
+}
+
+/* --- the loop's side ------------------------------------------------------------------ */
 
 struct player *
 player_new(struct output *out, const struct audio_fmt *fmt, const struct player_events *ev)
@@ -52,315 +242,75 @@ player_new(struct output *out, const struct audio_fmt *fmt, const struct player_
 
 	if (p == NULL)
 		return NULL;
-	p->buf = calloc(PLAYER_BUF_FRAMES * fmt->channels, sizeof(int16_t));
-	if (p->buf == NULL) {
-		free(p);
-		return NULL;
-	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->turn, NULL);
+	p->wake_fd = p->msg_fd = -1;
+	p->msgs_tail = &p->msgs;
 	p->out = out;
 	p->fmt = *fmt;
 	p->ev = *ev;
 	p->backoff = RETRY_FIRST_MS;
+	p->buf = calloc(PLAYER_BUF_FRAMES * fmt->channels, sizeof(int16_t));
+	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	p->msg_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->buf == NULL || p->wake_fd < 0 || p->msg_fd < 0 || player_spawn(p) < 0) {
+		player_free(p);
+		return NULL;
+	}
 	return p;
-}
-
-static void
-player_free_items(struct player *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		play_item_clear(&p->items[i]);
-	free(p->items);
-	p->items = NULL;
-	p->n = p->cur = 0;
-}
-
-static void
-player_close_reader(struct player *p)
-{
-	opus_reader_free(p->rd);
-	p->rd = NULL;
-	p->buf_len = p->buf_pos = 0;
-	p->started = 0;
-	p->written = 0;
 }
 
 void
 player_free(struct player *p)
 {
+	struct player_msg *m;
+
 	if (p == NULL)
 		return;
-	player_close_reader(p);
-	output_close(p->out);
-	player_free_items(p);
+	if (p->thread_started) {
+		player_lock(p);
+		p->quit = 1;
+		player_poke(p);
+		player_unlock(p);
+		pthread_join(p->thread, NULL);
+	}
+	seq_clear(p);
+	while ((m = player_msg_take(p)) != NULL)
+		player_msg_free(m);
+	if (p->wake_fd >= 0)
+		close(p->wake_fd);
+	if (p->msg_fd >= 0)
+		close(p->msg_fd);
+	pthread_cond_destroy(&p->turn);
+	pthread_mutex_destroy(&p->lock);
 	free(p->buf);
 	free(p);
-}
-
-static double
-player_seconds(const struct player *p, uint64_t frames)
-{
-	return (double)frames / p->fmt.rate;
-}
-
-/* Ends the current item with event and moves on to the next one. */
-static void
-player_end_item(struct player *p, const char *event, uint64_t frames, const char *error)
-{
-	p->ev.ended(p->ev.arg, &p->items[p->cur], event, player_seconds(p, frames), error);
-	player_close_reader(p);
-	p->cur++;
-}
-
-static void
-player_miss_rest(struct player *p, const char *reason)
-{
-	while (p->cur < p->n) {
-		play_id_new(p->items[p->cur].play_id);
-		player_end_item(p, "missed", 0, reason);
-	}
-}
-
-/*
- * Opens the next playable item's decoder. Items past their expiry are
- * missed, items that cannot be opened failed. Returns 0 with p->rd set, or
- * -ENOENT when the sequence is over.
- */
-static int
-player_begin_item(struct player *p)
-{
-	char msg[512];
-	int err;
-
-	while (p->cur < p->n) {
-		struct play_item *it = &p->items[p->cur];
-
-		play_id_new(it->play_id);
-		if (it->expires != 0 && time(NULL) > it->expires) {
-			player_end_item(p, "missed", 0, _("it could not start within its grace period"));
-			continue;
-		}
-		p->rd = opus_reader_open_file(it->path, p->fmt.rate, p->fmt.channels, &err);
-		if (p->rd != NULL)
-			return 0;
-		snprintf(msg, sizeof(msg), _("cannot play \"%s\": %s"), it->file,
-		    opus_reader_strerror(err));
-		log_warnx("player: %s", msg);
-		player_end_item(p, "failed", 0, msg);
-	}
-	return -ENOENT;
-}
-
-static void
-player_go_idle(struct player *p)
-{
-	player_close_reader(p);
-	player_free_items(p);
-	p->state = P_IDLE;
-	if (p->ev.idle != NULL)
-		p->ev.idle(p->ev.arg);
-}
-
-static void
-player_start_drain(struct player *p, int64_t now)
-{
-	long delay = output_delay(p->out);
-
-	p->state = P_DRAINING;
-	p->drain_at = now + (int64_t)delay * 1000 / p->fmt.rate;
-}
-
-/* Tries the device; on failure waits with back-off, missing items that expire meanwhile. */
-static void
-player_try_open(struct player *p, int64_t now)
-{
-	int rc = output_open(p->out, &p->fmt);
-
-	if (p->ev.device != NULL)
-		p->ev.device(p->ev.arg);
-	if (rc < 0) {
-		p->state = P_OPENING;
-		p->retry_at = now + p->backoff;
-		if (p->backoff < RETRY_MAX_MS)
-			p->backoff = p->backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : p->backoff * 2;
-		/* Drop what can no longer start in time; keep the rest waiting. */
-		while (p->cur < p->n && p->items[p->cur].expires != 0 &&
-		    time(NULL) > p->items[p->cur].expires) {
-			play_id_new(p->items[p->cur].play_id);
-			player_end_item(p, "missed", 0, _("the audio device could not be opened"));
-		}
-		if (p->cur == p->n)
-			player_go_idle(p);
-		return;
-	}
-	p->backoff = RETRY_FIRST_MS;
-	p->state = P_PLAYING;
-	if (p->rd == NULL && player_begin_item(p) < 0) {
-		output_close(p->out);
-		player_go_idle(p);
-	}
-}
-
-int
-player_start(struct player *p, struct play_item *items, size_t n)
-{
-	if (p->state != P_IDLE) {
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			play_item_clear(&items[i]);
-		free(items);
-		return -EBUSY;
-	}
-	p->items = items;
-	p->n = n;
-	p->cur = 0;
-	player_try_open(p, clock_mono_ms());
-	return 0;
-}
-
-/* The device failed while playing: the bulletin is interrupted and will start again when it is back. */
-static void
-player_device_lost(struct player *p, long err, int64_t now)
-{
-	struct play_item *it = &p->items[p->cur];
-
-	log_warnx("player: audio device failed while playing \"%s\": %s", it->file,
-	    p->out->error[0] ? p->out->error : "unknown error");
-	if (p->started)
-		p->ev.ended(p->ev.arg, it, "interrupted", player_seconds(p, p->written),
-		    p->out->error[0] ? p->out->error : _("the audio device stopped working"));
-	player_close_reader(p);
-	output_close(p->out);
-	(void)err;
-	p->state = P_OPENING;
-	p->retry_at = now + p->backoff;
-	if (p->ev.device != NULL)
-		p->ev.device(p->ev.arg);
-}
-
-/* Decodes more audio for the device; returns 0, or -ENOENT when the sequence is over. */
-static int
-player_refill(struct player *p, size_t want)
-{
-	long got;
-	char msg[512];
-
-	while (p->buf_pos == p->buf_len) {
-		if (p->rd == NULL && player_begin_item(p) < 0)
-			return -ENOENT;
-		got = opus_reader_read(p->rd, p->buf, want < PLAYER_BUF_FRAMES ? want : PLAYER_BUF_FRAMES);
-		if (got > 0) {
-			p->buf_len = (size_t)got;
-			p->buf_pos = 0;
-			return 0;
-		}
-		if (got == 0 && p->started) {
-			if (opus_reader_padding(p->rd) > 0)
-				log_info("player: \"%s\" ends with %llu bytes of padding after its "
-				    "last page (not audio, not damage)", p->items[p->cur].file,
-				    (unsigned long long)opus_reader_padding(p->rd));
-			player_end_item(p, "finished", p->written, NULL);
-			continue;
-		}
-		snprintf(msg, sizeof(msg), _("cannot play \"%s\": %s"), p->items[p->cur].file,
-		    got == 0 ? _("the file contains no audio") : opus_reader_strerror((int)got));
-		log_warnx("player: %s", msg);
-		player_end_item(p, "failed", p->written, msg);
-	}
-	return 0;
-}
-
-static void
-player_write(struct player *p, const struct pollfd *pfd, int n, int64_t now)
-{
-	long avail = output_writable(p->out, pfd, n), w;
-	size_t budget;
-
-	if (avail < 0) {
-		player_device_lost(p, avail, now);
-		return;
-	}
-	/* At most a quarter second per step, so the loop stays responsive on unpaced devices. */
-	budget = (size_t)avail < p->fmt.rate / 4 ? (size_t)avail : p->fmt.rate / 4;
-	while (budget > 0) {
-		if (player_refill(p, budget) < 0) {
-			player_start_drain(p, now);
-			return;
-		}
-		w = output_play(p->out, p->buf + p->buf_pos * p->fmt.channels, p->buf_len - p->buf_pos);
-		if (w < 0) {
-			player_device_lost(p, w, now);
-			return;
-		}
-		if (w == 0)
-			return;
-		if (!p->started) {
-			p->started = 1;
-			p->since = time(NULL);
-			p->ev.started(p->ev.arg, &p->items[p->cur]);
-		}
-		p->buf_pos += (size_t)w;
-		p->written += (uint64_t)w;
-		budget -= (size_t)w;
-	}
 }
 
 static int
 player_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
 {
 	struct player *p = arg;
-	int n;
 
-	switch (p->state) {
-	case P_IDLE:
+	(void)deadline;
+	if (max < 1)
 		return 0;
-	case P_OPENING:
-		if (p->retry_at < *deadline)
-			*deadline = p->retry_at;
-		return 0;
-	case P_DRAINING:
-		if (p->drain_at < *deadline)
-			*deadline = p->drain_at;
-		return 0;
-	case P_PLAYING:
-		n = output_pollfds(p->out, pfd, max);
-		if (n <= 0) {
-			/* A device with nothing to poll: come back soon rather than never. */
-			int64_t soon = clock_mono_ms() + 10;
-
-			if (soon < *deadline)
-				*deadline = soon;
-			return 0;
-		}
-		return n;
-	}
-	return 0;
+	pfd->fd = p->msg_fd;
+	pfd->events = POLLIN;
+	return 1;
 }
 
 static void
 player_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 {
 	struct player *p = arg;
+	eventfd_t v;
 
-	switch (p->state) {
-	case P_IDLE:
-		break;
-	case P_OPENING:
-		if (now >= p->retry_at)
-			player_try_open(p, now);
-		break;
-	case P_DRAINING:
-		if (now >= p->drain_at) {
-			output_drain(p->out);
-			player_go_idle(p);
-		}
-		break;
-	case P_PLAYING:
-		player_write(p, pfd, n, now);
-		break;
-	}
+	(void)now;
+	if (n < 1 || !(pfd->revents & POLLIN))
+		return;
+	(void)eventfd_read(p->msg_fd, &v);	/* before delivering, so that no wake is lost */
+	player_deliver(p);
 }
 
 void
@@ -372,6 +322,38 @@ player_source(struct player *p, struct ev_source *src)
 	src->arg = p;
 }
 
+static void
+player_free_array(struct play_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		play_item_clear(&items[i]);
+	free(items);
+}
+
+/* Busy until the loop has been told everything about the last sequence, its end too. */
+static int
+player_busy_locked(const struct player *p)
+{
+	return p->state != P_IDLE || p->msgs != NULL;
+}
+
+int
+player_start(struct player *p, struct play_item *items, size_t n)
+{
+	player_lock(p);
+	if (player_busy_locked(p)) {
+		player_unlock(p);
+		player_free_array(items, n);
+		return -EBUSY;
+	}
+	seq_start(p, items, n, clock_mono_ms());
+	player_poke(p);
+	player_unlock(p);
+	return 0;
+}
+
 void
 player_stop(struct player *p, const char *reason)
 {
@@ -381,67 +363,69 @@ player_stop(struct player *p, const char *reason)
 void
 player_stop_as(struct player *p, const char *event, const char *reason)
 {
-	if (p->state == P_IDLE)
-		return;
-	if (p->state == P_PLAYING && p->cur < p->n && p->started) {
-		long delay = output_delay(p->out);
-		uint64_t heard = p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
-
-		player_end_item(p, event, heard, reason);
-	}
-	player_miss_rest(p, reason);
-	output_close(p->out);
-	player_go_idle(p);
+	player_lock(p);
+	seq_stop_as(p, event, reason);
+	player_poke(p);
+	player_unlock(p);
+	player_deliver(p);
 }
 
 void
 player_preempt(struct player *p, const char *reason, struct play_item **items, size_t *n)
 {
-	size_t i;
-
-	*items = NULL;
-	*n = 0;
-	if (p->state == P_IDLE)
-		return;
-	if (p->state == P_PLAYING && p->cur < p->n && p->started) {
-		long delay = output_delay(p->out);
-		uint64_t heard = p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
-
-		p->ev.ended(p->ev.arg, &p->items[p->cur], "interrupted", player_seconds(p, heard), reason);
-	}
-	player_close_reader(p);
-	if (p->cur < p->n && (*items = calloc(p->n - p->cur, sizeof(**items))) != NULL) {
-		for (i = p->cur; i < p->n; i++) {
-			(*items)[i - p->cur] = p->items[i];
-			memset(&p->items[i], 0, sizeof(p->items[i]));
-			(*items)[i - p->cur].play_id[0] = '\0';
-		}
-		*n = p->n - p->cur;
-	}
-	output_close(p->out);
-	player_go_idle(p);
+	player_lock(p);
+	seq_preempt(p, reason, items, n);
+	player_poke(p);
+	player_unlock(p);
+	player_deliver(p);
 }
 
 enum sched_class
-player_class(const struct player *p)
+player_class(struct player *p)
 {
-	if (p->state == P_IDLE || p->cur >= p->n)
-		return SCHED_NORMAL;
-	return p->items[p->cur].cls;
+	enum sched_class c = SCHED_NORMAL;
+
+	player_lock(p);
+	if (p->state != P_IDLE && p->cur < p->n)
+		c = p->items[p->cur].cls;
+	player_unlock(p);
+	return c;
 }
 
 int
-player_busy(const struct player *p)
+player_busy(struct player *p)
 {
-	return p->state != P_IDLE;
+	int busy;
+
+	player_lock(p);
+	busy = player_busy_locked(p);
+	player_unlock(p);
+	return busy;
 }
 
-const struct play_item *
-player_current(const struct player *p, time_t *since)
+int
+player_current(struct player *p, struct play_item *copy, time_t *since)
 {
-	if (p->state != P_PLAYING || !p->started || p->cur >= p->n)
-		return NULL;
-	if (since != NULL)
+	int playing;
+
+	memset(copy, 0, sizeof(*copy));
+	player_lock(p);
+	playing = p->state == P_PLAYING && p->started && p->cur < p->n;
+	if (playing && play_item_copy(copy, &p->items[p->cur]) < 0)
+		playing = 0;
+	if (playing && since != NULL)
 		*since = p->since;
-	return &p->items[p->cur];
+	player_unlock(p);
+	return playing;
+}
+
+void
+player_device(struct player *p, struct player_device_state *d)
+{
+	player_lock(p);
+	d->health = p->out->health;
+	d->xruns = p->out->xruns;
+	snprintf(d->error, sizeof(d->error), "%s", p->out->error);
+	d->realtime = p->realtime;
+	player_unlock(p);
 }

@@ -1,7 +1,8 @@
 /*
  * The player: plays a sequence of bulletins back to back through one output,
- * without gaps, one poll() step at a time. It never blocks: each dispatch
- * decodes at most what the device can take now.
+ * without gaps, on a playback thread of its own that waits only for the
+ * device. Its callbacks run on the loop (player_source), in the order things
+ * happened; none of its functions waits for the device.
  */
 #ifndef LOAXA_PLAYER_H
 #define LOAXA_PLAYER_H
@@ -14,7 +15,7 @@
 #include "daemon/core/ev.h"
 #include "daemon/proto/play.h"
 
-/* What happened, for the reports. The item stays valid during the call. */
+/* What happened, for the reports, told on the loop. The item stays valid during the call. */
 struct player_events {
 	void	(*started)(void *arg, struct play_item *it);
 	/* event: "finished", "failed", "interrupted" or "missed"; error may be NULL. */
@@ -30,10 +31,15 @@ struct player;
 
 struct player	*player_new(struct output *out, const struct audio_fmt *fmt,
 		    const struct player_events *ev);
+/* Stops the playback thread, drops what is buffered, and frees; NULL is fine. */
 void		 player_free(struct player *);
+/* The loop source that delivers the callbacks. */
 void		 player_source(struct player *, struct ev_source *src);
 
-/* Takes ownership of items (an array of n, from malloc) whatever the result. -EBUSY while busy. */
+/*
+ * Takes ownership of items (an array of n, from malloc) whatever the result.
+ * The playback thread opens the device and starts at once. -EBUSY while busy.
+ */
 int		 player_start(struct player *, struct play_item *items, size_t n);
 /* Stops the sequence now: the bulletin playing is "interrupted", the rest "missed", all with reason. */
 void		 player_stop(struct player *, const char *reason);
@@ -48,10 +54,23 @@ void		 player_stop_as(struct player *, const char *event, const char *reason);
 void		 player_preempt(struct player *, const char *reason, struct play_item **items,
 		    size_t *n);
 /* The class of the sequence playing (or waiting for the device); normal when idle. */
-enum sched_class player_class(const struct player *);
-int		 player_busy(const struct player *);
-/* The bulletin now playing and since when (wall clock), or NULL. */
-const struct play_item *player_current(const struct player *, time_t *since);
+enum sched_class player_class(struct player *);
+/* A sequence is playing, or the loop has not yet been told all about the last one. */
+int		 player_busy(struct player *);
+/*
+ * 1 and a copy of the bulletin now playing (cleared with play_item_clear) and
+ * since when (wall clock); 0 (and an empty copy) when none is.
+ */
+int		 player_current(struct player *, struct play_item *copy, time_t *since);
+
+/* How the device is, as the playback thread last saw it. */
+struct player_device_state {
+	enum output_health health;
+	unsigned long	 xruns;		/* underruns and suspends recovered, ever */
+	char		 error[256];	/* a sentence for people when FAILED */
+	int		 realtime;	/* the playback thread runs with real-time priority */
+};
+void		 player_device(struct player *, struct player_device_state *);
 
 
 #endif

@@ -1,4 +1,5 @@
 /* A play: its id and its cleanup (see play.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,25 @@ play_id_new(char id[33])
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2hex(id, 33, raw, sizeof(raw));
+}
+
+static int
+play_strdup(char **dst, const char *src)
+{
+	return src == NULL || (*dst = strdup(src)) != NULL ? 0 : -ENOMEM;
+}
+
+int
+play_item_copy(struct play_item *dst, const struct play_item *src)
+{
+	*dst = *src;
+	dst->path = dst->file = dst->title = dst->slot = NULL;
+	if (play_strdup(&dst->path, src->path) < 0 || play_strdup(&dst->file, src->file) < 0 ||
+	    play_strdup(&dst->title, src->title) < 0 || play_strdup(&dst->slot, src->slot) < 0) {
+		play_item_clear(dst);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void

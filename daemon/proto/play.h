@@ -30,6 +30,8 @@ struct play_item {
 	int	 test;		/* a test alert */
 };
 
+/* Makes dst a deep copy of src: 0, or -ENOMEM with dst cleared. */
+int	play_item_copy(struct play_item *dst, const struct play_item *src);
 /* Frees what the item owns and zeroes it. */
 void	play_item_clear(struct play_item *);
 /* A new random play id (hex) into id[33]. */

@@ -90,7 +90,8 @@ report_status(const struct status_snapshot *s)
 	json_object_set_new(o, "queue_length", json_integer(s->queue_length));
 	json_object_set_new(o, "uptime", json_integer((json_int_t)s->uptime));
 	json_object_set_new(o, "xruns", json_integer((json_int_t)s->xruns));
-	audio = json_pack("{s:s, s:s}", "device", cfg->audio.device, "state", s->audio_state);
+	audio = json_pack("{s:s, s:s, s:b}", "device", cfg->audio.device, "state", s->audio_state,
+	    "realtime", s->realtime);
 	if (s->audio_error != NULL && s->audio_error[0] != '\0')
 		json_object_set_new(audio, "error", json_string(s->audio_error));
 	json_object_set_new(o, "audio", audio);

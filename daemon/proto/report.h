@@ -25,6 +25,7 @@ struct status_snapshot {
 	unsigned long		 xruns;
 	const char		*audio_state;	/* "ok", "closed", "failed" */
 	const char		*audio_error;	/* may be NULL */
+	int			 realtime;	/* the playback thread has real-time priority */
 	int			 mqtt_connected;
 	const char		*mqtt_state;
 	size_t			 slots;

@@ -220,12 +220,16 @@ static int
 ctl_cancel(struct station *st, const json_t *req, json_t *reply)
 {
 	const json_t *v = json_object_get(req, "id");
-	const struct play_item *cur = player_current(st->player, NULL);
+	struct play_item cur;
 	json_int_t id;
+	int playing;
 
 	if (!json_is_integer(v) || (id = json_integer_value(v)) <= 0)
 		return ctl_fail(reply, _("give the id of a queued item, as shown by 'loaxactl list'"));
-	if (cur != NULL && cur->source == PLAY_QUEUE && cur->queue_id == id)
+	playing = player_current(st->player, &cur, NULL) && cur.source == PLAY_QUEUE &&
+	    cur.queue_id == id;
+	play_item_clear(&cur);
+	if (playing)
 		return ctl_fail(reply, _("item %lld is playing now; use 'loaxactl stop' to stop it"),
 		    (long long)id);
 	if (store_queue_remove(st->store, id) < 0)
@@ -240,17 +244,22 @@ ctl_cancel(struct station *st, const json_t *req, json_t *reply)
 static int
 ctl_stop(struct station *st, struct ctl_request *rq, json_t *reply)
 {
-	const struct play_item *cur = player_current(st->player, NULL);
+	struct play_item cur;
 	char reason[128], who[96];
+	json_t *title;
 
-	json_object_set_new(reply, "stopped", cur != NULL ? json_string(cur->title) : json_null());
-	if (!player_busy(st->player))
+	title = player_current(st->player, &cur, NULL) ? json_string(cur.title) : json_null();
+	play_item_clear(&cur);
+	json_object_set(reply, "stopped", title);
+	if (!player_busy(st->player)) {
+		json_decref(title);
 		return 0;
+	}
 	ctl_user(rq, who, sizeof(who));
 	snprintf(reason, sizeof(reason), _("stopped by the operator %s"), who);
-	station_emit_note(st, "stopped", json_pack("{s:s, s:o}", "by", who,
-	    "title", cur != NULL ? json_string(cur->title) : json_null()));
+	/* Silence first; the records follow. */
 	player_stop(st->player, reason);
+	station_emit_note(st, "stopped", json_pack("{s:s, s:o}", "by", who, "title", title));
 	log_warnx("ctl: playback stopped by %s", who);
 	return 0;
 }

@@ -110,12 +110,14 @@ station_alert_play(struct station *st, const struct alert_play *a)
 int
 station_alert_cancel(struct station *st, const char *id, const char *reason)
 {
-	const struct play_item *cur = player_current(st->player, NULL);
+	struct play_item cur;
 	struct pending_slot ps;
-	int done = 0;
+	int done = 0, playing;
 	size_t i = 0;
 
-	if (cur != NULL && strcmp(cur->alert_id, id) == 0) {
+	playing = player_current(st->player, &cur, NULL) && strcmp(cur.alert_id, id) == 0;
+	play_item_clear(&cur);
+	if (playing) {
 		player_stop_as(st->player, "cancelled", reason);
 		done = 1;
 	}
@@ -168,8 +170,9 @@ static int
 station_district_in_use(void *arg, const char *sha256)
 {
 	struct station *st = arg;
-	const struct play_item *cur = player_current(st->player, NULL);
+	struct play_item cur;
 	size_t i;
+	int used;
 
 	for (i = 0; i < st->nqueue; i++)
 		if (strcmp(st->queue[i].sha256, sha256) == 0)
@@ -177,7 +180,9 @@ station_district_in_use(void *arg, const char *sha256)
 	for (i = 0; i < st->npending; i++)
 		if (items_use(st->pending[i].items, st->pending[i].n, sha256))
 			return 1;
-	return (cur != NULL && items_use(cur, 1, sha256)) || alert_in_use(st->alerts, sha256);
+	used = player_current(st->player, &cur, NULL) && items_use(&cur, 1, sha256);
+	play_item_clear(&cur);
+	return used || alert_in_use(st->alerts, sha256);
 }
 
 int

@@ -33,9 +33,9 @@ station_next_slot(const struct station *st, time_t after, const char **title)
 }
 
 static const char *
-station_audio_state(const struct output *out)
+station_audio_state(enum output_health health)
 {
-	switch (out->health) {
+	switch (health) {
 	case OUTPUT_OK:
 		return "ok";
 	case OUTPUT_FAILED:
@@ -49,17 +49,22 @@ json_t *
 station_status_json(struct station *st)
 {
 	struct status_snapshot s = { .cfg = &st->cfg, .online = 1 };
+	struct player_device_state dev;
+	struct play_item cur;
 	time_t now = clock_wall_now();
+	json_t *o;
 
-	s.playing = player_current(st->player, &s.since);
+	s.playing = player_current(st->player, &cur, &s.since) ? &cur : NULL;
+	player_device(st->player, &dev);
 	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &s.next_title);
 	if (s.next_at == (time_t)-1)
 		s.next_title = NULL;
 	s.queue_length = (long)st->nqueue;
 	s.uptime = now - st->started;
-	s.xruns = st->out->xruns;
-	s.audio_state = station_audio_state(st->out);
-	s.audio_error = st->out->health == OUTPUT_FAILED ? st->out->error : NULL;
+	s.xruns = dev.xruns;
+	s.audio_state = station_audio_state(dev.health);
+	s.audio_error = dev.health == OUTPUT_FAILED ? dev.error : NULL;
+	s.realtime = dev.realtime;
 	s.mqtt_connected = mqtt_connected(st->mqtt);
 	s.mqtt_state = mqtt_state_text(st->mqtt);
 	s.slots = st->scheds[SCHED_LOCAL] != NULL ? st->scheds[SCHED_LOCAL]->n_slots : 0;
@@ -73,7 +78,9 @@ station_status_json(struct station *st)
 	s.district = st->district != NULL ? district_status(st->district) : NULL;
 	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
 	s.store = station_store_json(st);
-	return report_status(&s);
+	o = report_status(&s);
+	play_item_clear(&cur);
+	return o;
 }
 
 json_t *
