@@ -13,6 +13,9 @@
  *	xrun REAL_NS STARVED_NS	the card ran dry at REAL_NS and had nothing to
  *				play for STARVED_NS (until the next start, or
  *				the stop or close that followed)
+ *	drain LEAD_MS		each drain: how long before the card would have
+ *				run dry it came (negative: after, and the card
+ *				ran dry first)
  *	xruns N
  *	starved_ms X		all that silence together: the time the card
  *				had nothing to play while a program was
@@ -33,11 +36,12 @@
 
 struct run {			/* a stream from a prepare to the end of its audio */
 	int		 started;
-	int64_t		 start_real;
+	int64_t		 start_mono, start_real;
 	uint64_t	 written, heard;
 	unsigned	 rate;
 	const char	*end;	/* NULL while it can still play */
 	int		 drained;
+	int64_t		 drain_lead;	/* ns before it would have run dry */
 	int		 onset;	/* the first start after an open */
 };
 
@@ -111,12 +115,21 @@ report_write(struct report *r, uint64_t frames, uint64_t pos)
 	u->written = pos + frames;
 }
 
+/* Nanoseconds from a run's start to when frame POS is heard. */
+static int64_t
+run_ns(const struct run *u, uint64_t pos)
+{
+	return (int64_t)(pos / u->rate) * 1000000000 +
+	    (int64_t)((pos % u->rate) * 1000000000 / u->rate);
+}
+
 static void
-report_start(struct report *r, int64_t real)
+report_start(struct report *r, int64_t mono, int64_t real)
 {
 	struct run *u = run_cur(r);
 
 	u->started = 1;
+	u->start_mono = mono;
 	u->start_real = real;
 	u->onset = r->new_open;
 	r->new_open = 0;
@@ -150,6 +163,20 @@ report_stop(struct report *r, uint64_t played)
 }
 
 static void
+report_drain(struct report *r, int64_t mono)
+{
+	struct run *u = run_cur(r);
+
+	u->drained = 1;
+	if (u->rate == 0)
+		return;
+	if (u->started)
+		u->drain_lead = u->start_mono + run_ns(u, u->written) - mono;
+	else	/* drained before the start threshold: all of it is still to play */
+		u->drain_lead = run_ns(u, u->written);
+}
+
+static void
 report_line(struct report *r, const char *line)
 {
 	long long mono, real, a = 0, b = 0;
@@ -169,11 +196,11 @@ report_line(struct report *r, const char *line)
 	else if (strcmp(ev, "write") == 0 && n == 5)
 		report_write(r, (uint64_t)a, (uint64_t)b);
 	else if (strcmp(ev, "start") == 0)
-		report_start(r, real);
+		report_start(r, mono, real);
 	else if (strcmp(ev, "xrun") == 0 && n == 5)
 		report_xrun(r, real, (uint64_t)a, b);
 	else if (strcmp(ev, "drain") == 0)
-		run_cur(r)->drained = 1;
+		report_drain(r, mono);
 	else if (strcmp(ev, "stop") == 0 && n >= 4)
 		report_stop(r, (uint64_t)a);
 }
@@ -197,10 +224,7 @@ report_when(const struct report *r)
 	u = &r->runs[r->when_run];
 	if (!u->started || u->rate == 0 || r->when_pos >= run_heard(u))
 		goto unheard;
-	/* Frame P of a run is heard P / rate seconds after its start. */
-	printf("when %" PRId64 "\n", u->start_real +
-	    (int64_t)(r->when_pos / u->rate) * 1000000000 +
-	    (int64_t)((r->when_pos % u->rate) * 1000000000 / u->rate));
+	printf("when %" PRId64 "\n", u->start_real + run_ns(u, r->when_pos));
 	return 0;
 unheard:
 	printf("unheard\n");
@@ -228,6 +252,9 @@ report_print(const struct report *r)
 		printf("start %" PRId64 " %" PRIu64 " %s\n", u->start_real,
 		    run_heard(u), u->end != NULL ? u->end : "none");
 	}
+	for (i = 0; i < r->nruns; i++)
+		if (r->runs[i].drained)
+			printf("drain %.1f\n", (double)r->runs[i].drain_lead / 1e6);
 	for (i = 0; i < r->nxruns; i++) {
 		printf("xrun %" PRId64 " %" PRId64 "\n", r->xruns[i].dry_real,
 		    r->xruns[i].starved);
