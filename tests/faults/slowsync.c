@@ -28,11 +28,14 @@ slow(void)
 	errno = saved;
 }
 
-/* The real function NAME, found once; its type is that of the wrapper. */
+/* Finds the real NAME once (as `real`, typed like the wrapper), then sleeps. */
 #define REAL(name) \
 	static __typeof__(name) *real; \
-	if (real == NULL) \
-		real = (__typeof__(name) *)dlsym(RTLD_NEXT, #name); \
+	if (real == NULL && \
+	    (real = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)) == NULL) { \
+		errno = ENOSYS; \
+		return -1; \
+	} \
 	slow()
 
 int
@@ -68,9 +71,12 @@ msync(void *addr, size_t len, int flags)
 {
 	static __typeof__(msync) *real;
 
-	if (real == NULL)
-		real = (__typeof__(msync) *)dlsym(RTLD_NEXT, "msync");
-	if (flags & MS_SYNC)
+	if (real == NULL &&
+	    (real = (__typeof__(msync) *)dlsym(RTLD_NEXT, "msync")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (flags & MS_SYNC)	/* MS_ASYNC only schedules the write-back */
 		slow();
 	return real(addr, len, flags);
 }
