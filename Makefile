@@ -60,7 +60,24 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libloaxa.a
 
 $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(TPC_CFLAGS) $(LDFLAGS) -o $@ $< $(TPC_LIBS) -lm
+	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(TPC_CFLAGS) $(LDFLAGS) -o $@ $< $(TPC_LIBS) $(TOOL_LIBS) -lm
+$(BUILD)/tools/vcard_writer: TOOL_LIBS = $(shell pkg-config --libs alsa)
+
+# Test doubles loaded into other programs: the virtual sound card (an ALSA
+# plugin, tests/vcard/) and the slow-storage shim (LD_PRELOAD, tests/faults/).
+# aplay and dd have no sanitizer runtime, so these never take CFLAGS.
+SHLIB_CFLAGS = $(WARN) -O2 -g -fPIC -shared -D_GNU_SOURCE
+VCARD	 = $(BUILD)/tests/libasound_module_pcm_loaxavc.so
+SLOWSYNC = $(BUILD)/tests/libslowsync.so
+
+# -DPIC: alsa/global.h then names the plugin's symbol for dlopen(), not for static linking.
+$(VCARD): tests/vcard/vcard.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SHLIB_CFLAGS) -DPIC $(shell pkg-config --cflags alsa) -o $@ $< $(shell pkg-config --libs alsa)
+
+$(SLOWSYNC): tests/faults/slowsync.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SHLIB_CFLAGS) -o $@ $< -ldl
 
 # The project installs what it needs; this is quick when everything is there.
 deps:
@@ -70,7 +87,7 @@ $(BUILD)/.deps-ok: provisioning/deps.sh
 	@sh provisioning/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) fixtures
+tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) $(VCARD) $(SLOWSYNC) fixtures
 
 # Test audio made by real encoders (espeak-ng, opusenc, ffmpeg); once per build dir.
 fixtures: build/fixtures/.stamp

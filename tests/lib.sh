@@ -126,6 +126,37 @@ stop_station() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 ctl() { _ctl_dir=$1; shift; "$BUILD/loaxactl" -s "$_ctl_dir/control.sock" "$@"; }
 
+# vcard_setup [NAME]: a virtual sound card (tests/vcard/vcard.c) that plays in
+# real time like hardware and runs dry when it is not fed, for this test and
+# the programs it starts. Sets VCARD_DEV (the ALSA device name, for aplay -D
+# or audio.device), VCARD_LOG (its event log: read it with
+# $BUILD/tools/vcard_report) and VCARD_RAW (every frame written to it,
+# appended across opens), and exports ALSA_CONFIG_PATH so that alsa-lib finds
+# it. Several names give several cards. Call it directly, not in $(...).
+vcard_setup() {
+	VCARD_DEV=${1:-vcard}
+	VCARD_LOG=$T/$VCARD_DEV.log
+	VCARD_RAW=$T/$VCARD_DEV.raw
+	_vc_so=$BUILD/tests/libasound_module_pcm_loaxavc.so
+	if [ ! -f "$_vc_so" ]; then
+		echo "vcard_setup: $_vc_so is missing; run 'make tests'" >&2
+		return 1
+	fi
+	if [ ! -f "$T/alsa-vcard.conf" ]; then
+		echo "pcm_type.loaxavc { lib \"$_vc_so\" }" >"$T/alsa-vcard.conf"
+		# The system's configuration first, so that every other device stays.
+		ALSA_CONFIG_PATH=${ALSA_CONFIG_PATH:-/usr/share/alsa/alsa.conf}:$T/alsa-vcard.conf
+		export ALSA_CONFIG_PATH
+	fi
+	echo "pcm.$VCARD_DEV { type loaxavc log \"$VCARD_LOG\" file \"$VCARD_RAW\" }" \
+	    >>"$T/alsa-vcard.conf"
+	echo "# virtual card $VCARD_DEV: log $VCARD_LOG, capture $VCARD_RAW"
+}
+# vcard_fact KEY [LOG]: the first value vcard_report gives for KEY.
+vcard_fact() {
+	"$BUILD/tools/vcard_report" "${2:-$VCARD_LOG}" | awk -v k="$1" '$1 == k { print $2; exit }'
+}
+
 # at_plus SECONDS: a local date-time that many seconds from now.
 at_plus() { date -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S'; }
 

@@ -1,0 +1,82 @@
+/*
+ * Slow storage for tests: an LD_PRELOAD library that sleeps
+ * LOAXA_SLOW_SYNC_MS milliseconds (default 1000) before every fsync,
+ * fdatasync, syncfs, sync_file_range and msync(MS_SYNC), then does the real
+ * one. An SD card that takes a second to sync is ordinary on a station; a
+ * playback path that waits for it stutters.
+ *   LD_PRELOAD=build/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=800 loaxad ...
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static void
+slow(void)
+{
+	const char *s = getenv("LOAXA_SLOW_SYNC_MS");
+	long ms = s != NULL ? strtol(s, NULL, 10) : 1000;
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	int saved = errno;
+
+	if (ms > 0)
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	errno = saved;
+}
+
+/* Finds the real NAME once (as `real`, typed like the wrapper), then sleeps. */
+#define REAL(name) \
+	static __typeof__(name) *real; \
+	if (real == NULL && \
+	    (real = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)) == NULL) { \
+		errno = ENOSYS; \
+		return -1; \
+	} \
+	slow()
+
+int
+fsync(int fd)
+{
+	REAL(fsync);
+	return real(fd);
+}
+
+int
+fdatasync(int fd)
+{
+	REAL(fdatasync);
+	return real(fd);
+}
+
+int
+syncfs(int fd)
+{
+	REAL(syncfs);
+	return real(fd);
+}
+
+int
+sync_file_range(int fd, off_t off, off_t n, unsigned int flags)
+{
+	REAL(sync_file_range);
+	return real(fd, off, n, flags);
+}
+
+int
+msync(void *addr, size_t len, int flags)
+{
+	static __typeof__(msync) *real;
+
+	if (real == NULL &&
+	    (real = (__typeof__(msync) *)dlsym(RTLD_NEXT, "msync")) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (flags & MS_SYNC)	/* MS_ASYNC only schedules the write-back */
+		slow();
+	return real(addr, len, flags);
+}
