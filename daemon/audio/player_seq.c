@@ -23,6 +23,7 @@
 #include "daemon/core/log.h"
 
 #define RETRY_MAX_MS		30000
+#define DRAIN_EARLY_MS		40	/* the drain waits for this last bit */
 
 static void
 seq_free_items(struct player *p)
@@ -118,13 +119,18 @@ seq_go_idle(struct player *p)
 	player_post(p, MSG_IDLE, NULL, NULL, 0, NULL);
 }
 
+/*
+ * Everything is written: the device is drained a little before it would run
+ * dry, because a drain that comes late finds it empty (an underrun, and on
+ * some cards a blip of old audio); the drain waits for that last bit.
+ */
 static void
 seq_start_drain(struct player *p, int64_t now)
 {
-	long delay = output_delay(p->out);
+	int64_t left_ms = (int64_t)output_delay(p->out) * 1000 / p->fmt.rate;
 
 	p->state = P_DRAINING;
-	p->drain_at = now + (int64_t)delay * 1000 / p->fmt.rate;
+	p->drain_at = now + (left_ms > DRAIN_EARLY_MS ? left_ms - DRAIN_EARLY_MS : 0);
 }
 
 /* Tries the device; on failure waits with back-off, missing items that expire meanwhile. */
