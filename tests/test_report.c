@@ -205,7 +205,7 @@ test_status_idle(void)
 	T_ASSERT(is_null(o, "muted"));
 	T_EQ_INT(json_integer_value(json_object_get(o, "uptime")), 3600);
 	a = json_object_get(o, "audio");
-	T_EQ_STR(keys_of(a, keys, sizeof(keys)), "device,state");
+	T_EQ_STR(keys_of(a, keys, sizeof(keys)), "device,realtime,state");
 	T_EQ_STR(str(a, "device"), "default");
 	T_EQ_STR(str(a, "state"), "closed");
 	T_EQ_STR(keys_of(json_object_get(o, "clock"), keys, sizeof(keys)), "trusted");

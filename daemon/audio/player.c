@@ -110,6 +110,16 @@ player_msg_take(struct player *p)
 	return m;
 }
 
+/* The wall clock is the loop's: it stamps when the bulletin playing started. */
+static void
+player_mark_since(struct player *p, const struct play_item *it)
+{
+	player_lock(p);
+	if (p->started && p->cur < p->n && strcmp(p->items[p->cur].play_id, it->play_id) == 0)
+		p->since = clock_wall_now();
+	player_unlock(p);
+}
+
 /*
  * Tells the loop's callbacks what happened, oldest first, one message at a
  * time without the lock: a callback may start or stop the player, and what
@@ -123,6 +133,7 @@ player_deliver(struct player *p)
 	while ((m = player_msg_take(p)) != NULL) {
 		switch (m->kind) {
 		case MSG_STARTED:
+			player_mark_since(p, &m->item);
 			p->ev.started(p->ev.arg, &m->item);
 			break;
 		case MSG_ENDED:
@@ -348,7 +359,11 @@ player_start(struct player *p, struct play_item *items, size_t n)
 		player_free_array(items, n);
 		return -EBUSY;
 	}
-	seq_start(p, items, n, clock_mono_ms());
+	if (seq_start(p, items, n, clock_mono_ms(), clock_wall_now()) < 0) {
+		player_unlock(p);
+		player_free_array(items, n);
+		return -ENOMEM;
+	}
 	player_poke(p);
 	player_unlock(p);
 	return 0;
@@ -414,7 +429,7 @@ player_current(struct player *p, struct play_item *copy, time_t *since)
 	if (playing && play_item_copy(copy, &p->items[p->cur]) < 0)
 		playing = 0;
 	if (playing && since != NULL)
-		*since = p->since;
+		*since = p->since != 0 ? p->since : clock_wall_now();
 	player_unlock(p);
 	return playing;
 }

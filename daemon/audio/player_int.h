@@ -57,11 +57,12 @@ struct player {
 	enum player_state	 state;
 
 	struct play_item	*items;
+	int64_t			*expire_ms;	/* each item's expiry on the monotonic clock; 0: none */
 	size_t			 n, cur;
 	struct opus_reader	*rd;		/* the current item's decoder, or NULL */
 	int			 started;	/* the current item sent "started" */
 	uint64_t		 written;	/* frames of the current item written */
-	time_t			 since;
+	time_t			 since;		/* set by the loop when told "started"; 0 until then */
 
 	int16_t			*buf;		/* decoded, not yet written */
 	size_t			 buf_len, buf_pos;
@@ -79,7 +80,11 @@ void	player_post(struct player *, enum player_msg_kind kind, const struct play_i
 
 /* player_seq.c: the sequence, always called with the lock held. */
 void	seq_clear(struct player *);
-void	seq_start(struct player *, struct play_item *items, size_t n, int64_t now);
+/*
+ * The thread reads no wall clock (it would race with the loop's in libfaketime,
+ * and a clock step is the loop's business): expiries come as monotonic times.
+ */
+int	seq_start(struct player *, struct play_item *items, size_t n, int64_t now_ms, time_t wall);
 void	seq_stop_as(struct player *, const char *event, const char *reason);
 void	seq_preempt(struct player *, const char *reason, struct play_item **items, size_t *n);
 int	seq_prepare(struct player *, struct pollfd *pfd, int max, int64_t *deadline);

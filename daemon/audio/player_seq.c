@@ -33,7 +33,9 @@ seq_free_items(struct player *p)
 	for (i = 0; i < p->n; i++)
 		play_item_clear(&p->items[i]);
 	free(p->items);
+	free(p->expire_ms);
 	p->items = NULL;
+	p->expire_ms = NULL;
 	p->n = p->cur = 0;
 }
 
@@ -80,6 +82,12 @@ seq_miss_rest(struct player *p, const char *reason)
 	}
 }
 
+static int
+seq_expired(const struct player *p, size_t i, int64_t now)
+{
+	return p->expire_ms[i] != 0 && now > p->expire_ms[i];
+}
+
 /*
  * Opens the next playable item's decoder. Items past their expiry are
  * missed, items that cannot be opened failed. Returns 0 with p->rd set, or
@@ -95,7 +103,7 @@ seq_begin_item(struct player *p)
 		struct play_item *it = &p->items[p->cur];
 
 		play_id_new(it->play_id);
-		if (it->expires != 0 && time(NULL) > it->expires) {
+		if (seq_expired(p, p->cur, clock_mono_ms())) {
 			seq_end_item(p, "missed", 0, _("it could not start within its grace period"));
 			continue;
 		}
@@ -146,8 +154,7 @@ seq_try_open(struct player *p, int64_t now)
 		if (p->backoff < RETRY_MAX_MS)
 			p->backoff = p->backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : p->backoff * 2;
 		/* Drop what can no longer start in time; keep the rest waiting. */
-		while (p->cur < p->n && p->items[p->cur].expires != 0 &&
-		    time(NULL) > p->items[p->cur].expires) {
+		while (p->cur < p->n && seq_expired(p, p->cur, now)) {
 			play_id_new(p->items[p->cur].play_id);
 			seq_end_item(p, "missed", 0, _("the audio device could not be opened"));
 		}
@@ -163,15 +170,23 @@ seq_try_open(struct player *p, int64_t now)
 	}
 }
 
-/* Takes the items; the playback thread opens the device, not the caller. */
-void
-seq_start(struct player *p, struct play_item *items, size_t n, int64_t now)
+/* Takes the items; the playback thread opens the device, not the caller. 0 or -ENOMEM. */
+int
+seq_start(struct player *p, struct play_item *items, size_t n, int64_t now, time_t wall)
 {
+	size_t i;
+
+	if ((p->expire_ms = calloc(n > 0 ? n : 1, sizeof(*p->expire_ms))) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		if (items[i].expires != 0)
+			p->expire_ms[i] = now + ((int64_t)items[i].expires - wall) * 1000;
 	p->items = items;
 	p->n = n;
 	p->cur = 0;
 	p->state = P_OPENING;
 	p->retry_at = now;
+	return 0;
 }
 
 /* The device failed while playing: the bulletin is interrupted and will start again when it is back. */
@@ -250,7 +265,7 @@ seq_write(struct player *p, const struct pollfd *pfd, int n, int64_t now)
 			return;
 		if (!p->started) {
 			p->started = 1;
-			p->since = time(NULL);
+			p->since = 0;
 			player_post(p, MSG_STARTED, &p->items[p->cur], NULL, 0, NULL);
 		}
 		p->buf_pos += (size_t)w;

@@ -95,6 +95,8 @@ station_open_parts(struct station *st, struct errlist *errs)
 		return -1;
 	store_set_limits(st->store, &(struct store_limits){ st->cfg.storage.asrun_days,
 	    st->cfg.storage.outbox_max, st->topic_events });
+	if ((st->writer = store_writer_new(st->store, errs)) == NULL)
+		return -1;
 	/* Loudly: the district must learn that records may be missing. */
 	if (store_recovery(st->store) != NULL)
 		station_emit_note(st, "store_recovered", station_store_json(st));
@@ -151,6 +153,8 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	station_close_open_plays(st);
 	player_source(st->player, &src);
 	ev_add(ev, &src);
+	store_writer_source(st->writer, &src);
+	ev_add(ev, &src);
 	ctl_source(st->ctl, &src);
 	ev_add(ev, &src);
 	mqtt_source(st->mqtt, &src);
@@ -199,6 +203,7 @@ station_free(struct station *st)
 	if (st->ev != NULL) {
 		ev_remove(st->ev, st);
 		ev_remove(st->ev, st->player);
+		ev_remove(st->ev, st->writer);
 		ev_remove(st->ev, st->ctl);
 		ev_remove(st->ev, st->mqtt);
 		ev_remove(st->ev, st->district);
@@ -220,6 +225,7 @@ station_free(struct station *st)
 		output_destroy(st->out);
 	if (st->store != NULL)
 		station_save_cursor(st);
+	store_writer_free(st->writer);		/* everything submitted is on disk */
 	store_queue_free(st->queue, st->nqueue);
 	store_outbox_msg_clear(&st->outbox_cur);
 	store_close(st->store);

@@ -31,7 +31,9 @@ station_save_cursor(struct station *st)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)st->cursor);
-	if (store_kv_set(st->store, CURSOR_KEY, buf) < 0)
+	if (st->writer != NULL)
+		store_writer_kv_set(st->writer, CURSOR_KEY, buf);
+	else if (store_kv_set(st->store, CURSOR_KEY, buf) < 0)
 		log_warnx("station: could not save the schedule position");
 }
 
@@ -243,7 +245,7 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 		st->next_due_stale = 1;
 	}
 	station_tick(st, clock_wall_now());
-	store_maintain(st->store, clock_wall_now());	/* prunes the as-run log at most hourly */
+	store_writer_maintain(st->writer, clock_wall_now());	/* prunes the as-run log at most hourly */
 	if (st->status_dirty || now_ms >= st->status_due)
 		station_publish_status(st, now_ms);
 }

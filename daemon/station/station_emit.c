@@ -1,10 +1,10 @@
 /*
  * The station's reports. Every play event (started, finished, missed, ...)
  * and every note that is not about one play (muted, stopped, schedule_armed,
- * ...) is written to the as-run log and the outbox in one step, then the MQTT
- * module is told there is something to send: the record is durable before
- * anyone is told about it. Also the end records that plays cut off by a crash
- * or a power cut never got.
+ * ...) is written to the as-run log and the outbox in one step, off the loop
+ * (store_writer.c), then the MQTT module is told there is something to send:
+ * the record is durable before anyone is told about it. Also the end records
+ * that plays cut off by a crash or a power cut never got.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,34 @@
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
 #include "daemon/station/station_int.h"
+
+/* The record is on disk (or not): the outbox has something to send. */
+static void
+station_record_done(void *arg, int rc)
+{
+	struct station *st = arg;
+
+	if (rc == 0 && st->mqtt != NULL)
+		mqtt_outbox_kick(st->mqtt);
+}
+
+/*
+ * Writes a record and its outbox copy, on the store's writer: the loop does
+ * not wait for the disk, and the records reach it in the order they were made.
+ */
+static void
+station_record(struct station *st, const struct asrun_rec *rec)
+{
+	int rc;
+
+	if (st->writer != NULL)
+		rc = store_writer_event(st->writer, rec, st->topic_events, station_record_done, st);
+	else if ((rc = store_event_add(st->store, rec, st->topic_events)) == 0)
+		station_record_done(st, 0);
+	if (rc < 0)
+		log_warnx("station: the %s record for %s could not be stored", rec->event,
+		    rec->play_id);
+}
 
 /*
  * One event of a play (started, finished, failed, missed, interrupted, ...).
@@ -44,11 +72,8 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 	}
 	log_info("station: %s \"%s\" (%s)%s%s", event, it->title, it->file,
 	    error != NULL ? ": " : "", error != NULL ? error : "");
-	if (store_event_add(st->store, &rec, st->topic_events) < 0)
-		log_warnx("station: the %s record for play %s could not be stored", event, it->play_id);
+	station_record(st, &rec);
 	free(payload);
-	if (st->mqtt != NULL)
-		mqtt_outbox_kick(st->mqtt);
 	station_mark_dirty(st);
 }
 
@@ -81,11 +106,8 @@ station_emit_note(struct station *st, const char *event, json_t *details)
 	rec.play_id = id;
 	rec.json = payload;
 	log_info("station: %s", payload);
-	if (store_event_add(st->store, &rec, st->topic_events) < 0)
-		log_warnx("station: the %s record could not be stored", event);
+	station_record(st, &rec);
 	free(payload);
-	if (st->mqtt != NULL)
-		mqtt_outbox_kick(st->mqtt);
 	station_mark_dirty(st);
 }
 

@@ -21,6 +21,7 @@
 #include "daemon/station/lineup.h"
 #include "daemon/station/sched.h"
 #include "daemon/store/store.h"
+#include "daemon/store/store_writer.h"
 
 #define STATION_MAX_PENDING	32	/* sequences due and waiting for the player */
 #define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
@@ -58,6 +59,7 @@ struct station {
 	struct ev_loop		*ev;
 	struct schedule		*scheds[STATION_NSCHED];	/* NULL: none */
 	struct store		*store;
+	struct store_writer	*writer;	/* the store's durable writes, off the loop */
 	struct output		*out;
 	struct player		*player;
 	struct mqtt		*mqtt;

@@ -118,6 +118,27 @@ station_slot_due(struct station *st, const struct schedule *sch,
 	station_pend(st, items, n);
 }
 
+/*
+ * Items whose first record is still on its way to the disk have left the
+ * queue for the station already: they are playing or played, never again.
+ */
+static void
+station_queue_hide_leaving(struct station *st, struct queue_item *items, size_t *n)
+{
+	size_t i = 0;
+
+	while (st->writer != NULL && i < *n) {
+		if (store_writer_removing(st->writer, items[i].id)) {
+			free(items[i].path);
+			free(items[i].name);
+			free(items[i].title);
+			memmove(&items[i], &items[i + 1], (*n - i - 1) * sizeof(*items));
+			(*n)--;
+		} else
+			i++;
+	}
+}
+
 int
 station_queue_refresh(struct station *st)
 {
@@ -127,6 +148,7 @@ station_queue_refresh(struct station *st)
 
 	if (rc < 0)
 		return rc;
+	station_queue_hide_leaving(st, items, &n);
 	store_queue_free(st->queue, st->nqueue);
 	st->queue = items;
 	st->nqueue = n;

@@ -40,11 +40,8 @@ static void
 station_outbox_ack(void *arg, int64_t seq)
 {
 	struct station *st = arg;
-	int rc = store_outbox_ack(st->store, seq);
 
-	/* -ENOENT: the outbox's bound evicted it while it was in flight; nothing to do. */
-	if (rc < 0 && rc != -ENOENT)
-		log_warnx("station: could not remove report %lld from the outbox", (long long)seq);
+	store_writer_outbox_ack(st->writer, seq);
 }
 
 static void

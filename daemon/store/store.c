@@ -299,6 +299,8 @@ store_configure(struct store *s, struct errlist *errs)
 	    "PRAGMA journal_size_limit=" STORE_WAL_LIMIT ";", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
+	if (s->again)
+		return 0;	/* checked by the first connection */
 	/* Damage inside (a bad page, the header intact) shows only when it is looked for. */
 	if ((rc = store_pragma(s->db, "PRAGMA quick_check", mode, sizeof(mode))) != SQLITE_OK)
 		goto fail;
@@ -474,6 +476,36 @@ store_open(const char *dir, struct errlist *errs)
 		store_open_err(s, errs, rc == -ENOSPC ? SQLITE_FULL : SQLITE_ERROR);
 		goto fail;
 	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+struct store *
+store_open_again(const struct store *first, struct errlist *errs)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL) {
+		errlist_add(errs, _("cannot open the state database \"%s\": out of memory"),
+		    first->dbpath);
+		return NULL;
+	}
+	s->time_floor = -1;
+	s->again = 1;
+	memcpy(s->dbpath, first->dbpath, sizeof(s->dbpath));
+	memcpy(s->bdir, first->bdir, sizeof(s->bdir));
+	if (store_db_open(s, errs) < 0)
+		goto fail;
+	if ((rc = store_asrun_init(s)) < 0) {
+		store_open_err(s, errs, rc == -ENOSPC ? SQLITE_FULL : SQLITE_ERROR);
+		goto fail;
+	}
+	s->asrun_days = first->asrun_days;
+	s->outbox_max = first->outbox_max;
+	memcpy(s->overflow_topic, first->overflow_topic, sizeof(s->overflow_topic));
 	return s;
 fail:
 	store_close(s);

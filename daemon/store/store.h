@@ -48,6 +48,12 @@ struct store_recovery {
 	char	 moved_to[PATH_MAX + 32];
 };
 const struct store_recovery *store_recovery(const struct store *);
+/*
+ * A second connection to the database store_open opened, with its limits, for
+ * another thread (store_writer.c): not checked, migrated or recovered again.
+ * Each connection is used by one thread at a time. NULL and a message in errs.
+ */
+struct store	*store_open_again(const struct store *first, struct errlist *errs);
 /* Closes the database. store_close(NULL) is a no-op. */
 void		 store_close(struct store *);
 

@@ -33,6 +33,7 @@ struct store {
 	char		 bdir[PATH_MAX];
 	time_t		 time_floor;		/* store_time_floor(); -1: not read yet */
 	int		 damaged;		/* the last open found the database damaged */
+	int		 again;			/* a second connection (store_open_again) */
 	struct store_recovery recovery;
 
 	/* The bounds (store_set_limits) and what enforcing them needs. */

@@ -1,0 +1,385 @@
+/*
+ * The store's writer (see store_writer.h): a FIFO of jobs, one thread that
+ * runs them on its own SQLite connection, and an eventfd that tells the loop
+ * which are done. Jobs stay on a list until the loop has heard of them, so
+ * that store_writer_removing() covers a write from submission until the loop
+ * can see it in the database.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/errlist.h"
+#include "config/i18n.h"
+#include "daemon/core/log.h"
+#include "daemon/store/store_writer.h"
+
+#define WRITER_MAINTAIN_WAIT_S	60	/* the thread looks at pruning at least this often */
+
+enum job_kind { JOB_EVENT, JOB_OUTBOX_ACK, JOB_KV_SET };
+
+struct job {
+	enum job_kind	 kind;
+	char		*play_id, *event, *json, *topic;	/* JOB_EVENT; key and value for JOB_KV_SET */
+	time_t		 at;
+	int64_t		 id;		/* the queue item leaving (JOB_EVENT), the outbox seq */
+	store_done_fn	 done;
+	void		*arg;
+	int		 rc;
+	struct job	*next;
+};
+
+struct store_writer {
+	struct store	*db;		/* the thread's own connection */
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 more;		/* a job was queued, or quit */
+	int		 quit;
+	time_t		 wall_now;	/* the loop's wall clock (store_writer_maintain); 0: not yet */
+	int		 done_fd;	/* eventfd: jobs are done */
+	struct job	*todo, **todo_tail;	/* submitted, not yet run */
+	struct job	*running;
+	struct job	*done, **done_tail;	/* run, the loop not yet told */
+};
+
+static void
+job_free(struct job *j)
+{
+	free(j->play_id);
+	free(j->event);
+	free(j->json);
+	free(j->topic);
+	free(j);
+}
+
+static int
+job_run(struct store *db, struct job *j)
+{
+	struct asrun_rec rec = { j->play_id, j->event, j->at, j->json, j->id };
+
+	switch (j->kind) {
+	case JOB_EVENT:
+		return store_event_add(db, &rec, j->topic);
+	case JOB_OUTBOX_ACK:
+		return store_outbox_ack(db, j->id);
+	case JOB_KV_SET:
+		return store_kv_set(db, j->play_id, j->json);
+	}
+	return -EINVAL;
+}
+
+static void
+job_log_failure(const struct job *j)
+{
+	if (j->rc >= 0)
+		return;
+	if (j->kind == JOB_EVENT)
+		log_warnx("store: the %s record for %s could not be stored", j->event, j->play_id);
+	/* -ENOENT: the outbox's bound evicted the message while it was in flight. */
+	if (j->kind == JOB_OUTBOX_ACK && j->rc != -ENOENT)
+		log_warnx("store: could not remove report %lld from the outbox", (long long)j->id);
+	if (j->kind == JOB_KV_SET)
+		log_warnx("store: could not save \"%s\"", j->play_id);
+}
+
+/* Runs the next job without the lock; returns with the lock held. */
+static void
+writer_run_one(struct store_writer *w)
+{
+	struct job *j = w->todo;
+
+	if ((w->todo = j->next) == NULL)
+		w->todo_tail = &w->todo;
+	j->next = NULL;
+	w->running = j;
+	pthread_mutex_unlock(&w->lock);
+	j->rc = job_run(w->db, j);
+	job_log_failure(j);
+	pthread_mutex_lock(&w->lock);
+	w->running = NULL;
+	*w->done_tail = j;
+	w->done_tail = &j->next;
+	if (eventfd_write(w->done_fd, 1) == -1)
+		log_warn("store: cannot wake the loop");
+}
+
+static void
+writer_wait(struct store_writer *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += WRITER_MAINTAIN_WAIT_S;
+	pthread_cond_timedwait(&w->more, &w->lock, &ts);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct store_writer *w = arg;
+	time_t now;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		if (w->todo != NULL) {
+			writer_run_one(w);
+			continue;
+		}
+		if (w->quit)
+			break;
+		/* Pruning is the writer's too: store_maintain says when it is due. */
+		now = w->wall_now;
+		pthread_mutex_unlock(&w->lock);
+		if (now != 0)
+			store_maintain(w->db, now);
+		pthread_mutex_lock(&w->lock);
+		if (w->todo == NULL && !w->quit)
+			writer_wait(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int
+writer_spawn(struct store_writer *w)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals are the loop's */
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -rc;
+}
+
+struct store_writer *
+store_writer_new(const struct store *s, struct errlist *errs)
+{
+	struct store_writer *w = calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
+
+	if (w == NULL) {
+		errlist_add(errs, _("cannot start the store's writer: out of memory"));
+		return NULL;
+	}
+	w->todo_tail = &w->todo;
+	w->done_tail = &w->done;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->more, &ca);
+	pthread_condattr_destroy(&ca);
+	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->done_fd < 0 || (w->db = store_open_again(s, errs)) == NULL ||
+	    writer_spawn(w) < 0) {
+		if (w->db != NULL)
+			errlist_add(errs, _("cannot start the store's writer thread"));
+		store_close(w->db);
+		if (w->done_fd >= 0)
+			close(w->done_fd);
+		pthread_cond_destroy(&w->more);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void
+jobs_free(struct job *j)
+{
+	struct job *next;
+
+	for (; j != NULL; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+}
+
+void
+store_writer_free(struct store_writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->quit = 1;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	jobs_free(w->done);
+	store_close(w->db);
+	close(w->done_fd);
+	pthread_cond_destroy(&w->more);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static void
+writer_submit(struct store_writer *w, struct job *j)
+{
+	pthread_mutex_lock(&w->lock);
+	*w->todo_tail = j;
+	w->todo_tail = &j->next;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static char *
+dup_or_null(const char *s, int *fail)
+{
+	char *d = s != NULL ? strdup(s) : NULL;
+
+	if (s != NULL && d == NULL)
+		*fail = 1;
+	return d;
+}
+
+static struct job *
+job_new(enum job_kind kind, const char *a, const char *b, const char *c, const char *d)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	int fail = 0;
+
+	if (j == NULL)
+		return NULL;
+	j->kind = kind;
+	j->play_id = dup_or_null(a, &fail);
+	j->event = dup_or_null(b, &fail);
+	j->json = dup_or_null(c, &fail);
+	j->topic = dup_or_null(d, &fail);
+	if (fail) {
+		job_free(j);
+		return NULL;
+	}
+	return j;
+}
+
+int
+store_writer_event(struct store_writer *w, const struct asrun_rec *rec, const char *topic,
+    store_done_fn done, void *arg)
+{
+	struct job *j = job_new(JOB_EVENT, rec->play_id, rec->event, rec->json, topic);
+
+	if (j == NULL)
+		return -ENOMEM;
+	j->at = rec->at;
+	j->id = rec->queue_id;
+	j->done = done;
+	j->arg = arg;
+	writer_submit(w, j);
+	return 0;
+}
+
+void
+store_writer_outbox_ack(struct store_writer *w, int64_t seq)
+{
+	struct job *j = job_new(JOB_OUTBOX_ACK, NULL, NULL, NULL, NULL);
+
+	if (j == NULL) {
+		log_warnx("store: out of memory: report %lld stays in the outbox", (long long)seq);
+		return;
+	}
+	j->id = seq;
+	writer_submit(w, j);
+}
+
+void
+store_writer_kv_set(struct store_writer *w, const char *key, const char *value)
+{
+	struct job *j = job_new(JOB_KV_SET, key, NULL, value, NULL);
+
+	if (j == NULL) {
+		log_warnx("store: out of memory: \"%s\" is not saved", key);
+		return;
+	}
+	writer_submit(w, j);
+}
+
+void
+store_writer_maintain(struct store_writer *w, time_t now)
+{
+	pthread_mutex_lock(&w->lock);
+	w->wall_now = now;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static int
+jobs_remove(const struct job *j, int64_t queue_id)
+{
+	for (; j != NULL; j = j->next)
+		if (j->kind == JOB_EVENT && j->id == queue_id)
+			return 1;
+	return 0;
+}
+
+int
+store_writer_removing(struct store_writer *w, int64_t queue_id)
+{
+	int yes;
+
+	pthread_mutex_lock(&w->lock);
+	yes = jobs_remove(w->todo, queue_id) || jobs_remove(w->running, queue_id) ||
+	    jobs_remove(w->done, queue_id);
+	pthread_mutex_unlock(&w->lock);
+	return yes;
+}
+
+/* --- the loop's side: done callbacks ------------------------------------------------- */
+
+static int
+writer_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
+{
+	struct store_writer *w = arg;
+
+	(void)deadline;
+	if (max < 1)
+		return 0;
+	pfd->fd = w->done_fd;
+	pfd->events = POLLIN;
+	return 1;
+}
+
+static struct job *
+writer_take_done(struct store_writer *w)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&w->lock);
+	if ((j = w->done) != NULL && (w->done = j->next) == NULL)
+		w->done_tail = &w->done;
+	pthread_mutex_unlock(&w->lock);
+	return j;
+}
+
+static void
+writer_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
+{
+	struct store_writer *w = arg;
+	struct job *j;
+	eventfd_t v;
+
+	(void)now;
+	if (n < 1 || !(pfd->revents & POLLIN))
+		return;
+	(void)eventfd_read(w->done_fd, &v);
+	while ((j = writer_take_done(w)) != NULL) {
+		if (j->done != NULL)
+			j->done(j->arg, j->rc);
+		job_free(j);
+	}
+}
+
+void
+store_writer_source(struct store_writer *w, struct ev_source *src)
+{
+	src->name = "store_writer";
+	src->prepare = writer_prepare;
+	src->dispatch = writer_dispatch;
+	src->arg = w;
+}

@@ -1,0 +1,57 @@
+/*
+ * The store's writer: the durable writes the loop must not wait for — play
+ * records and notes (with the queue item leaving in the same transaction),
+ * the outbox's acknowledgements, small values such as the schedule cursor,
+ * and the hourly pruning — done in the order they were asked for, on a thread
+ * with its own connection to the database. On a cheap SD card one fsync can
+ * take a second; the loop (and everything it answers) goes on meanwhile, and
+ * hears when each write is on disk.
+ *
+ * What is promised: writes are durable in the order they were submitted (a
+ * "started" record is on disk before its "finished"); a write's done callback
+ * runs on the loop once it is on disk (or failed); at store_writer_free every
+ * write submitted is finished first. A power cut loses only writes not yet
+ * done, and none of them was reported done to anyone.
+ */
+#ifndef LOAXA_STORE_WRITER_H
+#define LOAXA_STORE_WRITER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon/core/ev.h"
+#include "daemon/store/store.h"
+
+struct errlist;
+struct store_writer;
+
+/* rc: 0, or the negative errno the store function returned. Runs on the loop. */
+typedef void (*store_done_fn)(void *arg, int rc);
+
+/* Opens a second connection to s's database (store_open_again) and starts the thread. */
+struct store_writer	*store_writer_new(const struct store *s, struct errlist *errs);
+/* Finishes every write submitted, then stops; done callbacks not yet run are dropped. NULL is fine. */
+void			 store_writer_free(struct store_writer *);
+/* The loop source that runs the done callbacks. */
+void			 store_writer_source(struct store_writer *, struct ev_source *src);
+
+/*
+ * store_event_add, later. The record and topic are copied. done may be NULL.
+ * 0, or -ENOMEM when nothing was submitted (done is then not called).
+ */
+int	store_writer_event(struct store_writer *, const struct asrun_rec *rec, const char *topic,
+	    store_done_fn done, void *arg);
+/* store_outbox_ack, later; a failure is logged. */
+void	store_writer_outbox_ack(struct store_writer *, int64_t seq);
+/* store_kv_set, later; a failure is logged. */
+void	store_writer_kv_set(struct store_writer *, const char *key, const char *value);
+/*
+ * The wall clock as the loop sees it, for pruning the as-run log (the thread
+ * reads no clock of its own: a clock step is the loop's to judge). Cheap; call
+ * it every time round.
+ */
+void	store_writer_maintain(struct store_writer *, time_t now);
+/* Whether queue item id leaves the queue in a write not yet done (the loop must not play it again). */
+int	store_writer_removing(struct store_writer *, int64_t queue_id);
+
+#endif
