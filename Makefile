@@ -12,7 +12,7 @@ PC_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TPC_CFLAGS := $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
 TPC_LIBS  := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) -D_GNU_SOURCE -I. $(PC_CFLAGS) -MMD -MP
-LDLIBS	 = $(PC_LIBS) -lm
+LDLIBS	 = $(PC_LIBS) -pthread -lm
 
 MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c
 LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
