@@ -174,7 +174,7 @@ etc_over(const char *dir, const char *name, const char *text)
 	snprintf(dst, sizeof(dst), "/etc/%s", name);
 	if (tmpstore_write(dir, name, text) < 0)
 		return -1;
-	return mount(src, dst, NULL, MS_BIND, NULL);
+	return mount(src, dst, "none", MS_BIND, NULL);
 }
 
 /* A UDP socket on 127.0.0.1:53 that takes the queries and never answers. */
@@ -242,7 +242,7 @@ silent_dns_child(void)
 
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET) == -1)
 		exit(EXIT_SKIP);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 || lo_up() == -1 ||
+	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == -1 || lo_up() == -1 ||
 	    tmpstore_dir(dir, sizeof(dir), "resolve") < 0 ||
 	    etc_over(dir, "resolv.conf", "nameserver 127.0.0.1\n") == -1 ||
 	    etc_over(dir, "hosts", "127.0.0.1 localhost\n") == -1 ||

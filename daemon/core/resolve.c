@@ -66,7 +66,7 @@ resolve_collect(const struct addrinfo *list, struct resolve_answer *out)
 		for (i = 0, dup = 0; i < out->naddr; i++)
 			dup |= strcmp(out->addr[i], buf) == 0;
 		if (!dup)
-			memcpy(out->addr[out->naddr++], buf, sizeof(buf));
+			snprintf(out->addr[out->naddr++], sizeof(out->addr[0]), "%s", buf);
 	}
 }
 
