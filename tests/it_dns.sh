@@ -16,23 +16,9 @@ fi
 . tests/lib.sh
 
 NAME=broker.loaxa.test
-ip link set lo up || { notok "loopback comes up in the private network"; exit 1; }
-# This namespace's name service, the same on every machine: our own
-# nsswitch.conf (a host's may add myhostname, mdns or systemd-resolved, which
-# answer without DNS), /etc/hosts, and DNS at 127.0.0.1 only. glibc reads
-# /etc/hosts at every lookup, so rewriting the file in place (same inode,
-# which the bind mount shows) makes the name resolve, or not, at once.
-printf 'hosts: files dns\n' >"$T/nsswitch.conf"
-printf 'nameserver 127.0.0.1\n' >"$T/resolv.conf"
+silent_dns_setup || { notok "a private name service whose name server is silent"; exit 1; }
 hosts_without_name() { printf '127.0.0.1 localhost\n' >"$T/hosts"; }
 hosts_with_name() { printf '127.0.0.1 localhost\n127.0.0.1 %s\n' "$NAME" >"$T/hosts"; }
-hosts_without_name
-for f in nsswitch.conf resolv.conf hosts; do
-	mount --bind "$T/$f" "/etc/$f" || { notok "/etc/$f is this test's own"; exit 1; }
-done
-"$BUILD/tools/dns_silent" >"$T/dns.log" 2>&1 &
-PIDS="$PIDS $!"
-wait_for 5 grep -q '^ready' "$T/dns.log" || { notok "the silent name server listens"; exit 1; }
 queries() { grep -c '^query' "$T/dns.log"; }
 
 start_broker || { notok "broker starts"; exit 1; }
