@@ -101,6 +101,27 @@ sub_live() {
 	grep -q '^loaxa/test/ping live' "$1"
 }
 
+# silent_dns_setup: DNS down, for a script re-run inside `unshare -mn` (see
+# tests/it_dns.sh). Brings up loopback; puts the script's own nsswitch.conf
+# ("hosts: files dns": a host's may add myhostname, mdns or systemd-resolved,
+# which answer without DNS), resolv.conf (DNS at 127.0.0.1 only) and hosts
+# (localhost only) over /etc; starts a name server on 127.0.0.1:53 that takes
+# every query and never answers, one line per query in $T/dns.log. glibc reads
+# /etc/hosts at every lookup: rewrite $T/hosts in place (the bind mount shows
+# the same inode) to make a name resolve, or stop resolving, at once.
+silent_dns_setup() {
+	ip link set lo up || return 1
+	printf 'hosts: files dns\n' >"$T/nsswitch.conf"
+	printf 'nameserver 127.0.0.1\n' >"$T/resolv.conf"
+	printf '127.0.0.1 localhost\n' >"$T/hosts"
+	for _f in nsswitch.conf resolv.conf hosts; do
+		mount --bind "$T/$_f" "/etc/$_f" || return 1
+	done
+	"$BUILD/tools/dns_silent" >"$T/dns.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_for 5 grep -q '^ready' "$T/dns.log"
+}
+
 # station_config DIR ID DEVICE [SCHEDULE]: writes DIR/loaxa.cfg.
 station_config() {
 	dir=$1 id=$2 dev=$3 sched=${4:-}

@@ -358,10 +358,10 @@ w_on_message(void *arg, const char *topic, const void *payload, size_t len)
 }
 
 static struct mqtt *
-client_new(struct world *w, int port, size_t max_payload, int keepalive)
+client_new_at(struct world *w, const char *host, int port, size_t max_payload, int keepalive)
 {
 	struct mqtt_params p = {
-		.host = "127.0.0.1", .port = port, .keepalive = keepalive,
+		.host = host, .port = port, .keepalive = keepalive,
 		.client_id = "loaxa-tan-phu",
 		.will_topic = "loaxa/tan-phu/status", .will_payload = "mất kết nối",
 		.max_payload = max_payload,
@@ -369,6 +369,12 @@ client_new(struct world *w, int port, size_t max_payload, int keepalive)
 	};
 
 	return mqtt_new(&p);
+}
+
+static struct mqtt *
+client_new(struct world *w, int port, size_t max_payload, int keepalive)
+{
+	return client_new_at(w, "127.0.0.1", port, max_payload, keepalive);
 }
 
 static struct ev_loop *
@@ -513,6 +519,49 @@ test_connect(void)
 	mqtt_free(w.m);
 	ev_free(ev);
 	broker_stop(&b);
+}
+
+/*
+ * A name is looked up while the loop goes on, and libmosquitto gets the
+ * address found. "localhost" may list ::1 first, where this broker does not
+ * listen: the client then goes on to the next address at the next attempt.
+ */
+static void
+test_name_looked_up(void)
+{
+	struct broker b = { 0 };
+	struct world w = { 0 };
+	struct ev_loop *ev;
+	char want[64];
+
+	T_ASSERT(broker_start(&b) == 0);
+	w.m = client_new_at(&w, "localhost", b.port, 1024, 60);
+	ev = world_loop(&w);
+	T_EQ_INT(ev_run_once(ev), 0);		/* the first attempt starts the lookup */
+	T_EQ_STR(mqtt_state_text(w.m), "resolving localhost");
+	T_ASSERT(run_until(ev, w_connected, &w, WAIT_MS));
+	snprintf(want, sizeof(want), "connected to localhost:%d (127.0.0.1)", b.port);
+	T_EQ_STR(mqtt_state_text(w.m), want);
+	mqtt_free(w.m);
+	ev_free(ev);
+	broker_stop(&b);
+}
+
+/* A name that does not resolve, and no address known yet: waiting, and saying why. */
+static void
+test_unresolvable_name(void)
+{
+	struct world w = { 0 };
+	struct ev_loop *ev;
+
+	w.m = client_new_at(&w, "no-such-broker.invalid", 1883, 1024, 60);
+	ev = world_loop(&w);
+	T_ASSERT(run_until(ev, w_waiting, &w, 15000));
+	T_CONTAINS(mqtt_state_text(w.m), "cannot resolve \"no-such-broker.invalid\": ");
+	T_EQ_INT(w.ups, 0);
+	T_EQ_INT(mqtt_shutdown(w.m, "loaxa/tan-phu/status", "offline", 1000), -ENOTCONN);
+	mqtt_free(w.m);
+	ev_free(ev);
 }
 
 static void
@@ -1038,6 +1087,8 @@ main(int argc, char **argv)
 	alarm(600);	/* a watchdog: a hung case must not hang the whole check */
 	RUN(test_params_checked);
 	RUN(test_connect);
+	RUN(test_name_looked_up);
+	RUN(test_unresolvable_name);
 	RUN(test_retained_latest_only);
 	RUN(test_outbox_in_order_acked_on_puback);
 	RUN(test_no_broker_at_start);

@@ -13,6 +13,14 @@
  * (mqtt_subscribe(), mqtt_unsubscribe(), mqtt_set_retained(),
  * mqtt_outbox_kick()).
  *
+ * The broker's name is never given to libmosquitto: mosquitto_connect_async()
+ * would look it up with a blocking getaddrinfo(), and a silent name server
+ * (the 3G link down) would freeze the whole station for 10 s and more. An
+ * attempt looks the name up in a thread (resolve.c) while the loop goes on,
+ * then connects to the address found, which libmosquitto only parses. The
+ * address of the last connection the broker accepted is kept (in memory
+ * only): when the name does not resolve, the attempt goes there.
+ *
  * Each connection attempt gets a fresh libmosquitto client. After a
  * disconnect, mosquitto_reconnect_async() on the old client would re-send
  * the QoS 1 messages that libmosquitto still holds, beside the ones we
@@ -33,6 +41,9 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/mqtt_int.h"
+
+/* "<host>:<port> at its last known address <addr>", with room to spare. */
+#define MQTT_WHERE_MAX	(MQTT_HOST_MAX + RESOLVE_ADDR_LEN + 64)
 
 static void
 mqtt_cb_connect(struct mosquitto *mosq, void *obj, int rc)
@@ -133,6 +144,8 @@ mqtt_session_end(struct mqtt *m)
 	if (m->mosq != NULL)
 		mosquitto_destroy(m->mosq);
 	m->mosq = NULL;
+	resolve_free(m->lookup);	/* never waits: a lookup still running is abandoned */
+	m->lookup = NULL;
 	m->nflight = 0;
 	m->sent_upto = 0;
 	for (i = 0; i < m->nret; i++)
@@ -166,6 +179,24 @@ mqtt_set_reason(struct mqtt *m, int rc, int err)
 		m->reason[len - 1] = '\0';
 }
 
+/*
+ * Where the client connects, for logs and the status: "127.0.0.1:1883" when
+ * the host is an address or none was found yet, "broker.example:1883
+ * (10.0.0.5)" for a name, and the fallback said as such.
+ */
+static const char *
+mqtt_where(const struct mqtt *m, char *buf, size_t len)
+{
+	if (m->literal[0] != '\0' || m->addr[0] == '\0')
+		snprintf(buf, len, "%s:%d", m->host, m->port);
+	else if (m->on_known)
+		snprintf(buf, len, _("%s:%d at its last known address %s"), m->host, m->port,
+		    m->addr);
+	else
+		snprintf(buf, len, "%s:%d (%s)", m->host, m->port, m->addr);
+	return buf;
+}
+
 /* The delay before the next attempt: the back-off, give or take a fifth, so that
  * the stations of a district do not all call at once after the broker restarts. */
 static int
@@ -183,26 +214,30 @@ static void
 mqtt_down(struct mqtt *m, int rc, int err, int64_t now)
 {
 	int was_connected = m->state == MQTT_CONNECTED;
+	char where[MQTT_WHERE_MAX];
 	int delay;
 
+	mqtt_where(m, where, sizeof(where));
 	mqtt_set_reason(m, rc, err);
 	mqtt_session_end(m);
 	if (m->state == MQTT_STOPPING || m->state == MQTT_STOPPED) {
 		m->state = MQTT_STOPPED;
 		return;
 	}
+	if (!was_connected && m->nfailed < INT_MAX)
+		m->nfailed++;
 	delay = mqtt_backoff_next(m);
 	m->state = MQTT_WAITING;
 	m->attempt_ms = now + delay;
 	if (was_connected) {
-		log_warnx("mqtt: lost the connection to %s:%d: %s; reconnecting with back-off",
-		    m->host, m->port, m->reason);
+		log_warnx("mqtt: lost the connection to %s: %s; reconnecting with back-off",
+		    where, m->reason);
 	} else if (strcmp(m->logged, m->reason) != 0) {
-		log_warnx("mqtt: cannot connect to %s:%d: %s; retrying with back-off (at most %d s)",
-		    m->host, m->port, m->reason, MQTT_BACKOFF_MAX_MS / 1000);
+		log_warnx("mqtt: cannot connect to %s: %s; retrying with back-off (at most %d s)",
+		    where, m->reason, MQTT_BACKOFF_MAX_MS / 1000);
 	} else {
-		log_debug("mqtt: cannot connect to %s:%d: %s; next attempt in %d ms",
-		    m->host, m->port, m->reason, delay);
+		log_debug("mqtt: cannot connect to %s: %s; next attempt in %d ms",
+		    where, m->reason, delay);
 	}
 	memcpy(m->logged, m->reason, sizeof(m->logged));
 	if (was_connected && m->on_connect != NULL)
@@ -222,9 +257,17 @@ mqtt_down(struct mqtt *m, int rc, int err, int64_t now)
  * keep-alive it refuses at once, before any network (MQTT_KEEPALIVE_REFUSED),
  * and the asynchronous connect sends them. tests/it_big_message.sh shows the
  * broker honouring the limit, so a libmosquitto that changed this would fail it.
+ *
+ * addr is always an address (see the top of the file), so libmosquitto
+ * never looks a name up. With TLS (issue 11), mind that libmosquitto checks
+ * the broker's certificate against the host string it connects to (and sends
+ * it as the server name), which is then addr, not the configured name: the
+ * name, kept in m->host, must be checked some other way, or the broker's
+ * certificate must list its IP addresses in subjectAltName, which the
+ * last-known-address fallback needs in any case.
  */
 static int
-mqtt_connect(struct mqtt *m)
+mqtt_connect(struct mqtt *m, const char *addr)
 {
 	mosquitto_property *props = NULL;
 	size_t max = m->max_payload + MQTT_PACKET_OVERHEAD;
@@ -233,45 +276,142 @@ mqtt_connect(struct mqtt *m)
 	rc = mosquitto_property_add_int32(&props, MQTT_PROP_MAXIMUM_PACKET_SIZE,
 	    max > UINT32_MAX ? UINT32_MAX : (uint32_t)max);
 	if (rc == MOSQ_ERR_SUCCESS)
-		rc = mosquitto_connect_bind_v5(m->mosq, m->host, m->port, MQTT_KEEPALIVE_REFUSED,
+		rc = mosquitto_connect_bind_v5(m->mosq, addr, m->port, MQTT_KEEPALIVE_REFUSED,
 		    NULL, props);
 	mosquitto_property_free_all(&props);
 	if (rc != MOSQ_ERR_INVAL)
 		return rc == MOSQ_ERR_SUCCESS ? MOSQ_ERR_UNKNOWN : rc;
-	return mosquitto_connect_async(m->mosq, m->host, m->port, m->keepalive);
+	return mosquitto_connect_async(m->mosq, addr, m->port, m->keepalive);
 }
 
+/*
+ * Connects to the first of the addresses that takes a connection attempt:
+ * as libmosquitto itself goes down getaddrinfo()'s list, the next one is
+ * tried only when one fails at once (no route to an IPv6 address, say).
+ * Unlike libmosquitto, each failed attempt starts one address further down
+ * the list: a name whose first address connects nowhere (a broker listening
+ * on IPv4 only, an IPv6 route that drops packets) is reached all the same.
+ */
+static void
+mqtt_connect_any(struct mqtt *m, const struct resolve_answer *ans, int64_t now)
+{
+	char where[MQTT_WHERE_MAX];
+	int i, k, rc = MOSQ_ERR_EAI, err = 0;
+
+	for (k = 0; k < ans->naddr; k++) {
+		i = (m->nfailed + k) % ans->naddr;
+		mqtt_session_end(m);
+		memcpy(m->addr, ans->addr[i], sizeof(m->addr));
+		errno = 0;
+		if ((rc = mqtt_session_new(m)) == MOSQ_ERR_SUCCESS)
+			rc = mqtt_connect(m, m->addr);
+		err = errno;
+		if (rc == MOSQ_ERR_SUCCESS) {
+			m->state = MQTT_CONNECTING;
+			m->in_ms = m->out_ms = now;	/* libmosquitto starts its keep-alive clock here too */
+			log_debug("mqtt: connecting to %s", mqtt_where(m, where, sizeof(where)));
+			return;
+		}
+		if (k + 1 < ans->naddr)
+			log_debug("mqtt: cannot connect to %s: %s; trying its next address",
+			    mqtt_where(m, where, sizeof(where)),
+			    rc == MOSQ_ERR_ERRNO ? strerror(err) : mosquitto_strerror(rc));
+	}
+	mqtt_down(m, rc, err, now);
+}
+
+/*
+ * The name did not resolve (ans->error says why). The address of the last
+ * connection the broker accepted is the best guess there is: a broker rarely
+ * moves, a modem's name server often goes quiet. Said once per outage, not
+ * at every attempt, however the reason's wording varies meanwhile.
+ */
+static void
+mqtt_unresolved(struct mqtt *m, const struct resolve_answer *ans, int64_t now)
+{
+	struct resolve_answer known = { .naddr = 1 };
+	int said = m->dns_down;
+
+	m->dns_down = 1;
+	if (m->known[0] == '\0') {
+		snprintf(m->reason, sizeof(m->reason), _("cannot resolve \"%s\": %s"), m->host,
+		    ans->error);
+		if (said)
+			memcpy(m->logged, m->reason, sizeof(m->logged));
+		mqtt_down(m, MOSQ_ERR_EAI, 0, now);
+		return;
+	}
+	if (!said)
+		log_warnx("mqtt: cannot resolve \"%s\" (%s); using its last known address %s",
+		    m->host, ans->error, m->known);
+	m->on_known = 1;
+	memcpy(known.addr[0], m->known, sizeof(known.addr[0]));
+	mqtt_connect_any(m, &known, now);
+}
+
+/* The lookup answered, or its deadline passed: connect, one way or the other. */
+static void
+mqtt_resolved(struct mqtt *m, int64_t now)
+{
+	struct resolve_answer ans;
+	int rc;
+
+	if ((rc = resolve_finish(m->lookup, now, &ans)) == -EINPROGRESS)
+		return;
+	resolve_free(m->lookup);
+	m->lookup = NULL;
+	if (rc < 0) {
+		mqtt_unresolved(m, &ans, now);
+		return;
+	}
+	if (m->dns_down)
+		log_info("mqtt: \"%s\" resolves again, to %s", m->host, ans.addr[0]);
+	m->dns_down = 0;
+	mqtt_connect_any(m, &ans, now);
+}
+
+/*
+ * A new attempt. An address in the configuration is connected to at once; a
+ * name is looked up first, in a thread, while the loop goes on.
+ */
 static void
 mqtt_attempt(struct mqtt *m, int64_t now)
 {
-	int rc, err = 0;
+	struct resolve_answer ans = { .naddr = 1 };
 
 	mqtt_session_end(m);
-	m->reason[0] = '\0';
-	rc = mqtt_session_new(m);
-	if (rc == MOSQ_ERR_SUCCESS) {
-		errno = 0;
-		rc = mqtt_connect(m);
-	}
-	err = errno;
-	if (rc != MOSQ_ERR_SUCCESS) {
-		mqtt_down(m, rc, err, now);
+	m->reason[0] = m->addr[0] = '\0';
+	m->on_known = 0;
+	if (m->literal[0] != '\0') {
+		memcpy(ans.addr[0], m->literal, sizeof(ans.addr[0]));
+		mqtt_connect_any(m, &ans, now);
 		return;
 	}
-	m->state = MQTT_CONNECTING;
-	m->in_ms = m->out_ms = now;	/* libmosquitto starts its keep-alive clock here too */
-	log_debug("mqtt: connecting to %s:%d", m->host, m->port);
+	if ((m->lookup = resolve_start(m->host, MQTT_RESOLVE_MS)) == NULL) {
+		snprintf(ans.error, sizeof(ans.error), "%s", errno == EAGAIN ?
+		    _("earlier lookups of the name are still waiting for the name servers") :
+		    strerror(errno));
+		mqtt_unresolved(m, &ans, now);
+		return;
+	}
+	m->state = MQTT_RESOLVING;
+	log_debug("mqtt: resolving %s", m->host);
 }
 
 /* CONNACK: send everything again, this connection knows nothing yet. */
 static void
 mqtt_up(struct mqtt *m)
 {
+	char where[MQTT_WHERE_MAX];
+
 	m->state = MQTT_CONNECTED;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+	m->nfailed = 0;
 	m->reason[0] = m->logged[0] = '\0';
+	if (m->literal[0] == '\0')
+		memcpy(m->known, m->addr, sizeof(m->known));
 	mqtt_out_restart(m);
-	log_info("mqtt: connected to %s:%d", m->host, m->port);
+	log_info("mqtt: connected to %s", mqtt_where(m, where, sizeof(where)));
 	if (m->on_connect != NULL)
 		m->on_connect(m->arg, 1);
 }
@@ -341,11 +481,18 @@ mqtt_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 	struct mqtt *m = arg;
 	int64_t due = EV_NO_DEADLINE;
 	int fd = m->mosq != NULL ? mosquitto_socket(m->mosq) : -1;
+	short events = POLLIN;
 
+	if (fd >= 0 && mosquitto_want_write(m->mosq))
+		events |= POLLOUT;
 	switch (m->state) {
 	case MQTT_IDLE:
 	case MQTT_WAITING:
 		due = m->attempt_ms;
+		break;
+	case MQTT_RESOLVING:
+		due = resolve_deadline(m->lookup);
+		fd = resolve_fd(m->lookup);	/* readable when the answer is there */
 		break;
 	case MQTT_CONNECTED:
 	case MQTT_CONNECTING:
@@ -361,7 +508,7 @@ mqtt_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 	if (fd < 0 || max < 1)
 		return 0;
 	pfd->fd = fd;
-	pfd->events = POLLIN | (mosquitto_want_write(m->mosq) ? POLLOUT : 0);
+	pfd->events = events;
 	pfd->revents = 0;
 	return 1;
 }
@@ -378,6 +525,9 @@ mqtt_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		rc = mqtt_io(m, revents, now, &err);
 		mqtt_after_io(m, rc, err, now);
 	}
+	if (m->state == MQTT_RESOLVING && ((n == 1 && pfd->fd == resolve_fd(m->lookup) &&
+	    pfd->revents != 0) || now >= resolve_deadline(m->lookup)))
+		mqtt_resolved(m, now);
 	if ((m->state == MQTT_IDLE || m->state == MQTT_WAITING) && now >= m->attempt_ms)
 		mqtt_attempt(m, now);
 	if (m->state != MQTT_CONNECTED)
@@ -416,6 +566,7 @@ struct mqtt *
 mqtt_new(const struct mqtt_params *p)
 {
 	static int lib_ready;
+	struct resolve_answer lit;
 	struct mqtt *m;
 
 	if (mqtt_check_params(p) < 0)
@@ -432,6 +583,8 @@ mqtt_new(const struct mqtt_params *p)
 	m->arg = p->arg;
 	m->state = MQTT_IDLE;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
+	if (resolve_numeric(p->host, &lit) == 0)
+		memcpy(m->literal, lit.addr[0], sizeof(m->literal));
 	if ((m->host = strdup(p->host)) == NULL ||
 	    (m->text = malloc(MQTT_TEXT_MAX)) == NULL ||
 	    (p->client_id != NULL && (m->client_id = strdup(p->client_id)) == NULL))
@@ -488,15 +641,21 @@ mqtt_connected(const struct mqtt *m)
 const char *
 mqtt_state_text(const struct mqtt *m)
 {
+	char where[MQTT_WHERE_MAX];
 	int64_t left;
 
 	switch (m->state) {
 	case MQTT_CONNECTED:
-		snprintf(m->text, MQTT_TEXT_MAX, _("connected to %s:%d"), m->host, m->port);
+		snprintf(m->text, MQTT_TEXT_MAX, _("connected to %s"),
+		    mqtt_where(m, where, sizeof(where)));
 		break;
 	case MQTT_IDLE:
 	case MQTT_CONNECTING:
-		snprintf(m->text, MQTT_TEXT_MAX, _("connecting to %s:%d"), m->host, m->port);
+		snprintf(m->text, MQTT_TEXT_MAX, _("connecting to %s"),
+		    mqtt_where(m, where, sizeof(where)));
+		break;
+	case MQTT_RESOLVING:
+		snprintf(m->text, MQTT_TEXT_MAX, _("resolving %s"), m->host);
 		break;
 	case MQTT_WAITING:
 		left = (m->attempt_ms - clock_mono_ms() + 999) / 1000;

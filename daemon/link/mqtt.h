@@ -4,10 +4,10 @@
  * caller's durable outbox (proof of play) at least once and in order, keeps
  * the latest retained value per status topic, and renews subscriptions after
  * every reconnect. The connection is mqtt.c's, what goes out over it
- * mqtt_out.c's. Nothing here waits on the network, except two things: each
- * connection attempt resolves the broker's host name synchronously (inside
- * libmosquitto's mosquitto_connect_async(); an address in the configuration
- * avoids the lookup), and mqtt_shutdown() at exit.
+ * mqtt_out.c's. Nothing here waits on the network but mqtt_shutdown() at
+ * exit: the broker's name is looked up in a thread (resolve.c), and when it
+ * does not resolve, the client connects to the address of its last
+ * successful connection.
  */
 #ifndef LOAXA_MQTT_H
 #define LOAXA_MQTT_H
@@ -42,7 +42,12 @@ struct mqtt_outbox {
 };
 
 struct mqtt_params {
-	const char *host;		/* name or address of the district's broker */
+	/*
+	 * Name or address of the district's broker. A name is looked up at every
+	 * attempt, and libmosquitto is handed the address found (see mqtt_connect()
+	 * in mqtt.c about TLS); an address is used as it is.
+	 */
+	const char *host;
 	int	 port;			/* 1..65535 */
 	int	 keepalive;		/* seconds, 5..65535; also bounds a connection attempt */
 	const char *client_id;		/* NULL: libmosquitto makes one up */
@@ -122,6 +127,8 @@ int		 mqtt_connected(const struct mqtt *);
 
 /*
  * A sentence for the status report: "connected to 127.0.0.1:1883",
+ * "resolving broker.example", "connected to broker.example:1883 (10.0.0.5)",
+ * "connected to broker.example:1883 at its last known address 10.0.0.5",
  * "reconnecting in 8 s: Connection refused". Valid until the next call.
  */
 const char	*mqtt_state_text(const struct mqtt *);

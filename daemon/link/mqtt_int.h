@@ -10,13 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "daemon/core/resolve.h"
 #include "daemon/link/mqtt.h"
 
 #define MQTT_WINDOW		16	/* outbox messages awaiting their PUBACK */
 #define MQTT_RETAINED_MAX	8
 #define MQTT_SUBS_MAX		8
 #define MQTT_PAYLOAD_OUT_MAX	(64 * 1024)
-#define MQTT_HOST_MAX		253
+#define MQTT_HOST_MAX		RESOLVE_HOST_MAX
 /* libmosquitto's own in-flight limit must not hold back the window. */
 #define MQTT_SEND_MAX		(MQTT_WINDOW + MQTT_RETAINED_MAX + 8)
 /* A packet's fixed header, topic and properties besides its payload: our topics are short. */
@@ -24,12 +25,19 @@
 #define MQTT_KEEPALIVE_REFUSED	1	/* libmosquitto refuses 1..4 s before connecting: see mqtt_connect() */
 #define MQTT_BACKOFF_MIN_MS	1000
 #define MQTT_BACKOFF_MAX_MS	60000
-#define MQTT_REASON_MAX		128
+/*
+ * How long a lookup of the broker's name may take before the attempt goes on
+ * without it: glibc's own default (two tries of 5 s at one name server).
+ */
+#define MQTT_RESOLVE_MS		10000
+/* Room for 'cannot resolve "<name>": <the resolver's sentence>' too. */
+#define MQTT_REASON_MAX		(MQTT_HOST_MAX + RESOLVE_ERROR_MAX + 64)
 /* Large enough for every sentence of mqtt_state_text(): nothing is cut. */
-#define MQTT_TEXT_MAX		(MQTT_HOST_MAX + MQTT_REASON_MAX + 128)
+#define MQTT_TEXT_MAX		(MQTT_HOST_MAX + RESOLVE_ADDR_LEN + MQTT_REASON_MAX + 128)
 
 enum mqtt_state {
 	MQTT_IDLE,		/* the first attempt is due */
+	MQTT_RESOLVING,		/* the broker's name is being looked up (resolve.c) */
 	MQTT_CONNECTING,	/* the socket is open, no CONNACK yet */
 	MQTT_CONNECTED,
 	MQTT_WAITING,		/* back-off before the next attempt */
@@ -58,8 +66,17 @@ struct mqtt_sub {
 
 struct mqtt {
 	struct mosquitto *mosq;		/* NULL between connections */
-	char	*host;
+	char	*host;			/* as configured: a name or an address */
 	int	 port;
+	/* The address when host is one (normalised), and never looked up; else "". */
+	char	 literal[RESOLVE_ADDR_LEN];
+	struct resolve *lookup;		/* while MQTT_RESOLVING */
+	char	 addr[RESOLVE_ADDR_LEN];	/* where this attempt or connection goes; "" before */
+	/* The address of the last connection the broker accepted: for when the name does not resolve. */
+	char	 known[RESOLVE_ADDR_LEN];
+	int	 on_known;		/* this attempt uses known because the name did not resolve */
+	int	 nfailed;		/* attempts failed since the last CONNACK: where in a list to start */
+	int	 dns_down;		/* the name stopped resolving; said once, until it resolves again */
 	int	 keepalive;
 	char	*client_id;
 	char	*will_topic;

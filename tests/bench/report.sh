@@ -126,6 +126,24 @@ print_table() {
 	echo "   $(get startup loaxad-full slots median) slots, $(get startup loaxad-full stored median) stored bulletins: $(cell startup loaxad-full ms 1)"
 	echo "   goal <= 100 ms: empty $(verdict "$(get startup loaxad-empty ms median)" '<=' 100)," \
 	    "full $(verdict "$(get startup loaxad-full ms median)" '<=' 100)"
+	echo
+	print_dns
+}
+
+# Figure 9: the station while a lookup of its broker's name is stuck.
+print_dns() {
+	if [ "$(get dns loaxad status_median_ms n)" = - ]; then
+		echo "9. DNS down: not run"
+		return 0
+	fi
+	if [ "$(get dns loaxad status_median_ms n)" = 0 ]; then
+		echo "9. DNS down: $(get dns loaxad status_median_ms note)"
+		return 0
+	fi
+	echo "9. DNS down: the broker's name server silent, a lookup of its name in progress (ms)"
+	echo "   loaxactl status, each run's median: $(cell dns loaxad status_median_ms 0), worst: $(cell dns loaxad status_worst_ms 0)"
+	echo "   loaxactl queue to started: $(cell dns loaxad queue_to_start_ms 0); SIGTERM to exit: $(cell dns loaxad stop_ms 0)"
+	echo "   goal status as with the network up, worst <= 100 ms: $(verdict "$(get dns loaxad status_worst_ms max)" '<=' 100)"
 }
 
 # ratio_to A B: A / B with two decimals, or "-".

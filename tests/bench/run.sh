@@ -8,18 +8,19 @@
 #   BENCH_RUNS=N   runs of each figure (default 3; the median and spread are shown)
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
-#   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert)
+#   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
 # tests/bench/fanout.sh and tests/bench/alert_latency.sh, each a whole
-# district (broker and stations) of its own.
+# district (broker and stations) of its own; figure 9 (DNS down) runs
+# tests/bench/dns_down.sh in network and mount namespaces of its own.
 #   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -515,13 +516,38 @@ fig_alert() {
 	rec alert loaxad stations "$n"
 }
 
+# --- figure 9: DNS down ----------------------------------------------------------------
+
+# fig_dns: tests/bench/dns_down.sh RUNS times (20 status requests each; 5 in
+# smoke mode); without root and unshare, no figure and the reason.
+fig_dns() {
+	if [ "$SMOKE" = 1 ]; then n=5; else n=20; fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 9: the broker's name server silent, run $r"
+		line=$(sh tests/bench/dns_down.sh "$BUILD" "$IN/short.opus" "$n" 2>"$T/dns.err")
+		say "$line"
+		sed 's/^/  /' "$T/dns.err" >&2
+		set -- $(echo "$line" | sed -n 's/^dns_down status_median=\([0-9]*\) status_worst=\([0-9]*\) n=[0-9]* queue_to_start=\([0-9]*\) stop=\([0-9]*\)$/\1 \2 \3 \4/p')
+		if [ $# -eq 4 ]; then
+			rec dns loaxad status_median_ms "$1"
+			rec dns loaxad status_worst_ms "$2"
+			rec dns loaxad queue_to_start_ms "$3"
+			rec dns loaxad stop_ms "$4"
+		else
+			rec dns loaxad status_median_ms "${line:-no result}"
+		fi
+		r=$((r + 1))
+	done
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
 make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert; do
+for f in cpu idle punct gaps startup fanout alert dns; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
