@@ -63,6 +63,17 @@ check "a file name with an escape code is refused" refused "$out" "control chara
 check "nothing forged reached the daemon's log" sh -c "! grep -q 'loaxad: forged' '$S/loaxad.log'"
 check "nothing was queued" sh -c "'$BUILD/loaxactl' -s '$S/control.sock' list --json | jq -e '.queue | length == 0' >/dev/null"
 
+# Issue 16, 3: valid headers over damaged audio, straight to the socket: the
+# daemon decodes what it accepts through once, whoever the client is.
+cp "$FIX/thông báo.opus" "$S/hỏng.opus"
+size=$(stat -c %s "$S/hỏng.opus")
+printf 'XXXXXXXX' | dd of="$S/hỏng.opus" bs=1 seek=$(( size * 2 / 3 )) conv=notrunc 2>/dev/null
+out=$("$BUILD/tools/ctl_send" "$S/control.sock" "$S/hỏng.opus" '{"cmd":"queue","name":"hỏng.opus","class":"emergency"}' 30)
+echo "# damaged audio: $out"
+check "a file whose audio is damaged is refused when queued, not when its turn comes" \
+    sh -c "echo '$out' | jq -e '.ok == false and (.error | test(\"hỏng.opus\"))' >/dev/null"
+check "and nothing was queued" sh -c "'$BUILD/loaxactl' -s '$S/control.sock' list --json | jq -e '.queue | length == 0' >/dev/null"
+
 # 7: a schedule that @includes a FIFO, on reload and under --check.
 cp "$S/schedule.cfg" "$S/good.cfg"
 printf '@include "fifo"\nslots = ();\n' >"$S/schedule.cfg"

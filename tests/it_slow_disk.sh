@@ -18,6 +18,9 @@ slots = ( { title = "Hai bản tin"; at = "$AT"; items = ( { file = "một.opus"
 EOF2
 station_config "$S" slow "$VCARD_DEV" "$S/schedule.cfg"
 subscribe "$T/mqtt.log"
+# The station has run before (its database exists), as after a power cut.
+start_station "$S"
+stop_station "$STATION_PID"
 t0=$(date +%s%N)
 LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=$SLOW_MS \
     "$BUILD/loaxad" -c "$S/loaxa.cfg" -v >>"$S/loaxad.log" 2>&1 &
@@ -27,6 +30,18 @@ answers() { ctl "$S" status --json >/dev/null 2>&1; }
 check "the station answers while its disk is slow" wait_for 30 answers
 echo "# first answer $(( ($(date +%s%N) - t0) / 1000000 )) ms after start, with every fsync taking $SLOW_MS ms"
 
+# Queueing waits for the disk (the answer comes once the item is on it); the
+# station answers everything else meanwhile.
+ctl "$S" queue "$FIX/thông báo.opus" --at "$(at_plus 3600)" >"$T/queued" 2>&1 &
+QPID=$!
+asked() { grep -q 'ctl: "queue" from' "$S/loaxad.log"; }
+wait_for 10 asked
+t1=$(date +%s%N)
+ctl "$S" status --json >/dev/null
+echo "# status answered in $(( ($(date +%s%N) - t1) / 1000000 )) ms while a queue request waited for the disk"
+check "status is answered while a queue request waits for the disk" kill -0 "$QPID"
+wait "$QPID"; rc=$?
+check "the queue request is answered once the item is on disk" sh -c "[ $rc -eq 0 ] && grep -q 1 '$T/queued'"
 check "both bulletins finish" wait_for 90 has_events "$T/mqtt.log" finished 2
 closed() { grep -q ' close$' "$VCARD_LOG"; }
 check "the card is closed after the slot" wait_for 10 closed

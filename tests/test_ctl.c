@@ -39,6 +39,7 @@ struct fx {
 	uid_t	 uid;
 	pid_t	 pid;
 	long	 fd_size;	/* bytes in the last passed descriptor, or -1 */
+	uint64_t later;		/* the token of a "later" request not yet answered */
 };
 
 static struct fx F;
@@ -107,6 +108,11 @@ handler(void *arg, struct ctl_request *rq, json_t *reply)
 	}
 	if (strcmp(rq->cmd, "status") == 0)
 		json_object_set_new(reply, "status", fake_status());
+	if (strcmp(rq->cmd, "later") == 0) {
+		json_object_set_new(reply, "dropped", json_true());	/* ctl drops it */
+		F.later = rq->token;
+		return CTL_LATER;
+	}
 	if (strcmp(rq->cmd, "queue") == 0) {
 		title = json_string_value(json_object_get(rq->req, "title"));
 		json_object_set_new(reply, "id", json_integer(12));
@@ -840,6 +846,51 @@ ctl_queue_cases(const char *bin)
 	T_EQ_INT(F.fd_size, st.st_size);
 }
 
+static int
+later_asked(void)
+{
+	int64_t end = clock_mono_ms() + 10000;
+
+	while (F.later == 0 && clock_mono_ms() < end)
+		ev_run_once(F.ev);
+	return F.later != 0;
+}
+
+/*
+ * A handler that waits for the disk answers later: the client waits, other
+ * clients are served meanwhile, and the answer reaches it whole.
+ */
+static void
+test_answer_later(void)
+{
+	struct peer *p;
+	json_t *reply;
+	char err[512] = "";
+	uint64_t token;
+	pid_t pid;
+
+	F.later = 0;
+	p = child_call("{\"cmd\":\"later\"}", NULL, &pid);
+	T_ASSERT(p != NULL && later_asked());
+	token = F.later;
+	reply = call_ok("{\"cmd\":\"status\"}", NULL);	/* served while the other waits */
+	T_ASSERT(reply != NULL);
+	json_decref(reply);
+	T_ASSERT(!p->eof);
+	reply = json_pack("{s:s}", "done", "đã xong");
+	T_EQ_INT(ctl_answer(F.ctl, token, 0, reply), 0);
+	json_decref(reply);
+	T_EQ_INT(child_result(p, pid, &reply, err, sizeof(err)), 0);
+	T_EQ_STR(json_string_value(json_object_get(reply, "done")), "đã xong");
+	T_ASSERT(json_object_get(reply, "dropped") == NULL);
+	json_decref(reply);
+	/* Answered once: the client is gone, and so is the token. */
+	reply = json_object();
+	T_EQ_INT(ctl_answer(F.ctl, token, 0, reply), -ENOENT);
+	T_EQ_INT(ctl_answer(F.ctl, token + 1000, 0, reply), -ENOENT);
+	json_decref(reply);
+}
+
 static void
 test_loaxactl(void)
 {
@@ -883,6 +934,7 @@ main(int argc, char **argv)
 	T_RUN(test_extra_fds);
 	T_RUN(test_many_clients);
 	T_RUN(test_slow_clients_dropped);
+	T_RUN(test_answer_later);
 	T_RUN(test_loaxactl);
 	return T_EXIT();
 }

@@ -29,6 +29,8 @@ struct ctl_client {
 	int	 fd;		/* -1 when the slot is free */
 	int	 passed_fd;	/* the descriptor the client sent, or -1 */
 	int	 writing;	/* 0 while reading the request, 1 while writing the reply */
+	int	 later;		/* the handler answers later (ctl_answer) */
+	uint64_t token;		/* names the request for ctl_answer */
 	int	 pidx;		/* its pollfd in this iteration, or -1 */
 	uid_t	 uid;
 	pid_t	 pid;
@@ -49,6 +51,7 @@ struct ctl {
 	ctl_handler handler;
 	void	*arg;
 	int	 nclients;
+	uint64_t requests;	/* served, ever: tokens are never reused */
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
 
@@ -471,6 +474,48 @@ ctl_encode(struct ctl_client *cl, int ok, json_t *reply, const char *fallback)
 	return 0;
 }
 
+static int	ctl_write(struct ctl_client *);
+
+/* The handler answers later: the request is read; nothing to poll until then. */
+static void
+ctl_wait_answer(struct ctl_client *cl, int64_t now)
+{
+	if (cl->passed_fd != -1) {
+		close(cl->passed_fd);
+		cl->passed_fd = -1;
+	}
+	free(cl->in);
+	cl->in = NULL;
+	cl->inlen = cl->incap = 0;
+	cl->later = 1;
+	cl->deadline_ms = now + CTL_LATER_MS;
+}
+
+int
+ctl_answer(struct ctl *c, uint64_t token, int rc, json_t *reply)
+{
+	struct ctl_client *cl = NULL;
+	int i;
+
+	for (i = 0; i < CTL_MAX_CLIENTS && cl == NULL; i++)
+		if (c->cl[i].fd != -1 && c->cl[i].later && c->cl[i].token == token)
+			cl = &c->cl[i];
+	if (cl == NULL)
+		return -ENOENT;
+	cl->later = 0;
+	cl->writing = 1;
+	cl->deadline_ms = clock_mono_ms() + CTL_TIMEOUT_MS;
+	if (ctl_encode(cl, rc == 0, reply, _("the station daemon could not carry out the "
+	    "request; see its log for why")) < 0) {
+		ctl_drop(c, cl);
+		return -ENOMEM;
+	}
+	/* Replies are small and the socket buffer empty: usually done at once. */
+	if ((rc = ctl_write(cl)) != 0)
+		ctl_drop(c, cl);
+	return 0;
+}
+
 /* Parses the request, runs the handler and prepares the reply. Returns 0 or -1 to drop. */
 static int
 ctl_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
@@ -490,6 +535,7 @@ ctl_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 		rq.fd = cl->passed_fd;
 		rq.uid = cl->uid;
 		rq.pid = cl->pid;
+		rq.token = cl->token = ++c->requests;
 		log_debug("ctl: \"%s\" from uid %u (pid %d)", rq.cmd, (unsigned)rq.uid,
 		    (int)rq.pid);
 		rc = c->handler(c->arg, &rq, reply);
@@ -497,6 +543,12 @@ ctl_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 			cl->passed_fd = -1;	/* the handler owns it now */
 		ctl_errf(fallback, sizeof(fallback), _("the station daemon could not "
 		    "carry out \"%s\"; see its log for why"), rq.cmd);
+		if (rc == CTL_LATER) {
+			ctl_wait_answer(cl, now);
+			json_decref(reply);
+			json_decref(req);
+			return 0;
+		}
 	} else {
 		log_info("ctl: refused a request from uid %u: %s", (unsigned)cl->uid, err);
 		json_object_set_new(reply, "error", ctl_json_text(err));
@@ -544,7 +596,7 @@ ctl_client_io(struct ctl *c, struct ctl_client *cl, int64_t now)
 		rc = ctl_read(cl);
 		if (rc == 1)
 			rc = ctl_serve(c, cl, now);
-		if (rc < 0 || !cl->writing) {
+		if (rc < 0 || !cl->writing || cl->later) {
 			if (rc < 0)
 				ctl_drop(c, cl);
 			return;
@@ -582,7 +634,7 @@ ctl_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 			continue;
 		if (cl->deadline_ms < *deadline_ms)
 			*deadline_ms = cl->deadline_ms;
-		if (n == max)
+		if (n == max || cl->later)
 			continue;
 		pfd[n].fd = cl->fd;
 		pfd[n].events = cl->writing ? POLLOUT : POLLIN;
@@ -609,9 +661,13 @@ ctl_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		cl = &c->cl[i];
 		if (cl->fd == -1 || now < cl->deadline_ms)
 			continue;
-		log_info("ctl: dropped a connection from uid %u (pid %d) that did not %s "
-		    "within %d s", (unsigned)cl->uid, (int)cl->pid, cl->writing ?
-		    "read its reply" : "send a whole request", CTL_TIMEOUT_MS / 1000);
+		if (cl->later)
+			log_warnx("ctl: gave up on a request from uid %u (pid %d) that took "
+			    "longer than %d s", (unsigned)cl->uid, (int)cl->pid, CTL_LATER_MS / 1000);
+		else
+			log_info("ctl: dropped a connection from uid %u (pid %d) that did not %s "
+			    "within %d s", (unsigned)cl->uid, (int)cl->pid, cl->writing ?
+			    "read its reply" : "send a whole request", CTL_TIMEOUT_MS / 1000);
 		ctl_drop(c, cl);
 	}
 	if (c->lidx >= 0 && c->lidx < n && pfd[c->lidx].fd == c->fd &&

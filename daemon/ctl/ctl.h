@@ -34,6 +34,7 @@
 #define LOAXA_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -43,6 +44,8 @@
 #define CTL_REQUEST_MAX		65536	/* bytes in a request line, '\n' included */
 #define CTL_MAX_CLIENTS		16	/* connections served at once */
 #define CTL_TIMEOUT_MS		5000	/* from accept to the last byte of the reply */
+#define CTL_LATER_MS		300000	/* how long an answer given later may take */
+#define CTL_LATER		1	/* a handler's result: the answer comes with ctl_answer() */
 #define CTL_DEFAULT_SOCKET	"/run/loaxa/control.sock"
 
 struct ctl;
@@ -54,12 +57,15 @@ struct ctl_request {
 				 * ownership if it sets it to -1 */
 	uid_t		 uid;	/* the peer, from SO_PEERCRED (for logs: */
 	pid_t		 pid;	/* "queued by uid 1000") */
+	uint64_t	 token;	/* names this request in ctl_answer() */
 };
 
 /*
  * Fills reply (an empty object ctl created) and returns 0, or returns a
  * negative code after setting "error" in reply (and "details", an array of
- * strings, if it helps); ctl adds "ok". A handler never blocks.
+ * strings, if it helps); ctl adds "ok". A handler never blocks: work that
+ * waits for the disk returns CTL_LATER (reply is then dropped) and answers
+ * with ctl_answer(rq->token) when it is done, within CTL_LATER_MS.
  */
 typedef int (*ctl_handler)(void *arg, struct ctl_request *rq, json_t *reply);
 
@@ -71,6 +77,12 @@ typedef int (*ctl_handler)(void *arg, struct ctl_request *rq, json_t *reply);
  * sentence for people in err on failure.
  */
 struct ctl	*ctl_open(const char *path, ctl_handler h, void *arg, char *err, size_t errlen);
+/*
+ * The answer to a request whose handler returned CTL_LATER: rc and reply as a
+ * handler would give them (reply is not taken). -ENOENT when the client is
+ * gone (it gave up, or timed out): nothing is sent.
+ */
+int		 ctl_answer(struct ctl *, uint64_t token, int rc, json_t *reply);
 /* Closes every client and the socket and unlinks it (if it is still ours). */
 void		 ctl_close(struct ctl *);
 /* Describes ctl as an event-loop source, for ev_add(). */

@@ -220,6 +220,7 @@ station_free(struct station *st)
 	}
 	station_link_close(st);
 	ctl_close(st->ctl);
+	st->ctl = NULL;		/* answers still due from the writer go nowhere */
 	player_free(st->player);
 	if (st->out != NULL)
 		output_destroy(st->out);

@@ -111,19 +111,6 @@ ctl_default_title(const char *name, char *buf, size_t len)
 }
 
 static int
-ctl_queue_check_file(const char *path, const char *name, json_t *reply)
-{
-	struct opus_reader *rd;
-	int err;
-
-	rd = opus_reader_open_file(path, 48000, 1, &err);
-	if (rd == NULL)
-		return ctl_fail(reply, _("cannot queue \"%s\": %s"), name, opus_reader_strerror(err));
-	opus_reader_free(rd);
-	return 0;
-}
-
-static int
 ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char **name,
     const char **title, time_t *at, int *clsp)
 {
@@ -166,7 +153,7 @@ static int
 ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 {
 	const char *name, *title;
-	char path[4096], deftitle[256];
+	char deftitle[256];
 	struct queue_item q = { 0 };
 	int rc;
 
@@ -174,52 +161,33 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 		return rc;
 	if (rq->fd < 0)
 		return ctl_fail(reply, _("no file came with the request; use 'loaxactl queue FILE'"));
-	rc = store_import_fd(st->store, rq->fd, QUEUE_MAX_BYTES, path, sizeof(path), q.sha256);
-	if (rc == -EFBIG)
-		return ctl_fail(reply, _("cannot queue \"%s\": it is larger than %llu MiB"), name,
-		    QUEUE_MAX_BYTES >> 20);
-	if (rc == -ENOSPC)
-		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
-		    "queued items or free space in %s"), name, st->cfg.storage.dir);
-	if (rc == -EINVAL || rc == -EISDIR)
-		return ctl_fail(reply, _("cannot queue \"%s\": %s; queue a bulletin file"), name,
-		    readfile_strerror(rc));
-	if (rc < 0)
-		return ctl_fail(reply, _("cannot queue \"%s\": it could not be copied into the "
-		    "station's storage (%s)"), name, strerror(-rc));
-	if ((rc = ctl_queue_check_file(path, name, reply)) < 0)
-		return rc;
 	if (title == NULL) {
 		ctl_default_title(name, deftitle, sizeof(deftitle));
 		title = deftitle;
 	}
-	q.path = path;
 	q.name = (char *)name;
 	q.title = (char *)title;
 	q.created = time(NULL);
-	rc = store_queue_add(st->store, &q);
-	if (rc == -EDQUOT)
-		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
-		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
-	if (rc == -ENOSPC)
-		return ctl_fail(reply, _("cannot queue \"%s\": the station's storage is full; cancel "
-		    "queued items or free space in %s"), name, st->cfg.storage.dir);
-	if (rc < 0)
-		return ctl_fail(reply, _("cannot queue \"%s\": the station could not save its queue"), name);
-	log_info("ctl: queued \"%s\" (%s) as %lld for uid %u", title, name, (long long)q.id,
-	    (unsigned)rq->uid);
-	station_queue_refresh(st);
-	json_object_set_new(reply, "id", json_integer(q.id));
-	json_object_set_new(reply, "title", json_string(title));
-	json_object_set_new(reply, "at", report_time(q.at));
-	json_object_set_new(reply, "class", json_string(sched_class_name((enum sched_class)q.cls)));
+	if ((rc = station_enqueue(st, rq, &q, QUEUE_MAX_BYTES)) == -ENOMEM)
+		return ctl_fail(reply, _("cannot queue \"%s\": the station is out of memory"), name);
+	return rc;
+}
+
+static int
+station_queued(const struct station *st, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < st->nqueue; i++)
+		if (st->queue[i].id == id)
+			return 1;
 	return 0;
 }
 
 static int
-ctl_cancel(struct station *st, const json_t *req, json_t *reply)
+ctl_cancel(struct station *st, struct ctl_request *rq, json_t *reply)
 {
-	const json_t *v = json_object_get(req, "id");
+	const json_t *v = json_object_get(rq->req, "id");
 	struct play_item cur;
 	json_int_t id;
 	int playing;
@@ -232,13 +200,13 @@ ctl_cancel(struct station *st, const json_t *req, json_t *reply)
 	if (playing)
 		return ctl_fail(reply, _("item %lld is playing now; use 'loaxactl stop' to stop it"),
 		    (long long)id);
-	if (store_queue_remove(st->store, id) < 0)
+	if (!station_queued(st, id))
 		return ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
 		    (long long)id);
-	log_info("ctl: queued item %lld cancelled", (long long)id);
-	station_queue_refresh(st);
-	json_object_set_new(reply, "id", json_integer(id));
-	return 0;
+	if (station_dequeue(st, rq, id) < 0)
+		return ctl_fail(reply, _("cannot cancel item %lld: the station is out of memory"),
+		    (long long)id);
+	return CTL_LATER;
 }
 
 static int
@@ -356,7 +324,7 @@ station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 	if (strcmp(rq->cmd, "queue") == 0)
 		return ctl_queue(st, rq, reply);
 	if (strcmp(rq->cmd, "cancel") == 0)
-		return ctl_cancel(st, rq->req, reply);
+		return ctl_cancel(st, rq, reply);
 	if (strcmp(rq->cmd, "stop") == 0)
 		return ctl_stop(st, rq, reply);
 	if (strcmp(rq->cmd, "reload") == 0)

@@ -124,6 +124,16 @@ void	station_slot_due(struct station *, const struct schedule *,
 	    const struct sched_occurrence *occ, time_t now);
 /* Reads the queue again from the store (after any change to it). 0 or a negative errno. */
 int	station_queue_refresh(struct station *);
+/*
+ * station_enqueue.c: copies the request's file in, checks it and queues q
+ * (name, title, at, cls, created; path and sha256 are filled), on the store's
+ * writer; answers the request when it is on disk. CTL_LATER, or -ENOMEM with
+ * nothing done (the request keeps its fd).
+ */
+int	station_enqueue(struct station *, struct ctl_request *rq, const struct queue_item *q,
+	    uint64_t max_bytes);
+/* The same for taking queued item id out (it leaves the line at once). CTL_LATER or -ENOMEM. */
+int	station_dequeue(struct station *, struct ctl_request *rq, int64_t id);
 /* When a queued item becomes due: its --at time, or when it was queued. */
 time_t	station_queue_due(const struct queue_item *);
 /* A queued item's place in the line; loaxactl move orders by the same. */

@@ -4,8 +4,10 @@
  * a few small values, and the stored bulletin files.
  *
  * Everything a function reports as done is on disk before it returns, and a
- * power cut at any instant leaves the old state or the new, never a mix. The
- * functions run in the daemon's single loop, so each is one short transaction.
+ * power cut at any instant leaves the old state or the new, never a mix. Each
+ * is one short transaction on one connection, used by one thread at a time:
+ * the loop reads on its own, and the writes that wait for the disk go through
+ * the store's writer (store_writer.h), a thread with a second connection.
  * Results are 0 (or a count) on success and a negative errno-style code on
  * failure: -ENOSPC when the disk is full, -EBUSY when the database is locked,
  * -ENOMEM, -EINVAL for bad arguments, -EIO for the rest; the cause is logged

@@ -21,13 +21,15 @@
 
 #define WRITER_MAINTAIN_WAIT_S	60	/* the thread looks at pruning at least this often */
 
-enum job_kind { JOB_EVENT, JOB_OUTBOX_ACK, JOB_KV_SET };
+enum job_kind { JOB_EVENT, JOB_OUTBOX_ACK, JOB_KV_SET, JOB_CALL };
 
 struct job {
 	enum job_kind	 kind;
 	char		*play_id, *event, *json, *topic;	/* JOB_EVENT; key and value for JOB_KV_SET */
 	time_t		 at;
-	int64_t		 id;		/* the queue item leaving (JOB_EVENT), the outbox seq */
+	int64_t		 id;		/* the queue item leaving (JOB_EVENT, JOB_CALL), the outbox seq */
+	store_work_fn	 fn;		/* JOB_CALL */
+	void		*fn_arg;
 	store_done_fn	 done;
 	void		*arg;
 	int		 rc;
@@ -69,6 +71,8 @@ job_run(struct store *db, struct job *j)
 		return store_outbox_ack(db, j->id);
 	case JOB_KV_SET:
 		return store_kv_set(db, j->play_id, j->json);
+	case JOB_CALL:
+		return j->fn(db, j->fn_arg);
 	}
 	return -EINVAL;
 }
@@ -191,15 +195,19 @@ store_writer_new(const struct store *s, struct errlist *errs)
 	return w;
 }
 
+/* The loop is stopping: what is done is told so with -ECANCELED, for its owners to free. */
 static void
-jobs_free(struct job *j)
+writer_cancel_done(struct store_writer *w)
 {
-	struct job *next;
+	struct job *j, *next;
 
-	for (; j != NULL; j = next) {
+	for (j = w->done; j != NULL; j = next) {
 		next = j->next;
+		if (j->done != NULL)
+			j->done(j->arg, -ECANCELED);
 		job_free(j);
 	}
+	w->done = NULL;
 }
 
 void
@@ -212,7 +220,7 @@ store_writer_free(struct store_writer *w)
 	pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	jobs_free(w->done);
+	writer_cancel_done(w);
 	store_close(w->db);
 	close(w->done_fd);
 	pthread_cond_destroy(&w->more);
@@ -276,6 +284,23 @@ store_writer_event(struct store_writer *w, const struct asrun_rec *rec, const ch
 	return 0;
 }
 
+int
+store_writer_call(struct store_writer *w, store_work_fn fn, void *arg, int64_t queue_id,
+    store_done_fn done, void *done_arg)
+{
+	struct job *j = job_new(JOB_CALL, NULL, NULL, NULL, NULL);
+
+	if (j == NULL)
+		return -ENOMEM;
+	j->fn = fn;
+	j->fn_arg = arg;
+	j->id = queue_id;
+	j->done = done;
+	j->arg = done_arg;
+	writer_submit(w, j);
+	return 0;
+}
+
 void
 store_writer_outbox_ack(struct store_writer *w, int64_t seq)
 {
@@ -313,7 +338,7 @@ static int
 jobs_remove(const struct job *j, int64_t queue_id)
 {
 	for (; j != NULL; j = j->next)
-		if (j->kind == JOB_EVENT && j->id == queue_id)
+		if ((j->kind == JOB_EVENT || j->kind == JOB_CALL) && j->id == queue_id)
 			return 1;
 	return 0;
 }

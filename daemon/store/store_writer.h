@@ -30,7 +30,11 @@ typedef void (*store_done_fn)(void *arg, int rc);
 
 /* Opens a second connection to s's database (store_open_again) and starts the thread. */
 struct store_writer	*store_writer_new(const struct store *s, struct errlist *errs);
-/* Finishes every write submitted, then stops; done callbacks not yet run are dropped. NULL is fine. */
+/*
+ * Finishes every write submitted, then stops; the done callbacks not yet run
+ * are called with -ECANCELED (the write is done or failed, but the loop is
+ * stopping: free what is yours, use nothing else). NULL is fine.
+ */
 void			 store_writer_free(struct store_writer *);
 /* The loop source that runs the done callbacks. */
 void			 store_writer_source(struct store_writer *, struct ev_source *src);
@@ -41,6 +45,17 @@ void			 store_writer_source(struct store_writer *, struct ev_source *src);
  */
 int	store_writer_event(struct store_writer *, const struct asrun_rec *rec, const char *topic,
 	    store_done_fn done, void *arg);
+/*
+ * Runs fn(db, arg) on the writer's thread and connection, in turn with the
+ * other writes, then done(done_arg, its result) on the loop: slow work that
+ * ends in a durable write (copying a queued file in, checking it, queueing
+ * it). fn must touch nothing the loop uses; arg is the caller's until done.
+ * queue_id > 0: the work takes that queue item out (store_writer_removing says
+ * so until done). 0, or -ENOMEM when nothing was submitted.
+ */
+typedef int (*store_work_fn)(struct store *db, void *arg);
+int	store_writer_call(struct store_writer *, store_work_fn fn, void *arg, int64_t queue_id,
+	    store_done_fn done, void *done_arg);
 /* store_outbox_ack, later; a failure is logged. */
 void	store_writer_outbox_ack(struct store_writer *, int64_t seq);
 /* store_kv_set, later; a failure is logged. */
