@@ -27,8 +27,8 @@ any_status() { grep '^loaxa/[^ ]*/tan-thanh/status ' "$T/mqtt.log" | cut -d' ' -
 check "status is published retained with online, idle, version and next slot" \
 	wait_for 10 any_status '.online == true and .state == "idle" and .version != null and .next_slot.title == "Thông báo chiều"'
 check "both bulletins finish" wait_for 30 has_events "$T/mqtt.log" finished 2
-check "status says playing while a bulletin plays" \
-	grep -q '"state":"playing"' "$T/mqtt.log"
+# (The file sink plays faster than real time, so "playing" may never be seen
+# here: it_paced.sh and it_vcard.sh check the status while a bulletin plays.)
 
 E=$T/events.json
 events "$T/mqtt.log" >"$E"

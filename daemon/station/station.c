@@ -19,7 +19,6 @@
 #include "daemon/proto/report.h"
 #include "daemon/station/station.h"
 #include "daemon/station/station_int.h"
-#include "daemon/store/hashcache.h"
 
 /* A slot's grace period: its own, or the schedule's. */
 int
@@ -44,9 +43,7 @@ station_on_started(void *arg, struct play_item *it)
 {
 	struct station *st = arg;
 
-	/* Hashing after the first audio is written keeps the start punctual. */
-	if (it->sha256[0] == '\0' && hashcache_get(st->hashes, it->path, it->sha256) < 0)
-		it->sha256[0] = '\0';
+	/* A schedule's file is hashed for the record by the store's writer, not here. */
 	station_emit(st, it, "started", 0, NULL);	/* also takes a queue item off the queue */
 	if (it->source == PLAY_QUEUE)
 		station_queue_refresh(st);
@@ -105,8 +102,6 @@ station_open_parts(struct station *st, struct errlist *errs)
 		errlist_add(errs, _("cannot set up audio output \"%s\""), st->cfg.audio.device);
 		return -1;
 	}
-	if ((st->hashes = hashcache_new()) == NULL)
-		return -1;
 	st->tfd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (st->tfd == -1) {
 		errlist_add(errs, "timerfd_create: %s", strerror(errno));
@@ -233,7 +228,6 @@ station_free(struct station *st)
 	for (k = 0; k < STATION_NSCHED; k++)
 		schedule_free(st->scheds[k]);
 	mixer_free(st->mixer);
-	hashcache_free(st->hashes);
 	if (st->tfd != -1)
 		close(st->tfd);
 	free(st);

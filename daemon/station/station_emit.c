@@ -32,12 +32,13 @@ station_record_done(void *arg, int rc)
  * not wait for the disk, and the records reach it in the order they were made.
  */
 static void
-station_record(struct station *st, const struct asrun_rec *rec)
+station_record(struct station *st, const struct asrun_rec *rec, const char *hash_path)
 {
 	int rc;
 
 	if (st->writer != NULL)
-		rc = store_writer_event(st->writer, rec, st->topic_events, station_record_done, st);
+		rc = store_writer_event(st->writer, rec, st->topic_events, hash_path,
+		    station_record_done, st);
 	else if ((rc = store_event_add(st->store, rec, st->topic_events)) == 0)
 		station_record_done(st, 0);
 	if (rc < 0)
@@ -72,7 +73,7 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 	}
 	log_info("station: %s \"%s\" (%s)%s%s", event, it->title, it->file,
 	    error != NULL ? ": " : "", error != NULL ? error : "");
-	station_record(st, &rec);
+	station_record(st, &rec, it->sha256[0] == '\0' ? it->path : NULL);
 	free(payload);
 	station_mark_dirty(st);
 }
@@ -106,7 +107,7 @@ station_emit_note(struct station *st, const char *event, json_t *details)
 	rec.play_id = id;
 	rec.json = payload;
 	log_info("station: %s", payload);
-	station_record(st, &rec);
+	station_record(st, &rec, NULL);
 	free(payload);
 	station_mark_dirty(st);
 }

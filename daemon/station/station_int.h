@@ -91,7 +91,6 @@ struct station {
 	time_t			 muted_until;	/* 0: until unmuted */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
-	struct hashcache	*hashes;	/* bulletin SHA-256s, by path */
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];

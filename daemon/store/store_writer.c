@@ -16,7 +16,10 @@
 
 #include "config/errlist.h"
 #include "config/i18n.h"
+#include <jansson.h>
+
 #include "daemon/core/log.h"
+#include "daemon/store/hashcache.h"
 #include "daemon/store/store_writer.h"
 
 #define WRITER_MAINTAIN_WAIT_S	60	/* the thread looks at pruning at least this often */
@@ -26,6 +29,7 @@ enum job_kind { JOB_EVENT, JOB_OUTBOX_ACK, JOB_KV_SET, JOB_CALL };
 struct job {
 	enum job_kind	 kind;
 	char		*play_id, *event, *json, *topic;	/* JOB_EVENT; key and value for JOB_KV_SET */
+	char		*hash_path;	/* JOB_EVENT: the file whose SHA-256 the record lacks */
 	time_t		 at;
 	int64_t		 id;		/* the queue item leaving (JOB_EVENT, JOB_CALL), the outbox seq */
 	store_work_fn	 fn;		/* JOB_CALL */
@@ -38,6 +42,7 @@ struct job {
 
 struct store_writer {
 	struct store	*db;		/* the thread's own connection */
+	struct hashcache *hashes;	/* the thread's */
 	pthread_t	 thread;
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 more;		/* a job was queued, or quit */
@@ -56,16 +61,39 @@ job_free(struct job *j)
 	free(j->event);
 	free(j->json);
 	free(j->topic);
+	free(j->hash_path);
 	free(j);
 }
 
-static int
-job_run(struct store *db, struct job *j)
+/* Puts the file's SHA-256 into a record that lacks it; the record is kept as it is otherwise. */
+static void
+job_fill_sha256(struct hashcache *hashes, struct job *j)
 {
-	struct asrun_rec rec = { j->play_id, j->event, j->at, j->json, j->id };
+	json_t *o = json_loads(j->json, 0, NULL);
+	char hex[65], *s;
+
+	if (o != NULL && json_is_null(json_object_get(o, "sha256")) &&
+	    hashcache_get(hashes, j->hash_path, hex) == 0) {
+		json_object_set_new(o, "sha256", json_string(hex));
+		if ((s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL) {
+			free(j->json);
+			j->json = s;
+		}
+	}
+	json_decref(o);
+}
+
+static int
+job_run(struct store_writer *w, struct job *j)
+{
+	struct asrun_rec rec = { j->play_id, j->event, j->at, NULL, j->id };
+	struct store *db = w->db;
 
 	switch (j->kind) {
 	case JOB_EVENT:
+		if (j->hash_path != NULL)
+			job_fill_sha256(w->hashes, j);
+		rec.json = j->json;
 		return store_event_add(db, &rec, j->topic);
 	case JOB_OUTBOX_ACK:
 		return store_outbox_ack(db, j->id);
@@ -102,7 +130,7 @@ writer_run_one(struct store_writer *w)
 	j->next = NULL;
 	w->running = j;
 	pthread_mutex_unlock(&w->lock);
-	j->rc = job_run(w->db, j);
+	j->rc = job_run(w, j);
 	job_log_failure(j);
 	pthread_mutex_lock(&w->lock);
 	w->running = NULL;
@@ -180,11 +208,12 @@ store_writer_new(const struct store *s, struct errlist *errs)
 	pthread_cond_init(&w->more, &ca);
 	pthread_condattr_destroy(&ca);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->done_fd < 0 || (w->db = store_open_again(s, errs)) == NULL ||
+	if (w->done_fd < 0 || (w->hashes = hashcache_new()) == NULL || (w->db = store_open_again(s, errs)) == NULL ||
 	    writer_spawn(w) < 0) {
 		if (w->db != NULL)
 			errlist_add(errs, _("cannot start the store's writer thread"));
 		store_close(w->db);
+		hashcache_free(w->hashes);
 		if (w->done_fd >= 0)
 			close(w->done_fd);
 		pthread_cond_destroy(&w->more);
@@ -222,6 +251,7 @@ store_writer_free(struct store_writer *w)
 	pthread_join(w->thread, NULL);
 	writer_cancel_done(w);
 	store_close(w->db);
+	hashcache_free(w->hashes);
 	close(w->done_fd);
 	pthread_cond_destroy(&w->more);
 	pthread_mutex_destroy(&w->lock);
@@ -270,12 +300,16 @@ job_new(enum job_kind kind, const char *a, const char *b, const char *c, const c
 
 int
 store_writer_event(struct store_writer *w, const struct asrun_rec *rec, const char *topic,
-    store_done_fn done, void *arg)
+    const char *hash_path, store_done_fn done, void *arg)
 {
 	struct job *j = job_new(JOB_EVENT, rec->play_id, rec->event, rec->json, topic);
 
 	if (j == NULL)
 		return -ENOMEM;
+	if (hash_path != NULL && (j->hash_path = strdup(hash_path)) == NULL) {
+		job_free(j);
+		return -ENOMEM;
+	}
 	j->at = rec->at;
 	j->id = rec->queue_id;
 	j->done = done;

@@ -40,11 +40,14 @@ void			 store_writer_free(struct store_writer *);
 void			 store_writer_source(struct store_writer *, struct ev_source *src);
 
 /*
- * store_event_add, later. The record and topic are copied. done may be NULL.
- * 0, or -ENOMEM when nothing was submitted (done is then not called).
+ * store_event_add, later. The record and topic are copied. hash_path (may be
+ * NULL): when the record's JSON says "sha256": null, that file's SHA-256 is
+ * put there first, on the writer's thread (hashing a long bulletin waits for
+ * the disk; a file hashed before is remembered by size and time). done may be
+ * NULL. 0, or -ENOMEM when nothing was submitted (done is then not called).
  */
 int	store_writer_event(struct store_writer *, const struct asrun_rec *rec, const char *topic,
-	    store_done_fn done, void *arg);
+	    const char *hash_path, store_done_fn done, void *arg);
 /*
  * Runs fn(db, arg) on the writer's thread and connection, in turn with the
  * other writes, then done(done_arg, its result) on the loop: slow work that
