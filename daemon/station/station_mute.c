@@ -75,10 +75,11 @@ station_mute(struct station *st, const char *by, time_t until)
 	st->muted_since = clock_wall_now();
 	st->muted_until = until;
 	snprintf(st->muted_by, sizeof(st->muted_by), "%s", by);
-	rc = station_save_mute(st);
+	/* Silence first: saving it waits for the disk. */
 	snprintf(reason, sizeof(reason), _("the loudspeakers were muted by %s"), by);
 	player_stop(st->player, reason);
 	mixer_follow(st, SCHED_NORMAL);
+	rc = station_save_mute(st);
 	station_emit_note(st, "muted", json_pack("{s:s, s:o}", "by", by, "until",
 	    report_time(until)));
 	st->next_due_stale = 1;
