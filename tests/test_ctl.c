@@ -869,7 +869,7 @@ test_answer_later(void)
 	uint64_t token;
 	pid_t pid;
 
-	F.later = 0;
+	setup();
 	p = child_call("{\"cmd\":\"later\"}", NULL, &pid);
 	T_ASSERT(p != NULL && later_asked());
 	token = F.later;
@@ -889,6 +889,7 @@ test_answer_later(void)
 	T_EQ_INT(ctl_answer(F.ctl, token, 0, reply), -ENOENT);
 	T_EQ_INT(ctl_answer(F.ctl, token + 1000, 0, reply), -ENOENT);
 	json_decref(reply);
+	teardown();
 }
 
 static void
