@@ -18,7 +18,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
+#include "daemon/core/thread.h"
 
 #define PLAYER_MAX_PFDS		16
 #define PLAYER_RT_PRIORITY	10	/* SCHED_FIFO; the unit grants up to it (LimitRTPRIO) */
@@ -224,21 +224,15 @@ player_run(void *arg)
 	return NULL;
 }
 
-/* Signals belong to the loop (signalfd): the thread starts with all of them blocked. */
 static int
 player_spawn(struct player *p)
 {
-	sigset_t all, old;
-	int rc;
+	int rc = thread_start(&p->thread, 0, player_run, p);
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&p->thread, NULL, player_run, p);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		errno = rc;
+	if (rc < 0) {
+		errno = -rc;
 		log_warn("player: cannot start the playback thread");
-		return -rc;
+		return rc;
 	}
 	p->thread_started = 1;
 	return 0;

@@ -39,6 +39,7 @@
 #include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/resolve.h"
+#include "daemon/core/thread.h"
 
 /* What the thread sends back: the answer, and the code resolve_finish() returns with it. */
 struct resolve_msg {
@@ -128,33 +129,20 @@ resolve_thread(void *arg)
 }
 
 /*
- * A detached thread on fd (its end of the pair). It blocks every signal: the
- * daemon takes its signals through a signalfd, which works only while no
- * thread would take them the ordinary way. Returns 0 or an errno value.
+ * A detached thread on fd (its end of the pair), with every signal blocked
+ * (thread_start). Returns 0 or an errno value.
  */
 static int
 resolve_spawn(int fd)
 {
-	pthread_attr_t attr;
 	pthread_t tid;
-	sigset_t all;
 	int rc;
 
 	if (atomic_fetch_add(&resolve_nrunning, 1) >= RESOLVE_RUNNING_MAX) {
 		atomic_fetch_sub(&resolve_nrunning, 1);
 		return EAGAIN;
 	}
-	sigfillset(&all);
-	if ((rc = pthread_attr_init(&attr)) != 0) {
-		atomic_fetch_sub(&resolve_nrunning, 1);
-		return rc;
-	}
-	rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (rc == 0)
-		rc = pthread_attr_setsigmask_np(&attr, &all);
-	if (rc == 0)
-		rc = pthread_create(&tid, &attr, resolve_thread, (void *)(intptr_t)fd);
-	pthread_attr_destroy(&attr);
+	rc = -thread_start(&tid, 1, resolve_thread, (void *)(intptr_t)fd);
 	if (rc != 0)
 		atomic_fetch_sub(&resolve_nrunning, 1);
 	return rc;

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -19,6 +18,7 @@
 #include <jansson.h>
 
 #include "daemon/core/log.h"
+#include "daemon/core/thread.h"
 #include "daemon/store/hashcache.h"
 #include "daemon/store/store_writer.h"
 
@@ -177,18 +177,6 @@ writer_main(void *arg)
 	return NULL;
 }
 
-static int
-writer_spawn(struct store_writer *w)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);	/* signals are the loop's */
-	rc = pthread_create(&w->thread, NULL, writer_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return -rc;
-}
 
 struct store_writer *
 store_writer_new(const struct store *s, struct errlist *errs)
@@ -209,7 +197,7 @@ store_writer_new(const struct store *s, struct errlist *errs)
 	pthread_condattr_destroy(&ca);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->done_fd < 0 || (w->hashes = hashcache_new()) == NULL || (w->db = store_open_again(s, errs)) == NULL ||
-	    writer_spawn(w) < 0) {
+	    thread_start(&w->thread, 0, writer_main, w) < 0) {
 		if (w->db != NULL)
 			errlist_add(errs, _("cannot start the store's writer thread"));
 		store_close(w->db);
