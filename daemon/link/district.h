@@ -96,13 +96,15 @@ void		 district_on_connect(struct district *, int connected);
  * {"configured":bool, "key_id":"0123abcd…", "version":N, "issued":ISO,
  *  "bulletins":N, "complete":bool, "missing":N,
  *  "slots":N, "fetching":{"version":N,"bulletins":N,"missing":N,"bytes":N,"received":N,
- *  "current":"title"},
+ *  "current":"title", "storing":true},
  *  "refused":{"version":N,"code":"…","reason":"…","at":ISO}}
  * "version"/"issued"/"slots"/"bulletins" describe the schedule in force and
  * are absent when none is armed; "complete" is true when one is armed and no
  * newer one is still being fetched, "missing" counts the newer one's bulletins
- * not stored yet, "fetching" is there only meanwhile; "refused" is the last
- * refusal. {"configured":false} alone when no district key is configured.
+ * not stored yet, "fetching" is there only meanwhile ("current": the bulletin
+ * being fetched or, with "storing", being checked and stored by the writer);
+ * "refused" is the last refusal. {"configured":false} alone when no district
+ * key is configured.
  */
 json_t		*district_status(const struct district *);
 
