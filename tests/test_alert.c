@@ -1,10 +1,13 @@
 /*
  * Tests of district alerts: the signed message (daemon/proto/alert_msg.c) built,
  * signed and verified with real keys (libsodium), and the station's alert
- * module (daemon/link/alert.c) with the real store on disk and a real bulletin,
- * fed the messages as the station's MQTT router hands them over (the broker
- * path itself is tests/it_alert.sh). Time is a parameter where it matters:
- * repeats are driven through the module's event source with a later "now".
+ * module (daemon/link/alert.c) with the real store on disk, its writer thread
+ * and a real bulletin, fed the messages as the station's MQTT router hands
+ * them over (the broker path itself is tests/it_alert.sh). Time is a
+ * parameter where it matters: repeats are driven through the module's event
+ * source with a later "now". The writer stores a bulletin in its own time: a
+ * case waits for it (writer_settle), or holds it back to see what happens
+ * meanwhile (tests/helpers/writerwait.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +32,10 @@
 #include "daemon/proto/alert_msg.h"
 #include "daemon/proto/report.h"
 #include "daemon/store/store.h"
+#include "daemon/store/store_writer.h"
 #include "tests/helpers/forge.h"
 #include "tests/helpers/tmpstore.h"
+#include "tests/helpers/writerwait.h"
 #include "tests/t.h"
 
 #define REGION	"hon-quan"
@@ -237,6 +242,7 @@ struct world {
 	char		 dir[64];
 	struct config	 cfg;
 	struct store	*store;
+	struct store_writer *writer;
 	struct alert	*al;
 	struct ev_source src;
 	int		 plays, cancels;
@@ -289,7 +295,10 @@ world_open(struct world *w)
 	errlist_init(&errs);
 	if (w->store == NULL)
 		w->store = tmpstore_open(w->cfg.storage.dir);
-	w->al = w->store != NULL ? alert_new(&w->cfg, w->store, NULL, &h, &errs) : NULL;
+	if (w->store != NULL && w->writer == NULL)
+		w->writer = store_writer_new(w->store, &errs);
+	w->al = w->writer != NULL ? alert_new(&w->cfg, w->store, w->writer, NULL, &h, &errs) :
+	    NULL;
 	errlist_clear(&errs);
 	if (w->al != NULL)
 		alert_source(w->al, &w->src);
@@ -321,6 +330,7 @@ static void
 world_free(struct world *w)
 {
 	alert_free(w->al);
+	store_writer_free(w->writer);
 	store_close(w->store);
 	json_decref(w->last_ev);
 	tmpstore_rmdir(w->dir);
@@ -402,6 +412,7 @@ test_module_play_repeat_restart_cancel(void)
 	T_EQ_INT(world_has(&w, "alert_received"), 1);
 	T_EQ_INT(w.plays, 0);		/* not before the bulletin is here and verified */
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);	/* the writer has stored it */
 	now = clock_mono_ms();
 	w.src.dispatch(w.al, NULL, 0, now);
 	T_EQ_INT(w.plays, 1);
@@ -461,6 +472,7 @@ test_module_supersede_and_not_ours(void)
 	deliver(&w, "bao-so-9", env);
 	free(env);
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);	/* the writer has stored it */
 	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	T_EQ_INT(w.plays, 1);
 	/* A newer alert with the same id stops the old one and plays (the bulletin is stored). */
@@ -496,7 +508,7 @@ test_module_unconfigured(void)
 	json_t *st;
 
 	conf_defaults(&cfg);
-	a = alert_new(&cfg, NULL, NULL, &h, NULL);
+	a = alert_new(&cfg, NULL, NULL, NULL, &h, NULL);
 	T_ASSERT(a != NULL);
 	T_EQ_INT(alert_on_message(a, "loaxa/x/alert/y", "{}", 2), 0);
 	st = alert_status(a);
@@ -624,6 +636,7 @@ test_module_stuck_fetch(void)
 	T_EQ_INT(deliver(&w, "bao-so-9", env2), 1);
 	/* The newer alert's chunks are taken at once, although "lost" came first. */
 	deliver_chunks(&w, sha, data, len, real.chunk_size);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);	/* the writer has stored it */
 	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	T_EQ_INT(w.plays, 1);
 	/* "lost" is fetched again now; cancelled, its fetch is dropped. */
@@ -697,6 +710,7 @@ test_module_replay_after_many(void)
 	env = signed_alert(&m, g_sk);
 	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);	/* the writer has stored it */
 	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	T_EQ_INT(w.plays, 1);
 	for (i = 0; i < 40; i++) {
@@ -849,6 +863,7 @@ test_module_cancel_while_last_play_sounds(void)
 	env = signed_alert(&m, g_sk);
 	T_EQ_INT(deliver(&w, "bao-so-9", env), 1);
 	deliver_chunks(&w, sha, data, len, m.chunk_size);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);	/* the writer has stored it */
 	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
 	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());	/* retired: played its only time */
 	T_EQ_INT(w.plays, 1);
@@ -861,6 +876,195 @@ test_module_cancel_while_last_play_sounds(void)
 	free(text);
 	free(cancel);
 	free(env);
+	free(data);
+	world_free(&w);
+}
+
+/* ---- while the store's writer stores an alert's bulletin ---- */
+
+/* Temporary files left in the bulletin directory. */
+static int
+temp_files(const struct world *w)
+{
+	return tmpstore_entries(store_bulletin_dir(w->store), 1);
+}
+
+static int
+stored(const struct world *w, const char *sha)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s.opus", store_bulletin_dir(w->store), sha);
+	return access(path, F_OK) == 0;
+}
+
+/* The alert id, with the bulletin of m, delivered with all its chunks (one byte changed: damaged). */
+static void
+deliver_alert_and_bulletin(struct world *w, const char *id, struct alert_meta *m,
+    const unsigned char *data, size_t len, int damaged)
+{
+	unsigned char *copy = malloc(len);
+	char *env = signed_alert(m, g_sk);
+
+	T_ASSERT(copy != NULL && env != NULL);
+	if (copy == NULL || env == NULL) {
+		free(copy);
+		free(env);
+		return;
+	}
+	memcpy(copy, data, len);
+	if (damaged)
+		copy[len / 2] ^= 0x40;
+	T_EQ_INT(deliver(w, id, env), 1);
+	deliver_chunks(w, m->sha256, copy, len, m->chunk_size);
+	free(copy);
+	free(env);
+}
+
+/*
+ * The last chunk comes and the loop goes on at once: the writer (held back
+ * here, as by a slow SD card) checks and stores the bulletin. Meanwhile the
+ * alert is not played, a chunk sent again is no one's, and another alert
+ * with the same bulletin waits for the same store; then both play.
+ */
+static void
+test_module_stored_by_the_writer(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 100), m2 = meta("bao-so-10", 100);
+	struct writer_gate g;
+	unsigned char *data = NULL;
+	char sha[65], topic[256], *env;
+	size_t len = 0;
+	json_t *st;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	deliver_alert_and_bulletin(&w, "bao-so-9", &m, data, len, 0);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 0);
+	st = alert_status(w.al);
+	T_ASSERT(json_is_true(json_object_get(json_array_get(json_object_get(st, "active"), 0),
+	    "fetching")));
+	json_decref(st);
+	snprintf(topic, sizeof(topic), "loaxa/" REGION "/audio/%s/0", sha);
+	T_EQ_INT(alert_on_message(w.al, topic, data, m.chunk_size), 0);
+	m2.sha256 = m.sha256;
+	m2.size = m.size;
+	m2.file = m.file;
+	env = signed_alert(&m2, g_sk);
+	T_EQ_INT(deliver(&w, "bao-so-10", env), 1);
+	free(env);
+	T_EQ_INT(w.plays, 0);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	T_ASSERT(stored(&w, sha));
+	T_EQ_INT(temp_files(&w), 0);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 2);
+	T_EQ_INT(world_has(&w, "alert_refused"), 0);
+	free(data);
+	world_free(&w);
+}
+
+/*
+ * An alert cancelled while the writer stores its bulletin is neither played
+ * nor refused when the writer is done; one whose bulletin turns out damaged
+ * is refused then, as it was straight after the last chunk.
+ */
+static void
+test_module_cancel_or_damage_while_storing(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 100);
+	struct writer_gate g;
+	unsigned char *data = NULL;
+	char sha[65], *text, *cancel;
+	size_t len = 0;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	deliver_alert_and_bulletin(&w, "bao-so-9", &m, data, len, 0);
+	text = alert_build_cancel("bao-so-9", REGION, 101, clock_wall_ms());
+	cancel = text != NULL ? alert_sign(text, g_sk) : NULL;
+	T_ASSERT(cancel != NULL && deliver(&w, "bao-so-9", cancel) == 1);
+	free(text);
+	free(cancel);
+	T_EQ_INT(world_has(&w, "alert_cancelled"), 1);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 0);
+	T_EQ_INT(world_has(&w, "alert_refused"), 0);
+	T_EQ_INT(temp_files(&w), 0);
+	/* Damaged on the way: refused once the writer has found it out. */
+	m = meta("bao-so-11", 100);
+	m.sha256 = "00c49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7";
+	m.size = len;
+	m.file = FILE_B;
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	deliver_alert_and_bulletin(&w, "bao-so-11", &m, data, len, 1);
+	T_EQ_INT(world_has(&w, "alert_refused"), 0);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	T_EQ_INT(world_has(&w, "alert_refused"), 1);
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "code")), "bulletin_mismatch");
+	T_EQ_STR(json_string_value(json_object_get(w.last_ev, "id")), "bao-so-11");
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 0);
+	T_ASSERT(!stored(&w, m.sha256));
+	T_EQ_INT(temp_files(&w), 0);
+	free(data);
+	world_free(&w);
+}
+
+/*
+ * The alerts go (the station stops) while the writer stores a bulletin: the
+ * writer's job frees what it holds, once, and the bulletin it stored stays.
+ * Then the other order: the writer stops first and tells the alerts.
+ */
+static void
+test_module_stop_while_storing(void)
+{
+	struct world w;
+	struct alert_meta m = meta("bao-so-9", 100);
+	struct writer_gate g;
+	unsigned char *data = NULL;
+	char sha[65];
+	size_t len = 0;
+
+	T_ASSERT(world_new(&w) == 0 && bulletin(&m, sha, &data, &len) == 0);
+	if (w.al == NULL || data == NULL)
+		return;
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	deliver_alert_and_bulletin(&w, "bao-so-9", &m, data, len, 0);
+	alert_free(w.al);
+	w.al = NULL;
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	T_ASSERT(stored(&w, sha));
+	T_EQ_INT(temp_files(&w), 0);
+	/* Restarted: the alert is remembered, its bulletin is there, it plays. */
+	T_ASSERT(world_open(&w) == 0);
+	w.src.dispatch(w.al, NULL, 0, clock_mono_ms());
+	T_EQ_INT(w.plays, 1);
+	/* The writer stops first, while storing bytes that are not the ones signed. */
+	m = meta("bao-so-12", 100);
+	m.sha256 = "00c49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7";
+	m.size = len;
+	m.file = FILE_B;
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	deliver_alert_and_bulletin(&w, "bao-so-12", &m, data, len, 0);
+	writer_gate_open(&g);
+	store_writer_free(w.writer);
+	w.writer = NULL;
+	T_EQ_INT(temp_files(&w), 0);
+	T_ASSERT(!stored(&w, m.sha256));
+	T_EQ_INT(world_has(&w, "alert_refused"), 0);	/* the station is stopping: no verdict */
 	free(data);
 	world_free(&w);
 }
@@ -894,5 +1098,8 @@ main(void)
 	T_RUN(test_module_clock_behind);
 	T_RUN(test_module_refusal_flood);
 	T_RUN(test_module_cancel_while_last_play_sounds);
+	T_RUN(test_module_stored_by_the_writer);
+	T_RUN(test_module_cancel_or_damage_while_storing);
+	T_RUN(test_module_stop_while_storing);
 	return T_EXIT();
 }

@@ -1,9 +1,12 @@
 /*
  * Tests of the station's district side (daemon/link/district.c) with real parts:
  * a mosquitto broker on a free loopback port, mosquitto_pub as the district
- * publishing retained chunks and manifests, the real store on disk, the real
- * MQTT client in the real event loop. Every wait is for an event, with a
- * deadline; nothing sleeps.
+ * publishing retained chunks and manifests, the real store on disk and its
+ * writer thread, the real MQTT client in the real event loop. Where the order
+ * of things must be exact (what happens while the writer stores a bulletin),
+ * the messages are handed to the district as the MQTT client would, and the
+ * writer is held back (tests/helpers/writerwait.h). Every wait is for an
+ * event, with a deadline; nothing sleeps.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -35,8 +38,10 @@
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/proto/manifest.h"
 #include "daemon/store/store.h"
+#include "daemon/store/store_writer.h"
 #include "tests/helpers/broker.h"
 #include "tests/helpers/tmpstore.h"
+#include "tests/helpers/writerwait.h"
 #include "tests/t.h"
 
 #define WAIT_MS		20000
@@ -167,6 +172,7 @@ struct world {
 	unsigned char	 sk[KEYS_SECRET_BYTES];
 	struct config	 cfg;
 	struct store	*store;
+	struct store_writer *writer;
 	struct mqtt	*mqtt;
 	struct district	*d;
 	struct ev_loop	*ev;
@@ -314,12 +320,18 @@ world_start(struct world *w, int port)
 	errlist_init(&errs);
 	w->ev = ev_new();
 	ev_add(w->ev, &src);
+	w->writer = store_writer_new(w->store, &errs);
+	T_ASSERT(w->writer != NULL);
+	if (w->writer != NULL) {
+		store_writer_source(w->writer, &src);
+		ev_add(w->ev, &src);
+	}
 	if (port > 0) {
 		w->mqtt = mqtt_new(&p);
 		mqtt_source(w->mqtt, &src);
 		ev_add(w->ev, &src);
 	}
-	w->d = district_new(&w->cfg, w->store, w->mqtt, &h, &errs);
+	w->d = district_new(&w->cfg, w->store, w->writer, w->mqtt, &h, &errs);
 	T_ASSERT(w->d != NULL);
 	if (w->d != NULL) {
 		district_source(w->d, &src);
@@ -332,9 +344,11 @@ static void
 world_stop(struct world *w)
 {
 	district_free(w->d);
+	store_writer_free(w->writer);
 	mqtt_free(w->mqtt);
 	ev_free(w->ev);
 	w->d = NULL;
+	w->writer = NULL;
 	w->mqtt = NULL;
 	w->ev = NULL;
 }
@@ -422,7 +436,7 @@ test_bad_key_file(void)
 		fclose(f);
 	}
 	errlist_init(&errs);
-	T_ASSERT(district_new(&w.cfg, w.store, NULL, &h, &errs) == NULL);
+	T_ASSERT(district_new(&w.cfg, w.store, NULL, NULL, &h, &errs) == NULL);
 	T_EQ_INT(errlist_count(&errs), 1);
 	if (errlist_count(&errs) == 1) {
 		T_CONTAINS(errs.msg[0], "district.public_key: cannot use the key file");
@@ -649,6 +663,254 @@ test_gc_after_newer_schedule(void)
 	broker_stop(&b);
 }
 
+/* ---- while the store's writer stores a bulletin: messages handed over directly ---- */
+
+/* Hands the district chunk i of b as the MQTT client would (flip: one byte changed). */
+static void
+feed_chunk(struct world *w, const struct bulletin *b, size_t i, int flip)
+{
+	char topic[256];
+	unsigned char buf[CHUNK];
+	int fd = open(b->path, O_RDONLY);
+	ssize_t n = pread(fd, buf, CHUNK, (off_t)(i * CHUNK));
+
+	close(fd);
+	T_ASSERT(n > 0);
+	if (n > 0 && flip)
+		buf[n / 2] ^= 0x40;
+	snprintf(topic, sizeof(topic), "loaxa/" REGION "/audio/%s/%zu", b->sha, i);
+	if (n > 0)
+		T_EQ_INT(district_on_message(w->d, topic, buf, (size_t)n), 1);
+}
+
+static void
+feed_bulletin(struct world *w, const struct bulletin *b, int flip)
+{
+	size_t i;
+
+	for (i = 0; (uint64_t)i * CHUNK < b->size; i++)
+		feed_chunk(w, b, i, flip && i == 1);
+}
+
+/* Hands the district a manifest of version with the bulletins bs. */
+static void
+feed_manifest(struct world *w, int64_t version, const struct bulletin *bs, size_t n)
+{
+	char *env = make_manifest(version, bs, n, w->sk, NULL, 0);
+
+	T_ASSERT(env != NULL);
+	if (env != NULL)
+		T_EQ_INT(district_on_message(w->d, "loaxa/" REGION "/schedule", env, strlen(env)), 1);
+	free(env);
+}
+
+/* The "fetching" object of the status: its version, and whether it says "storing". */
+static void
+fetching(const struct world *w, int64_t *version, int *storing, size_t *missing)
+{
+	json_t *st = status(w), *f = json_object_get(st, "fetching");
+
+	*version = json_integer_value(json_object_get(f, "version"));
+	*storing = json_is_true(json_object_get(f, "storing"));
+	*missing = (size_t)json_integer_value(json_object_get(f, "missing"));
+	json_decref(st);
+}
+
+/*
+ * The last part of a bulletin comes and the loop goes on at once: the hash,
+ * the fsyncs and the rename are the writer's (held back here, as by a slow
+ * SD card). Meanwhile the status says so, a part sent again is ignored, and
+ * the schedule is armed only once the writer is done.
+ */
+static void
+test_stored_by_the_writer(void)
+{
+	struct writer_gate g;
+	struct bulletin a;
+	struct world w;
+	int64_t version;
+	size_t missing;
+	int storing;
+
+	bulletin_init(&a, F_A);
+	world_init(&w, 1);
+	world_start(&w, 0);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1000, &a, 1);
+	feed_bulletin(&w, &a, 0);
+	fetching(&w, &version, &storing, &missing);
+	T_EQ_INT(version, 1000);
+	T_EQ_INT(storing, 1);
+	T_EQ_INT(missing, 1);
+	T_ASSERT(!stored(&w, a.sha));
+	feed_chunk(&w, &a, 0, 0);		/* the broker sends a part again */
+	feed_chunk(&w, &a, 2, 1);		/* and a damaged copy: too late to matter */
+	T_EQ_INT(w.armed + w.events, 0);
+	writer_gate_open(&g);
+	T_ASSERT(run_until(&w, c_armed1));
+	T_EQ_INT(w.events, 1);
+	T_EQ_STR(w.event, "schedule_armed");
+	T_ASSERT(stored(&w, a.sha));
+	T_ASSERT(no_temp_files(&w));
+	fetching(&w, &version, &storing, &missing);
+	T_EQ_INT(version, 0);			/* no "fetching": it is armed */
+	world_free(&w);
+}
+
+/*
+ * A newer manifest that does not need the bulletin being stored: the writer
+ * finishes it for no one (and the schedule's collection removes it), the new
+ * one's bulletin is fetched after it, not beside it.
+ */
+static void
+test_newer_manifest_while_storing(void)
+{
+	struct writer_gate g;
+	struct bulletin a, b;
+	struct world w;
+	int64_t version;
+	size_t missing;
+	int storing;
+
+	bulletin_init(&a, F_A);
+	bulletin_init(&b, F_B);
+	world_init(&w, 1);
+	world_start(&w, 0);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1000, &a, 1);
+	feed_bulletin(&w, &a, 0);
+	feed_manifest(&w, 1001, &b, 1);
+	fetching(&w, &version, &storing, &missing);
+	T_EQ_INT(version, 1001);
+	T_EQ_INT(storing, 0);
+	T_EQ_INT(missing, 1);
+	feed_bulletin(&w, &b, 0);		/* too early: nothing is fetched yet */
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, WAIT_MS), 0);
+	T_EQ_INT(w.armed, 0);
+	feed_bulletin(&w, &b, 0);
+	T_ASSERT(run_until(&w, c_armed1));
+	T_ASSERT(w.sched != NULL && w.sched->n_slots == 1);
+	if (w.sched != NULL && w.sched->n_slots == 1)
+		T_ASSERT(strstr(w.sched->slots[0].items[0].file, b.sha) != NULL);
+	T_CONTAINS(w.details, "\"version\":1001");
+	T_ASSERT(stored(&w, b.sha));
+	T_ASSERT(!stored(&w, a.sha));		/* stored for no one, then collected */
+	T_ASSERT(no_temp_files(&w));
+	world_free(&w);
+}
+
+/*
+ * A newer manifest that needs the bulletin being stored counts on it: it is
+ * not fetched again, and a bulletin that turns out wrong refuses the newer
+ * manifest, as it would have refused the older one.
+ */
+static void
+test_newer_manifest_takes_over(void)
+{
+	struct writer_gate g;
+	struct bulletin a, b, ab[2];
+	struct world w;
+	int64_t version;
+	size_t missing;
+	int storing;
+
+	bulletin_init(&a, F_A);
+	bulletin_init(&b, F_B);
+	ab[0] = a;
+	ab[1] = b;
+	world_init(&w, 1);
+	world_start(&w, 0);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1000, &a, 1);
+	feed_bulletin(&w, &a, 0);
+	feed_manifest(&w, 1001, ab, 2);
+	fetching(&w, &version, &storing, &missing);
+	T_EQ_INT(version, 1001);
+	T_EQ_INT(storing, 1);
+	T_EQ_INT(missing, 2);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, WAIT_MS), 0);
+	T_ASSERT(stored(&w, a.sha));
+	fetching(&w, &version, &storing, &missing);
+	T_EQ_INT(version, 1001);
+	T_EQ_INT(storing, 0);
+	T_EQ_INT(missing, 1);
+	feed_bulletin(&w, &b, 0);
+	T_ASSERT(run_until(&w, c_armed1));
+	T_CONTAINS(w.details, "\"version\":1001");
+	T_ASSERT(stored(&w, a.sha) && stored(&w, b.sha));
+	T_ASSERT(no_temp_files(&w));
+	/* The same with a damaged bulletin: the newer manifest is the one refused. */
+	bulletin_init(&a, F_C);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 2000, &a, 1);
+	feed_bulletin(&w, &a, 1);
+	feed_manifest(&w, 2001, &a, 1);
+	w.events = 0;
+	writer_gate_open(&g);
+	T_ASSERT(run_until(&w, c_event));
+	T_EQ_STR(w.event, "schedule_refused");
+	T_CONTAINS(w.details, "\"code\":\"bulletin_mismatch\"");
+	T_CONTAINS(w.details, "\"version\":2001");
+	T_ASSERT(!stored(&w, a.sha));
+	T_ASSERT(no_temp_files(&w));
+	world_free(&w);
+}
+
+/*
+ * The district goes (the station stops) while the writer stores a bulletin:
+ * the writer's job finishes and frees what it holds. A stored bulletin stays,
+ * a damaged one leaves no temporary file; nothing is freed twice, nothing
+ * leaks (the ASan build checks). Then the other order: the writer stops first
+ * and tells the district, which is freed after.
+ */
+static void
+test_stop_while_storing(void)
+{
+	struct writer_gate g;
+	struct bulletin a, c;
+	struct world w;
+
+	bulletin_init(&a, F_A);
+	bulletin_init(&c, F_C);
+	world_init(&w, 1);
+	world_start(&w, 0);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1000, &a, 1);
+	feed_bulletin(&w, &a, 0);
+	district_free(w.d);
+	w.d = NULL;
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, WAIT_MS), 0);
+	T_ASSERT(stored(&w, a.sha));
+	T_ASSERT(no_temp_files(&w));
+	world_stop(&w);
+	world_start(&w, 0);			/* a's schedule is not armed: a is not the district's */
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1001, &c, 1);
+	feed_bulletin(&w, &c, 1);
+	district_free(w.d);
+	w.d = NULL;
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(w.writer, WAIT_MS), 0);
+	T_ASSERT(!stored(&w, c.sha));
+	T_ASSERT(no_temp_files(&w));
+	world_stop(&w);
+	/* The writer stops first: every job runs, and the district hears -ECANCELED. */
+	world_start(&w, 0);
+	T_EQ_INT(writer_gate_close(w.writer, &g), 0);
+	feed_manifest(&w, 1002, &c, 1);
+	feed_bulletin(&w, &c, 0);
+	writer_gate_open(&g);
+	store_writer_free(w.writer);
+	w.writer = NULL;
+	T_ASSERT(stored(&w, c.sha));
+	T_ASSERT(no_temp_files(&w));
+	T_EQ_INT(w.armed, 0);
+	world_free(&w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -667,5 +929,9 @@ main(int argc, char **argv)
 	T_RUN(test_refusals_keep_schedule);
 	T_RUN(test_resume_after_reconnect);
 	T_RUN(test_gc_after_newer_schedule);
+	T_RUN(test_stored_by_the_writer);
+	T_RUN(test_newer_manifest_while_storing);
+	T_RUN(test_newer_manifest_takes_over);
+	T_RUN(test_stop_while_storing);
 	return T_EXIT();
 }

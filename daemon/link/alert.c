@@ -667,8 +667,8 @@ alert_setup(struct alert *a, const struct config *cfg, struct errlist *errs)
 }
 
 struct alert *
-alert_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
-    const struct alert_hooks *hooks, struct errlist *errs)
+alert_new(const struct config *cfg, struct store *store, struct store_writer *writer,
+    struct mqtt *mqtt, const struct alert_hooks *hooks, struct errlist *errs)
 {
 	struct alert *a = calloc(1, sizeof(*a));
 	char filter[ALERT_TOPIC_MAX + 2];
@@ -678,6 +678,7 @@ alert_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
 		return NULL;
 	}
 	a->store = store;
+	a->writer = writer;
 	a->mqtt = mqtt;
 	a->hooks = *hooks;
 	snprintf(a->region, sizeof(a->region), "%s", cfg->station.region);
@@ -704,6 +705,7 @@ alert_free(struct alert *a)
 	if (a == NULL)
 		return;
 	alert_fetch_free(a);
+	chunkfile_job_disown(a->commit);	/* it frees its file when it ends */
 	for (i = 0; i < ALERT_MAX_REC; i++)
 		rec_clear(&a->recs[i]);
 	free(a);

@@ -4,7 +4,8 @@
  * district key, refuse replays (per id, the sequence only goes up), fetch
  * each alert's bulletin from the schedule's chunk topics, and hand it to the
  * station to play now; then repeat it every "repeat" seconds from its first
- * play until "until", a cancellation or a newer alert with the same id.
+ * play until "until", a cancellation or a newer alert with the same id. The
+ * bulletin's hash and fsyncs run on the store's writer thread, not the loop.
  *
  * The alerts the station knows are persisted in the store, so a restart
  * neither forgets a repeating alert nor accepts a replay; an expired alert is
@@ -28,6 +29,7 @@
 #include "daemon/store/store.h"
 
 struct alert;
+struct store_writer;
 
 struct alert_hooks {
 	/*
@@ -49,12 +51,19 @@ struct alert_hooks {
  * Alerts for cfg (cfg->district.public_key; "" means no district key: the
  * object only says so in its status). Restores the alerts persisted in store
  * (a repeat resumes, an unplayed one is fetched and played, an expired one is
- * forgotten); subscribes through mqtt (may be NULL in tests). NULL, with the
- * reason in errs, when the key cannot be read or memory is short.
+ * forgotten); subscribes through mqtt (may be NULL in tests). The bulletins
+ * fetched are stored by writer (the store's writer: its source must be in the
+ * loop). NULL, with the reason in errs, when the key cannot be read or memory
+ * is short.
  */
-struct alert	*alert_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
+struct alert	*alert_new(const struct config *cfg, struct store *store,
+		    struct store_writer *writer, struct mqtt *mqtt,
 		    const struct alert_hooks *hooks, struct errlist *errs);
-/* Drops any fetch (its temporary file, its subscription: call before mqtt_free()). NULL: no-op. */
+/*
+ * Drops any fetch (its temporary file, its subscription: call before
+ * mqtt_free()); a bulletin the writer is storing meanwhile is left to the
+ * writer's job, which frees it when it ends. NULL: no-op.
+ */
 void		 alert_free(struct alert *);
 
 /*

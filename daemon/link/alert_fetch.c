@@ -6,6 +6,12 @@
  * One fetch at a time, always the one that matters most (alert_fetch_next):
  * an emergency before a priority alert, a newer alert before an older one,
  * and a fetch that stalls steps back for the others.
+ *
+ * A complete bulletin is hashed, synced and renamed into place by the store's
+ * writer thread, not the loop: the fetch ends there and the file is the job's
+ * (a->commit) until alert_commit_done() runs on the loop; no fetch starts
+ * meanwhile. What the bulletin was for is looked up again then: an alert
+ * cancelled, superseded or expired meanwhile is not played nor refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,17 +75,24 @@ afetch_new(struct alert *a, const struct alert_msg *m)
 	return f;
 }
 
-/* The record whose bulletin is being fetched (the first not ready and not done). */
+/* The first record that waits for the bulletin sha (not ready and not done). */
 static struct rec *
-alert_fetching(struct alert *a)
+alert_waiting(struct alert *a, const char *sha)
 {
 	size_t i;
 
-	for (i = 0; a->fetch != NULL && i < ALERT_MAX_REC; i++)
+	for (i = 0; i < ALERT_MAX_REC; i++)
 		if (a->recs[i].used && a->recs[i].m != NULL && !a->recs[i].ready &&
-		    !a->recs[i].done && strcmp(a->recs[i].m->sha256, a->fetch->cf->sha256) == 0)
+		    !a->recs[i].done && strcmp(a->recs[i].m->sha256, sha) == 0)
 			return &a->recs[i];
 	return NULL;
+}
+
+/* The record whose bulletin is being fetched. */
+static struct rec *
+alert_fetching(struct alert *a)
+{
+	return a->fetch != NULL ? alert_waiting(a, a->fetch->cf->sha256) : NULL;
 }
 
 /* Every waiting record with this bulletin is ready: play the ones not played yet. */
@@ -100,15 +113,15 @@ alert_ready(struct alert *a, const char *sha)
 	}
 }
 
-/* Every chunk is written: store the bulletin, or refuse the alerts that need it. */
+/*
+ * The bulletin hex is stored (rc 0), or not: the alert that waited for it is
+ * refused. The next fetch starts.
+ */
 static void
-alert_fetch_done(struct alert *a)
+alert_stored(struct alert *a, const char *hex, int rc)
 {
-	struct rec *r = alert_fetching(a);
-	char path[PATH_MAX], hex[65];
-	int rc = chunkfile_commit(a->fetch->cf, a->bdir, path, sizeof(path));
+	struct rec *r = alert_waiting(a, hex);
 
-	memcpy(hex, a->fetch->cf->sha256, sizeof(hex));
 	if (rc < 0 && r != NULL) {
 		json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "id", r->id, "sequence",
 		    (json_int_t)r->sequence, "code", rc == -EBADMSG ? "bulletin_mismatch" :
@@ -121,12 +134,46 @@ alert_fetch_done(struct alert *a)
 		r->done = 1;
 		alert_event(a, "alert_refused", o);
 	}
-	alert_fetch_free(a);
 	if (rc == 0) {
 		log_info("alert: stored the bulletin %s", hex);
 		alert_ready(a, hex);
 	}
 	alert_fetch_next(a);
+}
+
+/* On the loop, once the store's writer has checked and stored the bulletin (or not). */
+static void
+alert_commit_done(void *arg, struct chunkfile *cf, int rc)
+{
+	struct alert *a = arg;
+	char hex[65];
+
+	chunkfile_free(cf);	/* the temporary file goes, unless it became the bulletin */
+	a->commit = NULL;
+	if (rc == -ECANCELED)
+		return;		/* the station is stopping */
+	memcpy(hex, a->commit_sha256, sizeof(hex));
+	alert_stored(a, hex, rc);
+}
+
+/*
+ * Every chunk is written: the fetch ends, and the store's writer checks and
+ * stores the bulletin (alert_commit_done() goes on). Chunks that come again
+ * meanwhile are no one's.
+ */
+static void
+alert_fetch_done(struct alert *a)
+{
+	struct chunkfile *cf = a->fetch->cf;
+
+	memcpy(a->commit_sha256, cf->sha256, sizeof(a->commit_sha256));
+	a->fetch->cf = NULL;
+	alert_fetch_free(a);		/* its subscription */
+	a->commit = chunkfile_commit_later(cf, a->writer, a->bdir, alert_commit_done, a);
+	if (a->commit == NULL) {
+		chunkfile_free(cf);
+		alert_stored(a, a->commit_sha256, -ENOMEM);
+	}
 }
 
 void
@@ -192,6 +239,8 @@ alert_fetch_next(struct alert *a)
 		if (a->fetch != NULL && strcmp(a->fetch->cf->sha256, best->m->sha256) == 0)
 			return;		/* the fetch in progress is the one that matters most */
 		alert_fetch_free(a);
+		if (a->commit != NULL)
+			return;		/* after the bulletin being stored: alert_commit_done() */
 		log_info("alert: fetching the bulletin of \"%s\" (%s, %llu bytes in %zu parts)",
 		    best->m->title, best->id, (unsigned long long)best->m->size, best->m->chunks);
 		if ((a->fetch = afetch_new(a, best->m)) != NULL)

@@ -74,10 +74,18 @@ struct alert {
 	char		 topic_audio[ALERT_TOPIC_MAX];	/* "loaxa/<region>/audio/" */
 	char		 bdir[PATH_MAX];
 	struct store	*store;
+	struct store_writer *writer;	/* stores the bulletins fetched */
 	struct mqtt	*mqtt;
 	struct alert_hooks hooks;
 	struct rec	 recs[ALERT_MAX_REC];
 	struct afetch	*fetch;
+	/*
+	 * A complete bulletin being checked and stored on the store's writer
+	 * thread: its chunkfile is the job's until alert_commit_done(), and no
+	 * fetch starts meanwhile. NULL: none in flight.
+	 */
+	struct chunkfile_job *commit;
+	char		 commit_sha256[65];
 
 	unsigned char	 refused_hash[ALERT_REFUSED_RING][32];
 	int		 refused_next;

@@ -1,7 +1,8 @@
 /*
  * A bulletin assembled from its chunks in a temporary file (see chunkfile.h):
  * the one home of the district's and the alerts' chunk writing and of their
- * last step, hash, fsync, rename and directory fsync.
+ * last step, hash, fsync, rename and directory fsync, which the store's writer
+ * thread runs for them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include "daemon/core/log.h"
 #include "daemon/link/chunkfile.h"
 #include "daemon/store/bulletin_store.h"
+#include "daemon/store/store_writer.h"
 
 struct chunkfile *
 chunkfile_new(const char *dir, const char *prefix, const char *sha256, uint64_t size,
@@ -104,4 +106,65 @@ chunkfile_commit(struct chunkfile *cf, const char *dir, char *path, size_t pathl
 	close(cf->fd);
 	cf->fd = -1;
 	return rc;
+}
+
+/* --- the commit on the store's writer thread --------------------------------------------- */
+
+struct chunkfile_job {
+	struct chunkfile *cf;		/* the writer thread's until done */
+	char		 dir[PATH_MAX];
+	char		 path[PATH_MAX];
+	chunkfile_done_fn done;		/* the rest is the loop's */
+	void		*owner;		/* NULL once disowned */
+};
+
+/* On the writer's thread: the file, not the database. */
+static int
+chunkfile_job_work(struct store *db, void *arg)
+{
+	struct chunkfile_job *j = arg;
+
+	(void)db;
+	return chunkfile_commit(j->cf, j->dir, j->path, sizeof(j->path));
+}
+
+/* On the loop. */
+static void
+chunkfile_job_done(void *arg, int rc)
+{
+	struct chunkfile_job *j = arg;
+
+	if (j->owner != NULL)
+		j->done(j->owner, j->cf, rc);
+	else
+		chunkfile_free(j->cf);
+	free(j);
+}
+
+struct chunkfile_job *
+chunkfile_commit_later(struct chunkfile *cf, struct store_writer *w, const char *dir,
+    chunkfile_done_fn done, void *owner)
+{
+	struct chunkfile_job *j = calloc(1, sizeof(*j));
+	int n;
+
+	if (j == NULL)
+		return NULL;
+	n = snprintf(j->dir, sizeof(j->dir), "%s", dir);
+	j->cf = cf;
+	j->done = done;
+	j->owner = owner;
+	if (n < 0 || (size_t)n >= sizeof(j->dir) ||
+	    store_writer_call(w, chunkfile_job_work, j, 0, chunkfile_job_done, j) < 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+void
+chunkfile_job_disown(struct chunkfile_job *j)
+{
+	if (j != NULL)
+		j->owner = NULL;
 }

@@ -6,7 +6,9 @@
  * in the bulletin directory, whatever the order it comes in; the whole file
  * hashed, synced and renamed to <sha256>.opus, and the directory synced
  * (bulletin_store_commit()). How the chunks are asked for (subscriptions) is
- * the caller's. Blocks only on the disk.
+ * the caller's. Writing a chunk waits only for a pwrite(); the last step
+ * (the hash of up to 64 MiB and three fsyncs: seconds on an SD card) runs on
+ * the store's writer thread (chunkfile_commit_later()), never on the loop.
  */
 #ifndef LOAXA_CHUNKFILE_H
 #define LOAXA_CHUNKFILE_H
@@ -14,6 +16,8 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct store_writer;
 
 struct chunkfile {
 	char	 sha256[65];
@@ -53,5 +57,30 @@ int		 chunkfile_complete(const struct chunkfile *);
  * -EBADMSG when the bytes are not the ones signed; or another negative errno.
  */
 int		 chunkfile_commit(struct chunkfile *, const char *dir, char *path, size_t pathlen);
+
+/*
+ * A commit on the store's writer thread. What its owner hears on the loop:
+ * rc as chunkfile_commit()'s, or -ECANCELED when the writer stops (the daemon
+ * is stopping: free cf and do nothing else). cf is the owner's again, to free
+ * (chunkfile_free() keeps a file renamed into place and removes one that was
+ * not).
+ */
+typedef void	(*chunkfile_done_fn)(void *owner, struct chunkfile *cf, int rc);
+struct chunkfile_job;
+/*
+ * chunkfile_commit() of the complete cf into dir on the writer w
+ * (store_writer_call(); the database is not used), in turn with the store's
+ * other writes. From now until done, cf is the job's: its owner must not touch
+ * it, nor make another temporary file of its name. done(owner, cf, rc) runs
+ * later on the loop, unless the owner disowned the job meanwhile. The job, or
+ * NULL when nothing was submitted (out of memory: cf is still the caller's).
+ */
+struct chunkfile_job *chunkfile_commit_later(struct chunkfile *cf, struct store_writer *w,
+		    const char *dir, chunkfile_done_fn done, void *owner);
+/*
+ * The owner goes away before the job is done (its done callback must not run
+ * on it): the job frees cf itself when it ends, and calls no one.
+ */
+void		 chunkfile_job_disown(struct chunkfile_job *);
 
 #endif

@@ -280,8 +280,8 @@ district_topics(struct district *d, const struct config *cfg)
 }
 
 struct district *
-district_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
-    const struct district_hooks *hooks, struct errlist *errs)
+district_new(const struct config *cfg, struct store *store, struct store_writer *writer,
+    struct mqtt *mqtt, const struct district_hooks *hooks, struct errlist *errs)
 {
 	struct district *d = calloc(1, sizeof(*d));
 	char why[512];
@@ -293,6 +293,7 @@ district_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
 		return NULL;
 	}
 	d->store = store;
+	d->writer = writer;
 	d->mqtt = mqtt;
 	if (hooks != NULL)
 		d->hooks = *hooks;
@@ -329,6 +330,7 @@ district_free(struct district *d)
 	if (d == NULL)
 		return;
 	district_fetch_drop(d);
+	chunkfile_job_disown(d->commit.job);	/* it frees its file when it ends */
 	manifest_free(d->armed);
 	free(d);
 }
@@ -336,16 +338,22 @@ district_free(struct district *d)
 /* --- status ------------------------------------------------------------------------------ */
 
 static json_t *
-district_fetch_json(const struct fetch *f)
+district_fetch_json(const struct district *d, const struct fetch *f)
 {
 	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "version", (json_int_t)f->m->version,
 	    "bulletins", (json_int_t)f->m->n_bulletins, "missing", (json_int_t)f->missing,
 	    "bytes", (json_int_t)f->bytes, "received", (json_int_t)f->received);
 	const struct manifest_bulletin *b;
 
-	if (o != NULL && f->part != NULL &&
-	    (b = manifest_bulletin_find(f->m, f->part->cf->sha256)) != NULL)
+	if (o == NULL)
+		return NULL;
+	if (f->part != NULL && (b = manifest_bulletin_find(f->m, f->part->cf->sha256)) != NULL)
 		json_object_set_new(o, "current", json_string(b->title));
+	else if (d->commit.job != NULL && d->commit.f == f &&
+	    (b = manifest_bulletin_find(f->m, d->commit.sha256)) != NULL) {
+		json_object_set_new(o, "current", json_string(b->title));
+		json_object_set_new(o, "storing", json_true());
+	}
 	return o;
 }
 
@@ -371,7 +379,7 @@ district_status(const struct district *d)
 	json_object_set_new(o, "missing", json_integer(d->fetch != NULL ?
 	    (json_int_t)d->fetch->missing : 0));
 	if (d->fetch != NULL)
-		json_object_set_new(o, "fetching", district_fetch_json(d->fetch));
+		json_object_set_new(o, "fetching", district_fetch_json(d, d->fetch));
 	if (d->refused) {
 		json_t *r = json_pack("{s:s, s:s, s:o}", "code", d->ref_code, "reason",
 		    d->ref_reason, "at", report_time(d->ref_at));

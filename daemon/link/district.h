@@ -12,8 +12,9 @@
  *
  * The station owns the MQTT client and routes every message through
  * district_on_message(); the district tells the station what changed through
- * struct district_hooks. Nothing here blocks, except the fsync and the hash of
- * a finished bulletin (a few MB, like the store's imports).
+ * struct district_hooks. A finished bulletin's hash, fsyncs and rename (up
+ * to 64 MiB: seconds on an SD card) run on the store's writer thread, never on
+ * the loop; the fetch goes on when the writer is done.
  */
 #ifndef LOAXA_DISTRICT_H
 #define LOAXA_DISTRICT_H
@@ -30,6 +31,7 @@
 #include "daemon/store/store.h"
 
 struct district;
+struct store_writer;
 
 struct district_hooks {
 	/*
@@ -63,13 +65,18 @@ struct district_hooks {
  * an object that only reports that in its status). Re-arms the schedule
  * persisted in store (hooks->armed) when it is still valid and complete.
  * Subscribes to the manifest topic through mqtt (which may be NULL in tests).
- * NULL, with the reason in errs, when the key cannot be read or memory is short.
+ * The bulletins fetched are stored by writer (store's writer: its source must
+ * be in the loop). NULL, with the reason in errs, when the key cannot be read
+ * or memory is short.
  */
-struct district	*district_new(const struct config *cfg, struct store *store, struct mqtt *mqtt,
+struct district	*district_new(const struct config *cfg, struct store *store,
+		    struct store_writer *writer, struct mqtt *mqtt,
 		    const struct district_hooks *hooks, struct errlist *errs);
 /*
  * Abandons any fetch (its temporary file is removed, its subscriptions
- * dropped: call it before mqtt_free()) and frees. NULL is a no-op.
+ * dropped: call it before mqtt_free()) and frees. A bulletin the writer is
+ * storing meanwhile is left to the writer's job, which frees it when it ends
+ * (before or at store_writer_free()). NULL is a no-op.
  */
 void		 district_free(struct district *);
 
@@ -89,13 +96,15 @@ void		 district_on_connect(struct district *, int connected);
  * {"configured":bool, "key_id":"0123abcd…", "version":N, "issued":ISO,
  *  "bulletins":N, "complete":bool, "missing":N,
  *  "slots":N, "fetching":{"version":N,"bulletins":N,"missing":N,"bytes":N,"received":N,
- *  "current":"title"},
+ *  "current":"title", "storing":true},
  *  "refused":{"version":N,"code":"…","reason":"…","at":ISO}}
  * "version"/"issued"/"slots"/"bulletins" describe the schedule in force and
  * are absent when none is armed; "complete" is true when one is armed and no
  * newer one is still being fetched, "missing" counts the newer one's bulletins
- * not stored yet, "fetching" is there only meanwhile; "refused" is the last
- * refusal. {"configured":false} alone when no district key is configured.
+ * not stored yet, "fetching" is there only meanwhile ("current": the bulletin
+ * being fetched or, with "storing", being checked and stored by the writer);
+ * "refused" is the last refusal. {"configured":false} alone when no district
+ * key is configured.
  */
 json_t		*district_status(const struct district *);
 

@@ -7,6 +7,13 @@
  * unsubscribes from each one it has written, so after a reconnect the broker
  * (which renews our subscriptions) sends only the chunks still missing, and
  * a slow link never has more than DISTRICT_WINDOW chunks in flight.
+ *
+ * A complete bulletin is hashed, synced and renamed into place by the store's
+ * writer thread, not the loop (struct district_commit): the file is the job's
+ * until district_commit_done() runs on the loop and goes on where the fetch
+ * left off. A newer manifest that still needs that bulletin takes the commit
+ * over; one that does not, a refusal or district_free() leave it to finish on
+ * its own, and its done callback then only frees.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -117,6 +124,8 @@ district_fetch_free(struct district *d, struct fetch *f, int keep_manifest)
 {
 	if (f == NULL)
 		return;
+	if (d->commit.f == f)
+		d->commit.f = NULL;	/* the commit finishes for no one */
 	part_free(d, f->part);
 	if (!keep_manifest)
 		manifest_free(f->m);
@@ -162,15 +171,11 @@ district_fetch_fail(struct district *d, const char *code, const char *reason)
 	district_refuse(d, hash, version, code, "%s", reason);
 }
 
-/* The part is complete: check its hash and store it (chunkfile_commit()). */
+/* The bulletin b could not be stored (rc from chunkfile_commit()): the manifest is refused. */
 static void
-district_part_done(struct district *d)
+district_commit_fail(struct district *d, const struct manifest_bulletin *b, int rc)
 {
-	struct fetch *f = d->fetch;
-	struct part *p = f->part;
-	const struct manifest_bulletin *b = manifest_bulletin_find(f->m, p->cf->sha256);
-	char path[PATH_MAX], reason[DISTRICT_REASON_MAX];
-	int rc = chunkfile_commit(p->cf, d->bdir, path, sizeof(path));
+	char reason[DISTRICT_REASON_MAX];
 
 	if (rc == -EBADMSG) {
 		snprintf(reason, sizeof(reason), _("the bulletin \"%s\" (%s) received from the broker "
@@ -179,18 +184,89 @@ district_part_done(struct district *d)
 		district_fetch_fail(d, "bulletin_mismatch", reason);
 		return;
 	}
+	snprintf(reason, sizeof(reason), _("the bulletin \"%s\" (%s) cannot be stored: %s"),
+	    b->title, b->file, strerror(-rc));
+	district_fetch_fail(d, rc == -ENOSPC ? "no_space" : "storage_error", reason);
+}
+
+/* The bulletins of m not stored yet. */
+static size_t
+district_missing(const struct district *d, const struct manifest *m)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->n_bulletins; i++)
+		n += !district_have(d, &m->bulletins[i]);
+	return n;
+}
+
+/*
+ * On the loop, once the store's writer has checked and stored the bulletin
+ * (or found it wrong): the fetch it counts for goes on, or is refused, as it
+ * would have straight after the last chunk. When that fetch is gone (a newer
+ * manifest that does not need it, a refusal), only the file is freed.
+ */
+static void
+district_commit_done(void *arg, struct chunkfile *cf, int rc)
+{
+	struct district *d = arg;
+	struct fetch *f = d->commit.f;
+	const struct manifest_bulletin *b = NULL;
+
+	chunkfile_free(cf);	/* the temporary file goes, unless it became the bulletin */
+	d->commit.job = NULL;
+	d->commit.f = NULL;
+	if (rc == -ECANCELED)
+		return;		/* the station is stopping */
+	if (f != NULL && f == d->fetch)
+		b = manifest_bulletin_find(f->m, d->commit.sha256);
+	if (b == NULL) {
+		if (rc < 0)
+			log_info("district: bulletin %.12s… was not stored (%s); no schedule needs it "
+			    "any more", d->commit.sha256, strerror(-rc));
+		if (d->fetch == NULL)
+			return;
+		d->fetch->missing = district_missing(d, d->fetch->m);
+		district_fetch_next(d);		/* it waited for the writer */
+		return;
+	}
 	if (rc < 0) {
-		snprintf(reason, sizeof(reason), _("the bulletin \"%s\" (%s) cannot be stored: %s"),
-		    b->title, b->file, strerror(-rc));
-		district_fetch_fail(d, rc == -ENOSPC ? "no_space" : "storage_error", reason);
+		district_commit_fail(d, b, rc);
 		return;
 	}
 	log_info("district: stored bulletin \"%s\" (%s, %llu bytes)", b->title, b->file,
 	    (unsigned long long)b->size);
+	f->missing = district_missing(d, f->m);
+	district_fetch_next(d);
+}
+
+/*
+ * The part is complete: the store's writer checks its hash and stores it
+ * (chunkfile_commit_later()), and district_commit_done() goes on. The part is
+ * gone meanwhile, so more copies of its chunks are ignored as late.
+ */
+static void
+district_part_done(struct district *d)
+{
+	struct fetch *f = d->fetch;
+	struct part *p = f->part;
+	struct chunkfile *cf = p->cf;
+	const struct manifest_bulletin *b = manifest_bulletin_find(f->m, cf->sha256);
+
+	part_unsubscribe_all(d, p);
+	memcpy(d->commit.sha256, cf->sha256, sizeof(d->commit.sha256));
+	d->commit.size = cf->size;
+	d->commit.job = chunkfile_commit_later(cf, d->writer, d->bdir, district_commit_done, d);
+	if (d->commit.job == NULL) {
+		district_commit_fail(d, b, -ENOMEM);	/* frees the part and its file */
+		return;
+	}
+	d->commit.f = f;
+	p->cf = NULL;		/* the job's now: not to be touched until done */
 	part_free(d, p);
 	f->part = NULL;
-	f->missing--;
-	district_fetch_next(d);
+	log_info("district: all %zu parts of bulletin \"%s\" (%s) received; checking and "
+	    "storing it", b->chunks, b->title, b->file);
 }
 
 /* A chunk of the bulletin being fetched: write it where it belongs. */
@@ -248,6 +324,8 @@ district_fetch_next(struct district *d)
 		district_gc(d);
 		return;
 	}
+	if (d->commit.job != NULL)
+		return;		/* one bulletin at a time: district_commit_done() calls again */
 	if (f->part == NULL && (f->part = part_new(d, b, f->m->chunk_size)) == NULL) {
 		district_fetch_fail(d, "storage_error", _("cannot create a temporary file for a "
 		    "bulletin in the station's storage"));
@@ -286,13 +364,20 @@ district_plan(struct district *d, struct fetch *f, char *why, size_t whylen)
 	return -ENOSPC;
 }
 
-/* Takes over the bulletin half written for the manifest being replaced, if still needed. */
+/*
+ * Takes over the bulletin half written, or being stored, for the manifest
+ * being replaced, if still needed.
+ */
 static void
 district_carry_part(struct district *d, struct fetch *f)
 {
 	const struct manifest_bulletin *b;
 	struct part *p;
 
+	/* Whoever it was for, the new manifest counts on the bulletin being stored if it needs it. */
+	if (d->commit.job != NULL && (b = manifest_bulletin_find(f->m, d->commit.sha256)) != NULL &&
+	    b->size == d->commit.size)
+		d->commit.f = f;
 	if (d->fetch == NULL || (p = d->fetch->part) == NULL)
 		return;
 	b = manifest_bulletin_find(f->m, p->cf->sha256);

@@ -33,6 +33,19 @@ struct part {
 	int	 nsub;
 };
 
+/*
+ * A complete bulletin being checked and stored on the store's writer thread
+ * (chunkfile_commit_later()): its chunkfile is the job's, not a part's, until
+ * district_commit_done(). One at a time: no part starts meanwhile, so no
+ * second temporary file of the same name is made under the writer.
+ */
+struct district_commit {
+	struct chunkfile_job *job;	/* NULL: none in flight */
+	struct fetch	*f;		/* the fetch it counts for; NULL once that one is gone */
+	char		 sha256[65];
+	uint64_t	 size;
+};
+
 /* A verified manifest whose bulletins are being fetched. */
 struct fetch {
 	struct manifest	*m;
@@ -53,6 +66,7 @@ struct district {
 	char		 topic_audio[DISTRICT_TOPIC_MAX];	/* "loaxa/<region>/audio/" */
 	char		 bdir[PATH_MAX];
 	struct store	*store;
+	struct store_writer *writer;	/* stores the bulletins fetched */
 	struct mqtt	*mqtt;
 	struct district_hooks hooks;
 	int		 connected;
@@ -60,6 +74,7 @@ struct district {
 	struct manifest	*armed;		/* its schedule was handed to the station */
 	unsigned char	 armed_hash[32];
 	struct fetch	*fetch;
+	struct district_commit commit;
 
 	int		 refused;
 	int64_t		 ref_version;
@@ -101,7 +116,10 @@ void	district_fetch_chunk(struct district *, const char *sha256, size_t idx, con
 	    size_t len);
 /* Abandons the fetch in progress (a newer manifest, a refusal, the end). */
 void	district_fetch_drop(struct district *);
-/* Frees a fetch; its manifest too unless keep_manifest (it was armed). */
+/*
+ * Frees a fetch; its manifest too unless keep_manifest (it was armed). A
+ * commit in flight for it is not its any more: it finishes on its own.
+ */
 void	district_fetch_free(struct district *, struct fetch *, int keep_manifest);
 
 #endif

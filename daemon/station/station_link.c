@@ -188,7 +188,7 @@ station_district_open(struct station *st, struct errlist *errs)
 	struct district_hooks h = { station_district_armed, station_district_event,
 	    station_district_in_use, st };
 
-	st->district = district_new(&st->cfg, st->store, st->mqtt, &h, errs);
+	st->district = district_new(&st->cfg, st->store, st->writer, st->mqtt, &h, errs);
 	return st->district != NULL ? 0 : -1;
 }
 
@@ -213,7 +213,7 @@ station_alerts_open(struct station *st, struct errlist *errs)
 	struct alert_hooks h = { station_alert_hook_play, station_alert_hook_cancel,
 	    station_district_event, st };
 
-	st->alerts = alert_new(&st->cfg, st->store, st->mqtt, &h, errs);
+	st->alerts = alert_new(&st->cfg, st->store, st->writer, st->mqtt, &h, errs);
 	return st->alerts != NULL ? 0 : -1;
 }
 

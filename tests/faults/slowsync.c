@@ -5,6 +5,9 @@
  * one. An SD card that takes a second to sync is ordinary on a station; a
  * playback path that waits for it stutters.
  *   LD_PRELOAD=build/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=800 loaxad ...
+ * With LOAXA_SLOW_SYNC_HOLD=PATH, a sync also waits for as long as the file
+ * PATH exists: a disk that takes exactly as long as the test wants, so that a
+ * test can see what goes on meanwhile without guessing a duration.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -17,14 +20,16 @@
 static void
 slow(void)
 {
-	const char *s = getenv("LOAXA_SLOW_SYNC_MS");
+	const char *s = getenv("LOAXA_SLOW_SYNC_MS"), *hold = getenv("LOAXA_SLOW_SYNC_HOLD");
 	long ms = s != NULL ? strtol(s, NULL, 10) : 1000;
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 }, tick = { 0, 10 * 1000000 };
 	int saved = errno;
 
 	if (ms > 0)
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
+	while (hold != NULL && hold[0] != '\0' && access(hold, F_OK) == 0)
+		nanosleep(&tick, NULL);
 	errno = saved;
 }
 
