@@ -18,6 +18,7 @@
 #include "daemon/core/log.h"
 #include "daemon/link/alert_int.h"
 #include "daemon/proto/report.h"
+#include "daemon/store/store_writer.h"
 
 void
 alert_event(struct alert *a, const char *event, json_t *details)
@@ -130,9 +131,11 @@ alert_save(struct alert *a)
 	}
 	text = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
 	json_decref(arr);
-	if (text == NULL || store_kv_set(a->store, ALERT_KV_KEY, text) < 0)
-		log_warnx("alert: cannot save the alerts; after a restart the station may not "
-		    "repeat them");
+	if (text == NULL)
+		log_warnx("alert: cannot save the alerts (out of memory); after a restart the "
+		    "station may not repeat them");
+	else
+		store_writer_kv_set(a->writer, ALERT_KV_KEY, text);	/* the disk catches up */
 	free(text);
 }
 
@@ -392,8 +395,7 @@ alert_on_alert(struct alert *a, const char *id, const void *payload, size_t len)
 		alert_msg_free(m);
 		return;
 	}
-	if (store_time_floor_raise(a->store, (time_t)(m->issued_ms / 1000)) < 0)
-		log_warnx("alert: cannot save the newest signed time");
+	store_writer_time_floor_raise(a->writer, a->store, (time_t)(m->issued_ms / 1000));
 	if (m->cancel)
 		alert_cancel(a, r, m, copy, hash);
 	else

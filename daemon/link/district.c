@@ -20,6 +20,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/district_int.h"
+#include "daemon/store/store_writer.h"
 #include "daemon/proto/report.h"
 
 /* --- reporting ------------------------------------------------------------------------ */
@@ -72,9 +73,8 @@ district_arm(struct district *d)
 	struct manifest *m = f->m;
 	json_t *o;
 
-	if (store_kv_set(d->store, DISTRICT_KV_KEY, f->payload) < 0)
-		log_warnx("district: cannot save district schedule version %lld; it plays now but "
-		    "not after a restart without the broker", (long long)m->version);
+	/* Saved behind the loop's back: it plays now, the disk catches up. */
+	store_writer_kv_set(d->writer, DISTRICT_KV_KEY, f->payload);
 	manifest_free(d->armed);
 	d->armed = m;
 	memcpy(d->armed_hash, f->hash, sizeof(d->armed_hash));
@@ -168,8 +168,7 @@ district_on_manifest(struct district *d, const void *payload, size_t len)
 		return;
 	}
 	/* Its issue time tells a station with an unset clock how late it is at least. */
-	if (store_time_floor_raise(d->store, m->issued_at) < 0)
-		log_warnx("district: cannot save the newest signed time");
+	store_writer_time_floor_raise(d->writer, d->store, m->issued_at);
 	district_start(d, m, payload, len, hash);
 }
 

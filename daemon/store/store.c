@@ -718,8 +718,6 @@ store_kv_get(struct store *s, const char *key, char *value, size_t len)
 	return rc;
 }
 
-#define STORE_FLOOR_KEY		"time_floor"
-#define STORE_FLOOR_STEP	3600	/* seconds the floor moves by at least */
 
 /* Read once, then kept in memory: the loop asks for it often. */
 time_t
@@ -743,11 +741,17 @@ store_time_floor_raise(struct store *s, time_t t)
 	char buf[32];
 	int rc;
 
-	/* An hour's precision is plenty, and costs the SD card a write an hour at most. */
-	if (t <= store_time_floor(s) + STORE_FLOOR_STEP)
+	if (!store_time_floor_moves(s, t))
 		return 0;
 	snprintf(buf, sizeof(buf), "%lld", (long long)t);
 	if ((rc = store_kv_set(s, STORE_FLOOR_KEY, buf)) == 0)
 		s->time_floor = t;
 	return rc;
+}
+
+/* An hour's precision is plenty, and costs the SD card a write an hour at most. */
+int
+store_time_floor_moves(struct store *s, time_t t)
+{
+	return t > store_time_floor(s) + STORE_FLOOR_STEP;
 }

@@ -45,6 +45,12 @@ struct store {
 	char		 reserve[PATH_MAX];	/* dir/reserve: space kept back for proof of play */
 };
 
+#define STORE_FLOOR_KEY		"time_floor"	/* store_time_floor() */
+#define STORE_FLOOR_STEP	3600	/* seconds the floor moves by at least */
+
+/* Whether raising the time floor to t moves it (by STORE_FLOOR_STEP at least). */
+int	store_time_floor_moves(struct store *, time_t t);
+
 /* Logs what failed with SQLite's reason; returns the errno-style code. */
 int	store_fail(struct store *, const char *what, int rc);
 /* Readies a statement for its next use; bound pointers are not kept. */

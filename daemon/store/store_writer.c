@@ -20,6 +20,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/thread.h"
 #include "daemon/store/hashcache.h"
+#include "daemon/store/store_int.h"
 #include "daemon/store/store_writer.h"
 
 #define WRITER_MAINTAIN_WAIT_S	60	/* the thread looks at pruning at least this often */
@@ -346,6 +347,18 @@ store_writer_kv_set(struct store_writer *w, const char *key, const char *value)
 		return;
 	}
 	writer_submit(w, j);
+}
+
+void
+store_writer_time_floor_raise(struct store_writer *w, struct store *loop_db, time_t t)
+{
+	char buf[32];
+
+	if (!store_time_floor_moves(loop_db, t))
+		return;
+	loop_db->time_floor = t;
+	snprintf(buf, sizeof(buf), "%lld", (long long)t);
+	store_writer_kv_set(w, STORE_FLOOR_KEY, buf);
 }
 
 void

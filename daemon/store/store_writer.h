@@ -69,6 +69,11 @@ void	store_writer_kv_set(struct store_writer *, const char *key, const char *val
  * it every time round.
  */
 void	store_writer_maintain(struct store_writer *, time_t now);
+/*
+ * store_time_floor_raise, later: loop_db (the loop's connection, whose
+ * store_time_floor() says the new floor at once) and the disk, in turn.
+ */
+void	store_writer_time_floor_raise(struct store_writer *, struct store *loop_db, time_t t);
 /* Whether queue item id leaves the queue in a write not yet done (the loop must not play it again). */
 int	store_writer_removing(struct store_writer *, int64_t queue_id);
 
