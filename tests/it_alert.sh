@@ -1,5 +1,6 @@
 #!/bin/sh
-# District alerts end to end, on the real-time paced sink with a real broker:
+# District alerts end to end, on the virtual sound card, which plays like
+# hardware (../shared/testing.md), with a real broker:
 # loaxactl alert publishes, the station verifies, fetches and plays it,
 # cutting into a normal bulletin; cancel stops it at once; a repeat plays
 # again; a test alert is reported and silent; a replayed or forged alert is
@@ -8,11 +9,24 @@
 . tests/lib.sh
 R=hon-quan
 
+REPORT=$BUILD/tools/vcard_report
+now_ns() { date +%s%N; }
+# heard_by_now FRAME: frame FRAME of the capture has been heard already.
+heard_by_now() {
+	_w=$("$REPORT" "$VCARD_LOG" --when "$1") || return 1
+	[ "${_w#when }" -le "$(now_ns)" ]
+}
+card_closed() { [ "$(tail -n 1 "$VCARD_LOG" | awk '{ print $3 }')" = close ]; }
+opens() { grep -c ' open$' "$VCARD_LOG"; }
+# runs_since N: what ended each run of the card after the first N, in order.
+runs_since() { "$REPORT" "$VCARD_LOG" | awk '$1 == "start" { print $4 }' | tail -n +$(( $1 + 1 )) | tr '\n' ' '; }
+nruns() { "$REPORT" "$VCARD_LOG" | grep -c '^start '; }
+
 start_broker || { notok "broker starts"; exit 1; }
 S=$T/station
 mkdir -p "$S"
-SINK="file:'|pv -q -B 4096 -L 96000 >> $S/out.raw',raw"
-station_config "$S" xa-canh-bao "$SINK"
+vcard_setup canh-bao
+station_config "$S" xa-canh-bao "$VCARD_DEV"
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null
 "$BUILD/loaxactl" keygen "$T/intruder.key" >/dev/null
 echo "district = { public_key = \"$T/district.key.pub\"; };" >>"$S/loaxa.cfg"
@@ -33,8 +47,8 @@ ev_count() { events "$T/bus.log" | jq -s "[.[] | select($1)] | length"; }
 
 # 1. An emergency alert cuts into a normal bulletin, which plays again from its start.
 ctl "$S" queue "$FIX/long.opus" --title "Bản tin dài" >/dev/null
-two_seconds() { [ "$(stat -c %s "$S/out.raw" 2>/dev/null || echo 0)" -gt 192000 ]; }
-check "a long normal bulletin plays" wait_for 15 two_seconds
+check "a long normal bulletin plays" wait_for 15 heard_by_now 96000
+t_a1=$(now_ns)
 out=$(alert "$FIX/thông báo.opus" --title "Bão số 9"); rc=$?
 A1=$(echo "$out" | head -n 1)
 echo "# $out"
@@ -53,19 +67,38 @@ secs=$(events "$T/bus.log" interrupted | jq -r 'select(.title=="Bản tin dài")
 "$BUILD/tools/opus_refdecode" "$FIX/thông báo.opus" "$T/em.raw" 1
 emerg_frames=$(( $(stat -c %s "$T/em.raw") / 2 ))
 cut_guess=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 48000 }')
-again_two() { [ "$(stat -c %s "$S/out.raw")" -gt "$(( cut_guess * 2 + emerg_frames * 2 + 192000 ))" ]; }
-wait_for 20 again_two
-set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$S/out.raw" 1 0 0 48000)
+# What the card dropped at the cut (up to its buffer) is in the capture too.
+again_two() { heard_by_now $(( cut_guess + 48000 + emerg_frames + 96000 )); }
+check "the normal bulletin plays again for two seconds" wait_for 20 again_two
+set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$VCARD_RAW" 1 0 0 48000)
 check "the capture starts with the normal bulletin (SNR $2 dB)" ge "$2" 40
-set -- $("$BUILD/tools/pcm_find" "$T/em.raw" "$S/out.raw" 1 $(( cut_guess - 48000 )) $(( cut_guess + 72000 )))
+set -- $("$BUILD/tools/pcm_find" "$T/em.raw" "$VCARD_RAW" 1 $(( cut_guess - 48000 )) $(( cut_guess + 72000 )))
 em_at=$1
 check "then the whole alert (SNR $2 dB)" ge "$2" 40
-set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$S/out.raw" 1 $(( em_at + emerg_frames - 4800 )) $(( em_at + emerg_frames + 24000 )) 96000)
+set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$VCARD_RAW" 1 $(( em_at + emerg_frames - 4800 )) $(( em_at + emerg_frames + 24000 )) 96000)
 check "then the normal bulletin again from its start (SNR $2 dB)" ge "$2" 40
+again_at=$1
+"$REPORT" "$VCARD_LOG" >"$T/a1.rep"
+sed 's/^/#   /' "$T/a1.rep"
+check "three runs of the card: cut off, played out, playing" [ "$(runs_since 0)" = "stop drain none " ]
+check "no underrun through the cut and back" grep -qx 'xruns 0' "$T/a1.rep"
+heard1=$(awk '$1 == "start" { print $3; exit }' "$T/a1.rep")
+echo "# interrupted after $secs s; the card heard $heard1 frames of it"
+check "the seconds reported are what the card played (within 0.25 s)" \
+	awk -v s="$secs" -v h="$heard1" 'BEGIN { d = s - h / 48000; exit !(d < 0.25 && d > -0.25) }'
+a1_heard=$("$REPORT" "$VCARD_LOG" --when "$em_at" | awk '{ print $2 }')
+echo "# the alert was heard $(( (a1_heard - t_a1) / 1000000 )) ms after loaxactl alert began"
+check "the alert is heard within 10 s of its publishing: what was buffered does not hold it" \
+	sh -c "[ $a1_heard -ge $t_a1 ] && [ $a1_heard -lt $(( t_a1 + 10000000000 )) ]"
+a1_end=$("$REPORT" "$VCARD_LOG" --when $(( em_at + emerg_frames - 1 )) | awk '{ print $2 }')
+again_heard=$("$REPORT" "$VCARD_LOG" --when "$again_at" | awk '{ print $2 }')
+check "and the normal bulletin is heard again after the alert's last frame" [ "$again_heard" -gt "$a1_end" ]
 for id in $(ctl "$S" list --json | jq -r '.queue[].id'); do ctl "$S" cancel "$id" >/dev/null; done
 ctl "$S" stop >/dev/null 2>&1
+check "the card is closed after the stop" wait_for 5 card_closed
 
 # 2. A cancelled alert stops at once; the old alert replayed afterwards is refused.
+runs2=$(nruns)
 A2=$(alert "$FIX/long.opus" --title "Cảnh báo dài" --class priority | head -n 1)
 check "a long priority alert starts" wait_for 10 ev_has ".event==\"started\" and .alert_id==\"$A2\""
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -C 1 -W 5 -t "loaxa/$R/alert/$A2" >"$T/a2.json" 2>/dev/null
@@ -76,6 +109,10 @@ check "the cancellation is reported, with the alert active" \
 	wait_for 5 ev_has ".event==\"alert_cancelled\" and .id==\"$A2\" and .active==true"
 stopped() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
 check "the station is idle after the cancel" wait_for 5 stopped
+check "the card is closed after the cancel" wait_for 5 card_closed
+echo "# runs of the card for the cancelled alert (after the first $runs2): $(runs_since "$runs2")"
+check "the cancel cut the alert off on the card, without an underrun" \
+	sh -c "[ '$(runs_since "$runs2")' = 'stop ' ] && [ $(vcard_fact xruns) -eq 0 ]"
 mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t "loaxa/$R/alert/$A2" -f "$T/a2.json"
 check "the alert replayed after its cancel is refused as not newer" \
 	wait_for 5 ev_has ".event==\"alert_refused\" and .id==\"$A2\" and .code==\"not_newer\""
@@ -91,6 +128,7 @@ check "an alert signed by another key is refused: bad_signature" \
 check "the forged alert never plays" [ "$(ev_count '.alert_id=="forged"')" -eq 0 ]
 
 # 4. A repeated alert plays again, then is cancelled.
+runs4=$(nruns)
 A3=$(alert "$SHORT" --repeat 6s --until +60s --title "Lặp lại" | head -n 1)
 twice() { [ "$(ev_count ".event==\"finished\" and .alert_id==\"$A3\"")" -ge 2 ]; }
 check "a repeated alert plays twice" wait_for 20 twice
@@ -98,13 +136,23 @@ status_rep() { ctl "$S" status --json | jq -e ".alerts.active[] | select(.id==\"
 check "the status lists the repeating alert" status_rep
 alert --cancel "$A3" >/dev/null
 check "the repeat ends with the cancel" wait_for 5 ev_has ".event==\"alert_cancelled\" and .id==\"$A3\""
+"$REPORT" "$VCARD_LOG" >"$T/a3.rep"
+played_twice() { runs_since "$runs4" | grep -q '^drain drain ' && grep -qx 'xruns 0' "$T/a3.rep"; }
+check "the card played it out twice, without an underrun" played_twice
+set -- $(grep '^start ' "$T/a3.rep" | tail -n +$(( runs4 + 1 )) | awk '{ print $2 }')
+echo "# the repeat was heard $(( ($2 - $1) / 1000000 )) ms after the first play began"
+check "the repeat is heard no sooner than its interval after the first play (not back to back)" \
+	[ "$2" -ge "$(( $1 + 5900000000 ))" ]
 
 # 5. A test alert is received and reported, but silent.
+wait_for 5 card_closed
+opens5=$(opens)
 A4=$(alert "$SHORT" --test --title "Thử" | head -n 1)
 check "a test alert is received as a test" \
 	wait_for 10 ev_has ".event==\"alert_received\" and .id==\"$A4\" and .test==true"
 check "a test alert is reported silent" wait_for 5 ev_has ".event==\"silent\" and .alert_id==\"$A4\" and .test==true"
 check "a test alert does not play" [ "$(ev_count ".event==\"started\" and .alert_id==\"$A4\"")" -eq 0 ]
+check "the card stays closed for a test alert" sh -c "[ $(opens) -eq $opens5 ] && [ '$(tail -n 1 "$VCARD_LOG" | awk '{ print $3 }')' = close ]"
 
 # 6. Mute holds an alert; it is reported, and plays on unmute.
 ctl "$S" mute >/dev/null
@@ -114,12 +162,25 @@ check "while muted, the alert is still received and reported" \
 held() { ctl "$S" status --json | jq -e '.muted != null and .state == "idle"' >/dev/null; }
 check "while muted nothing plays" held
 check "and the alert has not started" [ "$(ev_count ".event==\"started\" and .alert_id==\"$A5\"")" -eq 0 ]
+check "and the card stays closed" sh -c "[ $(opens) -eq $opens5 ] && [ '$(tail -n 1 "$VCARD_LOG" | awk '{ print $3 }')' = close ]"
+runs6=$(nruns)
+frame6=$(( $(stat -c %s "$VCARD_RAW") / 2 ))
 ctl "$S" unmute >/dev/null
 check "after unmute the held alert plays" wait_for 10 ev_has ".event==\"started\" and .alert_id==\"$A5\""
 wait_for 10 ev_has ".event==\"finished\" and .alert_id==\"$A5\""
+wait_for 5 card_closed
+check "the card played the held alert out, without an underrun" \
+	sh -c "[ '$(runs_since "$runs6")' = 'drain ' ] && [ $(vcard_fact xruns) -eq 0 ]"
+"$BUILD/tools/opus_refdecode" "$SHORT" "$T/short.raw" 1
+tail -c +$(( frame6 * 2 + 1 )) "$VCARD_RAW" >"$T/a5.raw"
+set -- $("$BUILD/tools/pcm_compare" "$T/short.raw" "$T/a5.raw" 1 200)
+echo "# pcm_compare held alert / capture after the unmute: $*"
+check "the card heard the held alert whole" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk 'BEGIN { exit !($4 >= 50) }'"
 
 # 7. A station offline when an alert is published, back after it expired: not played.
 kill "$STATION_PID"; wait "$STATION_PID" 2>/dev/null
+opens7=$(opens)
 A6=$(alert "$SHORT" --until +3s --title "Hết hạn" | head -n 1)
 until_at=$(( $(date +%s) + 4 ))
 past() { [ "$(date +%s)" -ge "$until_at" ]; }
@@ -130,3 +191,4 @@ check "an expired alert is refused by a station that comes online late" \
 check "and it is not played" [ "$(ev_count ".alert_id==\"$A6\"")" -eq 0 ]
 check "after the restart the earlier alerts are not played again" \
 	[ "$(ev_count ".event==\"started\" and .alert_id==\"$A1\"")" -eq 1 ]
+check "and the card is not opened after the restart" [ "$(opens)" -eq "$opens7" ]

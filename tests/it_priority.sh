@@ -1,21 +1,32 @@
 #!/bin/sh
-# Classes and the local kill switch, on the real-time paced sink: an emergency
-# cuts in, the cut-off bulletin plays again from its start; priority goes
-# first; the operator reorders; mute silences everything and is reported.
+# Classes and the local kill switch, on the virtual sound card, which plays
+# like hardware (../shared/testing.md): an emergency cuts in, the cut-off
+# bulletin plays again from its start; priority goes first; the operator
+# reorders; mute silences everything and is reported.
 . tests/lib.sh
 
+REPORT=$BUILD/tools/vcard_report
+now_ns() { date +%s%N; }
+# heard_by_now FRAME: frame FRAME of the capture has been heard already.
+heard_by_now() {
+	_w=$("$REPORT" "$VCARD_LOG" --when "$1") || return 1
+	[ "${_w#when }" -le "$(now_ns)" ]
+}
+card_closed() { [ "$(tail -n 1 "$VCARD_LOG" | awk '{ print $3 }')" = close ]; }
+opens() { grep -c ' open$' "$VCARD_LOG"; }
+
 start_broker || { notok "broker starts"; exit 1; }
+vcard_setup uu-tien
 S=$T/station
 mkdir -p "$S"
-# ">>": every opening of the device appends, so the capture holds the whole story.
-SINK="file:'|pv -q -B 4096 -L 96000 >> $S/out.raw',raw"
-station_config "$S" uu-tien "$SINK"
+# The card appends every frame written, across opens: the capture holds the whole story.
+station_config "$S" uu-tien "$VCARD_DEV"
 subscribe "$T/mqtt.log"
 start_station "$S"
 
 long_id=$(ctl "$S" queue "$FIX/long.opus" --title "Bản tin dài" | head -n 1)
-two_seconds() { [ "$(stat -c %s "$S/out.raw" 2>/dev/null || echo 0)" -gt 192000 ]; }
-check "a long normal bulletin plays" wait_for 15 two_seconds
+check "a long normal bulletin plays" wait_for 15 heard_by_now 96000
+t_em=$(now_ns)
 em_id=$(ctl "$S" queue "$FIX/thông báo.opus" --class emergency --title "Khẩn cấp: bão" | head -n 1)
 E=$T/events.json
 ev_has() { events "$T/mqtt.log" >"$E"; jq_any "$E" "$1"; }
@@ -25,7 +36,6 @@ check "the normal bulletin is reported interrupted, with the seconds played" \
 check "the emergency finishes" wait_for 30 ev_has '.event=="finished" and .class=="emergency"'
 restarted() { [ "$(events "$T/mqtt.log" started | jq -r 'select(.title=="Bản tin dài") | .play_id' | sort -u | wc -l)" -ge 2 ]; }
 check "the normal bulletin starts again after the emergency, under a new play id" wait_for 10 restarted
-again_two() { [ "$(stat -c %s "$S/out.raw")" -gt "$(( cut_bytes + emerg_bytes + 192000 ))" ]; }
 
 # The capture: the normal bulletin, then the alert, then the normal bulletin from its start.
 secs=$(events "$T/mqtt.log" interrupted | jq -r 'select(.title=="Bản tin dài") | .seconds' | head -n 1)
@@ -33,18 +43,37 @@ secs=$(events "$T/mqtt.log" interrupted | jq -r 'select(.title=="Bản tin dài"
 "$BUILD/tools/opus_refdecode" "$FIX/thông báo.opus" "$T/em.raw" 1
 emerg_frames=$(( $(stat -c %s "$T/em.raw") / 2 ))
 cut_guess=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 48000 }')
-cut_bytes=$(( cut_guess * 2 )); emerg_bytes=$(( emerg_frames * 2 ))
-wait_for 20 again_two
-set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$S/out.raw" 1 0 0 48000)
+# What the card dropped at the cut (up to its buffer) is in the capture too.
+again_two() { heard_by_now $(( cut_guess + 48000 + emerg_frames + 96000 )); }
+check "the normal bulletin plays again for two seconds" wait_for 20 again_two
+set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$VCARD_RAW" 1 0 0 48000)
 echo "# normal bulletin at frame $1, SNR $2 dB over its first second"
 check "the capture starts with the normal bulletin" ge "$2" 40
-set -- $("$BUILD/tools/pcm_find" "$T/em.raw" "$S/out.raw" 1 $(( cut_guess - 48000 )) $(( cut_guess + 72000 )))
+set -- $("$BUILD/tools/pcm_find" "$T/em.raw" "$VCARD_RAW" 1 $(( cut_guess - 48000 )) $(( cut_guess + 72000 )))
 em_at=$1
 echo "# emergency at frame $1 (interrupted after ~$cut_guess), SNR $2 dB"
 check "then the whole emergency bulletin" ge "$2" 40
-set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$S/out.raw" 1 $(( em_at + emerg_frames - 4800 )) $(( em_at + emerg_frames + 24000 )) 96000)
+set -- $("$BUILD/tools/pcm_find" "$T/long.raw" "$VCARD_RAW" 1 $(( em_at + emerg_frames - 4800 )) $(( em_at + emerg_frames + 24000 )) 96000)
+again_at=$1
 echo "# normal bulletin again at frame $1 (emergency ended at $(( em_at + emerg_frames ))), SNR $2 dB"
 check "then the normal bulletin again from its start" ge "$2" 40
+"$REPORT" "$VCARD_LOG" >"$T/em.rep"
+sed 's/^/#   /' "$T/em.rep"
+# The card: the normal bulletin cut off, the emergency played out, the normal one again.
+check "three runs of the card: cut off, played out, playing" \
+	sh -c "grep '^start ' '$T/em.rep' | awk '{ print \$4 }' | tr '\n' ' ' | grep -qx 'stop drain none '"
+check "no underrun through the cut and back" grep -qx 'xruns 0' "$T/em.rep"
+heard1=$(awk '$1 == "start" { print $3; exit }' "$T/em.rep")
+echo "# interrupted after $secs s; the card heard $heard1 frames of it"
+check "the seconds reported are what the card played (within 0.25 s)" \
+	awk -v s="$secs" -v h="$heard1" 'BEGIN { d = s - h / 48000; exit !(d < 0.25 && d > -0.25) }'
+em_heard=$("$REPORT" "$VCARD_LOG" --when "$em_at" | awk '{ print $2 }')
+echo "# the emergency was heard $(( (em_heard - t_em) / 1000000 )) ms after it was queued"
+check "the emergency is heard within 2 s of being queued: what was buffered does not hold it" \
+	sh -c "[ $em_heard -ge $t_em ] && [ $em_heard -lt $(( t_em + 2000000000 )) ]"
+em_end=$("$REPORT" "$VCARD_LOG" --when $(( em_at + emerg_frames - 1 )) | awk '{ print $2 }')
+again_heard=$("$REPORT" "$VCARD_LOG" --when "$again_at" | awk '{ print $2 }')
+check "and the normal bulletin is heard again after the emergency's last frame" [ "$again_heard" -gt "$em_end" ]
 
 # The kill switch: mute stops what plays, holds everything, and is reported.
 out=$(ctl "$S" mute); rc=$?
@@ -55,6 +84,8 @@ check "the mute is reported to the district, with who did it" \
 	wait_for 5 ev_has '.event=="muted" and (.by | test("uid"))'
 muted_status() { ctl "$S" status --json | jq -e '.muted.by != null and .muted.since != null and .state == "idle"' >/dev/null; }
 check "the status says muted, by whom and since when" muted_status
+check "the card is closed" wait_for 5 card_closed
+muted_opens=$(opens)
 ctl "$S" queue "$FIX/thông báo.opus" --class emergency --title "Khẩn cấp 2" >/dev/null
 check "an emergency queued while muted stays silent (still queued)" \
 	sh -c "'$BUILD/loaxactl' -s '$S/control.sock' list --json | jq -e '[.queue[] | select(.title==\"Khẩn cấp 2\")] | length == 1' >/dev/null"
@@ -70,6 +101,8 @@ check "loaxactl move puts C first among the normal ones" ctl "$S" move "$c" 1
 check "a restart keeps the mute" sh -c "kill $STATION_PID; wait $STATION_PID 2>/dev/null; true"
 start_station "$S"
 check "still muted after the restart" muted_status
+check "while muted the card was not opened" [ "$(opens)" -eq "$muted_opens" ]
+unmute_frame=$(( $(stat -c %s "$VCARD_RAW") / 2 ))
 out=$(ctl "$S" unmute); rc=$?
 check "loaxactl unmute exits 0" [ "$rc" -eq 0 ]
 check "the unmute is reported" wait_for 5 ev_has '.event=="unmuted"'
@@ -78,3 +111,15 @@ check "after unmute the queue plays" wait_for 60 four
 order=$(events "$T/mqtt.log" started | jq -r 'select(.title | test("thường|ưu tiên")) | .title' | tr '\n' ',')
 echo "# play order: $order"
 check "priority first, then C (moved), A, B" [ "$order" = "P ưu tiên,C thường,A thường,B thường," ]
+check "the card is closed after the queue" wait_for 10 card_closed
+"$REPORT" "$VCARD_LOG" >"$T/q.rep"
+sed 's/^/#   /' "$T/q.rep"
+check "each of the four played out on the card, none cut off" \
+	sh -c "grep '^start ' '$T/q.rep' | tail -n 4 | awk '{ print \$4 }' | tr '\n' ' ' | grep -qx 'drain drain drain drain '"
+check "no underrun in all" grep -qx 'xruns 0' "$T/q.rep"
+tail -c +$(( unmute_frame * 2 + 1 )) "$VCARD_RAW" >"$T/after.raw"
+cat "$T/em.raw" "$T/em.raw" "$T/em.raw" "$T/em.raw" >"$T/four.raw"
+set -- $("$BUILD/tools/pcm_compare" "$T/four.raw" "$T/after.raw" 1 200)
+echo "# pcm_compare four bulletins / capture after the unmute: $*"
+check "after the unmute the card heard the four bulletins whole, one after another" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk 'BEGIN { exit !($4 >= 50) }'"
