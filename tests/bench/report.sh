@@ -194,7 +194,11 @@ field_goal() {
 	for f in $FIELD_FAULTS_RUN; do
 		n=$(field_val "$f" "$2" n)
 		[ "$n" = - ] && continue
-		if [ "$n" = 0 ]; then _miss="$_miss; $f: no result ($(field_val "$f" "$2" note))"; continue; fi
+		if [ "$n" = 0 ]; then
+			_why=$(field_val "$f" "$2" note)
+			_miss="$_miss; $f: no result (${_why:-see above})"
+			continue
+		fi
 		v=$(field_val "$f" "$2" "$3")
 		case $(verdict "$v" '<=' "$4") in
 		met) ;;
@@ -223,8 +227,8 @@ print_field() {
 	fi
 	slots=$(get field conditions slots median) trials=$(get field conditions trials median)
 	echo "10. In the field: loaxad on the virtual sound card (real time, runs dry when not fed), with each fault on, and"
-	echo "   with none (off) in the same run: $slots one-off slots of two 1-s bulletins, 3 s apart; then $trials times, while a"
-	echo "   bulletin plays, an emergency, an alert and a stop; status over the control socket every 20 ms all along"
+	echo "   with none (off) in the same run: $slots one-off slots of two 1-s bulletins, 3 s apart; then $trials trials, each"
+	echo "   an emergency, an alert and a stop while a bulletin plays; status over the control socket every 20 ms all along"
 	for f in $FIELD_FAULTS_RUN; do
 		case $f in
 		off) d="no fault: the baseline" ;;
@@ -282,6 +286,7 @@ print_field() {
 			esac
 		done
 	done
+	echo "   goals:"
 	field_goal "silence inside slots, ms" silence_ms max 0
 	field_goal "underruns" xruns max 0
 	field_goal "slot onset, worst ms late" late_ms max 20
