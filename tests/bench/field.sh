@@ -184,6 +184,7 @@ if [ "$FAULT" != fetch ] && [ "$FAULT" != queue ]; then
 fi
 
 # --- the station, its slots and the control socket -------------------------------------------
+
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/+/events" >"$T/events" 2>/dev/null &
 PIDS="$PIDS $!"
 $PRE "$BUILD/loaxad" -c "$S/loaxa.cfg" >>"$S/loaxad.log" 2>&1 &
@@ -246,6 +247,7 @@ slots_done() {
 	    tail -n 1 "$VCARD_LOG" | awk -v l="$last" '$3 == "close" && $2 / 1e9 > l { ok = 1 } END { exit !ok }'
 }
 wait_for $((last - $(date +%s) + 30)) slots_done || say "the card was not closed after the last slot"
+slots_t1=$(now_ns)
 cp "$VCARD_LOG" "$T/slots.log"
 
 # Slots: onsets against the seconds, silence, runs, frames.
@@ -374,11 +376,18 @@ out stop_failed "$stop_bad"
 fault_t1=$(now_ns)
 kill -TERM "$RTT_PID" 2>/dev/null
 wait "$RTT_PID" 2>/dev/null
-sort -n "$T/rtt" | awk '
+# rtt_stats PREFIX: p50, p99 and worst of the round trips on stdin.
+rtt_stats() {
+	sort -n | awk -v p="$1" '
 	{ a[NR] = $1; if ($3 != "ok") fail++ }
-	END { if (NR == 0) { print "rtt_n 0"; exit }
-		printf "rtt_n %d\nrtt_fail %d\nrtt_p50_ms %.2f\nrtt_p99_ms %.2f\nrtt_max_ms %.2f\n", NR, fail,
-		    a[int((NR + 1) / 2)], a[int(NR * 0.99 + 0.999999)], a[NR] }'
+	END { if (NR == 0) { printf "%s_n 0\n", p; exit }
+		printf "%s_n %d\n%s_fail %d\n", p, NR, p, fail
+		printf "%s_p50_ms %.2f\n%s_p99_ms %.2f\n%s_max_ms %.2f\n", p, a[int((NR + 1) / 2)],
+		    p, a[int(NR * 0.99 + 0.999999)], p, a[NR] }'
+}
+rtt_stats rtt <"$T/rtt"
+# The slots alone: no command of ours but the reload.
+awk -v t="$slots_t1" '$2 < t' "$T/rtt" | rtt_stats rtt_slots
 
 # --- the whole run ---------------------------------------------------------------------------
 
@@ -406,5 +415,7 @@ dns)
 esac
 [ -s "$T/fault.err" ] && say "$(tail -n 3 "$T/fault.err")"
 [ -s "$T/trials.err" ] && say "$(tail -n 3 "$T/trials.err")"
+# The machine is shared: how busy it was (1-min load average) as the run ended.
+out loadavg "$(cut -d' ' -f1 /proc/loadavg)"
 stop_station "$STATION_PID"
 exit 0

@@ -256,6 +256,8 @@ print_field() {
 	field_row "status round trip p50, ms" "" rtt_p50_ms median 2
 	field_row "  p99, ms" "<= 50" rtt_p99_ms max 1
 	field_row "  worst, ms" "" rtt_max_ms max 1
+	field_row "  during the slots only: p99, ms" "" rtt_slots_p99_ms max 1
+	field_row "  during the slots only: worst, ms" "" rtt_slots_max_ms max 1
 	field_row "start-up, existing state, worst ms" "<= 2000" up_old_ms max 1
 	field_row "start-up, new state, worst ms" "" up_new_ms max 1
 	field_row "emergency queued to heard, worst ms" "<= 150" emergency_ms max 1
@@ -264,6 +266,7 @@ print_field() {
 	field_row "  median ms" "" alert_ms median 1
 	field_row "stop to silence, worst ms" "<= 100" stop_ms max 1
 	field_row "playback thread real-time (1 yes)" "" realtime min 0
+	field_row "machine's load average at the end" "" loadavg max 2
 	echo "   against off, the fault's value less off's (ms):"
 	field_diff "slot onset, worst" late_ms max
 	field_diff "status round trip p99" rtt_p99_ms max
