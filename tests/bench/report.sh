@@ -128,6 +128,8 @@ print_table() {
 	    "full $(verdict "$(get startup loaxad-full ms median)" '<=' 100)"
 	echo
 	print_dns
+	echo
+	print_field
 }
 
 # Figure 9: the station while a lookup of its broker's name is stuck.
@@ -144,6 +146,158 @@ print_dns() {
 	echo "   loaxactl status, each run's median: $(cell dns loaxad status_median_ms 0), worst: $(cell dns loaxad status_worst_ms 0)"
 	echo "   loaxactl queue to started: $(cell dns loaxad queue_to_start_ms 0); SIGTERM to exit: $(cell dns loaxad stop_ms 0)"
 	echo "   goal status as with the network up, worst <= 100 ms: $(verdict "$(get dns loaxad status_worst_ms max)" '<=' 100)"
+}
+
+# --- figure 10: in the field ------------------------------------------------------------
+
+FIELD_ALL="off slow dns fetch queue cpu"
+
+# field_val FAULT METRIC FIELD: one summary value of figure 10 ("-" when none).
+field_val() { get field "$1" "$2" "$3"; }
+
+# field_cell FAULT METRIC FIELD DIGITS: the value for the table: "-" when it
+# was not measured under that fault, "fail" when no attempt gave a number,
+# with "*" when some attempts failed (listed below the table).
+field_cell() {
+	n=$(field_val "$1" "$2" n)
+	bad=$(field_val "$1" "${2%_ms}_failed" max)
+	awk -v n="$n" -v v="$(field_val "$1" "$2" "$3")" -v d="$4" -v bad="$bad" 'BEGIN {
+		if (n == "-") { print "-"; exit }
+		if (n == 0) { print "fail*"; exit }
+		printf "%.*f%s\n", d, v, (bad != "-" && bad > 0) ? "*" : "" }'
+}
+
+# field_row LABEL GOAL METRIC FIELD DIGITS: one line of the table, a column per fault.
+field_row() {
+	_l=$1 _g=$2; shift 2
+	printf '   %-38s %-8s' "$_l" "$_g"
+	for f in $FIELD_FAULTS_RUN; do printf ' %-10s' "$(field_cell "$f" "$@")"; done
+	echo
+}
+
+# field_diff LABEL METRIC FIELD: each fault's value less off's (ms).
+field_diff() {
+	printf '   %-38s %-8s' "$1" ""
+	base=$(field_val off "$2" "$3")
+	for f in $FIELD_FAULTS_RUN; do
+		printf ' %-10s' "$(awk -v a="$(field_val "$f" "$2" "$3")" -v b="$base" -v f="$f" 'BEGIN {
+			if (f == "off") print "(base)"; else if (a == "-" || b == "-") print "-"
+			else printf "%+.1f\n", a - b }')"
+	done
+	echo
+}
+
+# field_goal LABEL METRIC FIELD LIMIT: the faults under which a goal was
+# missed, by how much, and against off; failures count as missed.
+field_goal() {
+	_miss=""
+	for f in $FIELD_FAULTS_RUN; do
+		n=$(field_val "$f" "$2" n)
+		[ "$n" = - ] && continue
+		if [ "$n" = 0 ]; then
+			_why=$(field_val "$f" "$2" note)
+			_miss="$_miss; $f: no result (${_why:-see above})"
+			continue
+		fi
+		v=$(field_val "$f" "$2" "$3")
+		case $(verdict "$v" '<=' "$4") in
+		met) ;;
+		*) _miss="$_miss; $f: $(awk -v v="$v" -v l="$4" -v b="$(field_val off "$2" "$3")" 'BEGIN {
+			printf "%.1f (%+.1f over the goal", v, v - l
+			if (b != "-") printf ", off %.1f", b
+			printf ")" }')" ;;
+		esac
+		bad=$(field_val "$f" "${2%_ms}_failed" max)
+		[ "$bad" != - ] && [ "$bad" != 0 ] && _miss="$_miss; $f: $bad failed ($(field_val "$f" "$2" note))"
+	done
+	if [ -z "$_miss" ]; then echo "   $1 <= $4: met under every fault"
+	else echo "   $1 <= $4: MISSED under ${_miss#; }"; fi
+}
+
+# Figure 10: a column per fault, off (the baseline) first.
+print_field() {
+	FIELD_FAULTS_RUN=""
+	for f in $FIELD_ALL; do
+		awk -F '\t' -v f="$f" '$1 == "field" && $2 == f { found = 1 } END { exit !found }' "$T/summary.tsv" &&
+		    FIELD_FAULTS_RUN="$FIELD_FAULTS_RUN $f"
+	done
+	if [ -z "$FIELD_FAULTS_RUN" ]; then
+		echo "10. In the field: not run"
+		return 0
+	fi
+	slots=$(get field conditions slots median) trials=$(get field conditions trials median)
+	echo "10. In the field: loaxad on the virtual sound card (real time, runs dry when not fed), with each fault on, and"
+	echo "   with none (off) in the same run: $slots one-off slots of two 1-s bulletins, 3 s apart; then $trials trials, each"
+	echo "   an emergency, an alert and a stop while a bulletin plays; status over the control socket every 20 ms all along"
+	for f in $FIELD_FAULTS_RUN; do
+		case $f in
+		off) d="no fault: the baseline" ;;
+		slow) d="every fsync and fdatasync takes $(get field conditions slow_ms median) ms (LD_PRELOAD tests/faults/slowsync.c)" ;;
+		dns) d="its broker's name server silent: a lookup under way all along (network and mount namespaces)" ;;
+		fetch) d=$(awk -v b="$(field_val fetch big_bytes max)" -v n="$(field_val fetch fetches median)" \
+		    -v s="$(field_val fetch fetch_s median)" -v u="$(field_val fetch fetch_duty median)" 'BEGIN {
+			printf "a %.1f MiB district bulletin fetched and hashed, dropped, again: %d times, %.2f s each,", b / 1048576, n, s
+			printf " %.0f%% of the run", u * 100 }') ;;
+		queue) d="\`loaxactl queue\` of 20 bulletins back to back, then \`cancel\`, again: $(field_val queue queued median) queued in $(field_val queue queue_s median) s" ;;
+		cpu) d="a busy loop per core at the daemon's own priority" ;;
+		esac
+		printf '   %-6s %s\n' "$f:" "$d"
+	done
+	printf '   %-38s %-8s' metric goal
+	for f in $FIELD_FAULTS_RUN; do printf ' %-10s' "$f"; done
+	echo
+	field_row "silence inside slots (starved), ms" 0 silence_ms max 1
+	field_row "card runs beyond one a slot" 0 extra_runs max 0
+	field_row "audio beyond the bulletins', ms" 0 added_ms max 1
+	field_row "underruns, whole run" 0 xruns max 0
+	field_row "slot onset after its second, worst ms" "<= 20" late_ms max 1
+	field_row "  median ms" "" late_ms median 1
+	field_row "slots without audio" 0 slots_without_audio max 0
+	field_row "status round trip p50, ms" "" rtt_p50_ms median 2
+	field_row "  p99, ms" "<= 50" rtt_p99_ms max 1
+	field_row "  worst, ms" "" rtt_max_ms max 1
+	field_row "  during the slots only: p99, ms" "" rtt_slots_p99_ms max 1
+	field_row "  during the slots only: worst, ms" "" rtt_slots_max_ms max 1
+	field_row "start-up, existing state, worst ms" "<= 2000" up_old_ms max 1
+	field_row "start-up, new state, worst ms" "" up_new_ms max 1
+	field_row "emergency queued to heard, worst ms" "<= 150" emergency_ms max 1
+	field_row "  median ms" "" emergency_ms median 1
+	field_row "alert sent to heard, worst ms" "<= 150" alert_ms max 1
+	field_row "  median ms" "" alert_ms median 1
+	field_row "stop to silence, worst ms" "<= 100" stop_ms max 1
+	field_row "playback thread real-time (1 yes)" "" realtime min 0
+	field_row "machine's load average at the end" "" loadavg max 2
+	echo "   against off, the fault's value less off's (ms):"
+	field_diff "slot onset, worst" late_ms max
+	field_diff "status round trip p99" rtt_p99_ms max
+	field_diff "status round trip worst" rtt_max_ms max
+	field_diff "start-up, existing state" up_old_ms max
+	field_diff "emergency, worst" emergency_ms max
+	field_diff "alert, worst" alert_ms max
+	field_diff "stop, worst" stop_ms max
+	echo "   (-: not measured under that fault: start-up needs no running station to disturb, an alert a broker;"
+	echo "    *: some attempts failed, fail*: all did, see below. Alert: from just before \`loaxactl alert\`, which"
+	echo "    itself takes about 100 ms; the first trial's includes the station fetching the alert's bulletin)"
+	for f in $FIELD_FAULTS_RUN; do
+		for m in skipped failed emergency_ms alert_ms stop_ms; do
+			note=$(field_val "$f" "$m" note)
+			[ -n "$note" ] && [ "$note" != - ] || continue
+			bad=$(field_val "$f" "${m%_ms}_failed" max)
+			case $m in
+			skipped|failed) echo "   $f: $m: $note" ;;
+			*) [ "$bad" != - ] && [ "$bad" != 0 ] && echo "   $f: ${m%_ms}: $bad of $trials failed: $note" ;;
+			esac
+		done
+	done
+	echo "   goals:"
+	field_goal "silence inside slots, ms" silence_ms max 0
+	field_goal "underruns" xruns max 0
+	field_goal "slot onset, worst ms late" late_ms max 20
+	field_goal "status p99, ms" rtt_p99_ms max 50
+	field_goal "start-up on existing state, ms" up_old_ms max 2000
+	field_goal "emergency, worst ms" emergency_ms max 150
+	field_goal "alert, worst ms" alert_ms max 150
+	field_goal "stop, worst ms" stop_ms max 100
 }
 
 # ratio_to A B: A / B with two decimals, or "-".

@@ -8,19 +8,23 @@
 #   BENCH_RUNS=N   runs of each figure (default 3; the median and spread are shown)
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
-#   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns)
+#   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns
+#                  field)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
 # tests/bench/fanout.sh and tests/bench/alert_latency.sh, each a whole
 # district (broker and stations) of its own; figure 9 (DNS down) runs
-# tests/bench/dns_down.sh in network and mount namespaces of its own.
+# tests/bench/dns_down.sh in network and mount namespaces of its own; figure 10
+# (in the field) runs tests/bench/field.sh once per fault, each on a virtual
+# sound card of its own.
 #   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
+#   FIELD_FAULTS="off slow dns fetch queue cpu"  figure 10's faults ("off" is its baseline)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -100,6 +104,41 @@ make_fanout_input() {
 	espeak-ng -v vi -s 150 -w "$g/all.wav" -f "$g/text" || return 1
 	sox -V1 -R "$g/all.wav" -r 48000 -t wav - repeat 100 trim 0 "$len" |
 	    opusenc --quiet --serial 6003 --bitrate 24 - "$g/fanout.opus" && mv "$g/fanout.opus" "$IN/"
+}
+
+# make_field_inputs: figure 10's bulletins in $IN/field, made once: two 1-s
+# spoken bulletins for the slots (f1, f2), a rising and a falling 1-s sweep
+# for the emergency and the alert (easy to find in a capture), a 20-s spoken
+# bulletin for them to cut into (normal), 20 distinct 1-s bulletins to queue
+# (q1..q20), and the district's large bulletin (big): music-like stereo at
+# opusenc's highest rate, 510 kbit/s hard CBR, 1,040 s long = 63.6 MiB, just
+# under the 64 MiB a station accepts (30 s, 1.9 MB in smoke mode); about 20 s
+# to encode.
+make_field_inputs() {
+	F=$IN/field
+	[ -s "$F/big.opus" ] && [ -s "$F/q20.opus" ] && return 0
+	if [ "$SMOKE" = 1 ]; then len=30; else len=1040; fi
+	say "making figure 10's inputs in $F (once)"
+	g=$T/gen-field
+	mkdir -p "$g" "$F"
+	espeak-ng -v vi -s 150 -w "$g/s1.wav" "Thông báo về lịch tiêm phòng cho gia súc, gia cầm." &&
+	    espeak-ng -v vi -s 150 -w "$g/s2.wav" "Dự báo thời tiết: ngày mai trời nhiều mây, có mưa rào." &&
+	    sox -V1 -R "$g/s1.wav" -r 48000 "$g/f1.wav" trim 0 1 && sox -V1 -R "$g/s2.wav" -r 48000 "$g/f2.wav" trim 0 1 &&
+	    sox -V1 -R "$g/s1.wav" "$g/s2.wav" -r 48000 -t wav - repeat 3 trim 0 20 >"$g/normal.wav" &&
+	    sox -V1 -R -n -r 48000 -b 16 -c 1 "$g/siren.wav" synth 1 sine 600-1800 gain -3 &&
+	    sox -V1 -R -n -r 48000 -b 16 -c 1 "$g/alert.wav" synth 1 sine 1800-500 gain -3 || return 1
+	for f in f1 f2 siren alert normal; do
+		opusenc --quiet --serial 6020 --bitrate 24 "$g/$f.wav" "$g/$f.opus" || return 1
+	done
+	j=1
+	while [ "$j" -le 20 ]; do
+		opusenc --quiet --serial $((8000 + j)) --bitrate 16 "$g/f1.wav" "$g/q$j.opus" || return 1
+		j=$((j + 1))
+	done
+	sox -V1 -R -n -r 48000 -b 16 -c 2 -t wav - synth "$len" sine 220-440 sine 330-660 \
+	    pinknoise sine 110 remix 1,3v0.2 2,3v0.2,4 tremolo 2 40 gain -8 |
+	    opusenc --quiet --serial 6021 --hard-cbr --bitrate 510 - "$g/big.opus" || return 1
+	mv "$g"/*.opus "$F/"
 }
 
 # audio_seconds FILE: the length the floor decodes.
@@ -541,13 +580,55 @@ fig_dns() {
 	done
 }
 
+# --- figure 10: in the field ----------------------------------------------------------
+
+# fig_field: tests/bench/field.sh for each fault of FIELD_FAULTS, off first,
+# RUNS times: 20 slots, 20 emergencies, alerts and stops, 3 start-ups each
+# (smoke mode: 2 slots, 1 trial, 1 start-up, fsync slowed by 200 ms, not
+# 1 s, and only the faults with machinery of their own: off slow dns fetch;
+# about a minute). Every "KEY VALUE" line it prints is a row "field FAULT KEY VALUE".
+fig_field() {
+	if [ "$SMOKE" = 1 ]; then
+		set -- 2 1 1
+		slow_ms=200 faults=${FIELD_FAULTS:-"off slow dns fetch"}
+	else
+		set -- 20 20 3
+		slow_ms=1000 faults=${FIELD_FAULTS:-"off slow dns fetch queue cpu"}
+	fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		for fault in $faults; do
+			say "figure 10: in the field, fault $fault, run $r"
+			t0=$(date +%s)
+			FIELD_SLOW_MS=$slow_ms sh tests/bench/field.sh "$BUILD" "$fault" "$IN/field" "$@" \
+			    >"$T/field.out" 2>"$T/field.err"
+			rc=$?
+			sed 's/^/  /' "$T/field.err" >&2
+			say "fault $fault: exit status $rc, $(( $(date +%s) - t0 )) s"
+			if [ "$rc" = 2 ]; then
+				rec field "$fault" skipped "$(sed -n 's/^skipped //p' "$T/field.out")"
+				continue
+			fi
+			[ "$rc" = 0 ] || rec field "$fault" failed "exit status $rc: $(tail -n 1 "$T/field.err")"
+			while read -r k v; do
+				[ -n "$k" ] && rec field "$fault" "$k" "$v"
+			done <"$T/field.out"
+		done
+		r=$((r + 1))
+	done
+	rec field conditions slow_ms "$slow_ms"
+	rec field conditions slots "$1"
+	rec field conditions trials "$2"
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
 make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
+if want field; then make_field_inputs || { echo "bench: cannot make $IN/field" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert dns; do
+for f in cpu idle punct gaps startup fanout alert dns field; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
