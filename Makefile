@@ -5,7 +5,7 @@ CC	?= cc
 CFLAGS	?= -O2 -g
 WARN	 = -std=c17 -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wpointer-arith -Werror
-PKGS	 = alsa ogg opus libconfig libmosquitto sqlite3 libsodium jansson
+PKGS	 = alsa ogg opus libconfig libmosquitto sqlite3 libsodium jansson libssl libcrypto
 TPKGS	 = opusfile
 PC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -32,11 +32,21 @@ struct cfg_audio {
 	int	 emergency_volume;	/* percent, 0..100, while an emergency plays */
 };
 
+/* TLS to the broker: the three files together, or none (plain MQTT, for a lab). */
+struct cfg_tls {
+	char	ca[PATH_MAX];		/* absolute; "": no TLS */
+	char	cert[PATH_MAX];		/* the station's certificate (CN = its id) */
+	char	key[PATH_MAX];		/* its private key */
+};
+
 struct cfg_mqtt {
 	char	host[256];
 	int	port;			/* 1..65535 */
 	int	keepalive;		/* seconds, 5..3600 */
 	int	status_interval;	/* seconds, 5..86400 */
+	char	username[128];		/* for brokers that take passwords; "": none */
+	char	password_file[PATH_MAX];	/* absolute; its first line is the password */
+	struct cfg_tls tls;
 };
 
 /*
@@ -69,6 +79,7 @@ struct cfg_schedule {
 struct cfg_district {
 	char	public_key[PATH_MAX];	/* absolute; checked when loaded; "" : no district schedule */
 	int	test_alerts_sound;		/* test alerts sound aloud (default: silent) */
+	char	secret_key[PATH_MAX];	/* a district office's file only: the signing key */
 };
 
 /*
@@ -77,6 +88,13 @@ struct cfg_district {
  */
 struct config {
 	char	path[PATH_MAX];		/* the file it was read from (or the name given) */
+	/*
+	 * 1: a district office's file (district.cfg: 'loaxactl -c' as the
+	 * district's publisher or monitor), with a district group that names the
+	 * region (kept in station.region) and no station, audio or storage
+	 * groups. loaxad refuses it.
+	 */
+	int	office;
 	struct cfg_station  station;
 	struct cfg_audio    audio;
 	struct cfg_mqtt     mqtt;

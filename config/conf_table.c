@@ -13,8 +13,13 @@
 #include "config/i18n.h"
 #include "config/keys.h"
 
-/* K_PUBKEY: a path to a district public key file, read and checked here. */
-enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL };
+/*
+ * K_PUBKEY: a path to a district public key file, read and checked here.
+ * K_GROUP: a group inside the group (mqtt.tls), with its own table in sub.
+ */
+enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL, K_GROUP };
+
+struct conf_group_def;
 
 struct conf_key {
 	const char	*name;
@@ -24,6 +29,7 @@ struct conf_key {
 	long long	 lo, hi;	/* numbers: the range; K_TEXT: hi is the longest */
 	int		 required;
 	const char	*example;
+	const struct conf_group_def *sub;	/* K_GROUP only */
 };
 
 struct conf_group_def {
@@ -35,58 +41,88 @@ struct conf_group_def {
 #define FIELD(g, f)	offsetof(struct config, g.f), sizeof(((struct config *)0)->g.f)
 
 static const struct conf_key station_keys[] = {
-	{ "id", K_ID, FIELD(station, id), 0, 0, 1, "id = \"tan-thanh\";" },
-	{ "region", K_ID, FIELD(station, region), 0, 0, 1, "region = \"hon-quan\";" },
+	{ "id", K_ID, FIELD(station, id), 0, 0, 1, "id = \"tan-thanh\";", NULL },
+	{ "region", K_ID, FIELD(station, region), 0, 0, 1, "region = \"hon-quan\";", NULL },
 	{ "name", K_TEXT, FIELD(station, name), 0, CONF_TEXT_MAX, 1,
-	    "name = \"Đài truyền thanh xã Tân Thành\";" },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	    "name = \"Đài truyền thanh xã Tân Thành\";", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static const struct conf_key audio_keys[] = {
-	{ "device", K_TEXT, FIELD(audio, device), 0, 255, 0, "device = \"default\";" },
-	{ "rate", K_RATE, FIELD(audio, rate), 0, 0, 0, "rate = 48000;" },
-	{ "channels", K_UINT, FIELD(audio, channels), 1, 2, 0, NULL },
-	{ "buffer_ms", K_UINT, FIELD(audio, buffer_ms), 20, 2000, 0, NULL },
-	{ "mixer", K_TEXT, FIELD(audio, mixer), 0, 63, 0, "mixer = \"hw:0\";" },
+	{ "device", K_TEXT, FIELD(audio, device), 0, 255, 0, "device = \"default\";", NULL },
+	{ "rate", K_RATE, FIELD(audio, rate), 0, 0, 0, "rate = 48000;", NULL },
+	{ "channels", K_UINT, FIELD(audio, channels), 1, 2, 0, NULL, NULL },
+	{ "buffer_ms", K_UINT, FIELD(audio, buffer_ms), 20, 2000, 0, NULL, NULL },
+	{ "mixer", K_TEXT, FIELD(audio, mixer), 0, 63, 0, "mixer = \"hw:0\";", NULL },
 	{ "mixer_control", K_TEXT, FIELD(audio, mixer_control), 0, 63, 0,
-	    "mixer_control = \"Master\";" },
-	{ "emergency_volume", K_INT, FIELD(audio, emergency_volume), 0, 100, 0, NULL },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	    "mixer_control = \"Master\";", NULL },
+	{ "emergency_volume", K_INT, FIELD(audio, emergency_volume), 0, 100, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+static const struct conf_key tls_keys[] = {
+	{ "ca", K_PATH, FIELD(mqtt, tls.ca), 0, 0, 1, "ca = \"/etc/loaxa/ca.crt\";", NULL },
+	{ "cert", K_PATH, FIELD(mqtt, tls.cert), 0, 0, 1, "cert = \"/etc/loaxa/station.crt\";", NULL },
+	{ "key", K_PATH, FIELD(mqtt, tls.key), 0, 0, 1, "key = \"/etc/loaxa/station.key\";", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+static const struct conf_group_def tls_group = { "tls", tls_keys,
+	"tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; };" };
+
 static const struct conf_key mqtt_keys[] = {
-	{ "host", K_TEXT, FIELD(mqtt, host), 0, 255, 0, "host = \"127.0.0.1\";" },
-	{ "port", K_INT, FIELD(mqtt, port), 1, 65535, 0, NULL },
-	{ "keepalive", K_INT, FIELD(mqtt, keepalive), 5, 3600, 0, NULL },
-	{ "status_interval", K_INT, FIELD(mqtt, status_interval), 5, 86400, 0, NULL },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	{ "host", K_TEXT, FIELD(mqtt, host), 0, 255, 0, "host = \"127.0.0.1\";", NULL },
+	{ "port", K_INT, FIELD(mqtt, port), 1, 65535, 0, NULL, NULL },
+	{ "keepalive", K_INT, FIELD(mqtt, keepalive), 5, 3600, 0, NULL, NULL },
+	{ "status_interval", K_INT, FIELD(mqtt, status_interval), 5, 86400, 0, NULL, NULL },
+	{ "username", K_TEXT, FIELD(mqtt, username), 0, 127, 0, "username = \"tan-thanh\";", NULL },
+	{ "password_file", K_PATH, FIELD(mqtt, password_file), 0, 0, 0,
+	    "password_file = \"/etc/loaxa/mqtt.password\";", NULL },
+	{ "tls", K_GROUP, 0, 0, 0, 0, 0, NULL, &tls_group },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static const struct conf_key storage_keys[] = {
-	{ "dir", K_PATH, FIELD(storage, dir), 0, 0, 1, "dir = \"/var/lib/loaxa\";" },
-	{ "asrun_days", K_INT, FIELD(storage, asrun_days), 1, 3650, 0, NULL },
-	{ "outbox_max", K_INT, FIELD(storage, outbox_max), 100, 1000000, 0, NULL },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	{ "dir", K_PATH, FIELD(storage, dir), 0, 0, 1, "dir = \"/var/lib/loaxa\";", NULL },
+	{ "asrun_days", K_INT, FIELD(storage, asrun_days), 1, 3650, 0, NULL, NULL },
+	{ "outbox_max", K_INT, FIELD(storage, outbox_max), 100, 1000000, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static const struct conf_key control_keys[] = {
 	{ "socket", K_PATH, FIELD(control, socket), 0, 0, 0,
-	    "socket = \"/run/loaxa/control.sock\";" },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	    "socket = \"/run/loaxa/control.sock\";", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static const struct conf_key schedule_keys[] = {
-	{ "file", K_PATH, FIELD(schedule, file), 0, 0, 0, "file = \"/etc/loaxa/schedule.cfg\";" },
-	{ "grace", K_INT, FIELD(schedule, grace), 0, 86400, 0, NULL },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	{ "file", K_PATH, FIELD(schedule, file), 0, 0, 0, "file = \"/etc/loaxa/schedule.cfg\";", NULL },
+	{ "grace", K_INT, FIELD(schedule, grace), 0, 86400, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
 static const struct conf_key district_keys[] = {
 	{ "public_key", K_PUBKEY, FIELD(district, public_key), 0, 0, 0,
-	    "public_key = \"/etc/loaxa/district.pub\";" },
+	    "public_key = \"/etc/loaxa/district.pub\";", NULL },
 	{ "test_alerts_sound", K_BOOL, FIELD(district, test_alerts_sound), 0, 0, 0,
-	    "test_alerts_sound = false;" },
-	{ NULL, 0, 0, 0, 0, 0, 0, NULL },
+	    "test_alerts_sound = false;", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+/* A district office's district group: which region it speaks for, with which key. */
+static const struct conf_key office_keys[] = {
+	{ "region", K_ID, FIELD(station, region), 0, 0, 1, "region = \"hon-quan\";", NULL },
+	{ "secret_key", K_PATH, FIELD(district, secret_key), 0, 0, 0,
+	    "secret_key = \"/srv/loaxa/keys/district.key\";", NULL },
+	{ "public_key", K_PUBKEY, FIELD(district, public_key), 0, 0, 0,
+	    "public_key = \"/srv/loaxa/district.pub\";", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+static const struct conf_group_def office_groups[] = {
+	{ "mqtt", mqtt_keys, "mqtt = { host = \"broker.huyen\"; port = 8883; };" },
+	{ "district", office_keys, "district = { region = \"hon-quan\"; };" },
+	{ NULL, NULL, NULL },
 };
 
 static const struct conf_group_def groups[] = {
@@ -222,23 +258,26 @@ group_required(const struct conf_group_def *g)
 	return 0;
 }
 
+/* A group whose keys are required is itself required, unless it sits inside another. */
 static void
 parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct conf_group_def *gd,
-    const char *basedir, struct config *c)
+    int nested, const char *basedir, struct config *c)
 {
 	const char *known[16];
 	const config_setting_t *g;
 	const struct conf_key *k;
 	size_t n = 0;
 
-	if ((g = conf_group(ctx, root, gd->name, group_required(gd), gd->example)) == NULL)
+	if ((g = conf_group(ctx, root, gd->name, !nested && group_required(gd), gd->example)) == NULL)
 		return;
 	for (k = gd->keys; k->name != NULL && n < 15; k++)
 		known[n++] = k->name;
 	known[n] = NULL;
 	conf_check_keys(ctx, g, known);
 	for (k = gd->keys; k->name != NULL; k++) {
-		if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH ||
+		if (k->kind == K_GROUP)
+			parse_group(ctx, g, k->sub, 1, basedir, c);
+		else if (k->kind == K_ID || k->kind == K_TEXT || k->kind == K_PATH ||
 		    k->kind == K_PUBKEY)
 			set_string(k, g, ctx, basedir, c);
 		else if (k->kind == K_BOOL)
@@ -248,17 +287,50 @@ parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct con
 	}
 }
 
+/*
+ * A district office's file has no station group and names its region in
+ * the district group; a station's file always has a station group.
+ */
+static int
+is_office(const config_setting_t *root)
+{
+	const config_setting_t *d = config_setting_get_member(root, "district");
+
+	return config_setting_get_member(root, "station") == NULL && d != NULL &&
+	    config_setting_type(d) == CONFIG_TYPE_GROUP &&
+	    config_setting_get_member(d, "region") != NULL;
+}
+
+/* What no single setting can say: the settings that only work together. */
+static void
+check_together(struct conf_ctx *ctx, const config_setting_t *root, const struct config *c)
+{
+	const config_setting_t *mqtt = config_setting_get_member(root, "mqtt");
+
+	if (mqtt == NULL)
+		return;
+	if ((c->mqtt.username[0] != '\0') != (c->mqtt.password_file[0] != '\0'))
+		conf_err(ctx, mqtt, NULL, _("username and password_file go together: give "
+		    "both, or neither (a broker with client certificates needs neither)"));
+}
+
 void
 conf_parse_root(struct conf_ctx *ctx, const config_setting_t *root, const char *basedir,
     struct config *c)
 {
+	const struct conf_group_def *defs = groups;
 	const char *known[16];
 	size_t n = 0;
 
-	for (n = 0; groups[n].name != NULL && n < 15; n++)
-		known[n] = groups[n].name;
+	if (is_office(root)) {
+		c->office = 1;
+		defs = office_groups;
+	}
+	for (n = 0; defs[n].name != NULL && n < 15; n++)
+		known[n] = defs[n].name;
 	known[n] = NULL;
 	conf_check_keys(ctx, root, known);
-	for (n = 0; groups[n].name != NULL; n++)
-		parse_group(ctx, root, &groups[n], basedir, c);
+	for (n = 0; defs[n].name != NULL; n++)
+		parse_group(ctx, root, &defs[n], 0, basedir, c);
+	check_together(ctx, root, c);
 }

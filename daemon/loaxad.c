@@ -20,6 +20,7 @@
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
 #include "daemon/core/notify.h"
+#include "daemon/core/tls.h"
 #include "daemon/proto/report.h"
 #include "daemon/station/station.h"
 
@@ -57,10 +58,44 @@ load_config(const char *path, struct config *cfg)
 	if (rc < 0)
 		errlist_print(&errs, "loaxad: ", stderr);
 	errlist_clear(&errs);
+	if (rc == 0 && cfg->office) {
+		fprintf(stderr, _("loaxad: %s is a district office's configuration (it has a "
+		    "district region and no station group); a station needs the loaxa.cfg of its "
+		    "bundle\n"), path);
+		rc = -1;
+	}
 	return rc;
 }
 
-/* --check: the configuration and the schedule, every problem at once. */
+/*
+ * --check of the TLS files: what a technician installing a bundle must know
+ * before leaving the station. 0, or -1 after saying what is wrong.
+ */
+static int
+check_tls(const struct config *cfg)
+{
+	const struct cfg_tls *t = &cfg->mqtt.tls;
+	struct tls_files f = { t->ca, t->cert, t->key };
+	char why[TLS_WHY_MAX];
+	time_t not_after;
+	int days;
+
+	if (t->ca[0] == '\0')
+		return 0;
+	if (tls_check_files(&f, &not_after, why, sizeof(why)) < 0) {
+		fprintf(stderr, "loaxad: %s: mqtt.tls: %s\n", cfg->path, why);
+		return -1;
+	}
+	days = tls_days_left(not_after, time(NULL));
+	printf(_("%s: TLS certificate %s OK, signed by %s, %d days left\n"), cfg->path, t->cert,
+	    t->ca, days);
+	if (days < TLS_WARN_DAYS)
+		printf(_("%s: the certificate expires in %d days: ask the district office for a "
+		    "new bundle\n"), cfg->path, days);
+	return 0;
+}
+
+/* --check: the configuration, its TLS files and the schedule, every problem at once. */
 static int
 check_only(const char *path)
 {
@@ -69,6 +104,8 @@ check_only(const char *path)
 	struct schedule *s = NULL;
 
 	if (load_config(path, &cfg) < 0)
+		return 1;
+	if (check_tls(&cfg) < 0)
 		return 1;
 	if (cfg.schedule.file[0] != '\0') {
 		errlist_init(&errs);

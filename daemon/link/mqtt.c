@@ -38,8 +38,10 @@
 #include <mqtt_protocol.h>
 
 #include "config/i18n.h"
+#include "config/readfile.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
+#include "daemon/core/tls.h"
 #include "daemon/link/mqtt_int.h"
 
 /* "<host>:<port> at its last known address <addr>", with room to spare. */
@@ -69,21 +71,56 @@ mqtt_cb_disconnect(struct mosquitto *mosq, void *obj, int rc)
 	m->cb_rc = rc;
 }
 
+/*
+ * A PUBACK. From reason code 0x80 on, the broker refused the message (MQTT
+ * v5): it was not delivered, and is kept to go again (see mqtt_int.h).
+ */
 static void
-mqtt_cb_publish(struct mosquitto *mosq, void *obj, int mid)
+mqtt_cb_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
+    const mosquitto_property *props)
 {
 	struct mqtt *m = obj;
-	int i;
+	int i, refused = reason >= MQTT_RC_UNSPECIFIED;
+	const char *why = mosquitto_reason_string(reason);
 
 	(void)mosq;
+	(void)props;
 	for (i = 0; i < m->nflight; i++)
-		if (m->flight[i].mid == mid)
+		if (m->flight[i].mid == mid) {
 			m->flight[i].acked = 1;
+			m->flight[i].refused = refused;
+			if (refused)
+				mqtt_refused(m, why, m->flight[i].topic);
+		}
 	for (i = 0; i < m->nret; i++)
-		if (m->ret[i].mid == mid)
+		if (m->ret[i].mid == mid) {
 			m->ret[i].mid = 0;
+			m->ret[i].refused = refused;
+			if (refused)
+				mqtt_refused(m, why, m->ret[i].topic);
+		}
 	if (m->bye_mid != 0 && m->bye_mid == mid)
 		m->bye_acked = 1;
+}
+
+/*
+ * libmosquitto's error lines: the only place that says why a TLS handshake
+ * failed on the broker's side ("tlsv1 alert unknown ca", "sslv3 alert
+ * certificate revoked"), since it empties OpenSSL's error queue itself.
+ * The last one of an attempt becomes its reason.
+ */
+static void
+mqtt_cb_log(struct mosquitto *mosq, void *obj, int level, const char *line)
+{
+	struct mqtt *m = obj;
+	const char *p;
+
+	(void)mosq;
+	if (level != MOSQ_LOG_ERR || strncmp(line, "OpenSSL Error", 13) != 0)
+		return;
+	/* "OpenSSL Error[0]: error:0A000418:SSL routines::tlsv1 alert unknown ca" */
+	p = strrchr(line, ':');
+	snprintf(m->cb_error, sizeof(m->cb_error), "%s", p != NULL ? p + 1 : line);
 }
 
 static void
@@ -115,9 +152,17 @@ mqtt_session_new(struct mqtt *m)
 		return MOSQ_ERR_ERRNO;
 	mosquitto_connect_callback_set(mosq, mqtt_cb_connect);
 	mosquitto_disconnect_callback_set(mosq, mqtt_cb_disconnect);
-	mosquitto_publish_callback_set(mosq, mqtt_cb_publish);
+	mosquitto_publish_v5_callback_set(mosq, mqtt_cb_publish);
 	mosquitto_message_callback_set(mosq, mqtt_cb_message);
+	mosquitto_log_callback_set(mosq, mqtt_cb_log);
 	rc = mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, MQTT_SEND_MAX);
+	/* Our context as it is: libmosquitto's defaults would check the address (see tls.h). */
+	if (rc == MOSQ_ERR_SUCCESS && m->tls_ctx != NULL)
+		rc = mosquitto_int_option(mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);
+	if (rc == MOSQ_ERR_SUCCESS && m->tls_ctx != NULL)
+		rc = mosquitto_void_option(mosq, MOSQ_OPT_SSL_CTX, m->tls_ctx);
+	if (rc == MOSQ_ERR_SUCCESS && m->username != NULL)
+		rc = mosquitto_username_pw_set(mosq, m->username, m->password);
 	/* MQTT v5, for the maximum packet size in CONNECT (see mqtt_connect). */
 	if (rc == MOSQ_ERR_SUCCESS)
 		rc = mosquitto_int_option(mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
@@ -152,6 +197,7 @@ mqtt_session_end(struct mqtt *m)
 		m->ret[i].mid = 0;
 	m->bye_mid = 0;
 	m->cb_connack = m->cb_lost = m->cb_rc = m->cb_in_qos = 0;
+	m->cb_error[0] = '\0';
 }
 
 static void
@@ -162,6 +208,17 @@ mqtt_set_reason(struct mqtt *m, int rc, int err)
 
 	if (m->reason[0] != '\0')
 		return;		/* the broker's refusal says more than what follows it */
+	if (rc == MOSQ_ERR_TLS && m->tls_ctx != NULL &&
+	    (s = tls_ctx_verify_error(m->tls_ctx)) != NULL) {
+		snprintf(m->reason, sizeof(m->reason), _("TLS: the broker's certificate is not "
+		    "valid for \"%s\": %s"), m->host, s);
+		return;
+	}
+	if (rc == MOSQ_ERR_TLS && m->cb_error[0] != '\0') {
+		snprintf(m->reason, sizeof(m->reason), _("TLS: the broker refused the station's "
+		    "certificate (%s)"), m->cb_error);
+		return;
+	}
 	if (rc == MOSQ_ERR_ERRNO && err != 0)
 		s = strerror(err);
 	else if (rc == MOSQ_ERR_KEEPALIVE && m->state == MQTT_CONNECTING)
@@ -370,6 +427,45 @@ mqtt_resolved(struct mqtt *m, int64_t now)
 	mqtt_connect_any(m, &ans, now);
 }
 
+/* The first line of the password file, in m->password. 0, or -1 with the reason set. */
+static int
+mqtt_read_password(struct mqtt *m)
+{
+	char *text = NULL;
+	int rc;
+
+	if (m->password_file == NULL)
+		return 0;
+	if ((rc = readfile_text(m->password_file, MQTT_PASSWORD_MAX, &text)) < 0) {
+		snprintf(m->reason, sizeof(m->reason), _("cannot read the password file \"%s\": "
+		    "%s"), m->password_file, readfile_strerror(rc));
+		return -1;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	free(m->password);
+	m->password = text;
+	return 0;
+}
+
+/*
+ * What the station shows the broker, made ready before each attempt until
+ * it is: the TLS context (its files read once) and the password. 0, or -1
+ * with the reason set, and the attempt waits its back-off like any other.
+ */
+static int
+mqtt_credentials(struct mqtt *m)
+{
+	struct tls_files f = { m->tls_ca, m->tls_cert, m->tls_key };
+	char why[TLS_WHY_MAX];
+
+	if (m->tls_ca != NULL && m->tls_ctx == NULL &&
+	    (m->tls_ctx = tls_ctx_new(&f, m->host, why, sizeof(why))) == NULL) {
+		snprintf(m->reason, sizeof(m->reason), "%s", why);
+		return -1;
+	}
+	return mqtt_read_password(m);
+}
+
 /*
  * A new attempt. An address in the configuration is connected to at once; a
  * name is looked up first, in a thread, while the loop goes on.
@@ -382,6 +478,10 @@ mqtt_attempt(struct mqtt *m, int64_t now)
 	mqtt_session_end(m);
 	m->reason[0] = m->addr[0] = '\0';
 	m->on_known = 0;
+	if (mqtt_credentials(m) < 0) {
+		mqtt_down(m, MOSQ_ERR_TLS, 0, now);
+		return;
+	}
 	if (m->literal[0] != '\0') {
 		memcpy(ans.addr[0], m->literal, sizeof(ans.addr[0]));
 		mqtt_connect_any(m, &ans, now);
@@ -497,6 +597,8 @@ mqtt_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 	case MQTT_CONNECTED:
 	case MQTT_CONNECTING:
 		due = mqtt_misc_due(m);
+		if (m->retry_ms != 0 && m->nflight == 0 && m->retry_ms < due)
+			due = m->retry_ms;
 		if (fd < 0 || (m->state == MQTT_CONNECTED && mqtt_has_work(m)))
 			due = 0;
 		break;
@@ -532,6 +634,7 @@ mqtt_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		mqtt_attempt(m, now);
 	if (m->state != MQTT_CONNECTED)
 		return;
+	mqtt_retry_refused(m, now);
 	errno = 0;
 	if ((rc = mqtt_flush_subs(m, now)) != MOSQ_ERR_SUCCESS ||
 	    (rc = mqtt_flush_retained(m, now)) != MOSQ_ERR_SUCCESS ||
@@ -552,6 +655,11 @@ mqtt_check_params(const struct mqtt_params *p)
 		what = "the keep-alive is not between 5 and 65535 seconds";
 	else if (p->max_payload == 0)
 		what = "the largest incoming payload must be above 0 bytes";
+	else if ((p->tls.ca == NULL) != (p->tls.cert == NULL) ||
+	    (p->tls.ca == NULL) != (p->tls.key == NULL))
+		what = "TLS needs the CA, the certificate and the key together";
+	else if (p->password_file != NULL && p->username == NULL)
+		what = "a password file needs a user name";
 	else if (p->will_topic != NULL &&
 	    mosquitto_pub_topic_check(p->will_topic) != MOSQ_ERR_SUCCESS)
 		what = "the will topic is not a valid topic to publish to";
@@ -560,6 +668,16 @@ mqtt_check_params(const struct mqtt_params *p)
 	log_warnx("mqtt: cannot set up the client for %s:%d: %s",
 	    p->host != NULL ? p->host : "", p->port, what);
 	return -EINVAL;
+}
+
+/* *dst = a copy of src, or NULL for NULL. */
+static int
+mqtt_copy(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	return (*dst = strdup(src)) != NULL ? 0 : -1;
 }
 
 struct mqtt *
@@ -587,7 +705,10 @@ mqtt_new(const struct mqtt_params *p)
 		memcpy(m->literal, lit.addr[0], sizeof(m->literal));
 	if ((m->host = strdup(p->host)) == NULL ||
 	    (m->text = malloc(MQTT_TEXT_MAX)) == NULL ||
-	    (p->client_id != NULL && (m->client_id = strdup(p->client_id)) == NULL))
+	    (p->client_id != NULL && (m->client_id = strdup(p->client_id)) == NULL) ||
+	    mqtt_copy(&m->tls_ca, p->tls.ca) < 0 || mqtt_copy(&m->tls_cert, p->tls.cert) < 0 ||
+	    mqtt_copy(&m->tls_key, p->tls.key) < 0 || mqtt_copy(&m->username, p->username) < 0 ||
+	    mqtt_copy(&m->password_file, p->password_file) < 0)
 		goto fail;
 	if (p->will_topic != NULL && ((m->will_topic = strdup(p->will_topic)) == NULL ||
 	    (m->will_payload = strdup(p->will_payload != NULL ? p->will_payload : "")) == NULL))
@@ -617,6 +738,13 @@ mqtt_free(struct mqtt *m)
 	free(m->client_id);
 	free(m->will_topic);
 	free(m->will_payload);
+	free(m->tls_ca);
+	free(m->tls_cert);
+	free(m->tls_key);
+	tls_ctx_free(m->tls_ctx);
+	free(m->username);
+	free(m->password_file);
+	free(m->password);
 	free(m->text);
 	free(m);
 }
@@ -630,6 +758,13 @@ mqtt_source(struct mqtt *m, struct ev_source *out)
 		.dispatch = mqtt_dispatch,
 		.arg = m,
 	};
+}
+
+long long
+mqtt_refusals(const struct mqtt *m, const char **last)
+{
+	*last = m->last_refusal;
+	return m->refused;
 }
 
 int

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "daemon/core/ev.h"
+#include "daemon/core/tls.h"
 
 struct mqtt;
 
@@ -51,6 +52,16 @@ struct mqtt_params {
 	int	 port;			/* 1..65535 */
 	int	 keepalive;		/* seconds, 5..65535; also bounds a connection attempt */
 	const char *client_id;		/* NULL: libmosquitto makes one up */
+	/*
+	 * TLS: the CA, the client's certificate and key (all three, or all NULL
+	 * for plain MQTT). The broker's certificate must be valid for host. The
+	 * files are read at the first attempt and again at each attempt until
+	 * they can be used, so that a technician who fixes them needs no restart.
+	 */
+	struct tls_files tls;
+	/* For brokers that take passwords: the user, and a file whose first line is the password. */
+	const char *username;		/* NULL: none */
+	const char *password_file;	/* NULL: none; read at each attempt */
 	const char *will_topic;		/* may be NULL: no Last Will */
 	const char *will_payload;	/* sent retained, QoS 1, if the link dies */
 	size_t	 max_payload;		/* incoming messages larger than this are dropped; > 0 */
@@ -121,6 +132,13 @@ int		 mqtt_subscribe(struct mqtt *, const char *topic_filter, int qos);
  * subscribed) or -ENOMEM (also when too many UNSUBSCRIBEs wait to go out).
  */
 int		 mqtt_unsubscribe(struct mqtt *, const char *topic_filter);
+
+/*
+ * The publishes the broker refused since the start (MQTT v5 reason codes:
+ * not authorized, quota exceeded, packet too large), and the last one as
+ * "<reason>: <topic>" ("" when none). They are kept, not lost: see mqtt_int.h.
+ */
+long long	 mqtt_refusals(const struct mqtt *, const char **last);
 
 /* 1 after the broker accepted the connection (CONNACK), until it is lost; else 0. */
 int		 mqtt_connected(const struct mqtt *);

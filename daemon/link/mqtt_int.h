@@ -30,8 +30,8 @@
  * without it: glibc's own default (two tries of 5 s at one name server).
  */
 #define MQTT_RESOLVE_MS		10000
-/* Room for 'cannot resolve "<name>": <the resolver's sentence>' too. */
-#define MQTT_REASON_MAX		(MQTT_HOST_MAX + RESOLVE_ERROR_MAX + 64)
+/* Room for 'cannot resolve "<name>": <the resolver's sentence>', or a TLS file's problem. */
+#define MQTT_REASON_MAX		(MQTT_HOST_MAX + RESOLVE_ERROR_MAX + TLS_WHY_MAX + 64)
 /* Large enough for every sentence of mqtt_state_text(): nothing is cut. */
 #define MQTT_TEXT_MAX		(MQTT_HOST_MAX + RESOLVE_ADDR_LEN + MQTT_REASON_MAX + 128)
 
@@ -45,10 +45,26 @@ enum mqtt_state {
 	MQTT_STOPPED,
 };
 
+/*
+ * A publish the broker refuses (MQTT v5 PUBACK reason code 0x80 and up: not
+ * authorized, quota exceeded, ...) is kept: an outbox message stays in the
+ * outbox, a retained value stays the latest. Both go again on the next
+ * connection, or after this long on the same one, not at once: a broker that
+ * refuses by rule would refuse a quick retry too.
+ */
+#define MQTT_REFUSED_RETRY_MS	(5 * 60 * 1000)
+/* "<the broker's reason>: <topic>", as the status shows it. */
+#define MQTT_REFUSAL_MAX	256
+/* Our topics: loaxa/<region>/<station>/events, each id at most 63 bytes. */
+#define MQTT_TOPIC_MAX		160
+#define MQTT_PASSWORD_MAX	1024
+
 struct mqtt_flight {		/* an outbox message awaiting its PUBACK */
 	int	 mid;
 	int64_t	 seq;
 	int	 acked;
+	int	 refused;	/* the PUBACK carried a refusal: not acked to the outbox */
+	char	 topic[MQTT_TOPIC_MAX];	/* for the refusal's sentence */
 };
 
 struct mqtt_retained {
@@ -56,6 +72,7 @@ struct mqtt_retained {
 	char	*payload;
 	int	 dirty;		/* payload has not been published on this connection */
 	int	 mid;		/* the value awaiting its PUBACK, 0 when none */
+	int	 refused;	/* the broker refused it: due again at the retry */
 };
 
 struct mqtt_sub {
@@ -78,6 +95,10 @@ struct mqtt {
 	int	 nfailed;		/* attempts failed since the last CONNACK: where in a list to start */
 	int	 dns_down;		/* the name stopped resolving; said once, until it resolves again */
 	int	 keepalive;
+	char	*tls_ca, *tls_cert, *tls_key;	/* NULL: plain MQTT */
+	void	*tls_ctx;		/* tls.c's SSL_CTX, shared by every attempt; NULL until made */
+	char	*username, *password_file;	/* NULL: none */
+	char	*password;		/* read from password_file at each attempt */
 	char	*client_id;
 	char	*will_topic;
 	char	*will_payload;
@@ -98,6 +119,11 @@ struct mqtt {
 	int	 cb_lost;
 	int	 cb_rc;
 	int	 cb_in_qos;		/* a QoS 1 message came in, so a PUBACK went out */
+	char	 cb_error[MQTT_REASON_MAX];	/* libmosquitto's last error line (TLS) */
+
+	long long refused;		/* publishes the broker refused since the start */
+	char	 last_refusal[MQTT_REFUSAL_MAX];
+	int64_t	 retry_ms;		/* when refused publishes go again; 0: none wait */
 
 	struct mqtt_outbox outbox;
 	int	 has_outbox;
@@ -134,5 +160,9 @@ int	mqtt_flush_retained(struct mqtt *, int64_t now);
 int	mqtt_pump(struct mqtt *, int64_t now);
 /* 1 when something waits to be sent and could be now. */
 int	mqtt_has_work(const struct mqtt *);
+/* Counts a refusal, keeps its sentence, and schedules the retry. */
+void	mqtt_refused(struct mqtt *, const char *why, const char *topic);
+/* The retry is due: refused publishes go again. */
+void	mqtt_retry_refused(struct mqtt *, int64_t now);
 
 #endif

@@ -8,11 +8,14 @@
  * inside libmosquitto.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <mosquitto.h>
 
+#include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/mqtt_int.h"
 
@@ -24,10 +27,51 @@ mqtt_out_restart(struct mqtt *m)
 	m->nflight = 0;
 	m->sent_upto = 0;
 	m->kicked = 1;
+	m->retry_ms = 0;	/* what was refused goes again now */
 	for (i = 0; i < m->nsub; i++)
 		m->sub[i].dirty = 1;
-	for (i = 0; i < m->nret; i++)
+	for (i = 0; i < m->nret; i++) {
 		m->ret[i].dirty = 1;
+		m->ret[i].refused = 0;
+	}
+}
+
+void
+mqtt_refused(struct mqtt *m, const char *why, const char *topic)
+{
+	int64_t now = clock_mono_ms();
+
+	if (m->refused < LLONG_MAX)
+		m->refused++;
+	snprintf(m->last_refusal, sizeof(m->last_refusal), "%s: %s", why, topic);
+	log_warnx("mqtt: the broker refused a publish to \"%s\": %s; it is kept and sent "
+	    "again in %d minutes or on the next connection", topic, why,
+	    MQTT_REFUSED_RETRY_MS / 60000);
+	if (m->retry_ms == 0)
+		m->retry_ms = now + MQTT_REFUSED_RETRY_MS;
+}
+
+/*
+ * The outbox goes again from its oldest message: what is still there was
+ * refused or not sent yet (a message acknowledged meanwhile may go twice,
+ * which the consumer takes, see mqtt.h). Waits for the window to empty, so
+ * that nothing in flight is sent twice over.
+ */
+void
+mqtt_retry_refused(struct mqtt *m, int64_t now)
+{
+	int i;
+
+	if (m->retry_ms == 0 || now < m->retry_ms || m->nflight > 0)
+		return;
+	m->retry_ms = 0;
+	m->sent_upto = 0;
+	m->kicked = 1;
+	for (i = 0; i < m->nret; i++)
+		if (m->ret[i].refused) {
+			m->ret[i].refused = 0;
+			m->ret[i].dirty = 1;
+		}
 }
 
 void
@@ -49,7 +93,7 @@ mqtt_ack_flights(struct mqtt *m)
 	for (i = 0; i < m->nflight; i++) {
 		if (!m->flight[i].acked)
 			m->flight[j++] = m->flight[i];
-		else if (m->has_outbox)
+		else if (m->has_outbox && !m->flight[i].refused)
 			m->outbox.ack(m->outbox.arg, m->flight[i].seq);
 	}
 	m->nflight = j;
@@ -92,6 +136,13 @@ mqtt_flush_retained(struct mqtt *m, int64_t now)
 			continue;	/* one value per topic in flight: latest wins */
 		rc = mosquitto_publish(m->mosq, &mid, r->topic, (int)strlen(r->payload),
 		    r->payload, 1, true);
+		if (rc == MOSQ_ERR_OVERSIZE_PACKET) {
+			/* Larger than the broker takes (its CONNACK said): refused before it is sent. */
+			r->dirty = 0;
+			r->refused = 1;
+			mqtt_refused(m, mosquitto_strerror(rc), r->topic);
+			continue;
+		}
 		if (rc != MOSQ_ERR_SUCCESS)
 			return rc;
 		r->mid = mid;
@@ -116,14 +167,21 @@ mqtt_publish_one(struct mqtt *m, int64_t seq, const char *topic, const char *pay
 		rc = MOSQ_ERR_PAYLOAD_SIZE;
 	else
 		rc = mosquitto_publish(m->mosq, &mid, topic, (int)len, payload, 1, false);
+	if (rc == MOSQ_ERR_OVERSIZE_PACKET) {
+		mqtt_refused(m, mosquitto_strerror(rc), topic);
+		return MOSQ_ERR_SUCCESS;
+	}
 	if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8) {
 		log_warnx("mqtt: cannot publish outbox message %lld to \"%s\": %s; "
 		    "it stays in the outbox", (long long)seq, topic != NULL ? topic : "",
 		    mosquitto_strerror(rc));
 		return MOSQ_ERR_SUCCESS;
 	}
-	if (rc == MOSQ_ERR_SUCCESS)
-		m->flight[m->nflight++] = (struct mqtt_flight){ .mid = mid, .seq = seq };
+	if (rc == MOSQ_ERR_SUCCESS) {
+		m->flight[m->nflight] = (struct mqtt_flight){ .mid = mid, .seq = seq };
+		snprintf(m->flight[m->nflight].topic, MQTT_TOPIC_MAX, "%s", topic);
+		m->nflight++;
+	}
 	return rc;
 }
 

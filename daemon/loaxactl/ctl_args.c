@@ -111,7 +111,11 @@ ctl_args_config(const char *conf)
 	return &cfg;
 }
 
-/* The broker and the region before the options: the defaults, then the configuration's. */
+/*
+ * The broker, the region, TLS and the key before the options: the defaults,
+ * then the configuration's (a station's loaxa.cfg, or a district office's
+ * district.cfg, which also names the signing key).
+ */
 static int
 ctl_args_district_defaults(struct ctl_district *d, const char *conf)
 {
@@ -121,12 +125,17 @@ ctl_args_district_defaults(struct ctl_district *d, const char *conf)
 	snprintf(d->host, sizeof(d->host), "127.0.0.1");
 	if (conf == NULL)
 		return 0;
-	if ((cfg = ctl_args_config(conf)) == NULL)
+	if ((cfg = ctl_args_config(conf)) == NULL)	/* static: the pointers below stay valid */
 		return EXIT_REFUSED;
 	snprintf(d->region_buf, sizeof(d->region_buf), "%s", cfg->station.region);
 	snprintf(d->host, sizeof(d->host), "%s", cfg->mqtt.host);
 	d->port = cfg->mqtt.port;
 	d->region = d->region_buf;
+	if (cfg->mqtt.tls.ca[0] != '\0')
+		d->tls = (struct tls_files){ cfg->mqtt.tls.ca, cfg->mqtt.tls.cert,
+		    cfg->mqtt.tls.key };
+	if (cfg->district.secret_key[0] != '\0')
+		d->key = cfg->district.secret_key;
 	return 0;
 }
 

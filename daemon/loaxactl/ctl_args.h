@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "daemon/core/tls.h"
+
 struct config;
 
 /*
@@ -44,6 +46,7 @@ struct ctl_district {
 	const char	*region, *key, *stations;
 	char		 host[256];
 	int		 port;
+	struct tls_files tls;		/* from the configuration's mqtt.tls; NULLs: plain MQTT */
 	int		 flag;		/* the command's one option without a value was given */
 	const char	*arg;		/* its one argument that is not an option, or NULL */
 	char		 region_buf[64];

@@ -225,7 +225,7 @@ al_connect(struct pubclient *c, const struct al_opts *o, const char *id, char *t
 
 	/* A region too long for the topic is refused by alert_build before anything is sent. */
 	snprintf(topic, len, "loaxa/%s/alert/%s", o->d.region, id);
-	if ((rc = pubclient_connect(c, o->d.host, o->d.port)) < 0 ||
+	if ((rc = pubclient_connect(c, o->d.host, o->d.port, &o->d.tls)) < 0 ||
 	    (rc = pubclient_probe_retained(c, o->d.region, topic, ALERT_MAX_BYTES)) < 0)
 		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
 		    "the network; nothing was published"), o->d.host, o->d.port,

@@ -12,15 +12,21 @@
 #include <unistd.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 #include <sodium.h>
 
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
+#include "daemon/core/tls.h"
 #include "daemon/loaxactl/pubclient.h"
 
 /* The client's state, filled by libmosquitto's callbacks. */
 struct pubclient {
 	struct mosquitto *mosq;
 	int	 connected, refused;
+	int	 denied;		/* a PUBACK's refusal (MQTT v5 reason code), 0: none */
+	char	 why[TLS_WHY_MAX];	/* why TLS failed, for pubclient_strerror() */
+	void	*tls_ctx;		/* tls.c's; NULL: plain MQTT */
 	int	 pending[PUBCLIENT_WINDOW + 1];
 	int	 npending;
 	char	*topic, *probe;		/* the retained topic we read, and our probe */
@@ -48,13 +54,18 @@ pubclient_cb_connect(struct mosquitto *mosq, void *obj, int rc)
 	c->refused = rc;
 }
 
+/* A PUBACK; from 0x80 on, the broker refused the message (not authorized, say). */
 static void
-pubclient_cb_publish(struct mosquitto *mosq, void *obj, int mid)
+pubclient_cb_publish(struct mosquitto *mosq, void *obj, int mid, int reason,
+    const mosquitto_property *props)
 {
 	struct pubclient *c = obj;
 	int i;
 
 	(void)mosq;
+	(void)props;
+	if (reason >= MQTT_RC_UNSPECIFIED && c->denied == 0)
+		c->denied = reason;
 	for (i = 0; i < c->npending; i++) {
 		if (c->pending[i] == mid) {
 			c->pending[i] = c->pending[--c->npending];
@@ -116,6 +127,8 @@ pubclient_wait(struct pubclient *c, int (*done)(const struct pubclient *))
 
 	c->progress_ms = clock_mono_ms();
 	while (!done(c)) {
+		if (c->denied != 0)
+			return -EPERM;
 		if (clock_mono_ms() - c->progress_ms > PUBCLIENT_IDLE_MS)
 			return -ETIMEDOUT;
 		rc = mosquitto_loop(c->mosq, 100, 1);
@@ -138,7 +151,9 @@ pubclient_new(void)
 		return NULL;
 	}
 	mosquitto_connect_callback_set(c->mosq, pubclient_cb_connect);
-	mosquitto_publish_callback_set(c->mosq, pubclient_cb_publish);
+	mosquitto_publish_v5_callback_set(c->mosq, pubclient_cb_publish);
+	/* MQTT v5, so that a publish the broker refuses says so in its PUBACK. */
+	mosquitto_int_option(c->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	mosquitto_message_callback_set(c->mosq, pubclient_cb_message);
 	return c;
 }
@@ -154,18 +169,45 @@ pubclient_free(struct pubclient *c)
 		mosquitto_destroy(c->mosq);
 	}
 	mosquitto_lib_cleanup();
+	tls_ctx_free(c->tls_ctx);
 	free(c->topic);
 	free(c->probe);
 	free(c->retained);
 	free(c);
 }
 
-int
-pubclient_connect(struct pubclient *c, const char *host, int port)
+/* TLS with the station's own context (tls.c): the broker checked against host. */
+static int
+pubclient_tls(struct pubclient *c, const char *host, const struct tls_files *tls)
 {
+	if ((c->tls_ctx = tls_ctx_new(tls, host, c->why, sizeof(c->why))) == NULL)
+		return -EPROTO;
+	if (mosquitto_int_option(c->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) != MOSQ_ERR_SUCCESS ||
+	    mosquitto_void_option(c->mosq, MOSQ_OPT_SSL_CTX, c->tls_ctx) != MOSQ_ERR_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+pubclient_connect(struct pubclient *c, const char *host, int port, const struct tls_files *tls)
+{
+	const char *why;
 	int rc;
 
+	if (tls != NULL && tls->ca != NULL && (rc = pubclient_tls(c, host, tls)) < 0)
+		return rc;
 	rc = mosquitto_connect(c->mosq, host, port, 30);
+	if (rc == MOSQ_ERR_TLS) {
+		why = c->tls_ctx != NULL ? tls_ctx_verify_error(c->tls_ctx) : NULL;
+		if (why != NULL)
+			snprintf(c->why, sizeof(c->why), _("TLS: the broker's certificate is not "
+			    "valid for \"%s\": %s"), host, why);
+		else
+			snprintf(c->why, sizeof(c->why), "%s", _("TLS: the broker refused the "
+			    "connection; check that this identity's certificate is from the "
+			    "district's CA, not expired and not revoked"));
+		return -EPROTO;
+	}
 	if (rc != MOSQ_ERR_SUCCESS)
 		return pubclient_err(rc, -ECONNREFUSED);
 	if ((rc = pubclient_wait(c, pubclient_done_connected)) < 0)
@@ -281,5 +323,9 @@ pubclient_strerror(const struct pubclient *c, int err)
 {
 	if (err == -EACCES && c != NULL && c->refused != 0)
 		return mosquitto_connack_string(c->refused);
+	if (err == -EPERM && c != NULL && c->denied != 0)
+		return mosquitto_reason_string(c->denied);
+	if (err == -EPROTO && c != NULL && c->why[0] != '\0')
+		return c->why;
 	return strerror(-err);
 }

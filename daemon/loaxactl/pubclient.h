@@ -10,21 +10,25 @@
  *
  * The order of the calls:
  *	c = pubclient_new();
- *	pubclient_connect(c, host, port);
+ *	pubclient_connect(c, host, port, tls);
  *	pubclient_probe_retained(c, region, topic, max);	(optional)
  *	pubclient_send_file(c, ...) ...				(the bulletins' chunks)
  *	pubclient_publish_last(c, topic, text);			(the signed message)
  *	pubclient_free(c);
  *
  * Results are 0 or a negative errno: -ETIMEDOUT after the idle timeout,
- * -EACCES when the broker refused the connection (pubclient_strerror says
- * why), -ECONNREFUSED/-ECONNRESET when libmosquitto failed without an errno.
+ * -EACCES when the broker refused the connection, -EPERM when it refused a
+ * message (MQTT v5: not authorized for the topic, say), -EPROTO when TLS
+ * failed (pubclient_strerror says why, for all three), -ECONNREFUSED/
+ * -ECONNRESET when libmosquitto failed without an errno.
  */
 #ifndef LOAXA_PUBCLIENT_H
 #define LOAXA_PUBCLIENT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "daemon/core/tls.h"
 
 #define PUBCLIENT_WINDOW	8	/* messages awaiting their PUBACK */
 #define PUBCLIENT_IDLE_MS	30000	/* no progress for this long: give up */
@@ -36,8 +40,13 @@ struct pubclient *pubclient_new(void);
 /* Disconnects, frees and cleans libmosquitto up. NULL is a no-op. */
 void	pubclient_free(struct pubclient *);
 
-/* Connects and waits for the broker's CONNACK. 0, -EACCES when it refused, or -errno. */
-int	pubclient_connect(struct pubclient *, const char *host, int port);
+/*
+ * Connects and waits for the broker's CONNACK: over TLS when tls names the
+ * files (NULL, or tls->ca NULL: plain MQTT). 0, -EACCES when the broker
+ * refused, -EPROTO when TLS failed (pubclient_strerror says why), or -errno.
+ */
+int	pubclient_connect(struct pubclient *, const char *host, int port,
+	    const struct tls_files *tls);
 /*
  * Reads what is retained at topic now: subscribes to it and to a probe topic
  * of our own (loaxa/<region>/publish/<random>), publishes to the probe and

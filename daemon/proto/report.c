@@ -76,7 +76,7 @@ json_t *
 report_status(const struct status_snapshot *s)
 {
 	const struct config *cfg = s->cfg;
-	json_t *o = json_object(), *audio;
+	json_t *o = json_object(), *audio, *mqtt;
 
 	json_object_set_new(o, "online", json_boolean(s->online));
 	json_object_set_new(o, "station", json_string(cfg->station.id));
@@ -95,8 +95,14 @@ report_status(const struct status_snapshot *s)
 	if (s->audio_error != NULL && s->audio_error[0] != '\0')
 		json_object_set_new(audio, "error", json_string(s->audio_error));
 	json_object_set_new(o, "audio", audio);
-	json_object_set_new(o, "mqtt", json_pack("{s:b, s:s}", "connected", s->mqtt_connected,
-	    "state", s->mqtt_state != NULL ? s->mqtt_state : ""));
+	mqtt = json_pack("{s:b, s:s, s:I}", "connected", s->mqtt_connected,
+	    "state", s->mqtt_state != NULL ? s->mqtt_state : "", "refused",
+	    (json_int_t)s->mqtt_refused);
+	if (s->mqtt_refused > 0 && s->mqtt_last_refusal != NULL)
+		json_object_set_new(mqtt, "last_refusal", json_string(s->mqtt_last_refusal));
+	json_object_set_new(o, "mqtt", mqtt);
+	if (s->tls != NULL)
+		json_object_set_new(o, "tls", s->tls);
 	json_object_set_new(o, "schedule", json_pack("{s:o, s:I}",
 	    "file", cfg->schedule.file[0] ? json_string(cfg->schedule.file) : json_null(),
 	    "slots", (json_int_t)s->slots));

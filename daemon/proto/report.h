@@ -28,6 +28,9 @@ struct status_snapshot {
 	int			 realtime;	/* the playback thread has real-time priority */
 	int			 mqtt_connected;
 	const char		*mqtt_state;
+	long long		 mqtt_refused;	/* publishes the broker refused */
+	const char		*mqtt_last_refusal;
+	json_t			*tls;		/* stolen; NULL: plain MQTT */
 	size_t			 slots;
 	time_t			 now;
 	int			 muted;

@@ -15,6 +15,7 @@
 #include "daemon/audio/output.h"
 #include "daemon/audio/player.h"
 #include "daemon/core/ev.h"
+#include "daemon/core/tls.h"
 #include "daemon/ctl/ctl.h"
 #include "daemon/link/district.h"
 #include "daemon/link/mqtt.h"
@@ -91,6 +92,10 @@ struct station {
 	time_t			 muted_until;	/* 0: until unmuted */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
+
+	/* The station's TLS certificate, checked when the link opens; not_after 0: unknown. */
+	time_t			 tls_not_after;
+	char			 tls_why[TLS_WHY_MAX];	/* "": the files are good */
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];
@@ -172,6 +177,8 @@ void	station_close_open_plays(struct station *);
 /* station_status.c */
 /* What the station says of its state database: a recovery at start, or NULL. */
 json_t	*station_store_json(const struct station *);
+/* The status's "tls" object: days left on the certificate, or why it cannot be used. NULL: no TLS. */
+json_t	*station_tls_json(const struct station *, time_t now);
 json_t	*station_status_json(struct station *);
 void	station_publish_status(struct station *, int64_t now_ms);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);

@@ -217,22 +217,61 @@ station_alerts_open(struct station *st, struct errlist *errs)
 	return st->alerts != NULL ? 0 : -1;
 }
 
+/*
+ * The certificate files, checked once as the link opens: the station plays
+ * whatever they say, and says in the log and the status what is wrong, or
+ * how long the certificate has left.
+ */
+static void
+station_tls_check(struct station *st)
+{
+	const struct cfg_tls *t = &st->cfg.mqtt.tls;
+	struct tls_files f = { t->ca, t->cert, t->key };
+	int days;
+
+	st->tls_why[0] = '\0';
+	st->tls_not_after = 0;
+	if (t->ca[0] == '\0')
+		return;
+	if (tls_check_files(&f, &st->tls_not_after, st->tls_why, sizeof(st->tls_why)) < 0) {
+		log_warnx("tls: %s; the station plays on, but cannot reach the district's broker",
+		    st->tls_why);
+		return;
+	}
+	days = tls_days_left(st->tls_not_after, clock_wall_now());
+	if (days < TLS_WARN_DAYS)
+		log_warnx("tls: the station's certificate %s expires in %d days; ask the district "
+		    "office for a new bundle", t->cert, days);
+}
+
 int
 station_mqtt_open(struct station *st, struct errlist *errs)
 {
 	struct mqtt_params mp = { 0 };
 	struct mqtt_outbox ob = { station_outbox_next, station_outbox_ack, st };
-	char client_id[160], *will;
+	const struct cfg_mqtt *c = &st->cfg.mqtt;
 	json_t *off = report_offline(&st->cfg, clock_wall_now());
+	char *will;
 
-	snprintf(client_id, sizeof(client_id), "loaxa-%s-%s", st->cfg.station.region,
-	    st->cfg.station.id);
+	station_tls_check(st);
 	will = json_dumps(off, JSON_COMPACT);
 	json_decref(off);
 	mp.host = st->cfg.mqtt.host;
 	mp.port = st->cfg.mqtt.port;
 	mp.keepalive = st->cfg.mqtt.keepalive;
-	mp.client_id = client_id;
+	/*
+	 * The client id is the station's id: a broker that takes the id from the
+	 * certificate (use_username_as_clientid) gets the same, and a second
+	 * station configured with this id takes this one's session over, which
+	 * the district sees, rather than both living on.
+	 */
+	mp.client_id = st->cfg.station.id;
+	if (c->tls.ca[0] != '\0')
+		mp.tls = (struct tls_files){ c->tls.ca, c->tls.cert, c->tls.key };
+	if (c->username[0] != '\0') {
+		mp.username = c->username;
+		mp.password_file = c->password_file;
+	}
 	mp.will_topic = st->topic_status;
 	mp.will_payload = will;
 	mp.max_payload = MQTT_MAX_PAYLOAD;

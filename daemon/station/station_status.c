@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/link/alert.h"
 #include "daemon/proto/report.h"
@@ -67,6 +68,8 @@ station_status_json(struct station *st)
 	s.realtime = dev.realtime;
 	s.mqtt_connected = mqtt_connected(st->mqtt);
 	s.mqtt_state = mqtt_state_text(st->mqtt);
+	s.mqtt_refused = mqtt_refusals(st->mqtt, &s.mqtt_last_refusal);
+	s.tls = station_tls_json(st, now);
 	s.slots = st->scheds[SCHED_LOCAL] != NULL ? st->scheds[SCHED_LOCAL]->n_slots : 0;
 	s.now = now;
 	s.muted = st->muted;
@@ -80,6 +83,32 @@ station_status_json(struct station *st)
 	s.store = station_store_json(st);
 	o = report_status(&s);
 	play_item_clear(&cur);
+	return o;
+}
+
+json_t *
+station_tls_json(const struct station *st, time_t now)
+{
+	char warn[256];
+	int days;
+	json_t *o;
+
+	if (st->cfg.mqtt.tls.ca[0] == '\0')
+		return NULL;
+	if (st->tls_why[0] != '\0')
+		return json_pack("{s:s}", "error", st->tls_why);
+	days = tls_days_left(st->tls_not_after, now);
+	o = json_pack("{s:i, s:o}", "cert_days_left", days, "expires",
+	    report_time(st->tls_not_after));
+	if (o != NULL && days < TLS_WARN_DAYS) {
+		if (days < 0)
+			snprintf(warn, sizeof(warn), "%s", _("the station's certificate has expired: "
+			    "ask the district office for a new bundle"));
+		else
+			snprintf(warn, sizeof(warn), _("the station's certificate expires in %d "
+			    "days: ask the district office for a new bundle"), days);
+		json_object_set_new(o, "warning", json_string(warn));
+	}
 	return o;
 }
 
