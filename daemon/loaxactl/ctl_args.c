@@ -155,7 +155,13 @@ ctl_args_district_option(struct ctl_district *d, const struct ctl_args_spec *spe
 	else if (strcmp(a, "--mqtt") == 0) {
 		if (ctl_args_hostport(val, d->host, sizeof(d->host), &d->port) < 0)
 			return ctl_out_usage(spec->usage, _("\"%s\" is not HOST or HOST:PORT"), val);
-	} else if (spec->option == NULL || (rc = spec->option(opts, a, val)) == -ENOENT)
+	} else if (strcmp(a, "--tls-ca") == 0)
+		d->tls.ca = val;
+	else if (strcmp(a, "--tls-cert") == 0)
+		d->tls.cert = val;
+	else if (strcmp(a, "--tls-key") == 0)
+		d->tls.key = val;
+	else if (spec->option == NULL || (rc = spec->option(opts, a, val)) == -ENOENT)
 		return ctl_out_usage(spec->usage, _("%s does not know the option %s"), cmd, a);
 	else
 		return rc;
@@ -198,5 +204,9 @@ ctl_args_district_check(const struct ctl_district *d, const struct ctl_args_spec
 	if (d->key == NULL)
 		return ctl_out_usage(spec->usage, _("%s needs --key, the district's secret key "
 		    "file"), cmd);
+	if ((d->tls.ca == NULL) != (d->tls.cert == NULL) ||
+	    (d->tls.ca == NULL) != (d->tls.key == NULL))
+		return ctl_out_usage(spec->usage, _("TLS needs --tls-ca, --tls-cert and --tls-key "
+		    "together (or -c with a district office's configuration)"));
 	return 0;
 }

@@ -66,10 +66,15 @@ ctl_out_help(FILE *fp)
 	    "                   DURATION until TIME\n"
 	    "  alert --cancel ID --region REGION --key KEYFILE\n"
 	    "                   (district office) stop alert ID everywhere\n"
+	    "                   publish and alert take the broker, the region, the key\n"
+	    "                   and TLS from -c district.cfg (made by loaxa-district\n"
+	    "                   init), or --mqtt HOST[:PORT] with --tls-ca FILE\n"
+	    "                   --tls-cert FILE --tls-key FILE\n"
 	    "  help             show this text\n"
 	    "\n"
 	    "Options:\n"
-	    "  -c CONFIG        take the socket from this configuration file\n"
+	    "  -c CONFIG        take the socket from this configuration file (a district\n"
+	    "                   office's district.cfg for publish and alert)\n"
 	    "  -s SOCKET        talk to the daemon at SOCKET (default: $LOAXA_SOCKET,\n"
 	    "                   else %s)\n"), CTL_OUT_PROG, CTL_DEFAULT_SOCKET);
 }

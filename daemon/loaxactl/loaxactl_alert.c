@@ -53,7 +53,9 @@ al_usage_text(void)
 	return _("Usage: loaxactl [-c CONFIG] alert FILE --region REGION --key KEYFILE\n"
 	    "         [--class emergency|priority] [--repeat DURATION] [--until TIME]\n"
 	    "         [--stations ID,ID,...] [--test] [--title TITLE] [--id ID] [--mqtt HOST[:PORT]]\n"
-	    "       loaxactl alert --cancel ID --region REGION --key KEYFILE [--mqtt HOST[:PORT]]\n");
+	    "         [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
+	    "       loaxactl alert --cancel ID --region REGION --key KEYFILE [--mqtt HOST[:PORT]]\n"
+	    "       loaxactl -c district.cfg alert FILE ...  (the region, key, broker and TLS from it)\n");
 }
 
 /* "+2h" (from now), ISO 8601 with an offset, or the local "YYYY-MM-DD HH:MM[:SS]" / "HH:MM". */

@@ -82,8 +82,10 @@ pub_usage_text(void)
 {
 	return _("Usage: loaxactl [-c CONFIG] publish SCHEDULE.cfg --region REGION "
 	    "--key KEYFILE\n"
-	    "         [--mqtt HOST[:PORT]] [--stations ID,ID,...] [--chunk-size BYTES] "
-	    "[--dry-run]\n");
+	    "         [--mqtt HOST[:PORT]] [--tls-ca FILE --tls-cert FILE --tls-key FILE]\n"
+	    "         [--stations ID,ID,...] [--chunk-size BYTES] [--dry-run]\n"
+	    "       loaxactl -c district.cfg publish SCHEDULE.cfg ...  (the region, key, broker "
+	    "and TLS from it)\n");
 }
 
 /* The region and the broker from -c; what the options say comes after. */
