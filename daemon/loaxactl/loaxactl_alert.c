@@ -229,9 +229,9 @@ al_connect(struct pubclient *c, const struct al_opts *o, const char *id, char *t
 	snprintf(topic, len, "loaxa/%s/alert/%s", o->d.region, id);
 	if ((rc = pubclient_connect(c, o->d.host, o->d.port, &o->d.tls)) < 0 ||
 	    (rc = pubclient_probe_retained(c, o->d.region, topic, ALERT_MAX_BYTES)) < 0)
-		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
-		    "the network; nothing was published"), o->d.host, o->d.port,
-		    pubclient_strerror(c, rc));
+		return ctl_out_fail(_("cannot publish through the MQTT broker at %s:%d: %s; %s; "
+		    "nothing was published"), o->d.host, o->d.port, pubclient_strerror(c, rc),
+		    pubclient_advice(rc));
 	return 0;
 }
 

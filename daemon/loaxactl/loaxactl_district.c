@@ -291,9 +291,9 @@ pub_connect(struct pubclient **c, const struct pub_opts *o)
 		return ctl_out_fail("%s", _("out of memory; nothing was published"));
 	if ((rc = pubclient_connect(*c, o->d.host, o->d.port, &o->d.tls)) < 0 ||
 	    (rc = pubclient_probe_retained(*c, o->d.region, topic, MANIFEST_MAX_BYTES)) < 0)
-		return ctl_out_fail(_("cannot reach the MQTT broker at %s:%d: %s; check --mqtt and "
-		    "the network; nothing was published"), o->d.host, o->d.port,
-		    pubclient_strerror(*c, rc));
+		return ctl_out_fail(_("cannot publish through the MQTT broker at %s:%d: %s; %s; "
+		    "nothing was published"), o->d.host, o->d.port, pubclient_strerror(*c, rc),
+		    pubclient_advice(rc));
 	return 0;
 }
 

@@ -188,29 +188,43 @@ pubclient_tls(struct pubclient *c, const char *host, const struct tls_files *tls
 	return 0;
 }
 
+/*
+ * Why a TLS connection failed, in c->why: the broker's certificate refused
+ * here, or the handshake refused there (our certificate unknown, expired or
+ * revoked: the broker only closes the connection). -EPROTO.
+ */
+static int
+pubclient_tls_failed(struct pubclient *c, const char *host)
+{
+	const char *why = tls_ctx_verify_error(c->tls_ctx);
+
+	if (why != NULL)
+		snprintf(c->why, sizeof(c->why), _("TLS: the broker's certificate is not valid "
+		    "for \"%s\": %s"), host, why);
+	else
+		snprintf(c->why, sizeof(c->why), "%s", _("TLS: the broker closed the connection; "
+		    "check that this identity's certificate is from the district's CA, not "
+		    "expired and not revoked"));
+	return -EPROTO;
+}
+
 int
 pubclient_connect(struct pubclient *c, const char *host, int port, const struct tls_files *tls)
 {
-	const char *why;
-	int rc;
+	int rc, reached;
 
 	if (tls != NULL && tls->ca != NULL && (rc = pubclient_tls(c, host, tls)) < 0)
 		return rc;
 	rc = mosquitto_connect(c->mosq, host, port, 30);
-	if (rc == MOSQ_ERR_TLS) {
-		why = c->tls_ctx != NULL ? tls_ctx_verify_error(c->tls_ctx) : NULL;
-		if (why != NULL)
-			snprintf(c->why, sizeof(c->why), _("TLS: the broker's certificate is not "
-			    "valid for \"%s\": %s"), host, why);
-		else
-			snprintf(c->why, sizeof(c->why), "%s", _("TLS: the broker refused the "
-			    "connection; check that this identity's certificate is from the "
-			    "district's CA, not expired and not revoked"));
-		return -EPROTO;
-	}
-	if (rc != MOSQ_ERR_SUCCESS)
-		return pubclient_err(rc, -ECONNREFUSED);
-	if ((rc = pubclient_wait(c, pubclient_done_connected)) < 0)
+	/* The handshake is part of the connect, or of the wait for CONNACK. */
+	reached = rc == MOSQ_ERR_SUCCESS || rc == MOSQ_ERR_TLS;
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = pubclient_wait(c, pubclient_done_connected);
+	else
+		rc = pubclient_err(rc, -ECONNREFUSED);
+	if (rc < 0 && rc != -ETIMEDOUT && reached && c->tls_ctx != NULL && !c->connected)
+		return pubclient_tls_failed(c, host);
+	if (rc < 0)
 		return rc;
 	return c->connected ? 0 : -EACCES;
 }
@@ -328,4 +342,24 @@ pubclient_strerror(const struct pubclient *c, int err)
 	if (err == -EPROTO && c != NULL && c->why[0] != '\0')
 		return c->why;
 	return strerror(-err);
+}
+
+const char *
+pubclient_advice(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return _("this identity may not publish for the region: use the district's "
+		    "publisher identity (loaxactl -c district.cfg)");
+	case -EPROTO:
+		return _("check the TLS files (-c district.cfg, or --tls-ca, --tls-cert and "
+		    "--tls-key) and that the broker's name is the one in its certificate");
+	case -EACCES:
+		return _("check this identity with the district's technician");
+	case -ECONNRESET:
+		return _("check --mqtt and the network, and whether the broker wants TLS "
+		    "(-c district.cfg)");
+	default:
+		return _("check --mqtt and the network");
+	}
 }

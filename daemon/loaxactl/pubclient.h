@@ -84,6 +84,8 @@ int	pubclient_send_file(struct pubclient *, const char *region, const char *file
  */
 int	pubclient_publish_last(struct pubclient *, const char *topic, const char *text);
 
+/* What the person at the district office can do about err, a result above. */
+const char *pubclient_advice(int err);
 /* err (a result above) as words for people; -EACCES gives the broker's reason. */
 const char *pubclient_strerror(const struct pubclient *, int err);
 
