@@ -632,6 +632,71 @@ test_text_clean(void)
 	T_EQ_STR(s3, "a?b");
 }
 
+/* mqtt.tls: the three files together, relative to the file's directory; password pairs. */
+static void
+test_tls_settings(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "mqtt = { host = \"broker.huyen\"; port = 8883;\n"
+	    "  tls = { ca = \"ca.crt\"; cert = \"/etc/ssl/s.crt\"; key = \"s.key\"; }; };",
+	    &c, &el), 0);
+	T_EQ_STR(c.mqtt.tls.ca, "/etc/loaxa/ca.crt");
+	T_EQ_STR(c.mqtt.tls.cert, "/etc/ssl/s.crt");
+	T_EQ_STR(c.mqtt.tls.key, "/etc/loaxa/s.key");
+	T_EQ_INT(c.office, 0);
+	errlist_clear(&el);
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE, &c, &el), 0);
+	T_EQ_STR(c.mqtt.tls.ca, "");	/* no TLS unless asked for */
+	errlist_clear(&el);
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = {\n  tls = { ca = \"ca.crt\"; cert = \"s.crt\"; }; };",
+	    "t.cfg:4: mqtt.tls.key: this required setting is missing; add it to mqtt.tls, e.g. "
+	    "key = \"/etc/loaxa/station.key\";");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { tls = { ca = \"a\"; cert = \"b\"; key = \"c\";\n"
+	    "  crl = \"d\"; }; };",
+	    "t.cfg:4: mqtt.tls.crl: unknown setting 'crl' in mqtt.tls; remove it or correct its "
+	    "name (known here: ca, cert, key)");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { tls = \"yes\"; };",
+	    "t.cfg:3: mqtt.tls: must be a group of settings in braces, e.g. tls = { ca = "
+	    "\"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; };");
+	one_error(GOOD_STATION GOOD_STORAGE "mqtt = { username = \"tan-thanh\"; };",
+	    "t.cfg:3: mqtt: username and password_file go together: give both, or neither "
+	    "(a broker with client certificates needs neither)");
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE "mqtt = { username = \"tan-thanh\"; "
+	    "password_file = \"mqtt.pw\"; };", &c, &el), 0);
+	T_EQ_STR(c.mqtt.password_file, "/etc/loaxa/mqtt.pw");
+	errlist_clear(&el);
+}
+
+/* A district office's file: its region and key, the broker; no station. */
+static void
+test_office_file(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; secret_key = \"keys/d.key\"; };\n"
+	    "mqtt = { host = \"broker.huyen\"; port = 8883; tls = { ca = \"ca/ca.crt\"; "
+	    "cert = \"p.crt\"; key = \"p.key\"; }; };", &c, &el), 0);
+	T_EQ_INT(c.office, 1);
+	T_EQ_STR(c.station.region, "hon-quan");
+	T_EQ_STR(c.district.secret_key, "/etc/loaxa/keys/d.key");
+	T_EQ_STR(c.mqtt.tls.cert, "/etc/loaxa/p.crt");
+	T_EQ_INT(c.mqtt.port, 8883);
+	errlist_clear(&el);
+	one_error("district = { region = \"hon-quan\"; };\naudio = { device = \"hw:0\"; };",
+	    "t.cfg:2: audio: unknown setting 'audio' in the file; remove it or correct its name "
+	    "(known here: mqtt, district)");
+	one_error("district = { region = \"Hòn Quản\"; };",
+	    "t.cfg:1: district.region: \"Hòn Quản\" is not a valid id; use 1 to 63 lowercase "
+	    "letters a-z, digits and '-', not starting with '-', e.g. region = \"hon-quan\";");
+	/* A station's file does not take a district office's settings. */
+	one_error(GOOD_STATION GOOD_STORAGE "district = { secret_key = \"d.key\"; };",
+	    "t.cfg:3: district.secret_key: unknown setting 'secret_key' in district; remove it "
+	    "or correct its name (known here: public_key, test_alerts_sound)");
+}
+
 int
 main(void)
 {
@@ -661,6 +726,8 @@ main(void)
 	T_RUN(test_all_errors_at_once);
 	T_RUN(test_helpers);
 	T_RUN(test_district_key);
+	T_RUN(test_tls_settings);
+	T_RUN(test_office_file);
 	rmdir(tmpdir);
 	return T_EXIT();
 }
