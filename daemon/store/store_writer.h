@@ -59,6 +59,14 @@ int	store_writer_event(struct store_writer *, const struct asrun_rec *rec, const
 typedef int (*store_work_fn)(struct store *db, void *arg);
 int	store_writer_call(struct store_writer *, store_work_fn fn, void *arg, int64_t queue_id,
 	    store_done_fn done, void *done_arg);
+/*
+ * The same, ahead of every write not yet started that was submitted the
+ * ordinary way (in order among themselves): for work that stands alone and
+ * that someone waits for — an emergency queued, a bulletin fetched — and that
+ * must not wait behind a backlog of records on a slow disk.
+ */
+int	store_writer_call_first(struct store_writer *, store_work_fn fn, void *arg,
+	    store_done_fn done, void *done_arg);
 /* store_outbox_ack, later; a failure is logged. */
 void	store_writer_outbox_ack(struct store_writer *, int64_t seq);
 /* store_kv_set, later; a failure is logged. */
