@@ -134,7 +134,6 @@ writer_run_one(struct store_writer *w)
 		j = w->todo;
 		if ((w->todo = j->next) == NULL)
 			w->todo_tail = &w->todo;
-	w->first_tail = &w->first;
 	}
 	j->next = NULL;
 	w->running = j;
@@ -198,6 +197,7 @@ store_writer_new(const struct store *s, struct errlist *errs)
 		return NULL;
 	}
 	w->todo_tail = &w->todo;
+	w->first_tail = &w->first;
 	w->done_tail = &w->done;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -411,8 +411,8 @@ store_writer_removing(struct store_writer *w, int64_t queue_id)
 	int yes;
 
 	pthread_mutex_lock(&w->lock);
-	yes = jobs_remove(w->first, queue_id) || jobs_remove(w->todo, queue_id) || jobs_remove(w->running, queue_id) ||
-	    jobs_remove(w->done, queue_id);
+	yes = jobs_remove(w->first, queue_id) || jobs_remove(w->todo, queue_id) ||
+	    jobs_remove(w->running, queue_id) || jobs_remove(w->done, queue_id);
 	pthread_mutex_unlock(&w->lock);
 	return yes;
 }
