@@ -50,8 +50,8 @@ struct store_writer {
 	int		 quit;
 	time_t		 wall_now;	/* the loop's wall clock (store_writer_maintain); 0: not yet */
 	int		 done_fd;	/* eventfd: jobs are done */
-	struct job	*todo, **todo_tail;	/* submitted, not yet run */
-	struct job	*first, **first_tail;	/* the same, run before todo (store_writer_call_first) */
+	struct job	*waiting, **waiting_tail;	/* submitted, not yet run, in order */
+	struct job	*first, **first_tail;	/* the same, run before those (store_writer_call_first) */
 	struct job	*running;
 	struct job	*done, **done_tail;	/* run, the loop not yet told */
 };
@@ -131,9 +131,9 @@ writer_run_one(struct store_writer *w)
 		if ((w->first = j->next) == NULL)
 			w->first_tail = &w->first;
 	} else {
-		j = w->todo;
-		if ((w->todo = j->next) == NULL)
-			w->todo_tail = &w->todo;
+		j = w->waiting;
+		if ((w->waiting = j->next) == NULL)
+			w->waiting_tail = &w->waiting;
 	}
 	j->next = NULL;
 	w->running = j;
@@ -166,7 +166,7 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		if (w->first != NULL || w->todo != NULL) {
+		if (w->first != NULL || w->waiting != NULL) {
 			writer_run_one(w);
 			continue;
 		}
@@ -178,7 +178,7 @@ writer_main(void *arg)
 		if (now != 0)
 			store_maintain(w->db, now);
 		pthread_mutex_lock(&w->lock);
-		if (w->first == NULL && w->todo == NULL && !w->quit)
+		if (w->first == NULL && w->waiting == NULL && !w->quit)
 			writer_wait(w);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -196,7 +196,7 @@ store_writer_new(const struct store *s, struct errlist *errs)
 		errlist_add(errs, _("cannot start the store's writer: out of memory"));
 		return NULL;
 	}
-	w->todo_tail = &w->todo;
+	w->waiting_tail = &w->waiting;
 	w->first_tail = &w->first;
 	w->done_tail = &w->done;
 	pthread_mutex_init(&w->lock, NULL);
@@ -263,8 +263,8 @@ writer_submit(struct store_writer *w, struct job *j, int first)
 		*w->first_tail = j;
 		w->first_tail = &j->next;
 	} else {
-		*w->todo_tail = j;
-		w->todo_tail = &j->next;
+		*w->waiting_tail = j;
+		w->waiting_tail = &j->next;
 	}
 	pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
@@ -411,7 +411,7 @@ store_writer_removing(struct store_writer *w, int64_t queue_id)
 	int yes;
 
 	pthread_mutex_lock(&w->lock);
-	yes = jobs_remove(w->first, queue_id) || jobs_remove(w->todo, queue_id) ||
+	yes = jobs_remove(w->first, queue_id) || jobs_remove(w->waiting, queue_id) ||
 	    jobs_remove(w->running, queue_id) || jobs_remove(w->done, queue_id);
 	pthread_mutex_unlock(&w->lock);
 	return yes;
