@@ -1,7 +1,8 @@
 /*
- * The store's writer (see store_writer.h): a FIFO of jobs, one thread that
- * runs them on its own SQLite connection, and an eventfd that tells the loop
- * which are done. Jobs stay on a list until the loop has heard of them, so
+ * The store's writer (see store_writer.h): two FIFOs of jobs (the first lane,
+ * emptied before the thread takes a job from the ordinary one), one thread
+ * that runs them on its own SQLite connection, and an eventfd that tells the
+ * loop which are done. Jobs stay on a list until the loop has heard of them, so
  * that store_writer_removing() covers a write from submission until the loop
  * can see it in the database.
  */

@@ -8,10 +8,13 @@
  * hears when each write is on disk.
  *
  * What is promised: writes are durable in the order they were submitted (a
- * "started" record is on disk before its "finished"); a write's done callback
- * runs on the loop once it is on disk (or failed); at store_writer_free every
- * write submitted is finished first. A power cut loses only writes not yet
- * done, and none of them was reported done to anyone.
+ * "started" record is on disk before its "finished"), except that the few
+ * submitted with store_writer_call_first go ahead of those not yet started
+ * (in order among themselves); a write's done callback runs on the loop once
+ * it is on disk (or failed), in the order the writes ran; at
+ * store_writer_free every write submitted, in either lane, is finished first.
+ * A power cut loses only writes not yet done, and none of them was reported
+ * done to anyone.
  */
 #ifndef LOAXA_STORE_WRITER_H
 #define LOAXA_STORE_WRITER_H
