@@ -282,16 +282,13 @@ ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
 		return ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
 		    "e.g. --for 30m"));
 	ctl_user(rq, who, sizeof(who));
-	rc = station_mute(st, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
+	rc = station_mute(st, rq, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
 	log_warnx("ctl: the loudspeakers were muted by %s", who);
 	if (rc < 0)
 		return ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
-		    "save it (%s): after a restart they would not stay muted; free space in %s and "
-		    "mute again"), strerror(-rc), st->cfg.storage.dir);
-	json_object_set_new(reply, "muted", json_true());
-	json_object_set_new(reply, "by", json_string(who));
-	json_object_set_new(reply, "until", report_time(st->muted_until));
-	return 0;
+		    "save it (%s): after a restart they would not stay muted; mute again"),
+		    strerror(-rc));
+	return rc;		/* CTL_LATER: answered once it is on disk */
 }
 
 static int
@@ -301,15 +298,12 @@ ctl_unmute(struct station *st, struct ctl_request *rq, json_t *reply)
 	int rc;
 
 	ctl_user(rq, who, sizeof(who));
-	if ((rc = station_unmute(st, who)) == -EALREADY)
+	if ((rc = station_unmute(st, rq, who)) == -EALREADY)
 		return ctl_fail(reply, _("the station is not muted"));
-	log_warnx("ctl: the loudspeakers were unmuted by %s", who);
 	if (rc < 0)
-		return ctl_fail(reply, _("the loudspeakers are on again now, but the station could "
-		    "not save it (%s): after a restart they would be muted again; free space in %s "
-		    "and unmute again"), strerror(-rc), st->cfg.storage.dir);
-	json_object_set_new(reply, "muted", json_false());
-	return 0;
+		return ctl_fail(reply, _("the station could not save that the loudspeakers are on "
+		    "again (%s), so they stay muted; unmute again"), strerror(-rc));
+	return rc;		/* CTL_LATER: on again once it is on disk */
 }
 
 int

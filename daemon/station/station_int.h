@@ -89,6 +89,7 @@ struct station {
 	char			 muted_by[64];
 	time_t			 muted_since;
 	time_t			 muted_until;	/* 0: until unmuted */
+	unsigned		 mutes;		/* mutes asked: an unmute saved before a later one is void */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
 
@@ -178,13 +179,19 @@ time_t	station_next_slot(const struct station *, time_t after, const char **titl
 
 /* station_mute.c: the kill switch and the emergency volume */
 /*
- * Mute and unmute take effect at once, whatever happens on disk. They return
- * 0, or a negative errno when the new state could not be saved (a full disk
- * with the reserve spent): it then holds only until a restart.
- * station_unmute returns -EALREADY when the station was not muted.
+ * Mute silences at once, then saves it on the store's writer and answers rq
+ * once it is on disk (a mute not saved holds until a restart, and the answer
+ * says so). CTL_LATER, or -ENOMEM: muted, but nothing is saved or answered.
  */
-int	station_mute(struct station *, const char *by, time_t until);
-int	station_unmute(struct station *, const char *by);
+int	station_mute(struct station *, struct ctl_request *rq, const char *by, time_t until);
+/*
+ * Unmute is saved first and takes effect once it is on disk (not saved: the
+ * station stays muted, and the answer says so). CTL_LATER, -EALREADY when the
+ * station is not muted, or -ENOMEM with nothing done.
+ */
+int	station_unmute(struct station *, struct ctl_request *rq, const char *by);
+/* The mute period is over: unmuted at once, saved later. */
+void	station_mute_expire(struct station *);
 void	station_load_mute(struct station *);
 void	mixer_follow(struct station *, enum sched_class playing);
 
