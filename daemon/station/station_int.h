@@ -31,6 +31,7 @@
  * alert, or what an emergency cut off (which plays again from its start).
  */
 struct pending_slot {
+	uint64_t	 serial;	/* names it while it waits (station_pend) */
 	time_t		 expires;	/* missed after this; 0: never */
 	struct lineup_entry entry;
 	struct play_item *items;
@@ -71,6 +72,8 @@ struct station {
 	size_t			 nqueue;
 	struct pending_slot	 pending[STATION_MAX_PENDING];
 	size_t			 npending;
+	uint64_t		 pend_serial;	/* the last serial given */
+	int			 moving;	/* a new order of the queue is being saved */
 
 	time_t			 cursor;	/* slot starts up to here are handled */
 	int			 cursor_dirty;	/* not saved yet */
@@ -209,7 +212,12 @@ int	station_alert_cancel(struct station *, const char *id, const char *reason);
 
 /* station_ctl.c: loaxactl's commands */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
-int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
+/*
+ * station_move.c: 'loaxactl move', saved on the store's writer; the new order
+ * takes effect and rq is answered once it is on disk. CTL_LATER, or a
+ * negative errno with "error" in reply and nothing changed.
+ */
+int	station_ctl_move(struct station *, struct ctl_request *rq, json_t *reply);
 
 /* station_log.c: 'loaxactl log', and its TIME (exposed for tests). */
 int	station_ctl_log(struct station *, const json_t *req, json_t *reply);
