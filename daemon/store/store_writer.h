@@ -65,8 +65,10 @@ int	store_writer_call(struct store_writer *, store_work_fn fn, void *arg, int64_
 /*
  * The same, ahead of every write not yet started that was submitted the
  * ordinary way (in order among themselves): for work that stands alone and
- * that someone waits for — an emergency queued, a bulletin fetched — and that
- * must not wait behind a backlog of records on a slow disk.
+ * that someone waits for — an emergency queued, a bulletin fetched, the kill
+ * switch, a new order of the queue — and that must not wait behind a backlog
+ * of records on a slow disk. What such work writes must not depend on an
+ * ordinary write submitted before it.
  */
 int	store_writer_call_first(struct store_writer *, store_work_fn fn, void *arg,
 	    store_done_fn done, void *done_arg);
