@@ -5,6 +5,7 @@
  * the real objects; the station struct is built by hand, with a real store
  * under /tmp where the queue must be stored.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,83 @@ test_move_not_saved_changes_nothing(void)
 	t_station_stored_free(st, dir);
 }
 
+/* loaxactl unmute as the station gets it. */
+static int
+t_unmute_ask(struct station *st)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "unmute");
+	struct ctl_request rq = { .req = req, .cmd = "unmute", .fd = -1, .token = 2 };
+	int rc = station_unmute(st, &rq, "thu (uid 1000)");
+
+	json_decref(req);
+	return rc;
+}
+
+/* Muted, as a station that was muted before: in memory and on disk. */
+static void
+t_muted(struct station *st)
+{
+	st->muted = 1;
+	st->mutes = 1;
+	snprintf(st->muted_by, sizeof(st->muted_by), "root (uid 0)");
+	T_EQ_INT(store_kv_set(st->store, "mute", "1000 0 root (uid 0)"), 0);
+}
+
+/*
+ * Unmute takes effect once it is on disk: while the writer is held back the
+ * station stays muted; a later mute makes it void; one the disk refuses
+ * leaves the station muted as its disk says, unless the disk says unmuted
+ * already (a mute never saved), which the station then follows.
+ */
+static void
+test_unmute_once_saved(void)
+{
+	char dir[TMPSTORE_DIR_MAX], path[TMPSTORE_DIR_MAX + 16], v[160];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct writer_gate g;
+	sqlite3 *db = NULL;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	t_muted(st);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(st->muted, 1);				/* not on disk yet */
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 0);
+	T_EQ_INT(store_kv_get(st->store, "mute", v, sizeof(v)), 0);
+	T_EQ_STR(v, "");
+	T_EQ_INT(t_unmute_ask(st), -EALREADY);
+	/* A mute asked while the unmute is saved: the unmute is void. */
+	t_muted(st);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	st->mutes++;				/* what station_mute does, besides the sound */
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 1);
+	/* The disk refuses the unmute: muted, as the disk says. */
+	t_muted(st);
+	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE UPDATE ON kv WHEN NEW.key = 'mute' "
+	    "BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 1);
+	/* A mute that never reached the disk: the station follows its disk, unmuted. */
+	T_EQ_INT(sqlite3_exec(db, "DROP TRIGGER refuse; UPDATE kv SET value = '' WHERE key = 'mute';"
+	    "CREATE TRIGGER refuse BEFORE UPDATE ON kv WHEN NEW.key = 'mute' "
+	    "BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 0);
+	sqlite3_close(db);
+	t_station_stored_free(st, dir);
+}
+
 int
 main(void)
 {
@@ -430,5 +508,6 @@ main(void)
 	T_RUN(test_move_matches_play_order);
 	T_RUN(test_move_takes_effect_once_saved);
 	T_RUN(test_move_not_saved_changes_nothing);
+	T_RUN(test_unmute_once_saved);
 	return T_EXIT();
 }

@@ -10,7 +10,8 @@
  * holds all the same until a restart (the kill switch never yields to a full
  * disk), and the operator is told it would not last one. Unmute takes effect
  * once it is saved: one that cannot be saved leaves the station muted, as
- * the disk and a restart say, and the operator is told so.
+ * its disk says, and the operator is told so; but when the disk says unmuted
+ * already (the mute was never saved), the station follows its disk.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -178,7 +179,24 @@ mute_unmute_saved(struct station *st, const struct mute_save *m)
 	return json_pack("{s:b}", "muted", 0);
 }
 
-/* On the loop: the switch is on disk, or not; the operator hears which. */
+/*
+ * Whether the switch on disk says muted. A read on the loop's connection,
+ * which waits for no fsync; when it cannot be read, say muted (the safe side).
+ */
+static int
+mute_on_disk(struct station *st)
+{
+	char buf[160];
+	int rc = store_kv_get(st->store, MUTE_KEY, buf, sizeof(buf));
+
+	return rc == -ENOENT ? 0 : rc < 0 ? 1 : buf[0] != '\0';
+}
+
+/*
+ * On the loop: the switch is on disk, or not; the operator hears which. An
+ * unmute not saved still takes effect when the disk says unmuted already (the
+ * mute before it was never saved): the station then agrees with its disk.
+ */
 static json_t *
 mute_reply(struct station *st, const struct mute_save *m, int rc)
 {
@@ -187,7 +205,7 @@ mute_reply(struct station *st, const struct mute_save *m, int rc)
 	if (rc == 0 && m->mute)
 		return json_pack("{s:b, s:s, s:o}", "muted", 1, "by", m->by, "until",
 		    report_time(m->until));
-	if (rc == 0)
+	if (!m->mute && (rc == 0 || !mute_on_disk(st)))
 		return mute_unmute_saved(st, m);
 	if (m->mute)
 		snprintf(msg, sizeof(msg), _("the loudspeakers are muted now, but the station could "
@@ -195,8 +213,8 @@ mute_reply(struct station *st, const struct mute_save *m, int rc)
 		    "and mute again"), strerror(-rc), st->cfg.storage.dir);
 	else
 		snprintf(msg, sizeof(msg), _("the station could not save that the loudspeakers are "
-		    "on again (%s), so they stay muted, as they would after a restart; free space "
-		    "in %s and unmute again"), strerror(-rc), st->cfg.storage.dir);
+		    "on again (%s), so they stay muted, as the disk says; free space in %s and "
+		    "unmute again"), strerror(-rc), st->cfg.storage.dir);
 	return json_pack("{s:s}", "error", msg);
 }
 
@@ -212,9 +230,9 @@ mute_save_done(void *arg, int rc)
 		return;
 	}
 	if (rc < 0)
-		log_warnx("station: could not save that the station is %s: %s; %s", m->mute ?
-		    "muted" : "unmuted", strerror(-rc), m->mute ? "it holds until a restart" :
-		    m->answer ? "it stays muted" : "a restart unmutes it all the same");
+		log_warnx("station: could not save that the station is %s: %s%s", m->mute ?
+		    "muted" : "unmuted", strerror(-rc), m->mute ? "; it holds until a restart" :
+		    !m->answer ? "; a restart unmutes it all the same" : "");
 	if (!m->answer) {		/* the end of a mute period: on already */
 		free(m);
 		return;
