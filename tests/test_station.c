@@ -381,6 +381,7 @@ test_move_not_saved_changes_nothing(void)
 {
 	char dir[TMPSTORE_DIR_MAX], path[TMPSTORE_DIR_MAX + 16];
 	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct pending_slot ps;
 	struct line_ref ref;
 	sqlite3 *db = NULL;
 	int64_t a, b;
@@ -407,7 +408,8 @@ test_move_not_saved_changes_nothing(void)
 	T_EQ_INT(st->pending[0].entry.rank, 50000);
 	T_EQ_INT(t_pick(st, 1000, &ref), 0);
 	T_EQ_INT(ref.pending, 0);
-	station_pending_take(st, 0, &(struct pending_slot){ 0 });
+	station_pending_take(st, 0, &ps);
+	station_free_items(ps.items, ps.n);
 	T_EQ_INT(t_pick(st, 1000, &ref), 0);
 	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, a);
 	json_decref(reply);
