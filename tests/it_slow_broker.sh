@@ -155,7 +155,7 @@ while [ $(($(date +%s) - stall_t0)) -lt "$SHORT_STALL" ]; do sleep 0.2; done
 ticks1=$(cpu_ticks)
 slow_link normal
 echo "# loaxad used $(( (ticks1 - ticks0) * 1000 / $(getconf CLK_TCK) )) ms of CPU in the ${SHORT_STALL}-s stall"
-check "the loop does not spin while its writes are refused (under a third of a core)" \
+check "the loop does not spin while the link is stalled (under a third of a core)" \
 	[ $(( (ticks1 - ticks0) * 1000 / $(getconf CLK_TCK) )) -lt $((SHORT_STALL * 1000 / 3)) ]
 wait_for 20 slot_over
 slot_heard stall
