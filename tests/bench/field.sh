@@ -444,9 +444,9 @@ broker)
 	out link_stalls "$(grep -c '^mode stall' "$T/link.run")"
 	out link_reconnects "$(grep -c 'mqtt: lost the connection' "$S/loaxad.log")"
 	# Every record of the as-run log, against what the subscriber got (by
-	# play id and event), once the link is normal.
-	asrun() { ctl "$S" log --json | jq -r '.records[] | "\(.play_id) \(.event)"' | sort; }
-	got() { cut -d' ' -f2- "$T/events" | jq -r '"\(.play_id) \(.event)"' | sort; }
+	# play id, or a note's own id, and event), once the link is normal.
+	asrun() { ctl "$S" log --json | jq -r '.records[] | "\(.play_id // .id) \(.event)"' | sort; }
+	got() { cut -d' ' -f2- "$T/events" | jq -r '"\(.play_id // .id) \(.event)"' | sort; }
 	all_got() { [ -z "$(asrun | comm -23 - "$T/got")" ]; }
 	caught_up() { got >"$T/got"; all_got; }
 	wait_for 60 caught_up || say "records still missing 60 s after the link was normal"
