@@ -135,7 +135,10 @@ slow_link normal
 
 # --- 3. A stall inside the keep-alive: the socket's send buffer fills ---------------------------
 # ss: the station's socket to the link: its queued bytes (skmem w) against its send buffer (tb).
-sndbuf() { ss -tnmH state established "( dport = :$LINK_PORT )" | sed -n 's/.*skmem:(\([^)]*\)).*/\1/p' | tr ',' '\n' | sed -n "s/^$1//p" | head -n 1; }
+sndbuf() {
+	ss -tnmH state established "( dport = :$LINK_PORT )" | sed -n 's/.*skmem:(\([^)]*\)).*/\1/p' |
+	    tr ',' '\n' | sed -n "s/^$1//p" | head -n 1
+}
 send_buffer_full() { [ -n "$(sndbuf w)" ] && [ "$(sndbuf w)" -ge "$(sndbuf tb)" ]; }
 log_mark=$(wc -l <"$S/loaxad.log")
 play_slot stall "Nghẽn ngắn"
@@ -149,7 +152,7 @@ if [ "$SMALL_BUFFERS" = 1 ]; then
 	echo "# the station's socket: $(sndbuf w) bytes queued, send buffer $(sndbuf tb) bytes;" \
 	    "$(ss -tnH state established "( dport = :$LINK_PORT )" | awk '{ print $2 }') bytes not acknowledged"
 else
-	ok "while the link is stalled, the station's socket send buffer fills # SKIP needs root and unshare -n (4 KiB TCP buffers)"
+	ok "while the link is stalled, the station's socket send buffer fills # SKIP needs root, unshare -n and sysctl (4 KiB TCP buffers)"
 fi
 while [ $(($(date +%s) - stall_t0)) -lt "$SHORT_STALL" ]; do sleep 0.2; done
 ticks1=$(cpu_ticks)
