@@ -111,6 +111,10 @@ check "the CRL's renewal is a systemd service and a monthly timer, and the broke
 	sh -c "grep -q '^ExecStart=.*loaxa-district crl $D --reload' '$D/systemd/loaxa-crl-$R.service' &&
 	    grep -q '^OnCalendar=monthly' '$D/systemd/loaxa-crl-$R.timer' &&
 	    grep -q '^ExecStart=/usr/sbin/mosquitto -c $D/broker/mosquitto.conf' '$D/systemd/loaxa-broker-$R.service'"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	check "the units init writes pass systemd-analyze verify" \
+		systemd-analyze verify "$D/systemd/loaxa-broker-$R.service" "$D/systemd/loaxa-crl-$R.service" "$D/systemd/loaxa-crl-$R.timer"
+fi
 if [ "$(id -u)" -eq 0 ]; then
 	check "started by root, the broker becomes the user mosquitto and still reads its files" \
 		test "$(ps -o user= -p "$DMQ")" = mosquitto
