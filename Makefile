@@ -154,6 +154,8 @@ install: $(BINS)
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
 	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
+	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district
+	install -m 0755 provisioning/loaxa-station $(DESTDIR)$(PREFIX)/sbin/loaxa-station
 
 clean:
 	rm -rf build build-asan build-fuzz
