@@ -69,6 +69,8 @@ $(BUILD)/tools/vcard_writer: TOOL_LIBS = $(shell pkg-config --libs alsa)
 SHLIB_CFLAGS = $(WARN) -O2 -g -fPIC -shared -D_GNU_SOURCE
 VCARD	 = $(BUILD)/tests/libasound_module_pcm_loaxavc.so
 SLOWSYNC = $(BUILD)/tests/libslowsync.so
+# The slow broker: a TCP proxy between loaxad and mosquitto (tests/faults/).
+SLOWPROXY = $(BUILD)/tests/slowproxy
 
 # -DPIC: alsa/global.h then names the plugin's symbol for dlopen(), not for static linking.
 $(VCARD): tests/vcard/vcard.c
@@ -79,6 +81,10 @@ $(SLOWSYNC): tests/faults/slowsync.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SHLIB_CFLAGS) -o $@ $< -ldl
 
+$(SLOWPROXY): tests/faults/slowproxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(LDFLAGS) -o $@ $<
+
 # The project installs what it needs; this is quick when everything is there.
 deps:
 	@sh provisioning/deps.sh
@@ -87,7 +93,7 @@ $(BUILD)/.deps-ok: provisioning/deps.sh
 	@sh provisioning/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) $(VCARD) $(SLOWSYNC) fixtures
+tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) $(VCARD) $(SLOWSYNC) $(SLOWPROXY) fixtures
 
 # Test audio made by real encoders (espeak-ng, opusenc, ffmpeg); once per build dir.
 fixtures: build/fixtures/.stamp
@@ -148,6 +154,8 @@ install: $(BINS)
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
 	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
+	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district
+	install -m 0755 provisioning/loaxa-station $(DESTDIR)$(PREFIX)/sbin/loaxa-station
 
 clean:
 	rm -rf build build-asan build-fuzz

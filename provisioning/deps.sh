@@ -8,7 +8,8 @@ libasound2-dev libogg-dev libopus-dev libconfig-dev libmosquitto-dev
 libsqlite3-dev libsodium-dev libjansson-dev libssl-dev openssl
 libopusfile-dev
 mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq
-clang libclang-rt-14-dev llvm-14 strace faketime"
+clang libclang-rt-14-dev llvm-14 strace faketime iproute2 procps
+openssl libssl-dev systemd"
 
 missing=""
 for p in $PKGS; do

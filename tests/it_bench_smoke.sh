@@ -69,11 +69,12 @@ if [ "$(id -u)" -eq 0 ] && unshare -mn true 2>/dev/null; then
 else
 	ok "dns loaxad status_worst_ms: a number # SKIP needs root and unshare -mn"
 fi
-# Figure 10 on the virtual card: the baseline, slow storage and the district's
-# large fetch in smoke mode (and DNS down where namespaces can be made). The
-# emergency, alert and stop under slow storage are not asserted: the station
-# may refuse them there, which the figure reports.
-for fault in off slow fetch; do
+# Figure 10 on the virtual card: the baseline, slow storage, the district's
+# large fetch and the slow broker in smoke mode (and DNS down where namespaces
+# can be made). The emergency, alert and stop under slow storage are not
+# asserted: the station may refuse them there, which the figure reports; nor
+# the alert under the slow broker, which comes over the link it slows.
+for fault in off slow fetch broker; do
 	measured field "$fault" late_ms
 	measured field "$fault" silence_ms
 	measured field "$fault" xruns
@@ -88,6 +89,11 @@ for fault in off fetch; do
 	measured field "$fault" stop_ms
 done
 measured field fetch fetch_duty
+measured field broker up_old_ms
+measured field broker emergency_ms
+measured field broker stop_ms
+measured field broker records_lost
+measured field broker records_twice
 if [ "$(id -u)" -eq 0 ] && unshare -mn true 2>/dev/null; then
 	measured field dns late_ms
 	measured field dns emergency_ms
@@ -96,5 +102,7 @@ else
 fi
 check "the table gives figure 10's row of worst slot onsets, a number per fault" \
 	grep -Eq '^   slot onset after its second, worst ms +<= 20 +[0-9.]+ +[0-9.]+ ' "$T/table.txt"
+check "the table gives figure 10's row of records lost, a number under the slow broker" \
+	grep -Eq '^   records lost, link normal again +0( +-)* +[0-9]+ *$' "$T/table.txt"
 check "the table gives figure 7's median and worst" \
 	grep -Eq '^7\. Emergency latency: median [0-9.]+ ms, worst [0-9.]+ ms \(3 stations, 1 runs\)' "$T/table.txt"

@@ -77,8 +77,12 @@ echo "# mute, reserve spent: $err"
 check "with the disk full and no reserve left, mute says it would not last (exit 1)" \
 	sh -c "[ $rc -eq 1 ] && echo \"\$1\" | grep -q 'after a restart'" sh "$err"
 check "the loudspeakers are muted all the same" muted
+# That mute never reached the disk: an unmute on the full disk, saved or
+# not, leaves the station as its disk says, unmuted.
+check "an unmute on the full disk follows the disk, which says unmuted (exit 0)" \
+	ctl "$S" unmute
+check "and the loudspeakers are on again" sh -c "! '$BUILD/loaxactl' -s '$S/control.sock' status --json | jq -e '.muted != null' >/dev/null"
 rm -f "$S/state/filler2"
-ctl "$S" unmute >/dev/null
 stop_station "$STATION_PID"
 start_station "$S"		# the reserve is made again at start
 fill filler3

@@ -122,6 +122,28 @@ silent_dns_setup() {
 	wait_for 5 grep -q '^ready' "$T/dns.log"
 }
 
+# slow_link_start TARGET_PORT: a link that can be made slow (the TCP proxy
+# tests/faults/slowproxy.c) on a free loopback port in front of TARGET_PORT,
+# normal at first. Sets LINK_PORT (connect there instead) and LINK_PID; it
+# logs every mode, connection and close to $T/link.log.
+slow_link_start() {
+	echo normal >"$T/link.mode"
+	"$BUILD/tests/slowproxy" "$1" "$T/link.mode" >"$T/link.log" 2>"$T/link.err" &
+	LINK_PID=$!
+	PIDS="$PIDS $LINK_PID"
+	wait_for 5 grep -q '^listening ' "$T/link.log" || return 1
+	LINK_PORT=$(awk '$1 == "listening" { print $2; exit }' "$T/link.log")
+}
+# slow_link MODE: "normal", "delay MS", "rate BYTES" (a second, each way),
+# "delay MS rate BYTES", or "stall" (nothing goes through, either way, and no
+# reset); returns once the proxy has taken it.
+slow_link() {
+	_sl_n=$(grep -c '^mode ' "$T/link.log")
+	echo "$*" >"$T/link.mode"
+	kill -HUP "$LINK_PID" || return 1
+	wait_for 5 sh -c "[ \$(grep -c '^mode ' '$T/link.log') -gt $_sl_n ]"
+}
+
 # station_config DIR ID DEVICE [SCHEDULE]: writes DIR/loaxa.cfg.
 station_config() {
 	dir=$1 id=$2 dev=$3 sched=${4:-}

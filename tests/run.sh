@@ -50,6 +50,7 @@ if [ -n "$ASAN" ]; then
 	done
 fi
 run_one tests/test_layering.sh sh tests/test_layering.sh
+run_one tests/test_unit_security.sh sh tests/test_unit_security.sh
 for t in tests/it_*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$t" sh "$t" "$BUILD"

@@ -5,14 +5,18 @@
  * the real objects; the station struct is built by hand, with a real store
  * under /tmp where the queue must be stored.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <sqlite3.h>
 
+#include "config/errlist.h"
 #include "daemon/station/station_int.h"
 #include "tests/helpers/tmpstore.h"
+#include "tests/helpers/writerwait.h"
 #include "tests/t.h"
 
 static const char SHA[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -228,29 +232,69 @@ t_play_order(struct station *st, time_t now, int64_t *out, size_t max)
 	}
 }
 
+/* loaxactl move as the station gets it: answered later, once the writer has saved it. */
+static int
+t_move_ask(struct station *st, int64_t id, int pos, json_t **reply)
+{
+	json_t *req = json_pack("{s:s, s:I, s:i}", "cmd", "move", "id", (json_int_t)id,
+	    "position", pos);
+	struct ctl_request rq = { .req = req, .cmd = "move", .fd = -1, .token = 1 };
+	int rc;
+
+	*reply = json_object();
+	rc = station_ctl_move(st, &rq, *reply);
+	json_decref(req);
+	return rc;
+}
+
 static void
 t_move(struct station *st, int64_t id, int pos)
 {
-	json_t *req = json_pack("{s:I, s:i}", "id", (json_int_t)id, "position", pos);
-	json_t *reply = json_object();
+	json_t *reply;
 
-	T_EQ_INT(station_ctl_move(st, req, reply), 0);
-	json_decref(req);
+	T_EQ_INT(t_move_ask(st, id, pos, &reply), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
 	json_decref(reply);
+}
+
+/* A station with a real store (and its writer) in dir; NULL when it cannot be made. */
+static struct station *
+t_station_stored(char *dir, size_t len)
+{
+	struct station *st = t_station();
+	struct errlist errs;
+
+	errlist_init(&errs);
+	if (tmpstore_dir(dir, len, "station") < 0 || (st->store = tmpstore_open(dir)) == NULL ||
+	    (st->writer = store_writer_new(st->store, &errs)) == NULL) {
+		errlist_clear(&errs);
+		store_close(st->store);
+		t_station_free(st);
+		return NULL;
+	}
+	errlist_clear(&errs);
+	return st;
+}
+
+static void
+t_station_stored_free(struct station *st, const char *dir)
+{
+	store_writer_free(st->writer);
+	store_close(st->store);
+	tmpstore_rmdir(dir);
+	t_station_free(st);
 }
 
 static void
 test_move_matches_play_order(void)
 {
 	char dir[TMPSTORE_DIR_MAX];
-	struct station *st = t_station();
+	struct station *st = t_station_stored(dir, sizeof(dir));
 	int64_t a, b, c, order[5] = { -1, -1, -1, -1, -1 };
 
-	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "station") == 0);
-	st->store = tmpstore_open(dir);
-	T_ASSERT(st->store != NULL);
-	if (st->store == NULL)
-		goto out;
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
 	/* A at 100, the slot at 150, B at 200, C at 300; the operator puts C first. */
 	a = t_add(st, "A", 100);
 	b = t_add(st, "B", 200);
@@ -264,10 +308,194 @@ test_move_matches_play_order(void)
 	T_EQ_INT(order[2], 0);
 	T_EQ_INT(order[3], b);
 	T_EQ_INT(order[4], -1);
-	store_close(st->store);
-out:
-	tmpstore_rmdir(dir);
-	t_station_free(st);
+	t_station_stored_free(st, dir);
+}
+
+/* The rank item id has on disk (read on a connection of its own), or -1. */
+static int64_t
+t_disk_rank(const char *dir, int64_t id)
+{
+	char path[TMPSTORE_DIR_MAX + 16];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t rank = -1;
+
+	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT rank FROM queue WHERE id = ?", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_bind_int64(q, 1, id) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		rank = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return rank;
+}
+
+/*
+ * The new order holds once it is on disk, not before: while the writer is
+ * held back (a slow disk) the line keeps the old order and another move is
+ * refused; then the queue and the waiting slot follow the new one together.
+ */
+static void
+test_move_takes_effect_once_saved(void)
+{
+	char dir[TMPSTORE_DIR_MAX];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct writer_gate g;
+	struct line_ref ref;
+	int64_t a, b;
+	json_t *reply, *again;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	a = t_add(st, "A", 100);
+	b = t_add(st, "B", 200);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	t_pend(st, PLAY_SCHEDULE, SCHED_NORMAL, 150);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	T_EQ_INT(t_move_ask(st, b, 1, &reply), CTL_LATER);
+	T_EQ_INT(t_pick(st, 1000, &ref), 0);
+	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, a);		/* the old order, for now */
+	T_EQ_INT(t_disk_rank(dir, b), 0);
+	T_ASSERT(t_move_ask(st, a, 1, &again) < 0);		/* one new order at a time */
+	T_CONTAINS(json_string_value(json_object_get(again, "error")), "being saved");
+	json_decref(again);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->moving, 0);
+	T_EQ_INT(t_pick(st, 1000, &ref), 0);
+	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, b);		/* B, then A, then the slot */
+	T_EQ_INT(t_disk_rank(dir, b), 100000);
+	T_EQ_INT(t_disk_rank(dir, a), 100001);
+	T_EQ_INT(st->pending[0].entry.rank, 100002);
+	json_decref(reply);
+	t_station_stored_free(st, dir);
+}
+
+/*
+ * A new order the disk refuses changes nothing, on disk or in the line (the
+ * waiting slot included), and the station may be asked again.
+ */
+static void
+test_move_not_saved_changes_nothing(void)
+{
+	char dir[TMPSTORE_DIR_MAX], path[TMPSTORE_DIR_MAX + 16];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct pending_slot ps;
+	struct line_ref ref;
+	sqlite3 *db = NULL;
+	int64_t a, b;
+	json_t *reply;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	a = t_add(st, "A", 100);
+	b = t_add(st, "B", 200);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	t_pend(st, PLAY_SCHEDULE, SCHED_NORMAL, 50);
+	/* The first rank is written, the second refused: the transaction must undo both. */
+	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE UPDATE OF rank ON queue "
+	    "WHEN NEW.id = (SELECT max(id) FROM queue) BEGIN SELECT RAISE(ABORT, 'refused'); END",
+	    NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(t_move_ask(st, b, 1, &reply), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->moving, 0);
+	T_EQ_INT(t_disk_rank(dir, a), 0);
+	T_EQ_INT(t_disk_rank(dir, b), 0);
+	T_EQ_INT(st->pending[0].entry.rank, 50000);
+	T_EQ_INT(t_pick(st, 1000, &ref), 0);
+	T_EQ_INT(ref.pending, 0);
+	station_pending_take(st, 0, &ps);
+	station_free_items(ps.items, ps.n);
+	T_EQ_INT(t_pick(st, 1000, &ref), 0);
+	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, a);
+	json_decref(reply);
+	T_EQ_INT(sqlite3_exec(db, "DROP TRIGGER refuse", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	t_move(st, b, 1);
+	T_EQ_INT(t_pick(st, 1000, &ref), 0);
+	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, b);
+	t_station_stored_free(st, dir);
+}
+
+/* loaxactl unmute as the station gets it. */
+static int
+t_unmute_ask(struct station *st)
+{
+	json_t *req = json_pack("{s:s}", "cmd", "unmute");
+	struct ctl_request rq = { .req = req, .cmd = "unmute", .fd = -1, .token = 2 };
+	int rc = station_unmute(st, &rq, "thu (uid 1000)");
+
+	json_decref(req);
+	return rc;
+}
+
+/* Muted, as a station that was muted before: in memory and on disk. */
+static void
+t_muted(struct station *st)
+{
+	st->muted = 1;
+	st->mutes = 1;
+	snprintf(st->muted_by, sizeof(st->muted_by), "root (uid 0)");
+	T_EQ_INT(store_kv_set(st->store, "mute", "1000 0 root (uid 0)"), 0);
+}
+
+/*
+ * Unmute takes effect once it is on disk: while the writer is held back the
+ * station stays muted; a later mute makes it void; one the disk refuses
+ * leaves the station muted as its disk says, unless the disk says unmuted
+ * already (a mute never saved), which the station then follows.
+ */
+static void
+test_unmute_once_saved(void)
+{
+	char dir[TMPSTORE_DIR_MAX], path[TMPSTORE_DIR_MAX + 16], v[160];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct writer_gate g;
+	sqlite3 *db = NULL;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	t_muted(st);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(st->muted, 1);				/* not on disk yet */
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 0);
+	T_EQ_INT(store_kv_get(st->store, "mute", v, sizeof(v)), 0);
+	T_EQ_STR(v, "");
+	T_EQ_INT(t_unmute_ask(st), -EALREADY);
+	/* A mute asked while the unmute is saved: the unmute is void. */
+	t_muted(st);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	st->mutes++;				/* what station_mute does, besides the sound */
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 1);
+	/* The disk refuses the unmute: muted, as the disk says. */
+	t_muted(st);
+	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE UPDATE ON kv WHEN NEW.key = 'mute' "
+	    "BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 1);
+	/* A mute that never reached the disk: the station follows its disk, unmuted. */
+	T_EQ_INT(sqlite3_exec(db, "DROP TRIGGER refuse; UPDATE kv SET value = '' WHERE key = 'mute';"
+	    "CREATE TRIGGER refuse BEFORE UPDATE ON kv WHEN NEW.key = 'mute' "
+	    "BEGIN SELECT RAISE(ABORT, 'refused'); END", NULL, NULL, NULL), SQLITE_OK);
+	T_EQ_INT(t_unmute_ask(st), CTL_LATER);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(st->muted, 0);
+	sqlite3_close(db);
+	t_station_stored_free(st, dir);
 }
 
 int
@@ -280,5 +508,8 @@ main(void)
 	T_RUN(test_tie_goes_to_the_slot);
 	T_RUN(test_higher_class_and_not_yet_due);
 	T_RUN(test_move_matches_play_order);
+	T_RUN(test_move_takes_effect_once_saved);
+	T_RUN(test_move_not_saved_changes_nothing);
+	T_RUN(test_unmute_once_saved);
 	return T_EXIT();
 }

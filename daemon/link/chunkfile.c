@@ -155,7 +155,7 @@ chunkfile_commit_later(struct chunkfile *cf, struct store_writer *w, const char 
 	j->done = done;
 	j->owner = owner;
 	if (n < 0 || (size_t)n >= sizeof(j->dir) ||
-	    store_writer_call(w, chunkfile_job_work, j, 0, chunkfile_job_done, j) < 0) {
+	    store_writer_call_first(w, chunkfile_job_work, j, chunkfile_job_done, j) < 0) {
 		free(j);
 		return NULL;
 	}

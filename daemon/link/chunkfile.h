@@ -8,7 +8,8 @@
  * (bulletin_store_commit()). How the chunks are asked for (subscriptions) is
  * the caller's. Writing a chunk waits only for a pwrite(); the last step
  * (the hash of up to 64 MiB and three fsyncs: seconds on an SD card) runs on
- * the store's writer thread (chunkfile_commit_later()), never on the loop.
+ * the store's writer thread (chunkfile_commit_later(), ahead of the records
+ * waiting there), never on the loop.
  */
 #ifndef LOAXA_CHUNKFILE_H
 #define LOAXA_CHUNKFILE_H

@@ -131,7 +131,7 @@ static void
 station_tick(struct station *st, time_t now)
 {
 	if (st->muted && st->muted_until != 0 && now >= st->muted_until)
-		station_unmute(st, _("the end of the mute period"));
+		station_mute_expire(st);
 	if (station_clock_check(st, now)) {
 		station_advance(st, now);
 		station_expire(st, now);

@@ -1,7 +1,8 @@
 /*
  * The station's answers to loaxactl: status, list, queue, cancel, stop,
- * reload, mute, unmute and move (log is station_log.c's). Every request is
- * checked here; every refusal is a sentence an operator can act on.
+ * reload, mute and unmute (move is station_move.c's, log station_log.c's).
+ * Every request is checked here; every refusal is a sentence an operator can
+ * act on.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -282,16 +283,13 @@ ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
 		return ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
 		    "e.g. --for 30m"));
 	ctl_user(rq, who, sizeof(who));
-	rc = station_mute(st, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
+	rc = station_mute(st, rq, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
 	log_warnx("ctl: the loudspeakers were muted by %s", who);
 	if (rc < 0)
 		return ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
-		    "save it (%s): after a restart they would not stay muted; free space in %s and "
-		    "mute again"), strerror(-rc), st->cfg.storage.dir);
-	json_object_set_new(reply, "muted", json_true());
-	json_object_set_new(reply, "by", json_string(who));
-	json_object_set_new(reply, "until", report_time(st->muted_until));
-	return 0;
+		    "save it (%s): after a restart they would not stay muted; mute again"),
+		    strerror(-rc));
+	return rc;		/* CTL_LATER: answered once it is on disk */
 }
 
 static int
@@ -301,15 +299,12 @@ ctl_unmute(struct station *st, struct ctl_request *rq, json_t *reply)
 	int rc;
 
 	ctl_user(rq, who, sizeof(who));
-	if ((rc = station_unmute(st, who)) == -EALREADY)
+	if ((rc = station_unmute(st, rq, who)) == -EALREADY)
 		return ctl_fail(reply, _("the station is not muted"));
-	log_warnx("ctl: the loudspeakers were unmuted by %s", who);
 	if (rc < 0)
-		return ctl_fail(reply, _("the loudspeakers are on again now, but the station could "
-		    "not save it (%s): after a restart they would be muted again; free space in %s "
-		    "and unmute again"), strerror(-rc), st->cfg.storage.dir);
-	json_object_set_new(reply, "muted", json_false());
-	return 0;
+		return ctl_fail(reply, _("the station could not save that the loudspeakers are on "
+		    "again (%s), so they stay muted; unmute again"), strerror(-rc));
+	return rc;		/* CTL_LATER: on again once it is on disk */
 }
 
 int
@@ -334,99 +329,8 @@ station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 	if (strcmp(rq->cmd, "unmute") == 0)
 		return ctl_unmute(st, rq, reply);
 	if (strcmp(rq->cmd, "move") == 0)
-		return station_ctl_move(st, rq->req, reply);
+		return station_ctl_move(st, rq, reply);
 	if (strcmp(rq->cmd, "log") == 0)
 		return station_ctl_log(st, rq->req, reply);
 	return ctl_fail(reply, _("unknown command \"%.40s\"; see 'loaxactl help'"), rq->cmd);
-}
-
-/* One waiting bulletin of a class, for reordering. */
-struct move_entry {
-	struct lineup_entry	 e;
-	struct line_ref		 ref;
-};
-
-static int
-move_cmp(const void *a, const void *b)
-{
-	const struct move_entry *x = a, *y = b;
-
-	return lineup_before(&x->e, &y->e) ? -1 : lineup_before(&y->e, &x->e) ? 1 : 0;
-}
-
-/* Every waiting bulletin of class cls, in the order they would play: the station's own lineup. */
-static struct move_entry *
-move_list(struct station *st, int cls, size_t *n)
-{
-	size_t cap = st->npending + st->nqueue + 1, all, i, k = 0;
-	struct lineup_entry *e = calloc(cap, sizeof(*e));
-	struct line_ref *ref = calloc(cap, sizeof(*ref));
-	struct move_entry *v = calloc(cap, sizeof(*v));
-
-	if (e == NULL || ref == NULL || v == NULL) {
-		free(v);
-		v = NULL;
-		goto out;
-	}
-	all = station_lineup(st, e, ref, cap);
-	for (i = 0; i < all; i++)
-		if ((int)e[i].cls == cls)
-			v[k++] = (struct move_entry){ e[i], ref[i] };
-	qsort(v, k, sizeof(*v), move_cmp);
-	*n = k;
-out:
-	free(ref);
-	free(e);
-	return v;
-}
-
-/*
- * loaxactl move ID POSITION: the operator puts a queued item at a position
- * (1 = next) among the bulletins of its class, slots included, because when a
- * district and a commune bulletin collide the commune decides the order.
- */
-int
-station_ctl_move(struct station *st, const json_t *req, json_t *reply)
-{
-	json_int_t id = json_integer_value(json_object_get(req, "id"));
-	json_int_t pos = json_integer_value(json_object_get(req, "position"));
-	struct move_entry *v, moved;
-	size_t n, i, from = (size_t)-1;
-	int64_t base;
-
-	for (i = 0; i < st->nqueue && from == (size_t)-1; i++)
-		if (st->queue[i].id == id)
-			from = i;
-	if (id <= 0 || from == (size_t)-1)
-		return ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"), (long long)id);
-	if (pos < 1)
-		return ctl_fail(reply, _("the position must be 1 (next) or more"));
-	if ((v = move_list(st, st->queue[from].cls, &n)) == NULL)
-		return ctl_fail(reply, _("out of memory"));
-	for (i = 0; i < n && v[i].ref.q != &st->queue[from]; i++)
-		;
-	base = v[0].e.rank;
-	moved = v[i];
-	memmove(&v[i], &v[i + 1], (n - i - 1) * sizeof(*v));
-	if ((size_t)pos > n)
-		pos = (json_int_t)n;
-	memmove(&v[pos], &v[pos - 1], (n - (size_t)pos) * sizeof(*v));
-	v[pos - 1] = moved;
-	/*
-	 * The whole class is ranked again one millisecond apart from where its
-	 * first stood: the new order holds, and what becomes due later still
-	 * comes after it.
-	 */
-	for (i = 0; i < n; i++) {
-		if (v[i].ref.pending >= 0)
-			st->pending[v[i].ref.pending].entry.rank = base + (int64_t)i;
-		else if (store_queue_set_rank(st->store, v[i].ref.q->id, base + (int64_t)i) < 0)
-			log_warnx("ctl: could not save the new order of item %lld",
-			    (long long)v[i].ref.q->id);
-	}
-	free(v);
-	station_queue_refresh(st);
-	json_object_set_new(reply, "id", json_integer(id));
-	json_object_set_new(reply, "position", json_integer(pos));
-	return 0;
 }

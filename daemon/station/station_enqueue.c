@@ -161,7 +161,10 @@ station_enqueue(struct station *st, struct ctl_request *rq, const struct queue_i
 	e->q = *q;
 	e->q.path = e->q.name = e->q.title = NULL;
 	e->fd = rq->fd;
-	if (store_writer_call(st->writer, enqueue_work, e, 0, enqueue_done, e) < 0) {
+	/* An emergency does not wait behind the records a slow disk has not written yet. */
+	if ((q->cls == SCHED_EMERGENCY ?
+	    store_writer_call_first(st->writer, enqueue_work, e, enqueue_done, e) :
+	    store_writer_call(st->writer, enqueue_work, e, 0, enqueue_done, e)) < 0) {
 		e->fd = -1;		/* still the request's: ctl closes it */
 		enqueue_free(e);
 		return -ENOMEM;

@@ -32,6 +32,7 @@
  * alert, or what an emergency cut off (which plays again from its start).
  */
 struct pending_slot {
+	uint64_t	 serial;	/* names it while it waits (station_pend) */
 	time_t		 expires;	/* missed after this; 0: never */
 	struct lineup_entry entry;
 	struct play_item *items;
@@ -72,6 +73,8 @@ struct station {
 	size_t			 nqueue;
 	struct pending_slot	 pending[STATION_MAX_PENDING];
 	size_t			 npending;
+	uint64_t		 pend_serial;	/* the last serial given */
+	int			 moving;	/* a new order of the queue is being saved */
 
 	time_t			 cursor;	/* slot starts up to here are handled */
 	int			 cursor_dirty;	/* not saved yet */
@@ -90,6 +93,7 @@ struct station {
 	char			 muted_by[64];
 	time_t			 muted_since;
 	time_t			 muted_until;	/* 0: until unmuted */
+	unsigned		 mutes;		/* mutes asked: an unmute saved before a later one is void */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
 
@@ -185,13 +189,19 @@ time_t	station_next_slot(const struct station *, time_t after, const char **titl
 
 /* station_mute.c: the kill switch and the emergency volume */
 /*
- * Mute and unmute take effect at once, whatever happens on disk. They return
- * 0, or a negative errno when the new state could not be saved (a full disk
- * with the reserve spent): it then holds only until a restart.
- * station_unmute returns -EALREADY when the station was not muted.
+ * Mute silences at once, then saves it on the store's writer and answers rq
+ * once it is on disk (a mute not saved holds until a restart, and the answer
+ * says so). CTL_LATER, or -ENOMEM: muted, but nothing is saved or answered.
  */
-int	station_mute(struct station *, const char *by, time_t until);
-int	station_unmute(struct station *, const char *by);
+int	station_mute(struct station *, struct ctl_request *rq, const char *by, time_t until);
+/*
+ * Unmute is saved first and takes effect once it is on disk (not saved: the
+ * station stays muted, and the answer says so). CTL_LATER, -EALREADY when the
+ * station is not muted, or -ENOMEM with nothing done.
+ */
+int	station_unmute(struct station *, struct ctl_request *rq, const char *by);
+/* The mute period is over: unmuted at once, saved later. */
+void	station_mute_expire(struct station *);
 void	station_load_mute(struct station *);
 void	mixer_follow(struct station *, enum sched_class playing);
 
@@ -209,7 +219,12 @@ int	station_alert_cancel(struct station *, const char *id, const char *reason);
 
 /* station_ctl.c: loaxactl's commands */
 int	station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply);
-int	station_ctl_move(struct station *, const json_t *req, json_t *reply);
+/*
+ * station_move.c: 'loaxactl move', saved on the store's writer; the new order
+ * takes effect and rq is answered once it is on disk. CTL_LATER, or a
+ * negative errno with "error" in reply and nothing changed.
+ */
+int	station_ctl_move(struct station *, struct ctl_request *rq, json_t *reply);
 
 /* station_log.c: 'loaxactl log', and its TIME (exposed for tests). */
 int	station_ctl_log(struct station *, const json_t *req, json_t *reply);

@@ -86,6 +86,7 @@ station_pend(struct station *st, struct play_item *items, size_t n)
 		return;
 	}
 	ps = &st->pending[st->npending++];
+	ps->serial = ++st->pend_serial;
 	ps->items = items;
 	ps->n = n;
 	ps->expires = items[0].expires;

@@ -580,6 +580,25 @@ store_queue_set_rank(struct store *s, int64_t id, int64_t rank)
 	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
 }
 
+/* One transaction: a new order for the whole class is on disk entirely, or not at all. */
+int
+store_queue_set_ranks(struct store *s, const int64_t *ids, const int64_t *ranks, size_t n)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		/* -ENOENT: the item left the queue meanwhile (played, cancelled); nothing to order. */
+		if ((rc = store_queue_set_rank(s, ids[i], ranks[i])) < 0 && rc != -ENOENT) {
+			store_rollback(s);
+			return rc;
+		}
+	}
+	return store_commit(s);
+}
+
 int
 store_queue_remove(struct store *s, int64_t id)
 {

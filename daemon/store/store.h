@@ -99,6 +99,13 @@ struct queue_item {
 int		 store_queue_add(struct store *, struct queue_item *it);
 /* Sets the order of an item within its class (durable). 0 or -ENOENT. */
 int		 store_queue_set_rank(struct store *, int64_t id, int64_t rank);
+/*
+ * Sets the order of n items (ids[i] gets ranks[i]) in one transaction: all of
+ * it is durable, or none of it (a negative errno). An id no longer queued is
+ * passed over.
+ */
+int		 store_queue_set_ranks(struct store *, const int64_t *ids, const int64_t *ranks,
+		    size_t n);
 /* Removes the item with this id. 0 or -ENOENT. */
 int		 store_queue_remove(struct store *, int64_t id);
 /*

@@ -1,7 +1,8 @@
 /*
- * The store's writer (see store_writer.h): a FIFO of jobs, one thread that
- * runs them on its own SQLite connection, and an eventfd that tells the loop
- * which are done. Jobs stay on a list until the loop has heard of them, so
+ * The store's writer (see store_writer.h): two FIFOs of jobs (the first lane,
+ * emptied before the thread takes a job from the ordinary one), one thread
+ * that runs them on its own SQLite connection, and an eventfd that tells the
+ * loop which are done. Jobs stay on a list until the loop has heard of them, so
  * that store_writer_removing() covers a write from submission until the loop
  * can see it in the database.
  */
@@ -50,7 +51,8 @@ struct store_writer {
 	int		 quit;
 	time_t		 wall_now;	/* the loop's wall clock (store_writer_maintain); 0: not yet */
 	int		 done_fd;	/* eventfd: jobs are done */
-	struct job	*todo, **todo_tail;	/* submitted, not yet run */
+	struct job	*waiting, **waiting_tail;	/* submitted, not yet run, in order */
+	struct job	*first, **first_tail;	/* the same, run before those (store_writer_call_first) */
 	struct job	*running;
 	struct job	*done, **done_tail;	/* run, the loop not yet told */
 };
@@ -124,10 +126,16 @@ job_log_failure(const struct job *j)
 static void
 writer_run_one(struct store_writer *w)
 {
-	struct job *j = w->todo;
+	struct job *j;
 
-	if ((w->todo = j->next) == NULL)
-		w->todo_tail = &w->todo;
+	if ((j = w->first) != NULL) {
+		if ((w->first = j->next) == NULL)
+			w->first_tail = &w->first;
+	} else {
+		j = w->waiting;
+		if ((w->waiting = j->next) == NULL)
+			w->waiting_tail = &w->waiting;
+	}
 	j->next = NULL;
 	w->running = j;
 	pthread_mutex_unlock(&w->lock);
@@ -159,7 +167,7 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
-		if (w->todo != NULL) {
+		if (w->first != NULL || w->waiting != NULL) {
 			writer_run_one(w);
 			continue;
 		}
@@ -171,7 +179,7 @@ writer_main(void *arg)
 		if (now != 0)
 			store_maintain(w->db, now);
 		pthread_mutex_lock(&w->lock);
-		if (w->todo == NULL && !w->quit)
+		if (w->first == NULL && w->waiting == NULL && !w->quit)
 			writer_wait(w);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -189,7 +197,8 @@ store_writer_new(const struct store *s, struct errlist *errs)
 		errlist_add(errs, _("cannot start the store's writer: out of memory"));
 		return NULL;
 	}
-	w->todo_tail = &w->todo;
+	w->waiting_tail = &w->waiting;
+	w->first_tail = &w->first;
 	w->done_tail = &w->done;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -248,11 +257,16 @@ store_writer_free(struct store_writer *w)
 }
 
 static void
-writer_submit(struct store_writer *w, struct job *j)
+writer_submit(struct store_writer *w, struct job *j, int first)
 {
 	pthread_mutex_lock(&w->lock);
-	*w->todo_tail = j;
-	w->todo_tail = &j->next;
+	if (first) {
+		*w->first_tail = j;
+		w->first_tail = &j->next;
+	} else {
+		*w->waiting_tail = j;
+		w->waiting_tail = &j->next;
+	}
 	pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -303,13 +317,13 @@ store_writer_event(struct store_writer *w, const struct asrun_rec *rec, const ch
 	j->id = rec->queue_id;
 	j->done = done;
 	j->arg = arg;
-	writer_submit(w, j);
+	writer_submit(w, j, 0);
 	return 0;
 }
 
-int
-store_writer_call(struct store_writer *w, store_work_fn fn, void *arg, int64_t queue_id,
-    store_done_fn done, void *done_arg)
+static int
+writer_call(struct store_writer *w, store_work_fn fn, void *arg, int64_t queue_id,
+    store_done_fn done, void *done_arg, int first)
 {
 	struct job *j = job_new(JOB_CALL, NULL, NULL, NULL, NULL);
 
@@ -320,8 +334,22 @@ store_writer_call(struct store_writer *w, store_work_fn fn, void *arg, int64_t q
 	j->id = queue_id;
 	j->done = done;
 	j->arg = done_arg;
-	writer_submit(w, j);
+	writer_submit(w, j, first);
 	return 0;
+}
+
+int
+store_writer_call(struct store_writer *w, store_work_fn fn, void *arg, int64_t queue_id,
+    store_done_fn done, void *done_arg)
+{
+	return writer_call(w, fn, arg, queue_id, done, done_arg, 0);
+}
+
+int
+store_writer_call_first(struct store_writer *w, store_work_fn fn, void *arg,
+    store_done_fn done, void *done_arg)
+{
+	return writer_call(w, fn, arg, 0, done, done_arg, 1);
 }
 
 void
@@ -334,7 +362,7 @@ store_writer_outbox_ack(struct store_writer *w, int64_t seq)
 		return;
 	}
 	j->id = seq;
-	writer_submit(w, j);
+	writer_submit(w, j, 0);
 }
 
 void
@@ -346,7 +374,7 @@ store_writer_kv_set(struct store_writer *w, const char *key, const char *value)
 		log_warnx("store: out of memory: \"%s\" is not saved", key);
 		return;
 	}
-	writer_submit(w, j);
+	writer_submit(w, j, 0);
 }
 
 void
@@ -384,8 +412,8 @@ store_writer_removing(struct store_writer *w, int64_t queue_id)
 	int yes;
 
 	pthread_mutex_lock(&w->lock);
-	yes = jobs_remove(w->todo, queue_id) || jobs_remove(w->running, queue_id) ||
-	    jobs_remove(w->done, queue_id);
+	yes = jobs_remove(w->first, queue_id) || jobs_remove(w->waiting, queue_id) ||
+	    jobs_remove(w->running, queue_id) || jobs_remove(w->done, queue_id);
 	pthread_mutex_unlock(&w->lock);
 	return yes;
 }

@@ -8,10 +8,13 @@
  * hears when each write is on disk.
  *
  * What is promised: writes are durable in the order they were submitted (a
- * "started" record is on disk before its "finished"); a write's done callback
- * runs on the loop once it is on disk (or failed); at store_writer_free every
- * write submitted is finished first. A power cut loses only writes not yet
- * done, and none of them was reported done to anyone.
+ * "started" record is on disk before its "finished"), except that the few
+ * submitted with store_writer_call_first go ahead of those not yet started
+ * (in order among themselves); a write's done callback runs on the loop once
+ * it is on disk (or failed), in the order the writes ran; at
+ * store_writer_free every write submitted, in either lane, is finished first.
+ * A power cut loses only writes not yet done, and none of them was reported
+ * done to anyone.
  */
 #ifndef LOAXA_STORE_WRITER_H
 #define LOAXA_STORE_WRITER_H
@@ -58,6 +61,16 @@ int	store_writer_event(struct store_writer *, const struct asrun_rec *rec, const
  */
 typedef int (*store_work_fn)(struct store *db, void *arg);
 int	store_writer_call(struct store_writer *, store_work_fn fn, void *arg, int64_t queue_id,
+	    store_done_fn done, void *done_arg);
+/*
+ * The same, ahead of every write not yet started that was submitted the
+ * ordinary way (in order among themselves): for work that stands alone and
+ * that someone waits for — an emergency queued, a bulletin fetched, the kill
+ * switch, a new order of the queue — and that must not wait behind a backlog
+ * of records on a slow disk. What such work writes must not depend on an
+ * ordinary write submitted before it.
+ */
+int	store_writer_call_first(struct store_writer *, store_work_fn fn, void *arg,
 	    store_done_fn done, void *done_arg);
 /* store_outbox_ack, later; a failure is logged. */
 void	store_writer_outbox_ack(struct store_writer *, int64_t seq);

@@ -13,6 +13,10 @@
 #   queue  `loaxactl queue` of 20 short bulletins back to back (for tomorrow),
 #          then `loaxactl cancel` of the 20, again and again
 #   cpu    one busy loop per core at the daemon's own priority
+#   broker the station's broker behind a slow link (tests/faults/slowproxy.c)
+#          that goes round: every chunk 300 ms late for 5 s, 2,000 bytes a
+#          second for 5 s, a stall (nothing either way, no reset) for 8 s,
+#          normal for 2 s; stalled during the start-ups
 # While the fault is on it measures:
 #   - start-up to the first answered status request (tests/bench/startup), on
 #     a brand-new state directory and on the one a clean start and stop left
@@ -34,6 +38,9 @@
 # up_new_ms and up_old_ms once per slot, trial or start; a value that is not
 # a number says why there is none), or "skipped REASON" (exit status 2) when
 # the fault cannot be made here. FIELD_SLOW_MS sets slow's delay (1000).
+# Under broker, once the link is normal again at the end: records_lost, the
+# as-run log's records that did not reach a subscriber on the broker within
+# 60 s, and records_twice, those that reached it more than once.
 #
 # Usage: tests/bench/field.sh BUILD FAULT INPUTS [SLOTS [TRIALS [STARTS]]]
 #   INPUTS (run.sh's make_field_inputs) holds f1.opus f2.opus (1 s each),
@@ -59,7 +66,7 @@ now_ns() { date +%s%N; }
 out() { echo "$1 $2"; }
 
 case $FAULT in
-off|dns|fetch|queue|cpu) PRE="" ;;
+off|dns|fetch|queue|cpu|broker) PRE="" ;;
 slow) PRE="env LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=${FIELD_SLOW_MS:-1000}" ;;
 *) echo "field.sh: unknown fault \"$FAULT\"" >&2; exit 1 ;;
 esac
@@ -72,6 +79,7 @@ done
 config() {
 	station_config "$@"
 	[ "$FAULT" = dns ] && sed -i "s/host = \"127.0.0.1\"/host = \"$NAME\"/" "$1/loaxa.cfg"
+	[ "$FAULT" = broker ] && sed -i "s/port = $PORT;/port = $LINK_PORT;/" "$1/loaxa.cfg"
 	echo "district = { public_key = \"$T/district.key.pub\"; };" >>"$1/loaxa.cfg"
 }
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null || exit 1
@@ -80,6 +88,9 @@ config() {
 
 [ "$FAULT" = dns ] && { silent_dns_setup || { say "cannot set up the silent name server"; exit 1; }; }
 start_broker || exit 1
+if [ "$FAULT" = broker ]; then
+	slow_link_start "$PORT" || { say "cannot start the slow link"; exit 1; }
+fi
 if [ "$FAULT" = cpu ]; then
 	i=0
 	while [ "$i" -lt "$(nproc)" ]; do
@@ -131,6 +142,18 @@ fetch_loop() {
 		done
 	done
 }
+# link_loop: the broker's link round its modes until the fault is turned
+# off, then normal; a line per mode in $T/link.log.
+link_loop() {
+	while [ ! -e "$T/fault.off" ]; do
+		for m in "delay 300:5" "rate 2000:5" "stall:8" "normal:2"; do
+			slow_link "${m%:*}" || return 1
+			_end=$(( $(date +%s) + ${m##*:} ))
+			while [ "$(date +%s)" -lt "$_end" ] && [ ! -e "$T/fault.off" ]; do sleep 0.2; done
+		done
+	done
+	slow_link normal
+}
 # queue_loop: 20 bulletins queued for tomorrow back to back, then cancelled,
 # until the fault is turned off; a line per request in $T/queued.
 queue_loop() {
@@ -171,6 +194,7 @@ config "$S" field "$VCARD_DEV" "$S/schedule.cfg"
 # A brand-new state directory, then the one its clean start and stop left
 # (the station below then starts on that one, as after a reboot).
 if [ "$FAULT" != fetch ] && [ "$FAULT" != queue ]; then
+	[ "$FAULT" = broker ] && slow_link stall
 	r=1
 	while [ "$r" -le "$NSTARTS" ]; do
 		rm -rf "$S/state"
@@ -181,6 +205,7 @@ if [ "$FAULT" != fetch ] && [ "$FAULT" != queue ]; then
 		r=$((r + 1))
 	done
 	grep -q "^startup:" "$T/startup.err" && say "$(grep "^startup:" "$T/startup.err" | tail -n 2)"
+	[ "$FAULT" = broker ] && slow_link normal
 fi
 
 # --- the station, its slots and the control socket -------------------------------------------
@@ -213,6 +238,7 @@ FAULT_PID=""
 case $FAULT in
 fetch) fetch_loop >/dev/null 2>>"$T/fault.err" & FAULT_PID=$! ;;
 queue) queue_loop >/dev/null 2>>"$T/fault.err" & FAULT_PID=$! ;;
+broker) link_mark=$(wc -l <"$T/link.log"); link_loop >/dev/null 2>>"$T/fault.err" & FAULT_PID=$! ;;
 esac
 PIDS="$PIDS $FAULT_PID"
 fault_t0=$(now_ns)
@@ -411,6 +437,23 @@ queue)
 	;;
 dns)
 	out dns_stuck "$(status | jq -r "if .mqtt.state == \"resolving $NAME\" then 1 else 0 end")"
+	;;
+broker)
+	tail -n "+$((link_mark + 1))" "$T/link.log" >"$T/link.run"
+	out link_modes "$(grep -c '^mode ' "$T/link.run")"
+	out link_stalls "$(grep -c '^mode stall' "$T/link.run")"
+	out link_reconnects "$(grep -c 'mqtt: lost the connection' "$S/loaxad.log")"
+	# Every record of the as-run log, against what the subscriber got (by
+	# play id, or a note's own id, and event), once the link is normal.
+	asrun() { ctl "$S" log --json | jq -r '.records[] | "\(.play_id // .id) \(.event)"' | sort; }
+	got() { cut -d' ' -f2- "$T/events" | jq -r '"\(.play_id // .id) \(.event)"' | sort; }
+	all_got() { [ -z "$(asrun | comm -23 - "$T/got")" ]; }
+	caught_up() { got >"$T/got"; all_got; }
+	wait_for 60 caught_up || say "records still missing 60 s after the link was normal"
+	got >"$T/got"
+	out records "$(asrun | wc -l)"
+	out records_lost "$(asrun | comm -23 - "$T/got" | wc -l)"
+	out records_twice "$(uniq -d "$T/got" | wc -l)"
 	;;
 esac
 [ -s "$T/fault.err" ] && say "$(tail -n 3 "$T/fault.err")"

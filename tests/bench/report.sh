@@ -150,7 +150,7 @@ print_dns() {
 
 # --- figure 10: in the field ------------------------------------------------------------
 
-FIELD_ALL="off slow dns fetch queue cpu"
+FIELD_ALL="off slow dns fetch queue cpu broker"
 
 # field_val FAULT METRIC FIELD: one summary value of figure 10 ("-" when none).
 field_val() { get field "$1" "$2" "$3"; }
@@ -240,6 +240,11 @@ print_field() {
 			printf " %.0f%% of the run", u * 100 }') ;;
 		queue) d="\`loaxactl queue\` of 20 bulletins back to back, then \`cancel\`, again: $(field_val queue queued median) queued in $(field_val queue queue_s median) s" ;;
 		cpu) d="a busy loop per core at the daemon's own priority" ;;
+		broker) d=$(awk -v m="$(field_val broker link_modes median)" -v s="$(field_val broker link_stalls median)" \
+		    -v r="$(field_val broker link_reconnects median)" 'BEGIN {
+			printf "its broker behind a slow link (tests/faults/slowproxy.c): 300 ms a chunk 5 s, 2,000 B/s 5 s,"
+			printf " stalled 8 s, normal 2 s, round and round (%d modes, %d stalls, %d reconnects);", m, s, r
+			printf " stalled at start-up" }') ;;
 		esac
 		printf '   %-6s %s\n' "$f:" "$d"
 	done
@@ -265,6 +270,8 @@ print_field() {
 	field_row "alert sent to heard, worst ms" "<= 150" alert_ms max 1
 	field_row "  median ms" "" alert_ms median 1
 	field_row "stop to silence, worst ms" "<= 100" stop_ms max 1
+	field_row "records lost, link normal again" 0 records_lost max 0
+	field_row "records delivered twice" "" records_twice max 0
 	field_row "playback thread real-time (1 yes)" "" realtime min 0
 	field_row "machine's load average at the end" "" loadavg max 2
 	echo "   against off, the fault's value less off's (ms):"
@@ -277,7 +284,8 @@ print_field() {
 	field_diff "stop, worst" stop_ms max
 	echo "   (-: not measured under that fault: start-up needs no running station to disturb, an alert a broker;"
 	echo "    *: some attempts failed, fail*: all did, see below. Alert: from just before \`loaxactl alert\`, which"
-	echo "    itself takes about 100 ms; the first trial's includes the station fetching the alert's bulletin)"
+	echo "    itself takes about 100 ms; the first trial's includes the station fetching the alert's bulletin;"
+	echo "    under broker, an alert comes over the slow link, so one sent during a stall is heard after it)"
 	for f in $FIELD_FAULTS_RUN; do
 		for m in skipped failed emergency_ms alert_ms stop_ms; do
 			note=$(field_val "$f" "$m" note)
@@ -298,6 +306,7 @@ print_field() {
 	field_goal "emergency, worst ms" emergency_ms max 150
 	field_goal "alert, worst ms" alert_ms max 150
 	field_goal "stop, worst ms" stop_ms max 100
+	field_goal "records lost" records_lost max 0
 }
 
 # ratio_to A B: A / B with two decimals, or "-".

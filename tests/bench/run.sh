@@ -19,7 +19,7 @@
 # (in the field) runs tests/bench/field.sh once per fault, each on a virtual
 # sound card of its own.
 #   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
-#   FIELD_FAULTS="off slow dns fetch queue cpu"  figure 10's faults ("off" is its baseline)
+#   FIELD_FAULTS="off slow dns fetch queue cpu broker"  figure 10's faults ("off" is its baseline)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
@@ -585,15 +585,15 @@ fig_dns() {
 # fig_field: tests/bench/field.sh for each fault of FIELD_FAULTS, off first,
 # RUNS times: 20 slots, 20 emergencies, alerts and stops, 3 start-ups each
 # (smoke mode: 2 slots, 1 trial, 1 start-up, fsync slowed by 200 ms, not
-# 1 s, and only the faults with machinery of their own: off slow dns fetch;
-# about a minute). Every "KEY VALUE" line it prints is a row "field FAULT KEY VALUE".
+# 1 s, and only the faults with machinery of their own: off slow dns fetch
+# broker; about a minute and a half). Every "KEY VALUE" line it prints is a row "field FAULT KEY VALUE".
 fig_field() {
 	if [ "$SMOKE" = 1 ]; then
 		set -- 2 1 1
-		slow_ms=200 faults=${FIELD_FAULTS:-"off slow dns fetch"}
+		slow_ms=200 faults=${FIELD_FAULTS:-"off slow dns fetch broker"}
 	else
 		set -- 20 20 3
-		slow_ms=1000 faults=${FIELD_FAULTS:-"off slow dns fetch queue cpu"}
+		slow_ms=1000 faults=${FIELD_FAULTS:-"off slow dns fetch queue cpu broker"}
 	fi
 	r=1
 	while [ "$r" -le "$RUNS" ]; do

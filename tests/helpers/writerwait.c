@@ -1,5 +1,7 @@
 /* Test helper: the store's writer held back and waited for (see writerwait.h). */
 #include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "daemon/core/clock.h"
@@ -7,40 +9,86 @@
 #include "daemon/store/store_writer.h"
 #include "tests/helpers/writerwait.h"
 
-/* On the writer's thread: waits until the gate's pipe is written to or closed. */
+#define GATE_START_MS	5000
+
+/* The gate's job owns its half of the two pipes: nothing of the test's that may be gone when it ends. */
+struct gate_job {
+	int	wait_fd;	/* read end: written to or closed by writer_gate_open() */
+	int	running_fd;	/* write end: tells writer_gate_close() the thread is held */
+};
+
+/* On the writer's thread: says it runs, then waits until the gate is opened. */
 static int
 gate_work(struct store *db, void *arg)
 {
-	struct writer_gate *g = arg;
+	struct gate_job *j = arg;
+	ssize_t n;
 	char c;
 
 	(void)db;
-	while (read(g->fd[0], &c, 1) == -1 && errno == EINTR)
+	n = write(j->running_fd, "r", 1);
+	(void)n;		/* closing it says the same */
+	close(j->running_fd);
+	while (read(j->wait_fd, &c, 1) == -1 && errno == EINTR)
 		;
-	close(g->fd[0]);
+	close(j->wait_fd);
+	free(j);
 	return 0;
 }
 
+/*
+ * The gate goes into the ordinary lane, behind everything submitted before
+ * it; but a job submitted to the first lane before the thread has taken the
+ * gate would run ahead of it. So this waits until the gate's job is running.
+ */
 int
 writer_gate_close(struct store_writer *w, struct writer_gate *g)
 {
-	if (pipe(g->fd) == -1)
+	struct gate_job *j = malloc(sizeof(*j));
+	int hold[2], running[2];
+	struct pollfd pfd;
+	int rc;
+
+	if (j == NULL)
+		return -ENOMEM;
+	if (pipe(hold) == -1) {
+		free(j);
 		return -errno;
-	if (store_writer_call(w, gate_work, g, 0, NULL, NULL) < 0) {
-		close(g->fd[0]);
-		close(g->fd[1]);
+	}
+	if (pipe(running) == -1) {
+		rc = -errno;
+		close(hold[0]);
+		close(hold[1]);
+		free(j);
+		return rc;
+	}
+	j->wait_fd = hold[0];
+	j->running_fd = running[1];
+	if (store_writer_call(w, gate_work, j, 0, NULL, NULL) < 0) {
+		close(hold[0]);
+		close(hold[1]);
+		close(running[0]);
+		close(running[1]);
+		free(j);
 		return -ENOMEM;
 	}
-	return 0;
+	g->release = hold[1];
+	pfd.fd = running[0];
+	pfd.events = POLLIN;
+	while ((rc = poll(&pfd, 1, GATE_START_MS)) == -1 && errno == EINTR)
+		;
+	close(running[0]);
+	return rc == 1 ? 0 : -ETIMEDOUT;
 }
 
 void
 writer_gate_open(struct writer_gate *g)
 {
-	ssize_t n = write(g->fd[1], "x", 1);
+	ssize_t n = write(g->release, "x", 1);
 
 	(void)n;		/* closing it lets the job go all the same */
-	close(g->fd[1]);
+	close(g->release);
+	g->release = -1;
 }
 
 static int
@@ -87,6 +135,11 @@ writer_settle(struct store_writer *w, int timeout_ms)
 	ev_add(ev, &src);
 	store_writer_source(w, &src);
 	ev_add(ev, &src);
+	/*
+	 * In the ordinary lane: the thread empties the first lane before it takes
+	 * an ordinary job, and jobs are told done in the order they ran, so every
+	 * job submitted before, in either lane, is done before this one.
+	 */
 	if (store_writer_call(w, settle_work, NULL, 0, settle_done, NULL) < 0) {
 		ev_free(ev);
 		return -ENOMEM;
