@@ -55,19 +55,36 @@ wait_for() {
 	return 0
 }
 
-# start_broker: sets PORT and BROKER_PID.
+# The test's district, made by provisioning/loaxa-district as a real
+# district's is: every test talks to its broker over TLS, with certificates as
+# identities and the district's ACL (a station writes only its own topics).
+# The test's own clients are the district's two identities: the publisher
+# (writes the region's schedule, audio, alerts and publish/ probes) and the
+# monitor (reads the whole region).
+DISTRICT=$T/district
+LOAXA_DISTRICT=$TOP/provisioning/loaxa-district
+BROKER_NAMES="127.0.0.1,localhost,broker.loaxa.test"	# in the broker's certificate
+PING_TOPIC=loaxa/hon-quan/publish/ping	# the publisher writes it, the monitor reads it
+
+# start_broker: makes the district on a free port (loaxa-district init) and
+# runs its broker as it is. Sets PORT, BROKER_PID, and BROKER_OPTS, the
+# options that point loaxactl publish/alert at it as the district's publisher.
 start_broker() {
+	# mosquitto started by root becomes the user mosquitto, who must enter $T.
+	chmod 0711 "$T"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
-		cat >"$T/mosquitto.conf" <<CONF
-listener $PORT 127.0.0.1
-allow_anonymous true
-persistence false
-CONF
-		mosquitto -c "$T/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
+		rm -rf "$DISTRICT"
+		LOAXACTL=$BUILD/loaxactl "$LOAXA_DISTRICT" init "$DISTRICT" --region hon-quan \
+		    --broker "$BROKER_NAMES" --port "$PORT" --listen 127.0.0.1 >"$T/district.log" 2>&1 ||
+			{ cat "$T/district.log" >&2; return 1; }
+		mosquitto -c "$DISTRICT/broker/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
 		BROKER_PID=$!
 		if wait_for 5 broker_up; then
 			PIDS="$PIDS $BROKER_PID"
+			BROKER_OPTS="--mqtt 127.0.0.1:$PORT --tls-ca $DISTRICT/ca/ca.crt"
+			BROKER_OPTS="$BROKER_OPTS --tls-cert $DISTRICT/clients/district.publisher.crt"
+			BROKER_OPTS="$BROKER_OPTS --tls-key $DISTRICT/clients/district.publisher.key"
 			return 0
 		fi
 		kill "$BROKER_PID" 2>/dev/null
@@ -75,31 +92,48 @@ CONF
 	echo "cannot start mosquitto" >&2
 	return 1
 }
-broker_up() {
-	kill -0 "$BROKER_PID" 2>/dev/null &&
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa-test/ping -m x -q 1 2>/dev/null
-}
+broker_up() { kill -0 "$BROKER_PID" 2>/dev/null && mqtt_pub -t "$PING_TOPIC" -m x -q 1 2>/dev/null; }
 # restart_broker: the same port again, after stop_broker.
 stop_broker() { kill "$BROKER_PID" 2>/dev/null; wait "$BROKER_PID" 2>/dev/null; }
 restart_broker() {
-	mosquitto -c "$T/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
+	mosquitto -c "$DISTRICT/broker/mosquitto.conf" >>"$T/mosquitto.log" 2>&1 &
 	BROKER_PID=$!
 	PIDS="$PIDS $BROKER_PID"
 	wait_for 10 broker_up
 }
+# mqtt_pub ARGS... / mqtt_sub ARGS...: mosquitto's clients on the test's
+# broker, as the district's publisher and monitor.
+mqtt_pub() {
+	mosquitto_pub -h 127.0.0.1 -p "$PORT" --cafile "$DISTRICT/ca/ca.crt" \
+	    --cert "$DISTRICT/clients/district.publisher.crt" \
+	    --key "$DISTRICT/clients/district.publisher.key" "$@"
+}
+mqtt_sub() {
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" --cafile "$DISTRICT/ca/ca.crt" \
+	    --cert "$DISTRICT/clients/district.monitor.crt" \
+	    --key "$DISTRICT/clients/district.monitor.key" "$@"
+}
 
-# subscribe FILE: records every message under loaxa/# as "topic payload" lines.
+# station_identity DIR ID: the station's certificate and key, and the CA, in
+# DIR, from its bundle (loaxa-district add-station, once per id).
+station_identity() {
+	if [ ! -f "$DISTRICT/stations/$2.tar.gz" ]; then
+		LOAXACTL=$BUILD/loaxactl "$LOAXA_DISTRICT" add-station "$DISTRICT" "$2" \
+		    --name "Đài truyền thanh xã $2" >>"$T/district.log" 2>&1 || return 1
+	fi
+	tar -xzf "$DISTRICT/stations/$2.tar.gz" -C "$1" ca.crt station.crt station.key
+}
+
+# subscribe FILE: records every message under loaxa/# the monitor may read as
+# "topic payload" lines.
 subscribe() {
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t 'loaxa/#' >"$1" 2>/dev/null &
+	mqtt_sub -v -q 1 -t 'loaxa/#' >"$1" 2>/dev/null &
 	SUB_PID=$!
 	PIDS="$PIDS $SUB_PID"
-	# Retained ping proves the subscription is live before the test goes on.
+	# A ping proves the subscription is live before the test goes on.
 	wait_for 5 sub_live "$1"
 }
-sub_live() {
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa/test/ping -m live -q 1 &&
-	grep -q '^loaxa/test/ping live' "$1"
-}
+sub_live() { mqtt_pub -t "$PING_TOPIC" -m live -q 1 && grep -q "^$PING_TOPIC live" "$1"; }
 
 # silent_dns_setup: DNS down, for a script re-run inside `unshare -mn` (see
 # tests/it_dns.sh). Brings up loopback; puts the script's own nsswitch.conf
@@ -151,7 +185,13 @@ station_config() {
 	{
 		echo "station = { id = \"$id\"; region = \"hon-quan\"; name = \"Đài truyền thanh xã $id\"; };"
 		echo "audio = { device = \"$dev\"; rate = 48000; channels = 1; };"
-		echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 10; status_interval = 60; };"
+		if [ -d "$DISTRICT" ]; then
+			station_identity "$dir" "$id" || echo "# cannot issue a certificate for $id" >&2
+			echo "mqtt = { host = \"127.0.0.1\"; port = $PORT; keepalive = 10; status_interval = 60;"
+			echo "  tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; }; };"
+		else
+			echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 10; status_interval = 60; };"
+		fi
 		echo "storage = { dir = \"$dir/state\"; };"
 		echo "control = { socket = \"$dir/control.sock\"; };"
 		[ -n "$sched" ] && echo "schedule = { file = \"$sched\"; grace = 600; };"
