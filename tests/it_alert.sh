@@ -30,7 +30,7 @@ station_config "$S" xa-canh-bao "$VCARD_DEV"
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null
 "$BUILD/loaxactl" keygen "$T/intruder.key" >/dev/null
 echo "district = { public_key = \"$T/district.key.pub\"; };" >>"$S/loaxa.cfg"
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/+/+/events" -t loaxa/test/ping \
+mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/+/+/events" -t "$PING_TOPIC" \
 	>"$T/bus.log" 2>/dev/null &
 PIDS="$PIDS $!"
 wait_for 5 sub_live "$T/bus.log" || notok "the district's subscriber is live"
@@ -40,7 +40,7 @@ start_station "$S"
 sox -n -r 48000 -c 1 -b 16 "$T/a.wav" synth 3 sine 660
 opusenc --quiet "$T/a.wav" "$T/cảnh báo lũ.opus"
 SHORT="$T/cảnh báo lũ.opus"
-alert() { "$BUILD/loaxactl" alert "$@" --region $R --key "$T/district.key" --mqtt "127.0.0.1:$PORT"; }
+alert() { "$BUILD/loaxactl" alert "$@" --region $R --key "$T/district.key" $BROKER_OPTS; }
 E=$T/events.json
 ev_has() { events "$T/bus.log" >"$E"; jq_any "$E" "$1"; }
 ev_count() { events "$T/bus.log" | jq -s "[.[] | select($1)] | length"; }
@@ -101,7 +101,7 @@ check "the card is closed after the stop" wait_for 5 card_closed
 runs2=$(nruns)
 A2=$(alert "$FIX/long.opus" --title "Cảnh báo dài" --class priority | head -n 1)
 check "a long priority alert starts" wait_for 10 ev_has ".event==\"started\" and .alert_id==\"$A2\""
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -C 1 -W 5 -t "loaxa/$R/alert/$A2" >"$T/a2.json" 2>/dev/null
+mqtt_sub -C 1 -W 5 -t "loaxa/$R/alert/$A2" >"$T/a2.json" 2>/dev/null
 out=$(alert --cancel "$A2"); rc=$?
 check "loaxactl alert --cancel exits 0 and says so" sh -c "[ $rc -eq 0 ] && echo '$out' | grep -q Cancelled"
 check "the playing alert stops: cancelled" wait_for 5 ev_has ".event==\"cancelled\" and .alert_id==\"$A2\""
@@ -113,7 +113,7 @@ check "the card is closed after the cancel" wait_for 5 card_closed
 echo "# runs of the card for the cancelled alert (after the first $runs2): $(runs_since "$runs2")"
 check "the cancel cut the alert off on the card, without an underrun" \
 	sh -c "[ '$(runs_since "$runs2")' = 'stop ' ] && [ $(vcard_fact xruns) -eq 0 ]"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t "loaxa/$R/alert/$A2" -f "$T/a2.json"
+mqtt_pub -q 1 -t "loaxa/$R/alert/$A2" -f "$T/a2.json"
 check "the alert replayed after its cancel is refused as not newer" \
 	wait_for 5 ev_has ".event==\"alert_refused\" and .id==\"$A2\" and .code==\"not_newer\""
 out=$(alert --cancel "no-such-alert" 2>&1); rc=$?
@@ -121,7 +121,7 @@ check "cancelling an alert that is not on the broker is refused and explained" \
 	sh -c "[ $rc -eq 1 ] && echo '$out' | grep -q 'no alert'"
 
 # 3. A forged alert (another key) is refused.
-"$BUILD/loaxactl" alert "$SHORT" --region $R --key "$T/intruder.key" --mqtt "127.0.0.1:$PORT" \
+"$BUILD/loaxactl" alert "$SHORT" --region $R --key "$T/intruder.key" $BROKER_OPTS \
 	--id forged >/dev/null
 check "an alert signed by another key is refused: bad_signature" \
 	wait_for 5 ev_has '.event=="alert_refused" and .id=="forged" and .code=="bad_signature" and (.reason | test("not by the district key"))'

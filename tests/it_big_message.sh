@@ -13,14 +13,14 @@ mkdir -p "$S"
 station_config "$S" tan-thanh "null"
 echo "district = { public_key = \"$T/district.key.pub\"; };" >>"$S/loaxa.cfg"
 head -c 64M /dev/zero | tr '\0' 'x' >"$T/big"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t loaxa/hon-quan/schedule -f "$T/big" ||
+mqtt_pub -q 1 -r -t loaxa/hon-quan/schedule -f "$T/big" ||
 	notok "a 64 MB message is retained on the schedule topic"
 subscribe "$T/mqtt.log"
 start_station "$S"
 online() { last_status "$T/mqtt.log" tan-thanh | jq -e '.online == true' >/dev/null; }
 check "the station comes online with the big message retained" wait_for 20 online
 # Something small after it, on a topic it listens to: proof the link carries on.
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t loaxa/hon-quan/alert/x -m 'not an alert'
+mqtt_pub -q 1 -t loaxa/hon-quan/alert/x -m 'not an alert'
 refused() { events "$T/mqtt.log" alert_refused | grep -q .; }
 check "and it still hears what fits on the link (an unsigned alert is refused)" wait_for 20 refused
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$STATION_PID/status")

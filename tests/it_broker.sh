@@ -34,7 +34,7 @@ check "after a broker outage the reports made meanwhile arrive" wait_for 70 got_
 # A station that vanishes leaves its Last Will: online false, retained.
 kill -9 "$STATION_PID"
 will() {
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t loaxa/hon-quan/ban-b/status -C 1 -W 3 |
+	mqtt_sub -t loaxa/hon-quan/ban-b/status -C 1 -W 3 |
 	    jq -e '.online == false' >/dev/null
 }
 check "a killed station's will says online false" wait_for 30 will

@@ -12,7 +12,7 @@ ctlx() { "$BUILD/loaxactl" "$@"; }
 start_broker || exit 1
 cp "$T/mosquitto.conf" "$T/main-mosquitto.conf"
 # The district's view: events and status only (the chunks are binary audio).
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/+/+/events" -t loaxa/test/ping \
+mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/+/+/events" -t "$PING_TOPIC" \
 	>"$T/bus.log" 2>/dev/null &
 PIDS="$PIDS $!"
 wait_for 5 sub_live "$T/bus.log" || notok "the district's subscriber is live"
@@ -66,7 +66,7 @@ write_schedule() {
 	done
 	echo ");" >>"$f"
 }
-publish() { ctlx publish "$@" --region $R --key "$T/district.key" --mqtt "127.0.0.1:$PORT"; }
+publish() { ctlx publish "$@" --region $R --key "$T/district.key" $BROKER_OPTS; }
 version_of() { sed -n 's/^Published district schedule version \([0-9]*\).*/\1/p' "$1"; }
 
 # 1. One publish reaches every station; all arm it and play its slot on time.
@@ -83,7 +83,7 @@ check "all $N played it once, at its time ($T1), not before" \
 SHA1=$(sha256sum "$T/office/bản tin số 1.opus" | cut -d' ' -f1)
 check "their proof of play names the district's file and its SHA-256" \
 	every_event started '.slot == "Bản tin 1"' ".file == \"bản tin số 1.opus\" and .sha256 == \"$SHA1\"" $N
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m1.json"
+mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m1.json"
 
 # 2. A newer version replaces it; it has a slot after the attacks and one later still.
 wait_for 5 sh -c "[ \$(date +%s) -gt $V1 ]"
@@ -92,19 +92,19 @@ write_schedule "$T/office/v2.cfg" "Bản tin 2=40=thông báo.opus" "Bản tin 3
 publish "$T/office/v2.cfg" >"$T/pub2.out" 2>&1
 V2=$(version_of "$T/pub2.out")
 check "all $N stations arm version $V2" wait_for 30 all_with schedule_armed ".version == $V2" $N
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m2.json"
+mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m2.json"
 
 # 3. Each attack or accident is refused by every station, with the reason.
 refused_by_all() {	# CODE DESCRIPTION
 	check "$2: refused by all $N stations ($1)" \
 		wait_for 30 all_with schedule_refused ".code == \"$1\" and (.reason | length) > 20" $N
 }
-ctlx publish "$T/office/v2.cfg" --region $R --key "$T/intruder.key" --mqtt "127.0.0.1:$PORT" \
+ctlx publish "$T/office/v2.cfg" --region $R --key "$T/intruder.key" $BROKER_OPTS \
 	>/dev/null 2>&1
 refused_by_all bad_signature "a manifest signed by another key"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/schedule" -f "$T/m1.json"
+mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/m1.json"
 refused_by_all not_newer "a replay of the older manifest"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/schedule" -m "<html>502 Bad Gateway</html>"
+mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -m "<html>502 Bad Gateway</html>"
 refused_by_all not_json "a manifest that is not JSON"
 # A genuine manifest whose bulletin was altered on the broker: made on a scratch
 # broker, then its manifest is put next to a tampered copy of the bulletin.
@@ -113,15 +113,15 @@ MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID
 start_broker || exit 1
 write_schedule "$T/office/v3.cfg" "Bản tin giả=30=stereo.opus"
 publish "$T/office/v3.cfg" >/dev/null 2>&1
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m3.json"
+mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m3.json"
 stop_broker
 PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER
 cp "$T/main-mosquitto.conf" "$T/mosquitto.conf"
 SHA=$(sha256sum "$T/office/stereo.opus" | cut -d' ' -f1)
 cp "$T/office/stereo.opus" "$T/tampered.opus"
 printf 'X' | dd of="$T/tampered.opus" bs=1 seek=20000 conv=notrunc 2>/dev/null
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/audio/$SHA/0" -f "$T/tampered.opus"
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/schedule" -f "$T/m3.json"
+mqtt_pub -q 1 -r -t "loaxa/$R/audio/$SHA/0" -f "$T/tampered.opus"
+mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/m3.json"
 refused_by_all bulletin_mismatch "a bulletin altered on the broker"
 check "no station stored the altered bulletin" \
 	sh -c "! ls $T/st*/state/bulletins/$SHA.opus 2>/dev/null | grep -q ."
@@ -129,7 +129,7 @@ check "the armed schedule keeps playing: all $N play the next slot of version $V
 	wait_for 60 all_with started '.slot == "Bản tin 2"' $N
 
 # 4. A station that was offline during the publish arms the schedule when it comes back.
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/schedule" -f "$T/m2.json"
+mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/m2.json"
 start_station "$(station_dir $((N + 1)))"
 check "the station that was offline arms version $V2 when it comes back" \
 	wait_for 30 some_event schedule_armed ".station == \"xa-$((N + 1))\" and .version == $V2"

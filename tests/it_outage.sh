@@ -18,11 +18,11 @@ mkdir -p "$T/mq"
 	[ "$(id -u)" -eq 0 ] && echo "user root"	# else it drops to a user that cannot write $T
 } >"$T/mosquitto.conf"
 restart_broker || { notok "the persistent broker starts"; exit 1; }
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -c -i loaxa-collector -q 1 -v -t 'loaxa/+/+/events' \
+mqtt_sub -c -i loaxa-collector -q 1 -v -t 'loaxa/+/+/events' \
     >"$T/collector.log" 2>"$T/collector.err" &
 PIDS="$PIDS $!"
 coll_live() {
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -t loaxa/x/y/events -m '{"ping":1}' &&
+	mqtt_pub -q 1 -t loaxa/x/y/events -m '{"ping":1}' &&
 	grep -q 'ping' "$T/collector.log"
 }
 wait_for 10 coll_live

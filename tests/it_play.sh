@@ -69,7 +69,7 @@ check "loaxactl status --json answers for a technician on site" \
 
 stop_station "$STATION_PID"
 offline() {
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -t loaxa/hon-quan/tan-thanh/status -C 1 -W 5 |
+	mqtt_sub -t loaxa/hon-quan/tan-thanh/status -C 1 -W 5 |
 	    jq -e '.online == false' >/dev/null
 }
 check "a clean stop leaves online false, retained" offline

@@ -13,7 +13,7 @@ CS=16384
 start_broker || { notok "broker starts"; exit 1; }
 MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID
 # The district's view: events only (the chunks are binary audio).
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/+/+/events" -t loaxa/test/ping \
+mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/+/+/events" -t "$PING_TOPIC" \
     >"$T/bus.log" 2>/dev/null &
 PIDS="$PIDS $!"
 wait_for 5 sub_live "$T/bus.log" || notok "the district's subscriber is live"
@@ -27,8 +27,8 @@ echo "slots = ( { title = \"Bản tin\"; at = \"$(at_plus 3600)\"; items = ( { f
     >"$T/office/lich.cfg"
 start_broker || { notok "scratch broker starts"; exit 1; }
 "$BUILD/loaxactl" publish "$T/office/lich.cfg" --region $R --key "$T/district.key" \
-    --mqtt "127.0.0.1:$PORT" --chunk-size $CS >"$T/publish.out" 2>&1
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/manifest.json"
+    $BROKER_OPTS --chunk-size $CS >"$T/publish.out" 2>&1
+mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/manifest.json"
 stop_broker
 PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER
 check "the district's manifest is made" test -s "$T/manifest.json"
@@ -45,7 +45,7 @@ STATION_PID=$!
 PIDS="$PIDS $STATION_PID"
 check "the station starts" wait_for 10 test -S "$S/control.sock"
 logged() { grep -q "$1" "$S/loaxad.log"; }
-mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/schedule" -f "$T/manifest.json"
+mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/manifest.json"
 check "the station verifies the manifest and asks for the bulletin" \
     wait_for 20 logged 'district: fetching bulletin'
 
@@ -53,7 +53,7 @@ check "the station verifies the manifest and asks for the bulletin" \
 touch "$HOLD"
 i=0
 for c in "$T"/chunk.*; do
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 -r -t "loaxa/$R/audio/$SHA/$i" -f "$c"
+	mqtt_pub -q 1 -r -t "loaxa/$R/audio/$SHA/$i" -f "$c"
 	i=$((i + 1))
 done
 check "all $i parts come, and the bulletin goes to the store's writer" \

@@ -58,16 +58,19 @@ wait_for() {
 # The test's district, made by provisioning/loaxa-district as a real
 # district's is: every test talks to its broker over TLS, with certificates as
 # identities and the district's ACL (a station writes only its own topics).
-# The test's own clients are the district's two identities: the publisher
-# (writes the region's schedule, audio, alerts and publish/ probes) and the
-# monitor (reads the whole region).
+# Each client is one session (the broker takes the certificate's name as the
+# client id), so the test's clients have identities of their own: loaxactl
+# publishes as district.publisher, subscribe() listens as district.monitor,
+# mqtt_pub writes as district.tester (a publisher) and mqtt_sub reads as
+# district.probe (a monitor).
 DISTRICT=$T/district
 LOAXA_DISTRICT=$TOP/provisioning/loaxa-district
 BROKER_NAMES="127.0.0.1,localhost,broker.loaxa.test"	# in the broker's certificate
 PING_TOPIC=loaxa/hon-quan/publish/ping	# the publisher writes it, the monitor reads it
 
 # start_broker: makes the district on a free port (loaxa-district init) and
-# runs its broker as it is. Sets PORT, BROKER_PID, and BROKER_OPTS, the
+# runs its broker as it is; BROKER_CLIENTS names more monitor identities for
+# a test's own long-running subscribers (district.NAME, see mqtt_opts). Sets PORT, BROKER_PID, and BROKER_OPTS, the
 # options that point loaxactl publish/alert at it as the district's publisher.
 start_broker() {
 	# mosquitto started by root becomes the user mosquitto, who must enter $T.
@@ -75,9 +78,14 @@ start_broker() {
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
 		rm -rf "$DISTRICT"
-		LOAXACTL=$BUILD/loaxactl "$LOAXA_DISTRICT" init "$DISTRICT" --region hon-quan \
-		    --broker "$BROKER_NAMES" --port "$PORT" --listen 127.0.0.1 >"$T/district.log" 2>&1 ||
-			{ cat "$T/district.log" >&2; return 1; }
+		{ LOAXACTL=$BUILD/loaxactl "$LOAXA_DISTRICT" init "$DISTRICT" --region hon-quan \
+		    --broker "$BROKER_NAMES" --port "$PORT" --listen 127.0.0.1 &&
+		  "$LOAXA_DISTRICT" add-client "$DISTRICT" tester --role publisher &&
+		  "$LOAXA_DISTRICT" add-client "$DISTRICT" probe --role monitor &&
+		  for _c in ${BROKER_CLIENTS:-}; do
+			"$LOAXA_DISTRICT" add-client "$DISTRICT" "$_c" --role monitor || exit 1
+		  done
+		} >"$T/district.log" 2>&1 || { cat "$T/district.log" >&2; return 1; }
 		mosquitto -c "$DISTRICT/broker/mosquitto.conf" >"$T/mosquitto.log" 2>&1 &
 		BROKER_PID=$!
 		if wait_for 5 broker_up; then
@@ -103,15 +111,15 @@ restart_broker() {
 }
 # mqtt_pub ARGS... / mqtt_sub ARGS...: mosquitto's clients on the test's
 # broker, as the district's publisher and monitor.
-mqtt_pub() {
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" --cafile "$DISTRICT/ca/ca.crt" \
-	    --cert "$DISTRICT/clients/district.publisher.crt" \
-	    --key "$DISTRICT/clients/district.publisher.key" "$@"
-}
-mqtt_sub() {
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" --cafile "$DISTRICT/ca/ca.crt" \
-	    --cert "$DISTRICT/clients/district.monitor.crt" \
-	    --key "$DISTRICT/clients/district.monitor.key" "$@"
+# In the foreground only: in the background, $! would be a subshell's, and
+# killing it would leave the client running; there, use mqtt_opts.
+mqtt_pub() { mosquitto_pub $(mqtt_opts district.tester) "$@"; }
+mqtt_sub() { mosquitto_sub $(mqtt_opts district.probe) "$@"; }
+# mqtt_opts IDENTITY: the options of mosquitto's clients that reach the test's
+# broker as IDENTITY (word-split on purpose: the paths are under $T).
+mqtt_opts() {
+	echo "-h 127.0.0.1 -p $PORT --cafile $DISTRICT/ca/ca.crt" \
+	    "--cert $DISTRICT/clients/$1.crt --key $DISTRICT/clients/$1.key"
 }
 
 # station_identity DIR ID: the station's certificate and key, and the CA, in
@@ -127,7 +135,8 @@ station_identity() {
 # subscribe FILE: records every message under loaxa/# the monitor may read as
 # "topic payload" lines.
 subscribe() {
-	mqtt_sub -v -q 1 -t 'loaxa/#' >"$1" 2>/dev/null &
+	# shellcheck disable=SC2046
+	mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t 'loaxa/#' >"$1" 2>/dev/null &
 	SUB_PID=$!
 	PIDS="$PIDS $SUB_PID"
 	# A ping proves the subscription is live before the test goes on.
@@ -178,6 +187,20 @@ slow_link() {
 	wait_for 5 sh -c "[ \$(grep -c '^mode ' '$T/link.log') -gt $_sl_n ]"
 }
 
+# station_mqtt DIR ID KEEPALIVE: the mqtt group of station ID's loaxa.cfg in
+# DIR: TLS to the test's broker with the station's own certificate (put in
+# DIR) once there is a district; before start_broker, plain MQTT to a port
+# where nothing listens.
+station_mqtt() {
+	if [ -d "$DISTRICT" ]; then
+		station_identity "$1" "$2" || echo "# cannot issue a certificate for $2" >&2
+		echo "mqtt = { host = \"127.0.0.1\"; port = $PORT; keepalive = $3; status_interval = 60;"
+		echo "  tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; }; };"
+	else
+		echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = $3; status_interval = 60; };"
+	fi
+}
+
 # station_config DIR ID DEVICE [SCHEDULE]: writes DIR/loaxa.cfg.
 station_config() {
 	dir=$1 id=$2 dev=$3 sched=${4:-}
@@ -185,13 +208,7 @@ station_config() {
 	{
 		echo "station = { id = \"$id\"; region = \"hon-quan\"; name = \"Đài truyền thanh xã $id\"; };"
 		echo "audio = { device = \"$dev\"; rate = 48000; channels = 1; };"
-		if [ -d "$DISTRICT" ]; then
-			station_identity "$dir" "$id" || echo "# cannot issue a certificate for $id" >&2
-			echo "mqtt = { host = \"127.0.0.1\"; port = $PORT; keepalive = 10; status_interval = 60;"
-			echo "  tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; }; };"
-		else
-			echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 10; status_interval = 60; };"
-		fi
+		station_mqtt "$dir" "$id" 10
 		echo "storage = { dir = \"$dir/state\"; };"
 		echo "control = { socket = \"$dir/control.sock\"; };"
 		[ -n "$sched" ] && echo "schedule = { file = \"$sched\"; grace = 600; };"

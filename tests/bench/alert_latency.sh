@@ -48,7 +48,7 @@ done
 
 t0=$(date +%s.%N)
 "$BUILD/loaxactl" alert "$T/cảnh báo bão.opus" --region $R --key "$T/district.key" \
-	--mqtt "127.0.0.1:$PORT" --title "Bão số 9" >"$T/alert.out" || { say "loaxactl alert failed"; exit 1; }
+	$BROKER_OPTS --title "Bão số 9" >"$T/alert.out" || { say "loaxactl alert failed"; exit 1; }
 t1=$(date +%s.%N)
 all_stamped() {
 	i=1

@@ -22,6 +22,7 @@ say() { echo "# $*" >&2; }
 
 # Every station and the broker need a descriptor per connection.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
+BROKER_CLIENTS=watch	# the second subscriber below: an identity of its own
 start_broker || exit 1
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null || exit 1
 mkdir -p "$T/office"
@@ -29,9 +30,9 @@ ln -s "$(realpath "$BULLETIN")" "$T/office/bản tin huyện.opus"
 
 # One subscriber for the stations' retained status, one that stamps the
 # arrival of every event (%U: Unix time with nanoseconds).
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 0 -t "loaxa/$R/+/status" >"$T/status.log" 2>/dev/null &
+mosquitto_sub $(mqtt_opts district.monitor) -v -q 0 -t "loaxa/$R/+/status" >"$T/status.log" 2>/dev/null &
 PIDS="$PIDS $!"
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 0 -F '%U %t %p' -t "loaxa/$R/+/events" >"$T/events.log" 2>/dev/null &
+mosquitto_sub $(mqtt_opts district.watch) -q 0 -F '%U %t %p' -t "loaxa/$R/+/events" >"$T/events.log" 2>/dev/null &
 PIDS="$PIDS $!"
 
 sdir() { printf '%s/st%04d' "$T" "$1"; }
@@ -40,7 +41,7 @@ fanout_config() {	# DIR ID
 	{
 		echo "station = { id = \"$2\"; region = \"$R\"; name = \"Đài truyền thanh xã $2\"; };"
 		echo "audio = { device = \"null\"; rate = 48000; channels = 1; };"
-		echo "mqtt = { host = \"127.0.0.1\"; port = $PORT; keepalive = 60; status_interval = 60; };"
+		station_mqtt "$1" "$2" 60
 		echo "storage = { dir = \"$1/state\"; };"
 		echo "control = { socket = \"$1/control.sock\"; };"
 		echo "district = { public_key = \"$T/district.key.pub\"; };"
@@ -84,7 +85,7 @@ cpu_s() { cat /proc/"$1"/task/*/schedstat | awk '{ s += $1 } END { printf "%.4f"
 c0=$(cpu_s "$BROKER_PID")
 t0=$(date +%s.%N)
 "$BUILD/loaxactl" publish "$T/office/lịch huyện.cfg" --region $R --key "$T/district.key" \
-	--mqtt "127.0.0.1:$PORT" >"$T/publish.out" 2>&1 || { say "loaxactl publish failed: $(tail -n 3 "$T/publish.out")"; exit 1; }
+	$BROKER_OPTS >"$T/publish.out" 2>&1 || { say "loaxactl publish failed: $(tail -n 3 "$T/publish.out")"; exit 1; }
 t1=$(date +%s.%N)
 V=$(sed -n 's/^Published district schedule version \([0-9]*\).*/\1/p' "$T/publish.out")
 [ -n "$V" ] || { say "loaxactl publish did not say which version: $(head -n 3 "$T/publish.out")"; exit 1; }

@@ -115,12 +115,12 @@ fetch_prepare() {
 		    "$tomorrow" "${s#*:}" >"$T/office/${s%%:*}.cfg"
 		t0=$(now_ns)
 		"$BUILD/loaxactl" publish "$T/office/${s%%:*}.cfg" --region hon-quan --key "$T/district.key" \
-		    --mqtt "127.0.0.1:$PORT" >"$T/publish.out" 2>&1 || { say "$(cat "$T/publish.out")"; return 1; }
+		    $BROKER_OPTS >"$T/publish.out" 2>&1 || { say "$(cat "$T/publish.out")"; return 1; }
 		say "loaxactl publish ${s%%:*}: $(( ($(now_ns) - t0) / 1000000 )) ms"
-		mosquitto_sub -h 127.0.0.1 -p "$PORT" -t loaxa/hon-quan/schedule -C 1 -W 5 \
+		mqtt_sub -t loaxa/hon-quan/schedule -C 1 -W 5 \
 		    >"$T/env-${s%%:*}.json" || return 1
 	done
-	mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa/hon-quan/schedule -r -n -q 1 || return 1
+	mqtt_pub -t loaxa/hon-quan/schedule -r -n -q 1 || return 1
 	FETCH_V=$(sed -n 's/.*\\"version\\":\([0-9]*\).*/\1/p' "$T/env-B.json")
 	[ -n "$FETCH_V" ]
 }
@@ -135,7 +135,7 @@ fetch_loop() {
 			v=$((v + 1))
 			"$B/resign" "$T/district.key" "$v" <"$T/env-$s.json" >"$T/env.now" || return 1
 			t0=$(now_ns)
-			mosquitto_pub -h 127.0.0.1 -p "$PORT" -t loaxa/hon-quan/schedule -r -q 1 -f "$T/env.now" ||
+			mqtt_pub -t loaxa/hon-quan/schedule -r -q 1 -f "$T/env.now" ||
 			    return 1
 			wait_for 120 armed "$v" || { echo "unarmed $v" >>"$T/fetches"; return 1; }
 			[ "$s" = A ] && echo "fetch $t0 $(now_ns) $v" >>"$T/fetches"
@@ -210,7 +210,7 @@ fi
 
 # --- the station, its slots and the control socket -------------------------------------------
 
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/+/events" >"$T/events" 2>/dev/null &
+mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/hon-quan/+/events" >"$T/events" 2>/dev/null &
 PIDS="$PIDS $!"
 $PRE "$BUILD/loaxad" -c "$S/loaxa.cfg" >>"$S/loaxad.log" 2>&1 &
 STATION_PID=$!
@@ -365,7 +365,7 @@ cut_in() {
 }
 alert() {
 	"$BUILD/loaxactl" alert "$S/alert.opus" --region hon-quan --key "$T/district.key" \
-	    --mqtt "127.0.0.1:$PORT" --title "Bão số 9"
+	    $BROKER_OPTS --title "Bão số 9"
 }
 i=1 em_bad=0 al_bad=0 stop_bad=0
 while [ "$i" -le "$NTRIALS" ]; do

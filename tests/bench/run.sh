@@ -153,7 +153,7 @@ bench_config() {
 	{
 		echo "station = { id = \"$ID\"; region = \"hon-quan\"; name = \"Đài truyền thanh xã Bench\"; };"
 		echo "audio = { device = \"$2\"; rate = 48000; channels = $3; };"
-		echo "mqtt = { host = \"127.0.0.1\"; port = ${PORT:-1}; keepalive = 60; status_interval = 60; };"
+		station_mqtt "$1" "$ID" 60
 		echo "storage = { dir = \"$1/state\"; };"
 		echo "control = { socket = \"$1/control.sock\"; };"
 		[ -n "${4:-}" ] && echo "schedule = { file = \"$4\"; grace = 600; };"
@@ -191,7 +191,7 @@ loaxad_play() {
 	ln -s "$2" "$d/bulletin.opus"
 	one_off "$d" "Bench $1" "$(at_plus 2)" bulletin.opus
 	bench_config "$d" null "$3" "$d/schedule.cfg"
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
+	mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
 	sp=$!
 	"$BUILD/loaxad" -c "$d/loaxa.cfg" >"$d/loaxad.log" 2>&1 &
 	lp=$!
@@ -332,7 +332,7 @@ fig_idle() {
 		start_station "$d"
 		# Connected: the retained status says so.
 		connected() {
-			mosquitto_sub -h 127.0.0.1 -p "$PORT" -t "loaxa/hon-quan/$ID/status" -C 1 -W 2 2>/dev/null |
+			mqtt_sub -t "loaxa/hon-quan/$ID/status" -C 1 -W 2 2>/dev/null |
 			    grep -q '"connected":true'
 		}
 		if ! wait_for 10 connected; then
@@ -425,7 +425,7 @@ fig_gaps() {
 		ln -sf "$IN/gap2.opus" "$d/hai.opus"
 		one_off "$d" "Hai bản tin" "$(at_plus 2)" "một.opus" "hai.opus"
 		bench_config "$d" "file:'$d/out.raw',raw" 1 "$d/schedule.cfg"
-		mosquitto_sub -h 127.0.0.1 -p "$PORT" -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
+		mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
 		sp=$!
 		PIDS="$PIDS $sp"
 		start_station "$d"
