@@ -257,6 +257,64 @@ vcard_fact() {
 	"$BUILD/tools/vcard_report" "${2:-$VCARD_LOG}" | awk -v k="$1" '$1 == k { print $2; exit }'
 }
 
+# vcard_heard_by_now FRAME: frame FRAME of the capture has been heard already.
+vcard_heard_by_now() {
+	_vh=$("$BUILD/tools/vcard_report" "$VCARD_LOG" --when "$1") || return 1
+	[ "${_vh#when }" -le "$(date +%s%N)" ]
+}
+
+# vcard_check_cut_in CUT_REF CUT_SECS URGENT_REF ASKED_NS WITHIN_S WHAT: checks,
+# from what the card heard and when, that an urgent bulletin (an emergency, an
+# alert) cut into a normal one as it should: the card heard the normal
+# bulletin from its start, cut off (a run ended by a stop, no underrun) after
+# the CUT_SECS seconds the station reported (within 0.25 s); then the urgent
+# one whole, played out, within WITHIN_S seconds of ASKED_NS (date +%s%N when
+# it was asked for: what the card had buffered must not hold it); then the
+# normal bulletin again from its start, after the urgent one's last frame.
+# CUT_REF and URGENT_REF are reference decodes (opus_refdecode), CUT_REF at
+# least CUT_SECS + 3 seconds long; WHAT names the urgent one in the messages.
+# The cut must be the first thing this card played (its log and capture
+# begin with the normal bulletin). Waits until the card has heard two seconds
+# of the normal bulletin played again.
+vcard_check_cut_in() {
+	_ci_ref=$1 _ci_secs=$2 _ci_urgent=$3 _ci_asked=$4 _ci_within=$5 _ci_what=$6
+	_ci_frames=$(( $(stat -c %s "$_ci_urgent") / 2 ))
+	_ci_cut=$(awk -v s="$_ci_secs" 'BEGIN { printf "%d", s * 48000 }')
+	# What the card dropped at the cut (up to its buffer) is in the capture too.
+	check "the normal bulletin plays again for two seconds after the $_ci_what" \
+		wait_for 20 vcard_heard_by_now $(( _ci_cut + 48000 + _ci_frames + 96000 ))
+	set -- $("$BUILD/tools/pcm_find" "$_ci_ref" "$VCARD_RAW" 1 0 0 48000)
+	echo "# normal bulletin at frame $1, SNR $2 dB over its first second"
+	check "the card heard the normal bulletin from its start" ge "$2" 40
+	set -- $("$BUILD/tools/pcm_find" "$_ci_urgent" "$VCARD_RAW" 1 \
+	    $(( _ci_cut - 48000 )) $(( _ci_cut + 72000 )))
+	_ci_at=$1
+	echo "# $_ci_what at frame $1 (cut after ~$_ci_cut), SNR $2 dB"
+	check "then the whole $_ci_what" ge "$2" 40
+	set -- $("$BUILD/tools/pcm_find" "$_ci_ref" "$VCARD_RAW" 1 $(( _ci_at + _ci_frames - 4800 )) \
+	    $(( _ci_at + _ci_frames + 24000 )) 96000)
+	_ci_again=$1
+	echo "# normal bulletin again at frame $1 ($_ci_what ended at $(( _ci_at + _ci_frames ))), SNR $2 dB"
+	check "then the normal bulletin again from its start" ge "$2" 40
+	"$BUILD/tools/vcard_report" "$VCARD_LOG" >"$T/cut-in.rep"
+	sed 's/^/#   /' "$T/cut-in.rep"
+	check "three runs of the card: cut off, the $_ci_what played out, the normal bulletin playing" \
+		[ "$(awk '$1 == "start" { printf "%s ", $4 }' "$T/cut-in.rep")" = "stop drain none " ]
+	check "no underrun through the cut and back" grep -qx 'xruns 0' "$T/cut-in.rep"
+	_ci_heard=$(awk '$1 == "start" { print $3; exit }' "$T/cut-in.rep")
+	echo "# interrupted after $_ci_secs s; the card heard $_ci_heard frames of it"
+	check "the seconds reported are what the card played (within 0.25 s)" \
+		awk -v s="$_ci_secs" -v h="$_ci_heard" 'BEGIN { d = s - h / 48000; exit !(d < 0.25 && d > -0.25) }'
+	_ci_heard_at=$("$BUILD/tools/vcard_report" "$VCARD_LOG" --when "$_ci_at" | awk '{ print $2 }')
+	echo "# the $_ci_what was heard $(( (_ci_heard_at - _ci_asked) / 1000000 )) ms after it was asked for"
+	check "the $_ci_what is heard within $_ci_within s: what was buffered does not hold it" \
+		sh -c "[ '$_ci_heard_at' -ge $_ci_asked ] && [ '$_ci_heard_at' -lt $(( _ci_asked + _ci_within * 1000000000 )) ]"
+	_ci_end=$("$BUILD/tools/vcard_report" "$VCARD_LOG" --when $(( _ci_at + _ci_frames - 1 )) | awk '{ print $2 }')
+	_ci_again_at=$("$BUILD/tools/vcard_report" "$VCARD_LOG" --when "$_ci_again" | awk '{ print $2 }')
+	check "and the normal bulletin is heard again after the $_ci_what's last frame" \
+		[ "$_ci_again_at" -gt "$_ci_end" ]
+}
+
 # at_plus SECONDS: a local date-time that many seconds from now.
 at_plus() { date -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S'; }
 

@@ -1,8 +1,11 @@
 #!/bin/sh
 # Power-cut torture: loaxad is killed with SIGKILL at random instants while it
-# plays (a sink paced at ten times real time), takes bulletins from
-# 'loaxactl queue', reloads its schedule (a one-off slot a second ahead) and
-# reports to a real broker; then it is started again. After every restart:
+# plays, takes bulletins from 'loaxactl queue', reloads its schedule (a
+# one-off slot a second ahead) and reports to a real broker; then it is
+# started again. It plays on the virtual sound card, which plays like
+# hardware (../shared/testing.md), so a kill cuts the loudspeakers off
+# mid-bulletin as a power cut does; the bulletins are short (1 and 1.3 s),
+# so that a cycle sees plays begin and end. After every restart:
 #  - every id 'loaxactl queue' printed is still queued or has a record
 #    (started, missed, failed) in the as-run log;
 #  - every as-run record seen after an earlier restart is still there;
@@ -11,7 +14,10 @@
 #  - every stored bulletin's SHA-256 is its name, and no partial copy is left;
 #  - everything the collector (mosquitto_sub on the broker) got is in the log.
 # At the end the collector must have every record at least once; counted by
-# play_id and event, each counts once.
+# play_id and event, each counts once. From what the card heard: at least a
+# quarter of the kills cut off a bulletin the card was playing, no
+# incarnation let the card run dry (an underrun, or a card found starving
+# when the kill came), slow disk or not.
 # Every other cycle every fsync is slowed (tests/faults/slowsync.c), so kills
 # land during slow syncs too. SIGKILL keeps what the kernel cached, a power cut does not: that every
 # acknowledgement follows its fsync is shown with strace (see tests/it_torture.sh).
@@ -24,12 +30,17 @@ echo "# torture: $CYCLES cycles, seed $SEED"
 start_broker || { notok "broker starts"; exit 1; }
 S=$T/station
 mkdir -p "$S"
-cp "$FIX/thông báo.opus" "$S/thông báo.opus"
-cp "$FIX/bản tin số 1.opus" "$S/bản tin 1.opus"
+# Short bulletins (tones of 1 and 1.3 s): plays begin and end within a cycle.
+sox -n -r 48000 -c 1 -b 16 "$T/a.wav" synth 1 sine 440 vol 0.5 &&
+    opusenc --quiet "$T/a.wav" "$S/thông báo.opus" &&
+    sox -n -r 48000 -c 1 -b 16 "$T/b.wav" synth 1.3 sine 660 vol 0.5 &&
+    opusenc --quiet "$T/b.wav" "$S/bản tin 1.opus" ||
+    { notok "the torture's bulletins are made"; exit 1; }
+vcard_setup torture
 cat >"$S/schedule.cfg" <<EOF
 slots = ( { title = "Bản tin xa"; at = "2099-01-01 06:00"; items = ( { file = "thông báo.opus"; } ); } );
 EOF
-station_config "$S" torture "file:'|pv -q -B 4096 -L 960000 >/dev/null',raw" "$S/schedule.cfg"
+station_config "$S" torture "$VCARD_DEV" "$S/schedule.cfg"
 subscribe "$T/collector.log"
 : >"$T/acked"
 : >"$T/seen"
@@ -167,24 +178,54 @@ start_torture_station() {
 	wait_for 10 test -S "$S/control.sock"
 }
 
+# card_at_kill FROM KILL_NS: what the card was doing at KILL_NS (date +%s%N),
+# from its log after byte FROM (where this incarnation's lines begin; a
+# killed program's log is whole lines): "playing" (sounding, with audio still
+# queued), "idle" (closed, stopped or not yet started), "draining" (it played
+# a bulletin's last frames out), or "dry" (out of audio with no drain: an
+# underrun that the kill cut short, which the card had no time to log).
+card_at_kill() {
+	tail -c +$(( $1 + 1 )) "$VCARD_LOG" 2>/dev/null | awk -v kill="$2" '
+	$3 == "open" || $3 == "prepare" { started = 0; drained = 0; ended = 0; written = 0 }
+	$3 == "hw_params" { rate = $4 }
+	$3 == "write" { written = $5 + $4 }
+	$3 == "start" { started = 1; start = $2 }
+	$3 == "drain" { drained = 1 }
+	$3 == "stop" || $3 == "xrun" || $3 == "close" { ended = 1 }
+	END {
+		if (!started || ended || rate == 0) print "idle"
+		else if (start + written * 1e9 / rate > kill) print "playing"
+		else if (drained) print "draining"
+		else print "dry"
+	}'
+}
+card_size() { stat -c %s "$VCARD_LOG" 2>/dev/null || echo 0; }
+
 HASHED=0
 KILLED_PLAYING=0
+AT_KILL=""
 cycle=0
 while [ "$cycle" -lt "$CYCLES" ]; do
 	cycle=$((cycle + 1))
 	rm -f "$S/control.sock"
+	card_from=$(card_size)
 	start_torture_station || { fail start "loaxad did not come up"; break; }
 	jq -R 'tonumber? // empty' "$T/acked" >"$T/acked.json"
 	check_cycle
 	workload
 	delay=$(rnd 1500 3)
 	sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
-	ctl "$S" status --json 2>/dev/null | jq -e '.state == "playing"' >/dev/null 2>&1 &&
-	    KILLED_PLAYING=$((KILLED_PLAYING + 1))
+	kill_ns=$(date +%s%N)
 	kill -9 "$STATION_PID"
 	wait "$STATION_PID" 2>/dev/null
 	PIDS=${PIDS% "$STATION_PID"}	# gone: never signal its number again
 	for p in $WPIDS; do wait "$p" 2>/dev/null; done
+	at_kill=$(card_at_kill "$card_from" "$kill_ns")
+	AT_KILL="$AT_KILL $at_kill"
+	case $at_kill in
+	playing) KILLED_PLAYING=$((KILLED_PLAYING + 1)) ;;
+	dry) fail card "the card had run dry when the kill came ($( [ $((cycle % 2)) -eq 0 ] && echo slow || echo normal) disk)" ;;
+	esac
 done
 
 # A last start: the checks once more, then every record must reach the collector.
@@ -201,12 +242,18 @@ all_arrived() {
 }
 wait_for 120 all_arrived || fail collector "records never reached the collector: $(comm -23 "$T/want" "$T/have" | head -n 5 | tr '\n' ';')"
 
+"$BUILD/tools/vcard_report" "$VCARD_LOG" >"$T/card.rep"
+xruns=$(awk '$1 == "xruns" { print $2 }' "$T/card.rep")
+[ "${xruns:-1}" -eq 0 ] || fail card "the card ran dry $xruns times: $(grep '^xrun ' "$T/card.rep" | head -n 5 | tr '\n' ';')"
 records=$(wc -l <"$T/want")
 got=$(events "$T/collector.log" | jq -r 'select(.play_id != null) | .play_id' | wc -l)
 distinct=$(sort -u "$T/have" | wc -l)
 plays=$(cut -d' ' -f1 "$T/want" | sort -u | wc -l)
 ACKED=$(wc -l <"$T/acked.json")
-echo "# $cycle cycles (killed while playing: $KILLED_PLAYING); $ACKED acknowledged queue ids"
+echo "# $cycle cycles; $KILLED_PLAYING kills cut off a bulletin the card was playing; $ACKED acknowledged queue ids"
+echo "# the card at the kills:$(echo "$AT_KILL" | tr ' ' '\n' | sed '/^$/d' | sort | uniq -c | awk '{ printf " %s %s", $2, $1 }')"
+echo "# the card: $(grep -c '^start ' "$T/card.rep") runs, $(awk '$1 == "heard" { print $2 }' "$T/card.rep") frames heard, $xruns underruns"
+[ $((KILLED_PLAYING * 4)) -ge "$cycle" ] || FAILS="$FAILS midplay"
 echo "# $records as-run records of $plays plays; $(jq .restarted "$T/sum.json") ended 'interrupted' by a restart"
 echo "# collector: $got messages, $distinct distinct (play_id, event), $((got - distinct)) duplicates"
 echo "# $HASHED stored-bulletin hashes checked"
@@ -223,3 +270,5 @@ result ends "every started play has exactly one end; a killed play ends 'interru
 result bulletins "no stored bulletin is corrupt or partial ($HASHED hashes)"
 result phantom "the collector never got a record the station does not have"
 result collector "the collector got every record at least once ($distinct distinct of $got messages)"
+result midplay "at least a quarter of the kills cut off a bulletin the card was playing ($KILLED_PLAYING of $cycle)"
+result card "the card never ran dry, slow disk or not"
