@@ -10,7 +10,6 @@ cd "$T" || exit 1
 ctlx() { "$BUILD/loaxactl" "$@"; }
 
 start_broker || exit 1
-cp "$T/mosquitto.conf" "$T/main-mosquitto.conf"
 # The district's view: events and status only (the chunks are binary audio).
 mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/+/+/events" -t "$PING_TOPIC" \
 	>"$T/bus.log" 2>/dev/null &
@@ -109,14 +108,14 @@ refused_by_all not_json "a manifest that is not JSON"
 # A genuine manifest whose bulletin was altered on the broker: made on a scratch
 # broker, then its manifest is put next to a tampered copy of the bulletin.
 wait_for 5 sh -c "[ \$(date +%s) -gt $V2 ]"
-MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID
+MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID MAIN_DISTRICT=$DISTRICT MAIN_OPTS=$BROKER_OPTS
+DISTRICT=$T/scratch
 start_broker || exit 1
 write_schedule "$T/office/v3.cfg" "Bản tin giả=30=stereo.opus"
 publish "$T/office/v3.cfg" >/dev/null 2>&1
 mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m3.json"
 stop_broker
-PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER
-cp "$T/main-mosquitto.conf" "$T/mosquitto.conf"
+PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER DISTRICT=$MAIN_DISTRICT BROKER_OPTS=$MAIN_OPTS
 SHA=$(sha256sum "$T/office/stereo.opus" | cut -d' ' -f1)
 cp "$T/office/stereo.opus" "$T/tampered.opus"
 printf 'X' | dd of="$T/tampered.opus" bs=1 seek=20000 conv=notrunc 2>/dev/null
