@@ -11,7 +11,7 @@ R=hon-quan
 CS=16384
 
 start_broker || { notok "broker starts"; exit 1; }
-MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID
+MAIN_PORT=$PORT MAIN_BROKER=$BROKER_PID MAIN_DISTRICT=$DISTRICT
 # The district's view: events only (the chunks are binary audio).
 mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/+/+/events" -t "$PING_TOPIC" \
     >"$T/bus.log" 2>/dev/null &
@@ -25,12 +25,13 @@ mkdir -p "$T/office"
 cp "$FIX/bản tin số 1.opus" "$T/office/bản tin.opus"
 echo "slots = ( { title = \"Bản tin\"; at = \"$(at_plus 3600)\"; items = ( { file = \"bản tin.opus\"; } ); } );" \
     >"$T/office/lich.cfg"
+DISTRICT=$T/scratch
 start_broker || { notok "scratch broker starts"; exit 1; }
 "$BUILD/loaxactl" publish "$T/office/lich.cfg" --region $R --key "$T/district.key" \
     $BROKER_OPTS --chunk-size $CS >"$T/publish.out" 2>&1
 mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/manifest.json"
 stop_broker
-PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER
+PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER DISTRICT=$MAIN_DISTRICT
 check "the district's manifest is made" test -s "$T/manifest.json"
 SHA=$(sha256sum "$T/office/bản tin.opus" | cut -d' ' -f1)
 split -b $CS -a 3 -d "$T/office/bản tin.opus" "$T/chunk."
