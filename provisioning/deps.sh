@@ -9,7 +9,7 @@ libsqlite3-dev libsodium-dev libjansson-dev libssl-dev openssl
 libopusfile-dev
 mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq
 clang libclang-rt-14-dev llvm-14 strace faketime iproute2 procps
-openssl libssl-dev systemd"
+openssl libssl-dev systemd sqlite3"
 
 missing=""
 for p in $PKGS; do

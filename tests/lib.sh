@@ -116,9 +116,10 @@ restart_broker() {
 mqtt_pub() { mosquitto_pub $(mqtt_opts district.tester) "$@"; }
 mqtt_sub() { mosquitto_sub $(mqtt_opts district.probe) "$@"; }
 # mqtt_opts IDENTITY: the options of mosquitto's clients that reach the test's
-# broker as IDENTITY (word-split on purpose: the paths are under $T).
+# broker, by the first of its names, as IDENTITY (word-split on purpose: the
+# paths are under $T).
 mqtt_opts() {
-	echo "-h 127.0.0.1 -p $PORT --cafile $DISTRICT/ca/ca.crt" \
+	echo "-h ${BROKER_NAMES%%,*} -p $PORT --cafile $DISTRICT/ca/ca.crt" \
 	    "--cert $DISTRICT/clients/$1.crt --key $DISTRICT/clients/$1.key"
 }
 
@@ -321,14 +322,14 @@ at_plus() { date -d "@$(( $(date +%s) + $1 ))" '+%Y-%m-%d %H:%M:%S'; }
 # events FILE [EVENT]: the event payloads recorded in FILE (one JSON per line).
 events() {
 	if [ -n "${2:-}" ]; then
-		grep '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2- | jq -c "select(.event == \"$2\")"
+		grep -a '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2- | jq -c "select(.event == \"$2\")"
 	else
-		grep '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2-
+		grep -a '^loaxa/[^ ]*/events ' "$1" | cut -d' ' -f2-
 	fi
 }
 count_events() { events "$1" "$2" | wc -l; }
 has_events() { [ "$(count_events "$1" "$2")" -ge "$3" ]; }
-last_status() { grep "^loaxa/[^ ]*/$2/status " "$1" | tail -n 1 | cut -d' ' -f2-; }
+last_status() { grep -a "^loaxa/[^ ]*/$2/status " "$1" | tail -n 1 | cut -d' ' -f2-; }
 
 # snr REF CAPTURE CHANNELS: prints the best-aligned SNR in dB of CAPTURE against REF.
 snr() { "$BUILD/tools/pcm_compare" "$1" "$2" "$3" | awk '{print $4}'; }

@@ -228,9 +228,14 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 			    sl->items[j].title, strrchr(sl->items[j].file, '/') + 1,
 			    info[k].duration, (unsigned long long)info[k].size, info[k].sha256);
 	}
-	if (!o->dry_run)
-		printf(_("Watch the stations arm it: mosquitto_sub -h %s -p %d -v -t "
-		    "'loaxa/%s/+/events'\n"), o->d.host, o->d.port, o->d.region);
+	if (o->dry_run)
+		return;
+	printf(_("Watch the stations arm it: mosquitto_sub -h %s -p %d -v -t "
+	    "'loaxa/%s/+/events'"), o->d.host, o->d.port, o->d.region);
+	/* The same identity would take this command's session: the monitor's files are beside it. */
+	if (o->d.tls.ca != NULL)
+		printf(" --cafile %s --cert CERT --key KEY", o->d.tls.ca);
+	printf("\n");
 }
 
 /* Publishes each distinct bulletin, then the manifest; waits for every PUBACK. */
