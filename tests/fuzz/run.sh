@@ -63,9 +63,12 @@ for f in "$B"/fuzz/fuzz_*; do
 		continue
 	fi
 	mkdir -p "$B/corpus/$t"
-	# Requests may be as long as the control socket takes; bulletins longer than configs.
+	# Requests may be as long as the control socket takes; bulletins longer than
+	# configs; requests with descriptors carry a bulletin (their long requests
+	# are padded by the target itself).
 	case $t in
 	fuzz_ctl_request) len=70000 ;;
+	fuzz_ctl_fds) len=8192 ;;
 	fuzz_opus_reader) len=16384 ;;
 	*) len=4096 ;;
 	esac
