@@ -143,9 +143,8 @@ struct conn {
 };
 
 static struct {
-	char		 dir[PATH_MAX];		/* everything of the fuzzer's */
-	char		 content[PATH_MAX + 16], fixcrc[PATH_MAX + 16];
-	char		 empty[PATH_MAX + 16], big[PATH_MAX + 16], fifo[PATH_MAX + 16];
+	char		 dir[64];	/* everything of the fuzzer's */
+	char		 content[96], fixcrc[96], empty[96], big[96], fifo[96];
 	struct station	*st;
 	struct ev_loop	*ev;
 	const uint8_t	*data;		/* this input's file content */
@@ -272,7 +271,7 @@ fz_fd_list(void)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	char p[64], target[PATH_MAX];
+	char p[300], target[PATH_MAX];
 	ssize_t n;
 
 	if (d == NULL)
@@ -821,15 +820,18 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *base = getenv("LOAXA_FUZZ_TMP");
-	int fd;
+	int fd, n;
 
 	(void)argc, (void)argv;
 	F.verbose = getenv("LOAXA_FUZZ_LOG") != NULL;
 	if (base == NULL)
 		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-	snprintf(F.dir, sizeof(F.dir), "%s/loaxa-fuzz-fds-XXXXXX", base);
-	if (mkdtemp(F.dir) == NULL)
-		fz_fail("cannot make a directory in %s: %s", base, strerror(errno));
+	n = snprintf(F.dir, sizeof(F.dir), "%s/loaxa-fuzz-fds-XXXXXX", base);
+	if (n < 0 || (size_t)n >= sizeof(F.dir) || mkdtemp(F.dir) == NULL) {
+		F.dir[0] = '\0';	/* not ours: fz_fail must not remove it */
+		fz_fail("cannot make a directory in %s: %s", base, n < 0 ||
+		    (size_t)n >= sizeof(F.dir) ? "the path is too long" : strerror(errno));
+	}
 	atexit(fz_exit);
 	snprintf(F.content, sizeof(F.content), "%s/content", F.dir);
 	snprintf(F.fixcrc, sizeof(F.fixcrc), "%s/content-fixcrc", F.dir);
