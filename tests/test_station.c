@@ -311,23 +311,30 @@ test_move_matches_play_order(void)
 	t_station_stored_free(st, dir);
 }
 
-/* The rank item id has on disk (read on a connection of its own), or -1. */
+/* What sql (one ? for id) answers on disk, read on a connection of its own; -1 when nothing. */
 static int64_t
-t_disk_rank(const char *dir, int64_t id)
+t_disk_int(const char *dir, const char *sql, int64_t id)
 {
 	char path[TMPSTORE_DIR_MAX + 16];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *q = NULL;
-	int64_t rank = -1;
+	int64_t v = -1;
 
 	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "SELECT rank FROM queue WHERE id = ?", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_bind_int64(q, 1, id) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-		rank = sqlite3_column_int64(q, 0);
+		v = sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
-	return rank;
+	return v;
+}
+
+/* The rank item id has on disk, or -1. */
+static int64_t
+t_disk_rank(const char *dir, int64_t id)
+{
+	return t_disk_int(dir, "SELECT rank FROM queue WHERE id = ?", id);
 }
 
 /*
@@ -498,6 +505,133 @@ test_unmute_once_saved(void)
 	t_station_stored_free(st, dir);
 }
 
+/* Whether item id is in the queue on disk: 1 or 0. */
+static int64_t
+t_disk_queued(const char *dir, int64_t id)
+{
+	return t_disk_int(dir, "SELECT count(*) FROM queue WHERE id = ?", id);
+}
+
+/* The "missed" records on disk for queued item id, and their outbox copies (both must agree). */
+static int64_t
+t_disk_missed(const char *dir, int64_t id)
+{
+	int64_t logged = t_disk_int(dir, "SELECT count(*) FROM asrun WHERE event = 'missed' "
+	    "AND json_extract(json, '$.queue_id') = ?", id);
+	int64_t sent = t_disk_int(dir, "SELECT count(*) FROM outbox WHERE "
+	    "json_extract(payload, '$.event') = 'missed' AND json_extract(payload, '$.queue_id') = ?", id);
+
+	return logged == sent ? logged : -1;
+}
+
+/* An item queued with a time (loaxactl queue --at), as the writer stores it. */
+static int64_t
+t_add_at(struct station *st, const char *name, time_t at)
+{
+	struct queue_item q = { .path = (char *)"/nonexistent.opus", .name = (char *)name,
+	    .title = (char *)name, .created = at - 100, .at = at };
+
+	memcpy(q.sha256, SHA, sizeof(q.sha256));
+	T_EQ_INT(store_queue_add(st->store, &q), 0);
+	return q.id;
+}
+
+/*
+ * A queued item past its grace period leaves the queue in the same
+ * transaction as its "missed" record, on the writer: while the writer is held
+ * back (a slow disk) both are still to come on disk, and the item has left
+ * the line already, so it cannot be picked to play; every item that expired
+ * leaves in the same step. Once the writer is done, both the record and the
+ * removal are on disk, and a later step reports nothing again.
+ */
+static void
+test_expire_leaves_with_its_record(void)
+{
+	char dir[TMPSTORE_DIR_MAX];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	struct writer_gate g;
+	struct line_ref ref;
+	int64_t a, b, c;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	st->cfg.schedule.grace = 60;
+	a = t_add_at(st, "A", 1000);
+	c = t_add_at(st, "C", 1001);
+	b = t_add(st, "B", 1050);		/* play now: it waits as long as it takes */
+	T_EQ_INT(station_queue_refresh(st), 0);
+	T_EQ_INT(writer_gate_close(st->writer, &g), 0);
+	station_expire(st, 1062);		/* both A's and C's grace periods are over */
+	T_EQ_INT(st->nqueue, 1);
+	T_EQ_INT(t_pick(st, 1062, &ref), 0);
+	T_EQ_INT(ref.q != NULL ? ref.q->id : 0, b);
+	/* Nothing of it on disk yet, neither half: still queued, not recorded. */
+	T_EQ_INT(t_disk_queued(dir, a), 1);
+	T_EQ_INT(t_disk_missed(dir, a), 0);
+	T_EQ_INT(t_disk_queued(dir, c), 1);
+	T_EQ_INT(t_disk_missed(dir, c), 0);
+	/* Another change of the queue meanwhile reads it again: they stay out of the line. */
+	T_EQ_INT(station_queue_refresh(st), 0);
+	T_EQ_INT(st->nqueue, 1);
+	writer_gate_open(&g);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(t_disk_queued(dir, a), 0);
+	T_EQ_INT(t_disk_missed(dir, a), 1);
+	T_EQ_INT(t_disk_queued(dir, c), 0);
+	T_EQ_INT(t_disk_missed(dir, c), 1);
+	T_EQ_INT(t_disk_queued(dir, b), 1);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	T_EQ_INT(st->nqueue, 1);
+	station_expire(st, 2000);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(t_disk_missed(dir, a), 1);
+	T_EQ_INT(t_disk_queued(dir, b), 1);
+	t_station_stored_free(st, dir);
+}
+
+/*
+ * A "missed" record the disk refuses takes nothing out of the queue: the item
+ * is still queued on disk (never neither queued nor recorded), comes back to
+ * the line when the queue is read again, and is reported once the disk takes it.
+ */
+static void
+test_expire_not_recorded_stays_queued(void)
+{
+	char dir[TMPSTORE_DIR_MAX], path[TMPSTORE_DIR_MAX + 16];
+	struct station *st = t_station_stored(dir, sizeof(dir));
+	sqlite3 *db = NULL;
+	int64_t a;
+
+	T_ASSERT(st != NULL);
+	if (st == NULL)
+		return;
+	st->cfg.schedule.grace = 60;
+	a = t_add_at(st, "A", 1000);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	snprintf(path, sizeof(path), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(db, "CREATE TRIGGER refuse BEFORE INSERT ON asrun "
+	    "WHEN NEW.event = 'missed' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+	    NULL, NULL, NULL), SQLITE_OK);
+	station_expire(st, 1100);
+	T_EQ_INT(st->nqueue, 0);		/* out of the line while its record is on its way */
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(t_disk_queued(dir, a), 1);
+	T_EQ_INT(t_disk_missed(dir, a), 0);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	T_EQ_INT(st->nqueue, 1);		/* the disk says it is queued: so does the line */
+	T_EQ_INT(sqlite3_exec(db, "DROP TRIGGER refuse", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	station_expire(st, 1100);
+	T_EQ_INT(writer_settle(st->writer, 5000), 0);
+	T_EQ_INT(t_disk_queued(dir, a), 0);
+	T_EQ_INT(t_disk_missed(dir, a), 1);
+	T_EQ_INT(station_queue_refresh(st), 0);
+	T_EQ_INT(st->nqueue, 0);
+	t_station_stored_free(st, dir);
+}
+
 int
 main(void)
 {
@@ -511,5 +645,7 @@ main(void)
 	T_RUN(test_move_takes_effect_once_saved);
 	T_RUN(test_move_not_saved_changes_nothing);
 	T_RUN(test_unmute_once_saved);
+	T_RUN(test_expire_leaves_with_its_record);
+	T_RUN(test_expire_not_recorded_stays_queued);
 	return T_EXIT();
 }

@@ -311,6 +311,7 @@ int
 station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 {
 	struct station *st = arg;
+	char cmd[44];
 
 	if (strcmp(rq->cmd, "status") == 0)
 		return ctl_status(st, reply);
@@ -332,5 +333,10 @@ station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 		return station_ctl_move(st, rq, reply);
 	if (strcmp(rq->cmd, "log") == 0)
 		return station_ctl_log(st, rq->req, reply);
-	return ctl_fail(reply, _("unknown command \"%.40s\"; see 'loaxactl help'"), rq->cmd);
+	/*
+	 * Quoted, not cut with "%.40s": a byte count can split a character,
+	 * and a reply that is not UTF-8 loses its "error" (json_string fails).
+	 */
+	conf_quote(rq->cmd, cmd, sizeof(cmd));
+	return ctl_fail(reply, _("unknown command \"%s\"; see 'loaxactl help'"), cmd);
 }

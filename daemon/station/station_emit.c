@@ -6,6 +6,7 @@
  * the record is durable before anyone is told about it. Also the end records
  * that plays cut off by a crash or a power cut never got.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,9 @@ station_record_done(void *arg, int rc)
 /*
  * Writes a record and its outbox copy, on the store's writer: the loop does
  * not wait for the disk, and the records reach it in the order they were made.
+ * 0 when it was handed over, or a negative errno when it was not.
  */
-static void
+static int
 station_record(struct station *st, const struct asrun_rec *rec, const char *hash_path)
 {
 	int rc;
@@ -44,6 +46,7 @@ station_record(struct station *st, const struct asrun_rec *rec, const char *hash
 	if (rc < 0)
 		log_warnx("station: the %s record for %s could not be stored", rec->event,
 		    rec->play_id);
+	return rc;
 }
 
 /*
@@ -51,13 +54,14 @@ station_record(struct station *st, const struct asrun_rec *rec, const char *hash
  * A queued item leaves the queue in the same transaction as its first record,
  * so that a crash never leaves it neither queued nor recorded.
  */
-void
+int
 station_emit(struct station *st, struct play_item *it, const char *event, double seconds,
     const char *error)
 {
 	time_t now = clock_wall_now();
 	json_t *o = report_event(&st->cfg, it, event, now, seconds, error);
 	char *payload;
+	int rc;
 
 	/* The district measures its alert chain end to end: publish to first audio. */
 	if (it->published_ms > 0 && strcmp(event, "started") == 0)
@@ -69,13 +73,14 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 	json_decref(o);
 	if (payload == NULL) {
 		log_warnx("station: out of memory for a %s report", event);
-		return;
+		return -ENOMEM;
 	}
 	log_info("station: %s \"%s\" (%s)%s%s", event, it->title, it->file,
 	    error != NULL ? ": " : "", error != NULL ? error : "");
-	station_record(st, &rec, it->sha256[0] == '\0' ? it->path : NULL);
+	rc = station_record(st, &rec, it->sha256[0] == '\0' ? it->path : NULL);
 	free(payload);
 	station_mark_dirty(st);
+	return rc;
 }
 
 /* A report that is not about one play (mute, unmute, schedules): the same outbox, its own id.

@@ -166,7 +166,13 @@ void	station_save_cursor(struct station *);
 void	station_source(struct station *, struct ev_source *);
 
 /* station_emit.c: reports */
-void	station_emit(struct station *, struct play_item *it, const char *event,
+/*
+ * One event of a play, written on the store's writer (a queued item leaves
+ * the queue with it, in the same transaction). 0 when it was handed to the
+ * writer (with none: written), or a negative errno when it was not (nothing
+ * was written).
+ */
+int	station_emit(struct station *, struct play_item *it, const char *event,
 	    double seconds, const char *error);
 /* A report that is not about one play; takes the reference to details (may be NULL). */
 void	station_emit_note(struct station *, const char *event, json_t *details);

@@ -6,6 +6,7 @@
  * station acts on the answer. What waits past its grace period leaves the
  * line reported "missed".
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,14 +254,46 @@ station_pending_take(struct station *st, int i, struct pending_slot *out)
 	st->npending--;
 }
 
-/* What waits past its grace period is reported missed, with why. */
+/*
+ * A queued item past its grace period is reported missed, and leaves the queue
+ * in the same transaction as that record, on the store's writer (its queue_id
+ * rides on the record, as a play's first record takes its item): a power cut
+ * leaves it queued or recorded, never neither, and the loop does not wait for
+ * the disk. 0 when it was handed over; otherwise nothing was written and it
+ * stays queued.
+ */
+static int
+station_queue_miss(struct station *st, const struct queue_item *q, const char *why)
+{
+	struct play_item *it = station_queue_item(q, st->cfg.schedule.grace);
+	int rc;
+
+	if (it == NULL)
+		return -ENOMEM;
+	play_id_new(it->play_id);
+	rc = station_emit(st, it, "missed", 0, why);
+	station_free_items(it, 1);
+	return rc;
+}
+
+/*
+ * What waits past its grace period is reported missed, with why, and leaves
+ * the line. A queued item leaves it at once: until its record is on disk,
+ * station_queue_refresh hides it (store_writer_removing), so it cannot be
+ * picked to play meanwhile, and every one that expired leaves in this step,
+ * before station_play_next looks. If the disk refuses the record, the item
+ * is still queued there; the next refresh of the queue shows it again and it
+ * is reported once more (not at once: a failing disk is not asked again at
+ * the speed it fails). One that could not be handed to the writer (out of
+ * memory) stays queued, and in the line, until a later step manages it.
+ */
 void
 station_expire(struct station *st, time_t now)
 {
 	const char *why = st->muted ? _("the station was muted") :
 	    _("other bulletins were playing until after its grace period");
 	struct pending_slot ps;
-	size_t i = 0;
+	size_t i = 0, leaving = 0;
 
 	while (i < st->npending) {
 		if (st->pending[i].expires != 0 && now > st->pending[i].expires) {
@@ -269,18 +302,17 @@ station_expire(struct station *st, time_t now)
 		} else
 			i++;
 	}
+	/* station_emit does not touch st->queue: it is read again once, after the loop. */
 	for (i = 0; i < st->nqueue; i++) {
-		struct queue_item *q = &st->queue[i];
-		struct play_item *it;
+		const struct queue_item *q = &st->queue[i];
 
-		if (q->at == 0 || now <= q->at + st->cfg.schedule.grace)
-			continue;
-		if ((it = station_queue_item(q, st->cfg.schedule.grace)) != NULL)
-			station_miss_items(st, it, 1, why);
-		store_queue_remove(st->store, q->id);
-		station_queue_refresh(st);
-		return;		/* the array changed; the next step looks again */
+		if (q->at != 0 && now > q->at + st->cfg.schedule.grace &&
+		    station_queue_miss(st, q, why) == 0)
+			leaving++;
 	}
+	/* Read again; if the queue cannot be read, the copy in memory drops them all the same. */
+	if (leaving > 0 && station_queue_refresh(st) < 0)
+		station_queue_hide_leaving(st, st->queue, &st->nqueue);
 }
 
 static void

@@ -77,16 +77,18 @@ log_args(const json_t *req, json_t *reply, time_t *since, int64_t *after, size_t
 {
 	const json_t *s = json_object_get(req, "since"), *a = json_object_get(req, "after");
 	const json_t *l = json_object_get(req, "limit");
-	char msg[256];
+	char msg[512], quoted[68];
 
 	*since = time(NULL) - LOG_DEFAULT_SPAN;
 	*after = 0;
 	*limit = LOG_MAX_RECORDS;
 	if (s != NULL && !json_is_null(s) && (!json_is_string(s) ||
 	    station_log_since(json_string_value(s), time(NULL), since) < 0)) {
-		snprintf(msg, sizeof(msg), _("cannot understand the time \"%.64s\"; write it as "
+		/* At most 64 bytes of it, cut between characters: the reply must stay UTF-8. */
+		conf_quote(json_is_string(s) ? json_string_value(s) : "?", quoted, sizeof(quoted));
+		snprintf(msg, sizeof(msg), _("cannot understand the time \"%s\"; write it as "
 		    "YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], HH:MM or as the reports do "
-		    "(2026-11-22T14:30:05+07:00)"), json_is_string(s) ? json_string_value(s) : "?");
+		    "(2026-11-22T14:30:05+07:00)"), quoted);
 		return log_fail(reply, msg);
 	}
 	if (a != NULL && (!json_is_integer(a) || json_integer_value(a) < 0))

@@ -63,13 +63,19 @@ for f in "$B"/fuzz/fuzz_*; do
 		continue
 	fi
 	mkdir -p "$B/corpus/$t"
-	# Requests may be as long as the control socket takes; bulletins longer than configs.
+	# Requests may be as long as the control socket takes; bulletins longer than
+	# configs; requests with descriptors carry a bulletin (their long requests
+	# are padded by the target itself).
 	case $t in
 	fuzz_ctl_request) len=70000 ;;
+	fuzz_ctl_fds) len=8192 ;;
 	fuzz_opus_reader) len=16384 ;;
 	*) len=4096 ;;
 	esac
-	if "$f" -max_total_time="$MODE" -timeout=20 -rss_limit_mb=2048 -max_len="$len" \
+	# A target's dictionary (tests/fuzz/<target>.dict): the words of its format.
+	dict=
+	[ -f "tests/fuzz/$t.dict" ] && dict=-dict="tests/fuzz/$t.dict"
+	if "$f" -max_total_time="$MODE" -timeout=20 -rss_limit_mb=2048 -max_len="$len" $dict \
 	    -print_final_stats=1 -artifact_prefix="$B/crashes/$t-" "$B/corpus/$t" "$@" >"$log" 2>&1; then
 		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 		echo "ok - $t: ${runs:-?} inputs in ${MODE} s without a crash, leak or hang"
