@@ -82,7 +82,8 @@ check_tls(const struct config *cfg)
 
 	if (t->ca[0] == '\0')
 		return 0;
-	if (tls_check_files(&f, &not_after, why, sizeof(why)) < 0) {
+	if (tls_check_files(&f, clock_trusted(time(NULL), NULL), &not_after, why,
+	    sizeof(why)) < 0) {
 		fprintf(stderr, "loaxad: %s: mqtt.tls: %s\n", cfg->path, why);
 		return -1;
 	}

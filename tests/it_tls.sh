@@ -100,3 +100,32 @@ run xa-ba || notok "it starts again"
 check "given localhost, the name in the certificate, it connects" \
 	wait_for 20 status_is xa-ba '.mqtt.connected'
 DISTRICT=$MAIN_DISTRICT PORT=$MAIN_PORT
+
+# A broker that takes passwords (TLS for the server only): mqtt.username with
+# mqtt.password_file; a wrong password is refused, and the status says so.
+PW_PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+mosquitto_passwd -c -b "$T/passwd" xa-bon 'mật khẩu đúng' 2>/dev/null
+chmod 0644 "$T/passwd"
+cat >"$T/pw.conf" <<CONF
+listener $PW_PORT 127.0.0.1
+cafile $DISTRICT/broker/ca.crt
+certfile $DISTRICT/broker/broker.crt
+keyfile $DISTRICT/broker/broker.key
+allow_anonymous false
+password_file $T/passwd
+CONF
+mosquitto -c "$T/pw.conf" >"$T/pw.log" 2>&1 &
+PIDS="$PIDS $!"
+install xa-bon || notok "a station for the password broker is installed"
+C=$T/xa-bon/etc/loaxa/loaxa.cfg
+printf 'mật khẩu sai\n' >"$T/xa-bon/etc/loaxa/mqtt.password"
+sed -i "s/port = $PORT; /port = $PW_PORT; /; s/^mqtt = { /mqtt = { username = \"xa-bon\"; password_file = \"mqtt.password\"; /" "$C"
+run xa-bon || notok "it starts"
+BON=$STATION_PID
+wrong() { status_is xa-bon '(.mqtt.connected | not) and (.mqtt.state | test("refused the connection: (Not authorized|Bad User Name or Password)"; "i"))'; }
+check "with a wrong password the broker refuses the station, and the status says so" wait_for 20 wrong
+stop_station "$BON"
+printf 'mật khẩu đúng\n' >"$T/xa-bon/etc/loaxa/mqtt.password"
+run xa-bon || notok "it starts again"
+check "with the right password (the file's first line) it connects" \
+	wait_for 20 status_is xa-bon '.mqtt.connected'

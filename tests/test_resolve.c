@@ -285,6 +285,20 @@ test_silent_name_server(void)
 	t_failed_checks += t_case_failed;
 }
 
+/*
+ * LeakSanitizer's suppressions for this test alone: glibc's resolver
+ * (res_send.c) allocates in the lookup thread the silent name server holds,
+ * and a thread still waiting there at exit, or freed by glibc's own thread
+ * clean-up that a process exit does not run, shows as a leak that is glibc's,
+ * not ours. Everything of ours stays under the check.
+ */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:__res_context_send\nleak:__res_context_query\n";
+}
+
 int
 main(void)
 {

@@ -117,9 +117,9 @@ tls_days_left(time_t not_after, time_t now)
 	return (int)(d >= 0 ? d / 86400 : -((-d + 86399) / 86400));
 }
 
-/* Verifies cert against the CA alone, at the current time. */
+/* Verifies cert against the CA alone, at the current time when check_time. */
 static int
-tls_verify_chain(X509 *ca, X509 *cert, char *why, size_t len)
+tls_verify_chain(X509 *ca, X509 *cert, int check_time, char *why, size_t len)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *vctx = X509_STORE_CTX_new();
@@ -127,6 +127,8 @@ tls_verify_chain(X509 *ca, X509 *cert, char *why, size_t len)
 
 	if (store != NULL && vctx != NULL && X509_STORE_add_cert(store, ca) == 1 &&
 	    X509_STORE_CTX_init(vctx, store, cert, NULL) == 1) {
+		if (!check_time)
+			X509_STORE_CTX_set_flags(vctx, X509_V_FLAG_NO_CHECK_TIME);
 		ok = X509_verify_cert(vctx) == 1;
 		err = X509_STORE_CTX_get_error(vctx);
 	}
@@ -139,7 +141,8 @@ tls_verify_chain(X509 *ca, X509 *cert, char *why, size_t len)
 }
 
 int
-tls_check_files(const struct tls_files *f, time_t *not_after, char *why, size_t len)
+tls_check_files(const struct tls_files *f, int check_time, time_t *not_after, char *why,
+    size_t len)
 {
 	X509 *ca = NULL, *cert = NULL;
 	EVP_PKEY *key = NULL;
@@ -158,7 +161,7 @@ tls_check_files(const struct tls_files *f, time_t *not_after, char *why, size_t 
 		    "\"%s\"; install the two files of the same bundle"), f->key, f->cert);
 		goto out;
 	}
-	rc = tls_verify_chain(ca, cert, why, len);
+	rc = tls_verify_chain(ca, cert, check_time, why, len);
 out:
 	EVP_PKEY_free(key);
 	X509_free(cert);
@@ -264,6 +267,17 @@ tls_ctx_new(const struct tls_files *f, const char *host, char *why, size_t len)
 	}
 	SSL_CTX_free(ctx);
 	return NULL;
+}
+
+void
+tls_ctx_check_time(void *ctx, int check)
+{
+	X509_VERIFY_PARAM *param = SSL_CTX_get0_param(ctx);
+
+	if (check)
+		X509_VERIFY_PARAM_clear_flags(param, X509_V_FLAG_NO_CHECK_TIME);
+	else
+		X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_NO_CHECK_TIME);
 }
 
 void

@@ -40,12 +40,22 @@ void	*tls_ctx_new(const struct tls_files *, const char *host, char *why, size_t 
 void	 tls_ctx_free(void *ctx);
 
 /*
+ * Whether ctx checks the dates of the broker's certificate (and its CA's).
+ * A controller without a real-time clock boots in 1970, when every
+ * certificate is "not yet valid": until its clock can be believed
+ * (clock_trusted()), the chain and the name are checked, the dates are not.
+ * The broker checks the station's certificate and the CRL with its own clock.
+ */
+void	 tls_ctx_check_time(void *ctx, int check);
+
+/*
  * Checks the files as a technician would want before going up the pole:
  * each readable, the key the certificate's, the certificate signed by the
- * CA and valid today. *not_after is when the certificate expires, whenever
- * it could be read (else 0). 0, or -1 with why filled.
+ * CA and, when check_time, valid now. *not_after is when the certificate
+ * expires, whenever it could be read (else 0). 0, or -1 with why filled.
  */
-int	 tls_check_files(const struct tls_files *, time_t *not_after, char *why, size_t len);
+int	 tls_check_files(const struct tls_files *, int check_time, time_t *not_after,
+	    char *why, size_t len);
 /* Whole days from now until not_after; negative once it has passed. */
 int	 tls_days_left(time_t not_after, time_t now);
 

@@ -58,7 +58,9 @@ mqtt_cb_connect(struct mosquitto *mosq, void *obj, int rc)
 		return;
 	}
 	m->cb_connack = -1;
-	snprintf(m->reason, sizeof(m->reason), "%s", mosquitto_connack_string(rc));
+	/* MQTT v5: rc is the CONNACK's reason code (0x86 bad user name or password, ...). */
+	snprintf(m->reason, sizeof(m->reason), _("the broker refused the connection: %s"),
+	    mosquitto_reason_string(rc));
 }
 
 static void
@@ -458,10 +460,21 @@ mqtt_credentials(struct mqtt *m)
 	struct tls_files f = { m->tls_ca, m->tls_cert, m->tls_key };
 	char why[TLS_WHY_MAX];
 
+	const char *untrusted;
+	int trusted;
+
 	if (m->tls_ca != NULL && m->tls_ctx == NULL &&
 	    (m->tls_ctx = tls_ctx_new(&f, m->host, why, sizeof(why))) == NULL) {
 		snprintf(m->reason, sizeof(m->reason), "%s", why);
 		return -1;
+	}
+	if (m->tls_ctx != NULL) {
+		trusted = clock_trusted(clock_wall_now(), &untrusted);
+		if (!trusted && !m->tls_undated)
+			log_warnx("mqtt: %s: the broker's certificate is checked without its dates "
+			    "until the clock can be believed", untrusted);
+		m->tls_undated = !trusted;
+		tls_ctx_check_time(m->tls_ctx, trusted);
 	}
 	return mqtt_read_password(m);
 }

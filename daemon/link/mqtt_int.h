@@ -97,6 +97,7 @@ struct mqtt {
 	int	 keepalive;
 	char	*tls_ca, *tls_cert, *tls_key;	/* NULL: plain MQTT */
 	void	*tls_ctx;		/* tls.c's SSL_CTX, shared by every attempt; NULL until made */
+	int	 tls_undated;		/* the clock is not trusted: certificates' dates unchecked */
 	char	*username, *password_file;	/* NULL: none */
 	char	*password;		/* read from password_file at each attempt */
 	char	*client_id;

@@ -336,7 +336,7 @@ const char *
 pubclient_strerror(const struct pubclient *c, int err)
 {
 	if (err == -EACCES && c != NULL && c->refused != 0)
-		return mosquitto_connack_string(c->refused);
+		return mosquitto_reason_string(c->refused);	/* MQTT v5: a reason code */
 	if (err == -EPERM && c != NULL && c->denied != 0)
 		return mosquitto_reason_string(c->denied);
 	if (err == -EPROTO && c != NULL && c->why[0] != '\0')

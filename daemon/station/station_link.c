@@ -233,7 +233,8 @@ station_tls_check(struct station *st)
 	st->tls_not_after = 0;
 	if (t->ca[0] == '\0')
 		return;
-	if (tls_check_files(&f, &st->tls_not_after, st->tls_why, sizeof(st->tls_why)) < 0) {
+	if (tls_check_files(&f, clock_trusted(clock_wall_now(), NULL), &st->tls_not_after,
+	    st->tls_why, sizeof(st->tls_why)) < 0) {
 		log_warnx("tls: %s; the station plays on, but cannot reach the district's broker",
 		    st->tls_why);
 		return;
