@@ -61,7 +61,9 @@ b=$(ctl "$S" queue "$FIX/thông báo.opus" --title "B thường" | head -n 1)
 c=$(ctl "$S" queue "$FIX/thông báo.opus" --title "C thường" | head -n 1)
 p=$(ctl "$S" queue "$FIX/thông báo.opus" --title "P ưu tiên" --class priority | head -n 1)
 check "loaxactl move puts C first among the normal ones" ctl "$S" move "$c" 1
-check "a restart keeps the mute" sh -c "kill $STATION_PID; wait $STATION_PID 2>/dev/null; true"
+# stop_station waits for the daemon to be gone: a new one started while the
+# old one says goodbye to the broker would find its socket still answering.
+stop_station "$STATION_PID"
 start_station "$S"
 check "still muted after the restart" muted_status
 check "while muted the card was not opened" [ "$(opens)" -eq "$muted_opens" ]

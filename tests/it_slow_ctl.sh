@@ -15,11 +15,7 @@ S=$T/station
 station_config "$S" slow-ctl "$VCARD_DEV"
 subscribe "$T/mqtt.log"
 HOLD=$T/hold
-LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=0 LOAXA_SLOW_SYNC_HOLD=$HOLD \
-    "$BUILD/loaxad" -c "$S/loaxa.cfg" -v >>"$S/loaxad.log" 2>&1 &
-STATION_PID=$!
-PIDS="$PIDS $STATION_PID"
-check "the station starts" wait_for 10 test -S "$S/control.sock"
+check "the station starts" start_station_held "$S" "$HOLD"
 logged() { grep -q "$1" "$S/loaxad.log"; }
 # A status that gives up after 10 s, as an operator would.
 status() { timeout 10 "$BUILD/loaxactl" -s "$S/control.sock" status --json; }

@@ -17,11 +17,7 @@ station_config "$S" slow-expire null
 echo 'schedule = { grace = 1; };' >>"$S/loaxa.cfg"
 subscribe "$T/mqtt.log"
 HOLD=$T/hold
-LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=0 LOAXA_SLOW_SYNC_HOLD=$HOLD \
-    "$BUILD/loaxad" -c "$S/loaxa.cfg" -v >>"$S/loaxad.log" 2>&1 &
-STATION_PID=$!
-PIDS="$PIDS $STATION_PID"
-check "the station starts" wait_for 10 test -S "$S/control.sock"
+check "the station starts" start_station_held "$S" "$HOLD"
 # A status that gives up after 10 s, as an operator would.
 status() { timeout 10 "$BUILD/loaxactl" -s "$S/control.sock" status --json; }
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }

@@ -40,11 +40,7 @@ S=$T/station
 station_config "$S" xa-1 null
 echo "district = { public_key = \"$T/district.key.pub\"; };" >>"$S/loaxa.cfg"
 HOLD=$T/hold
-LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=0 LOAXA_SLOW_SYNC_HOLD=$HOLD \
-    "$BUILD/loaxad" -c "$S/loaxa.cfg" -v >>"$S/loaxad.log" 2>&1 &
-STATION_PID=$!
-PIDS="$PIDS $STATION_PID"
-check "the station starts" wait_for 10 test -S "$S/control.sock"
+check "the station starts" start_station_held "$S" "$HOLD"
 logged() { grep -q "$1" "$S/loaxad.log"; }
 mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/manifest.json"
 check "the station verifies the manifest and asks for the bulletin" \

@@ -1,5 +1,6 @@
 # Shared helpers for the integration tests (sourced by tests/it_*.sh).
-# Each test gets its own temporary directory, its own mosquitto on a free
+# Each test gets its own temporary directory, its own district (a broker over
+# TLS made by loaxa-district, see start_broker) on a free
 # loopback port, and real loaxad processes; everything is stopped on exit.
 # Tests print "ok - ..." / "not ok - ..." lines, counted by tests/run.sh.
 
@@ -224,6 +225,16 @@ start_station() {
 	wait_for 10 test -S "$1/control.sock"
 }
 stop_station() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
+# start_station_held DIR HOLD: start_station on a disk that holds every fsync
+# while the file HOLD exists (tests/faults/slowsync.c), for as long as the
+# test likes; nothing is timed by it.
+start_station_held() {
+	LD_PRELOAD=$BUILD/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=0 LOAXA_SLOW_SYNC_HOLD=$2 \
+	    "$BUILD/loaxad" -c "$1/loaxa.cfg" -v >>"$1/loaxad.log" 2>&1 &
+	STATION_PID=$!
+	PIDS="$PIDS $STATION_PID"
+	wait_for 10 test -S "$1/control.sock"
+}
 
 ctl() { _ctl_dir=$1; shift; "$BUILD/loaxactl" -s "$_ctl_dir/control.sock" "$@"; }
 

@@ -29,12 +29,10 @@
 #define TITLE_MAX_BYTES		200
 #define UPCOMING_MAX		10
 
-static int
-ctl_fail(json_t *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void ctl_user(const struct ctl_request *rq, char *buf, size_t len);
 
-static int
-ctl_fail(json_t *reply, const char *fmt, ...)
+int
+station_ctl_fail(json_t *reply, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -120,32 +118,32 @@ ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char 
 	time_t now = time(NULL);
 
 	if (ctl_opt_string(req, "name", NAME_MAX_BYTES, name) < 0 || *name == NULL)
-		return ctl_fail(reply, _("the request has no usable file name; use 'loaxactl queue FILE'"));
+		return station_ctl_fail(reply, _("the request has no usable file name; use 'loaxactl queue FILE'"));
 	if (!conf_text_clean(*name))
-		return ctl_fail(reply, _("the file name holds a control character (a new line, a "
+		return station_ctl_fail(reply, _("the file name holds a control character (a new line, a "
 		    "tab or an escape code); rename the file and queue it again"));
 	if (ctl_opt_string(req, "title", TITLE_MAX_BYTES, title) < 0)
-		return ctl_fail(reply, _("the title must be text of 1 to %d bytes"), TITLE_MAX_BYTES);
+		return station_ctl_fail(reply, _("the title must be text of 1 to %d bytes"), TITLE_MAX_BYTES);
 	if (*title != NULL && !conf_text_clean(*title))
-		return ctl_fail(reply, _("the title must be text without control characters (no "
+		return station_ctl_fail(reply, _("the title must be text without control characters (no "
 		    "new lines, tabs or escape codes)"));
 	if (ctl_opt_string(req, "class", 16, &cls_s) < 0 ||
 	    (cls_s != NULL && sched_class_parse(cls_s, &cls) < 0))
-		return ctl_fail(reply, _("the class must be \"normal\", \"priority\" or \"emergency\""));
+		return station_ctl_fail(reply, _("the class must be \"normal\", \"priority\" or \"emergency\""));
 	*clsp = cls;
 	if (ctl_opt_string(req, "at", 64, &at_s) < 0)
-		return ctl_fail(reply, _("the time must be text like 14:30 or 2026-11-22 14:30"));
+		return station_ctl_fail(reply, _("the time must be text like 14:30 or 2026-11-22 14:30"));
 	*at = 0;
 	if (at_s != NULL) {
 		if (timeparse_local(at_s, now, at) < 0)
-			return ctl_fail(reply, _("cannot understand the time \"%s\"; write it as "
+			return station_ctl_fail(reply, _("cannot understand the time \"%s\"; write it as "
 			    "HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM[:SS]"), at_s);
 		if (*at < now - st->cfg.schedule.grace)
-			return ctl_fail(reply, _("the time \"%s\" has already passed; give a later "
+			return station_ctl_fail(reply, _("the time \"%s\" has already passed; give a later "
 			    "time, or none to play it as soon as the station is free"), at_s);
 	}
 	if (st->nqueue >= STORE_QUEUE_MAX)
-		return ctl_fail(reply, _("the queue is full (%d items); cancel some with "
+		return station_ctl_fail(reply, _("the queue is full (%d items); cancel some with "
 		    "'loaxactl cancel ID' first"), STORE_QUEUE_MAX);
 	return 0;
 }
@@ -161,7 +159,7 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 	if ((rc = ctl_queue_args(st, rq->req, reply, &name, &title, &q.at, &q.cls)) < 0)
 		return rc;
 	if (rq->fd < 0)
-		return ctl_fail(reply, _("no file came with the request; use 'loaxactl queue FILE'"));
+		return station_ctl_fail(reply, _("no file came with the request; use 'loaxactl queue FILE'"));
 	if (title == NULL) {
 		ctl_default_title(name, deftitle, sizeof(deftitle));
 		title = deftitle;
@@ -170,7 +168,7 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 	q.title = (char *)title;
 	q.created = time(NULL);
 	if ((rc = station_enqueue(st, rq, &q, QUEUE_MAX_BYTES)) == -ENOMEM)
-		return ctl_fail(reply, _("cannot queue \"%s\": the station is out of memory"), name);
+		return station_ctl_fail(reply, _("cannot queue \"%s\": the station is out of memory"), name);
 	return rc;
 }
 
@@ -194,18 +192,18 @@ ctl_cancel(struct station *st, struct ctl_request *rq, json_t *reply)
 	int playing;
 
 	if (!json_is_integer(v) || (id = json_integer_value(v)) <= 0)
-		return ctl_fail(reply, _("give the id of a queued item, as shown by 'loaxactl list'"));
+		return station_ctl_fail(reply, _("give the id of a queued item, as shown by 'loaxactl list'"));
 	playing = player_current(st->player, &cur, NULL) && cur.source == PLAY_QUEUE &&
 	    cur.queue_id == id;
 	play_item_clear(&cur);
 	if (playing)
-		return ctl_fail(reply, _("item %lld is playing now; use 'loaxactl stop' to stop it"),
+		return station_ctl_fail(reply, _("item %lld is playing now; use 'loaxactl stop' to stop it"),
 		    (long long)id);
 	if (!station_queued(st, id))
-		return ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
+		return station_ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
 		    (long long)id);
 	if (station_dequeue(st, rq, id) < 0)
-		return ctl_fail(reply, _("cannot cancel item %lld: the station is out of memory"),
+		return station_ctl_fail(reply, _("cannot cancel item %lld: the station is out of memory"),
 		    (long long)id);
 	return CTL_LATER;
 }
@@ -248,7 +246,7 @@ ctl_reload(struct station *st, json_t *reply)
 		for (i = 0; i < errs.n; i++)
 			json_array_append_new(details, json_string(errs.msg[i]));
 		json_object_set_new(reply, "details", details);
-		ctl_fail(reply, _("the new schedule was refused; the previous one stays in force"));
+		station_ctl_fail(reply, _("the new schedule was refused; the previous one stays in force"));
 	} else {
 		json_object_set_new(reply, "slots", json_integer(st->scheds[SCHED_LOCAL] ?
 		    (json_int_t)st->scheds[SCHED_LOCAL]->n_slots : 0));
@@ -280,13 +278,13 @@ ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
 
 	if (v != NULL && (!json_is_integer(v) || (secs = json_integer_value(v)) <= 0 ||
 	    secs > 366 * 86400))
-		return ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
+		return station_ctl_fail(reply, _("the mute duration must be between 1 second and a year, "
 		    "e.g. --for 30m"));
 	ctl_user(rq, who, sizeof(who));
 	rc = station_mute(st, rq, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
 	log_warnx("ctl: the loudspeakers were muted by %s", who);
 	if (rc < 0)
-		return ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
+		return station_ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
 		    "save it (%s): after a restart they would not stay muted; mute again"),
 		    strerror(-rc));
 	return rc;		/* CTL_LATER: answered once it is on disk */
@@ -300,9 +298,9 @@ ctl_unmute(struct station *st, struct ctl_request *rq, json_t *reply)
 
 	ctl_user(rq, who, sizeof(who));
 	if ((rc = station_unmute(st, rq, who)) == -EALREADY)
-		return ctl_fail(reply, _("the station is not muted"));
+		return station_ctl_fail(reply, _("the station is not muted"));
 	if (rc < 0)
-		return ctl_fail(reply, _("the station could not save that the loudspeakers are on "
+		return station_ctl_fail(reply, _("the station could not save that the loudspeakers are on "
 		    "again (%s), so they stay muted; unmute again"), strerror(-rc));
 	return rc;		/* CTL_LATER: on again once it is on disk */
 }
@@ -338,5 +336,5 @@ station_ctl_handle(void *arg, struct ctl_request *rq, json_t *reply)
 	 * and a reply that is not UTF-8 loses its "error" (json_string fails).
 	 */
 	conf_quote(rq->cmd, cmd, sizeof(cmd));
-	return ctl_fail(reply, _("unknown command \"%s\"; see 'loaxactl help'"), cmd);
+	return station_ctl_fail(reply, _("unknown command \"%s\"; see 'loaxactl help'"), cmd);
 }

@@ -212,6 +212,9 @@ void	station_load_mute(struct station *);
 void	mixer_follow(struct station *, enum sched_class playing);
 
 /* station_link.c: MQTT, the district's schedule and its alerts */
+/* A control request refused: reply gets "error": the sentence; returns -EINVAL. */
+int	station_ctl_fail(json_t *reply, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 int	station_mqtt_open(struct station *, struct errlist *errs);
 int	station_district_open(struct station *, struct errlist *errs);
 int	station_alerts_open(struct station *, struct errlist *errs);

@@ -12,7 +12,6 @@
  * asked meanwhile would be computed from the order about to change.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,22 +37,6 @@ struct move_save {
 	uint64_t	*serials;
 	int64_t		*pranks;
 };
-
-static int
-move_fail(json_t *reply, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-move_fail(json_t *reply, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_object_set_new(reply, "error", json_string(buf));
-	return -EINVAL;
-}
 
 static int
 move_cmp(const void *a, const void *b)
@@ -172,11 +155,11 @@ move_save_done(void *arg, int rc)
 		log_warnx("ctl: the new order of the queue could not be saved: %s; it stays as it "
 		    "was", strerror(-rc));
 		if (rc == -ENOSPC)
-			move_fail(reply, _("the new order could not be saved (%s), so the queue "
+			station_ctl_fail(reply, _("the new order could not be saved (%s), so the queue "
 			    "keeps its previous order; free space in %s and move again"),
 			    strerror(-rc), st->cfg.storage.dir);
 		else
-			move_fail(reply, _("the new order could not be saved (%s), so the queue "
+			station_ctl_fail(reply, _("the new order could not be saved (%s), so the queue "
 			    "keeps its previous order; move again"), strerror(-rc));
 	} else {
 		move_apply(st, m);
@@ -217,20 +200,20 @@ station_ctl_move(struct station *st, struct ctl_request *rq, json_t *reply)
 		if (st->queue[i].id == id)
 			from = i;
 	if (id <= 0 || from == (size_t)-1)
-		return move_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
+		return station_ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
 		    (long long)id);
 	if (pos < 1)
-		return move_fail(reply, _("the position must be 1 (next) or more"));
+		return station_ctl_fail(reply, _("the position must be 1 (next) or more"));
 	if (st->moving)
-		return move_fail(reply, _("another new order of the queue is being saved; move "
+		return station_ctl_fail(reply, _("another new order of the queue is being saved; move "
 		    "again in a moment"));
 	if ((v = move_list(st, st->queue[from].cls, &n)) == NULL)
-		return move_fail(reply, _("out of memory"));
+		return station_ctl_fail(reply, _("out of memory"));
 	for (i = 0; i < n && v[i].ref.q != &st->queue[from]; i++)
 		;
 	if (i == n) {			/* not in the line: nothing to move it among */
 		free(v);
-		return move_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
+		return station_ctl_fail(reply, _("there is no queued item %lld; see 'loaxactl list'"),
 		    (long long)id);
 	}
 	if ((size_t)pos > n)
@@ -240,13 +223,13 @@ station_ctl_move(struct station *st, struct ctl_request *rq, json_t *reply)
 	m = move_save_new(st, v, n, base);
 	free(v);
 	if (m == NULL)
-		return move_fail(reply, _("out of memory"));
+		return station_ctl_fail(reply, _("out of memory"));
 	m->token = rq->token;
 	m->id = id;
 	m->position = pos;
 	if (store_writer_call_first(st->writer, move_save_work, m, move_save_done, m) < 0) {
 		move_save_free(m);
-		return move_fail(reply, _("out of memory"));
+		return station_ctl_fail(reply, _("out of memory"));
 	}
 	st->moving = 1;
 	return CTL_LATER;		/* answered, and in effect, once it is on disk */
