@@ -662,8 +662,11 @@ fleet_evaluate(struct fleet *f, time_t now, int stale_s)
 	f->stale_s = stale_s;
 	if ((f->st = calloc(f->n_recs + f->n_enr + 1, sizeof(*f->st))) == NULL)
 		return -ENOMEM;
-	qsort(f->recs, f->n_recs, sizeof(*f->recs), fleet_rec_cmp);
-	qsort(f->enr, f->n_enr, sizeof(*f->enr), fleet_enr_cmp);
+	/* Nothing came of one kind: its array is NULL, which qsort may not be given. */
+	if (f->n_recs > 0)
+		qsort(f->recs, f->n_recs, sizeof(*f->recs), fleet_rec_cmp);
+	if (f->n_enr > 0)
+		qsort(f->enr, f->n_enr, sizeof(*f->enr), fleet_enr_cmp);
 	while (i < f->n_recs || j < f->n_enr) {
 		id = fleet_next(f, &i, &j, &r, &e);
 		/* A revoked station that left nothing behind is no longer part of the fleet. */
