@@ -82,7 +82,7 @@ check "its line: id, online, since when, its last status, its name, idle" \
 	grep -Eq '^tan-thanh +online +20[0-9-]+ [0-9:]+ +20[0-9-]+ [0-9:]+ +Đài truyền thanh xã tan-thanh — idle$' "$T/one.txt"
 check "the revoked station that never reported is not part of the fleet" sh -c "! grep -q xa-sau '$T/one.txt'"
 check "the summary counts one healthy station" \
-	grep -q '^Region hon-quan: 1 stations; 1 online and healthy, 0 online with problems, 0 offline, 0 never reported\.$' "$T/one.txt"
+	grep -q '^Region hon-quan: 1 station; 1 online and healthy, 0 online with problems, 0 offline, 0 never reported\.$' "$T/one.txt"
 check "and names the district schedule on the broker, its signature checked" \
 	grep -q "^District schedule on the broker: version $V1, issued .*, for every station\.$" "$T/one.txt"
 "$BUILD/loaxactl" -c "$DISTRICT/district.cfg" stations >"$T/pub.txt" 2>&1

@@ -132,7 +132,7 @@ void
 fleet_out_text(const struct fleet *f, FILE *fp)
 {
 	const struct fleet_station *s;
-	size_t i, n[4], healthy;
+	size_t i, n[4], healthy, total;
 	int w_id, w_state;
 
 	fleet_tally(f, n, &healthy);
@@ -148,9 +148,11 @@ fleet_out_text(const struct fleet *f, FILE *fp)
 		fleet_out_line(s, fp, w_id, w_state);
 	if (fleet_count(f) > 0)
 		fputc('\n', fp);
-	fprintf(fp, _("Region %s: %zu stations; %zu online and healthy, %zu online with problems, "
-	    "%zu offline, %zu never reported"), fleet_region(f), fleet_count(f) - n[FLEET_REVOKED],
-	    healthy, n[FLEET_ONLINE] - healthy, n[FLEET_OFFLINE], n[FLEET_UNKNOWN]);
+	total = fleet_count(f) - n[FLEET_REVOKED];
+	fprintf(fp, dngettext("loaxa", "Region %s: %zu station; ", "Region %s: %zu stations; ",
+	    total), fleet_region(f), total);
+	fprintf(fp, _("%zu online and healthy, %zu online with problems, %zu offline, %zu never "
+	    "reported"), healthy, n[FLEET_ONLINE] - healthy, n[FLEET_OFFLINE], n[FLEET_UNKNOWN]);
 	if (n[FLEET_REVOKED] > 0)
 		fprintf(fp, _(" (and %zu revoked)"), n[FLEET_REVOKED]);
 	fputs(".\n", fp);
