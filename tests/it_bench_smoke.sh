@@ -16,8 +16,8 @@ check "the smoke bench exits 0" [ "$rc" -eq 0 ]
 sed 's/^/# /' "$T/bench.err" | tail -n 30
 json_ok() { jq -e "$1" "$JSON" >/dev/null 2>&1; }
 check "it writes results-smoke.json as JSON" json_ok '.smoke == true and (.figures | length) > 0'
-check "the table has every figure, 1 to 10" \
-	sh -c "for n in 1 2 3 4 5 6 7 8 9 10; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
+check "the table has every figure, 1 to 11" \
+	sh -c "for n in 1 2 3 4 5 6 7 8 9 10 11; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
 check "a smoke run leaves RESULTS.md alone" [ "$(cksum "$MD" 2>/dev/null)" = "$md_before" ]
 
 # number FIGURE SUBJECT METRIC: the measurement produced a number.
@@ -104,5 +104,12 @@ check "the table gives figure 10's row of worst slot onsets, a number per fault"
 	grep -Eq '^   slot onset after its second, worst ms +<= 20 +[0-9.]+ +[0-9.]+ ' "$T/table.txt"
 check "the table gives figure 10's row of records lost, a number under the slow broker" \
 	grep -Eq '^   records lost, link normal again +0( +-)* +[0-9]+ *$' "$T/table.txt"
+# Figure 11, the fleet view over 20 retained statuses (1,000 in the full bench).
+measured fleet loaxactl monitor_ms
+measured fleet loaxactl publisher_ms
+measured fleet loaxactl json_ms
+check "the table gives figure 11's times and every station listed" \
+	sh -c "grep -Eq '^   as a monitor \(fence, then 250 ms of quiet\): +[0-9.]+' '$T/table.txt' &&
+	    grep -Eq '^   stations listed: 21 of 21\$' '$T/table.txt'"
 check "the table gives figure 7's median and worst" \
 	grep -Eq '^7\. Emergency latency: median [0-9.]+ ms, worst [0-9.]+ ms \(3 stations, 1 runs\)' "$T/table.txt"

@@ -130,6 +130,29 @@ print_table() {
 	print_dns
 	echo
 	print_field
+	echo
+	print_fleet
+}
+
+# Figure 11: the fleet view, the worst run of any way to ask against the goal.
+print_fleet() {
+	n=$(get fleet loaxactl stations median)
+	if [ "$n" = - ]; then
+		echo "11. Fleet view: not run"
+		return 0
+	fi
+	if [ "$(get fleet loaxactl monitor_ms n)" = 0 ]; then
+		echo "11. Fleet view: $(get fleet loaxactl monitor_ms note) ($n stations)"
+		return 0
+	fi
+	worst=$(for m in monitor_ms publisher_ms json_ms; do get fleet loaxactl "$m" max; done |
+	    awk '$1 != "-" && $1 > w { w = $1 } END { print (w == "") ? "-" : w }')
+	echo "11. Fleet view: \`loaxactl stations\` over $n retained statuses, $(get fleet loaxactl enrolled median) stations enrolled (ms)"
+	echo "   as a monitor (fence, then 250 ms of quiet): $(cell fleet loaxactl monitor_ms 1)"
+	echo "   as the publisher (the probe comes back):    $(cell fleet loaxactl publisher_ms 1)"
+	echo "   --json, as a monitor:                       $(cell fleet loaxactl json_ms 1)"
+	echo "   stations listed: $(cell fleet loaxactl listed 0) of $(get fleet loaxactl enrolled median)"
+	echo "   goal worst <= 2000 ms: $(verdict "$worst" '<=' 2000)"
 }
 
 # Figure 9: the station while a lookup of its broker's name is stuck.

@@ -9,7 +9,7 @@
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
 #   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns
-#                  field)
+#                  field fleet)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
@@ -17,14 +17,16 @@
 # district (broker and stations) of its own; figure 9 (DNS down) runs
 # tests/bench/dns_down.sh in network and mount namespaces of its own; figure 10
 # (in the field) runs tests/bench/field.sh once per fault, each on a virtual
-# sound card of its own.
+# sound card of its own; figure 11 (the fleet view) runs tests/bench/fleet.sh,
+# a district of its own with N retained statuses.
 #   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
+#   FLEET_N=1000  the stations of figure 11
 #   FIELD_FAULTS="off slow dns fetch queue cpu broker"  figure 10's faults ("off" is its baseline)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -621,6 +623,30 @@ fig_field() {
 	rec field conditions trials "$2"
 }
 
+# --- figure 11: the fleet view ---------------------------------------------------------
+
+# fig_fleet: tests/bench/fleet.sh over FLEET_N retained statuses (default 1000;
+# 20 in smoke mode), RUNS runs of each way to ask.
+fig_fleet() {
+	if [ "$SMOKE" = 1 ]; then n=20; else n=${FLEET_N:-1000}; fi
+	say "figure 11: loaxactl stations over $n stations, $RUNS runs"
+	sh tests/bench/fleet.sh "$BUILD" "$n" "$RUNS" >"$T/fleet.out" 2>"$T/fleet.err"
+	sed 's/^/  /' "$T/fleet.err" >&2
+	if ! grep -q '^fleet ' "$T/fleet.out"; then
+		rec fleet loaxactl monitor_ms "no result: $(tail -n 1 "$T/fleet.err")"
+		return 0
+	fi
+	sed -n 's/^fleet n=[0-9]* lines=\([0-9]*\) monitor_ms=\([^ ]*\) publisher_ms=\([^ ]*\) json_ms=\([^ ]*\)$/\1 \2 \3 \4/p' \
+	    "$T/fleet.out" | while read -r lines mon pub json; do
+		rec fleet loaxactl listed "$lines"
+		rec fleet loaxactl monitor_ms "$mon"
+		rec fleet loaxactl publisher_ms "$pub"
+		rec fleet loaxactl json_ms "$json"
+	done
+	rec fleet loaxactl stations "$n"
+	rec fleet loaxactl enrolled "$((n + n / 20))"
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
@@ -628,7 +654,7 @@ make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want field; then make_field_inputs || { echo "bench: cannot make $IN/field" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert dns field; do
+for f in cpu idle punct gaps startup fanout alert dns field fleet; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
