@@ -700,7 +700,7 @@ test_office_file(void)
 /*
  * The collector's file is a district office's with a collector group: the
  * database (relative to the file), the session's expiry; the group is
- * optional, but when it is there its database is not.
+ * optional, but when it is there its database is not. The example parses.
  */
 static void
 test_collector_group(void)
@@ -708,6 +708,14 @@ test_collector_group(void)
 	struct config c;
 	struct errlist el;
 
+	errlist_init(&el);
+	T_EQ_INT(conf_load("config/collector.cfg.example", &c, &el), 0);
+	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(c.office, 1);
+	T_EQ_STR(c.station.region, "hon-quan");
+	T_EQ_STR(c.collector.database, "/var/lib/loaxa-collector/collector.db");
+	T_CONTAINS(c.mqtt.tls.cert, "/config/collector/district.collector.crt");
+	errlist_clear(&el);
 	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
 	    "collector = { database = \"collector.db\"; };", &c, &el), 0);
 	T_EQ_STR(c.collector.database, "/etc/loaxa/collector.db");
