@@ -56,7 +56,7 @@ usage(FILE *fp)
 	fprintf(fp, "usage: loaxa-collectd [-c FILE] [--check | --import FILE...] [-v]\n"
 	    "  -c, --config FILE  the collector's configuration (default %s):\n"
 	    "                     a district office's file with a collector group\n"
-	    "  -n, --check        check the configuration and the database, then exit\n"
+	    "  -n, --check        check the configuration and the TLS files, then exit\n"
 	    "  -i, --import       store the files given (each the output of 'loaxactl log\n"
 	    "                     --json' on a station), then exit; the collector may run\n"
 	    "  -v, --verbose      log more\n"
@@ -116,25 +116,29 @@ open_db(const struct config *cfg)
 	return db;
 }
 
+/*
+ * --check: the file and the identity's TLS files. The database is not
+ * touched: a check run as root must not make files the service's user
+ * could not write.
+ */
 static int
 check_only(const struct config *cfg)
 {
 	const struct cfg_tls *t = &cfg->mqtt.tls;
 	struct tls_files f = { t->ca, t->cert, t->key };
 	char why[TLS_WHY_MAX], id[CLIENT_ID_MAX];
-	struct cdb *db;
 	time_t not_after;
 
 	if (t->ca[0] != '\0' && tls_check_files(&f, &not_after, why, sizeof(why)) < 0) {
 		fprintf(stderr, "loaxa-collectd: %s: mqtt.tls: %s\n", cfg->path, why);
 		return 1;
 	}
-	if (client_id(cfg, id, sizeof(id)) < 0 || (db = open_db(cfg)) == NULL)
+	if (client_id(cfg, id, sizeof(id)) < 0)
 		return 1;
-	cdb_close(db);
-	printf("%s: configuration OK: region \"%s\", broker %s:%d as %s, database %s\n",
+	printf("%s: configuration OK: region \"%s\", broker %s:%d as %s, database %s (%s)\n",
 	    cfg->path, cfg->station.region, cfg->mqtt.host, cfg->mqtt.port, id,
-	    cfg->collector.database);
+	    cfg->collector.database, access(cfg->collector.database, F_OK) == 0 ? "there" :
+	    "made at the first start");
 	return 0;
 }
 
