@@ -52,12 +52,12 @@ check "the collector connects with its own identity, in a session of its own" st
 check "its database is in WAL mode" [ "$(q 'PRAGMA journal_mode')" = wal ]
 
 # --- Real stations -------------------------------------------------------------------
-STARTED=$(date +%s)
 for id in xa-mot xa-hai xa-ba; do
 	station_config "$T/$id" "$id" null
 	start_station "$T/$id"
 	eval "PID_$(echo $id | tr - _)=\$STATION_PID"
 done
+STARTED=$(date +%s)	# every station started by then (and wrote its will)
 online_rows() { [ "$(q "SELECT count(*) FROM availability WHERE online = 1 AND how = 'status'")" -ge 3 ]; }
 check "the three stations' statuses show them online" wait_for 30 online_rows
 for id in xa-mot xa-hai xa-ba; do
