@@ -14,7 +14,7 @@ TPC_LIBS  := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
 ALL_CFLAGS = $(WARN) $(CFLAGS) -pthread -D_GNU_SOURCE -I. $(PC_CFLAGS) -MMD -MP
 LDLIBS	 = $(PC_LIBS) -pthread -lm
 
-MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c
+MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c daemon/collector/collectd.c
 LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
@@ -24,7 +24,7 @@ HELPER_SRC = $(wildcard tests/helpers/*.c)
 HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
-BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl
+BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -51,6 +51,10 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 $(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The district's proof-of-play collector (daemon/collector/).
+$(BUILD)/loaxa-collectd: $(BUILD)/daemon/collector/collectd.o $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HELPER_OBJ) $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
 
@@ -62,6 +66,7 @@ $(BUILD)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(TPC_CFLAGS) $(LDFLAGS) -o $@ $< $(TPC_LIBS) $(TOOL_LIBS) -lm
 $(BUILD)/tools/vcard_writer: TOOL_LIBS = $(shell pkg-config --libs alsa)
+$(BUILD)/tools/collect_gen: TOOL_LIBS = $(shell pkg-config --libs libmosquitto)
 
 # Test doubles loaded into other programs: the virtual sound card (an ALSA
 # plugin, tests/vcard/) and the slow-storage shim (LD_PRELOAD, tests/faults/).
@@ -150,10 +155,13 @@ install: $(BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(PREFIX)/bin/loaxactl
+	install -m 0755 $(BUILD)/loaxa-collectd $(DESTDIR)$(PREFIX)/sbin/loaxa-collectd
 	install -d $(DESTDIR)$(PREFIX)/share/loaxa $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
 	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
+	install -m 0644 config/collector.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/collector.cfg.example
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
+	install -m 0644 provisioning/loaxa-collectd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxa-collectd.service
 	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district
 	install -m 0755 provisioning/loaxa-station $(DESTDIR)$(PREFIX)/sbin/loaxa-station
 

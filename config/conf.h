@@ -83,6 +83,19 @@ struct cfg_district {
 };
 
 /*
+ * The district's proof-of-play collector (loaxa-collectd), in a district
+ * office's file only: where it keeps what the stations reported, and how
+ * long the broker keeps its session (and queues the stations' reports for
+ * it) while it is away.
+ */
+#define CONF_SESSION_EXPIRY_DEFAULT	(30 * 86400)
+
+struct cfg_collector {
+	char	database[PATH_MAX];	/* absolute; "": no collector group */
+	int	session_expiry;		/* seconds, 3600..31536000 (30 days) */
+};
+
+/*
  * A new group is a struct here, a member below, and in conf_table.c a table
  * of its settings, a line in groups[] and its defaults in conf_defaults().
  */
@@ -102,6 +115,7 @@ struct config {
 	struct cfg_control  control;
 	struct cfg_schedule schedule;
 	struct cfg_district district;
+	struct cfg_collector collector;	/* a district office's file only */
 };
 
 /* Every setting that has a default gets it; the required ones are emptied. */

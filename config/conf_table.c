@@ -36,6 +36,7 @@ struct conf_group_def {
 	const char	*name;
 	const struct conf_key *keys;
 	const char	*example;
+	int		 optional;	/* absent is fine, though its keys are required when it is there */
 };
 
 #define FIELD(g, f)	offsetof(struct config, g.f), sizeof(((struct config *)0)->g.f)
@@ -68,7 +69,7 @@ static const struct conf_key tls_keys[] = {
 };
 
 static const struct conf_group_def tls_group = { "tls", tls_keys,
-	"tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; };" };
+	"tls = { ca = \"ca.crt\"; cert = \"station.crt\"; key = \"station.key\"; };", 0 };
 
 static const struct conf_key mqtt_keys[] = {
 	{ "host", K_TEXT, FIELD(mqtt, host), 0, 255, 0, "host = \"127.0.0.1\";", NULL },
@@ -119,22 +120,33 @@ static const struct conf_key office_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+/* The proof-of-play collector's own settings (loaxa-collectd), beside the office's. */
+static const struct conf_key collector_keys[] = {
+	{ "database", K_PATH, FIELD(collector, database), 0, 0, 1,
+	    "database = \"/var/lib/loaxa-collector/collector.db\";", NULL },
+	{ "session_expiry", K_INT, FIELD(collector, session_expiry), 3600, 31536000, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 static const struct conf_group_def office_groups[] = {
-	{ "mqtt", mqtt_keys, "mqtt = { host = \"broker.huyen\"; port = 8883; };" },
-	{ "district", office_keys, "district = { region = \"hon-quan\"; };" },
-	{ NULL, NULL, NULL },
+	{ "mqtt", mqtt_keys, "mqtt = { host = \"broker.huyen\"; port = 8883; };", 0 },
+	{ "district", office_keys, "district = { region = \"hon-quan\"; };", 0 },
+	/* Only loaxa-collectd's file has it; loaxactl's do not. */
+	{ "collector", collector_keys, "collector = { database = "
+	    "\"/var/lib/loaxa-collector/collector.db\"; };", 1 },
+	{ NULL, NULL, NULL, 0 },
 };
 
 static const struct conf_group_def groups[] = {
 	{ "station", station_keys, "station = { id = \"tan-thanh\"; region = \"hon-quan\"; "
-	    "name = \"Đài truyền thanh xã Tân Thành\"; };" },
-	{ "audio", audio_keys, "audio = { device = \"default\"; };" },
-	{ "mqtt", mqtt_keys, "mqtt = { host = \"127.0.0.1\"; };" },
-	{ "storage", storage_keys, "storage = { dir = \"/var/lib/loaxa\"; };" },
-	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };" },
-	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };" },
-	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };" },
-	{ NULL, NULL, NULL },
+	    "name = \"Đài truyền thanh xã Tân Thành\"; };", 0 },
+	{ "audio", audio_keys, "audio = { device = \"default\"; };", 0 },
+	{ "mqtt", mqtt_keys, "mqtt = { host = \"127.0.0.1\"; };", 0 },
+	{ "storage", storage_keys, "storage = { dir = \"/var/lib/loaxa\"; };", 0 },
+	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };", 0 },
+	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };", 0 },
+	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };", 0 },
+	{ NULL, NULL, NULL, 0 },
 };
 
 void
@@ -155,6 +167,7 @@ conf_defaults(struct config *c)
 	c->schedule.grace = 600;
 	c->storage.asrun_days = CONF_ASRUN_DAYS_DEFAULT;
 	c->storage.outbox_max = CONF_OUTBOX_MAX_DEFAULT;
+	c->collector.session_expiry = CONF_SESSION_EXPIRY_DEFAULT;
 }
 
 /* The station refuses to start with a district key it cannot use: say why now. */
@@ -268,7 +281,8 @@ parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct con
 	const struct conf_key *k;
 	size_t n = 0;
 
-	if ((g = conf_group(ctx, root, gd->name, !nested && group_required(gd), gd->example)) == NULL)
+	if ((g = conf_group(ctx, root, gd->name, !nested && !gd->optional && group_required(gd),
+	    gd->example)) == NULL)
 		return;
 	for (k = gd->keys; k->name != NULL && n < 15; k++)
 		known[n++] = k->name;

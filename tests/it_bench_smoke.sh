@@ -16,8 +16,8 @@ check "the smoke bench exits 0" [ "$rc" -eq 0 ]
 sed 's/^/# /' "$T/bench.err" | tail -n 30
 json_ok() { jq -e "$1" "$JSON" >/dev/null 2>&1; }
 check "it writes results-smoke.json as JSON" json_ok '.smoke == true and (.figures | length) > 0'
-check "the table has every figure, 1 to 11" \
-	sh -c "for n in 1 2 3 4 5 6 7 8 9 10 11; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
+check "the table has every figure, 1 to 12" \
+	sh -c "for n in 1 2 3 4 5 6 7 8 9 10 11 12; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
 check "a smoke run leaves RESULTS.md alone" [ "$(cksum "$MD" 2>/dev/null)" = "$md_before" ]
 
 # number FIGURE SUBJECT METRIC: the measurement produced a number.
@@ -48,6 +48,8 @@ for p in ffmpeg:ffmpeg mpv:mpv gstreamer:gst-launch-1.0 opusdec-aplay:opusdec; d
 done
 measured idle loaxad cpu_s
 measured idle loaxad wakeups_per_s
+measured collect loaxa-collectd backlog_per_s
+measured collect loaxa-collectd live_per_s
 measured punct sink latency_ms
 measured punct loaxad raw_ms
 measured punct loaxad corrected_ms

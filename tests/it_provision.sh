@@ -93,11 +93,12 @@ all_conf() {
 	for l in "listener $DPORT 127.0.0.1" "require_certificate true" "use_identity_as_username true" \
 	    "use_username_as_clientid true" "tls_version tlsv1.2" "allow_anonymous false" \
 	    "acl_file $D/broker/acl" "crlfile $D/broker/crl.pem" "persistence true" \
-	    "pid_file $D/broker/run/mosquitto.pid" "max_packet_size 266240" "message_size_limit 262144"; do
+	    "pid_file $D/broker/run/mosquitto.pid" "max_packet_size 266240" "message_size_limit 262144" \
+	    "max_queued_messages 1000000" "max_queued_bytes 1073741824"; do
 		conf_has "$l" || { echo "mosquitto.conf lacks: $l" >&2; return 1; }
 	done
 }
-check "mosquitto.conf: a TLS listener with certificates as identities, the ACL, the CRL, persistence, size limits, a pid file" all_conf
+check "mosquitto.conf: a TLS listener with certificates as identities, the ACL, the CRL, persistence, size limits, the collector's queue, a pid file" all_conf
 cfg_ok() {
 	grep -qx "  secret_key = \"$D/keys/district.key\";" "$D/district.cfg" &&
 	grep -qx "  public_key = \"$D/district.pub\";" "$D/district.cfg" &&

@@ -19,6 +19,8 @@
 #   daemon/station    what plays next; the only folder that sees them all.
 #   daemon            loaxad.c, main: the station and the process plumbing.
 #   daemon/loaxactl   the command line: never the station's internals.
+#   daemon/collector  loaxa-collectd, the district's proof-of-play collector:
+#                     reads the stations' reports, never the station's insides.
 set -u
 TOP=${1:-.}
 cd "$TOP" || exit 2
@@ -36,6 +38,7 @@ allowed() {	# folder -> the folders it may include besides itself
 	daemon/station)		echo "daemon/link daemon/audio daemon/ctl daemon/store daemon/proto daemon/core config codecs" ;;
 	daemon)			echo "daemon/station daemon/link daemon/audio daemon/ctl daemon/store daemon/proto daemon/core config codecs" ;;
 	daemon/loaxactl)	echo "daemon/proto daemon/ctl daemon/core config codecs" ;;
+	daemon/collector)	echo "daemon/proto daemon/core config" ;;
 	*)			echo "UNKNOWN" ;;
 	esac
 }

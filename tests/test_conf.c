@@ -687,7 +687,7 @@ test_office_file(void)
 	errlist_clear(&el);
 	one_error("district = { region = \"hon-quan\"; };\naudio = { device = \"hw:0\"; };",
 	    "t.cfg:2: audio: unknown setting 'audio' in the file; remove it or correct its name "
-	    "(known here: mqtt, district)");
+	    "(known here: mqtt, district, collector)");
 	one_error("district = { region = \"Hòn Quản\"; };",
 	    "t.cfg:1: district.region: \"Hòn Quản\" is not a valid id; use 1 to 63 lowercase "
 	    "letters a-z, digits and '-', not starting with '-', e.g. region = \"hon-quan\";");
@@ -695,6 +695,50 @@ test_office_file(void)
 	one_error(GOOD_STATION GOOD_STORAGE "district = { secret_key = \"d.key\"; };",
 	    "t.cfg:3: district.secret_key: unknown setting 'secret_key' in district; remove it "
 	    "or correct its name (known here: public_key, test_alerts_sound)");
+}
+
+/*
+ * The collector's file is a district office's with a collector group: the
+ * database (relative to the file), the session's expiry; the group is
+ * optional, but when it is there its database is not. The example parses.
+ */
+static void
+test_collector_group(void)
+{
+	struct config c;
+	struct errlist el;
+
+	errlist_init(&el);
+	T_EQ_INT(conf_load("config/collector.cfg.example", &c, &el), 0);
+	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(c.office, 1);
+	T_EQ_STR(c.station.region, "hon-quan");
+	T_EQ_STR(c.collector.database, "/var/lib/loaxa-collector/collector.db");
+	T_CONTAINS(c.mqtt.tls.cert, "/config/collector/district.collector.crt");
+	errlist_clear(&el);
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
+	    "collector = { database = \"collector.db\"; };", &c, &el), 0);
+	T_EQ_STR(c.collector.database, "/etc/loaxa/collector.db");
+	T_EQ_INT(c.collector.session_expiry, 30 * 86400);
+	errlist_clear(&el);
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
+	    "collector = { database = \"/var/lib/c.db\"; session_expiry = 86400; };", &c, &el), 0);
+	T_EQ_INT(c.collector.session_expiry, 86400);
+	errlist_clear(&el);
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; };", &c, &el), 0);
+	T_EQ_STR(c.collector.database, "");
+	errlist_clear(&el);
+	one_error("district = { region = \"hon-quan\"; };\ncollector = { };",
+	    "t.cfg:2: collector.database: this required setting is missing; add it to collector, "
+	    "e.g. database = \"/var/lib/loaxa-collector/collector.db\";");
+	one_error("district = { region = \"hon-quan\"; };\n"
+	    "collector = { database = \"c.db\"; session_expiry = 60; };",
+	    "t.cfg:2: collector.session_expiry: 60 is out of range; use a whole number from 3600 "
+	    "to 31536000");
+	one_error("district = { region = \"hon-quan\"; };\n"
+	    "collector = { databse = \"c.db\"; database = \"c.db\"; };",
+	    "t.cfg:2: collector.databse: unknown setting 'databse' in collector; did you mean "
+	    "'database'?");
 }
 
 int
@@ -706,6 +750,7 @@ main(void)
 		return 1;
 	}
 	T_RUN(test_example_file);
+	T_RUN(test_collector_group);
 	T_RUN(test_every_setting);
 	T_RUN(test_defaults);
 	T_RUN(test_storage_limits);

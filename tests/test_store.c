@@ -496,12 +496,12 @@ test_outbox_order_ack_reopen(void)
 	T_EQ_INT(store_outbox_next(s, 0, &m), 0);
 	s1 = m.seq;
 	T_EQ_STR(m.topic, "loaxa/xa-1/asrun");
-	T_EQ_STR(m.payload, "{\"n\":1}");
+	T_EQ_STR(m.payload, "{\"n\":1,\"seq\":1}");	/* each record carries its number */
 	store_outbox_msg_clear(&m);
 	T_EQ_INT(store_outbox_next(s, s1, &m), 0);
 	s2 = m.seq;
 	T_ASSERT(s2 > s1);
-	T_EQ_STR(m.payload, "{\"n\":2,\"tên\":\"bản tin sáng\"}");
+	T_EQ_STR(m.payload, "{\"n\":2,\"tên\":\"bản tin sáng\",\"seq\":2}");
 	store_outbox_msg_clear(&m);
 	T_EQ_INT(store_outbox_next(s, s2, &m), 0);
 	s3 = m.seq;
@@ -524,7 +524,7 @@ test_outbox_order_ack_reopen(void)
 	T_EQ_INT(store_outbox_count(s), 2);
 	T_EQ_INT(store_outbox_next(s, 0, &m), 0);
 	T_EQ_INT(m.seq, s1);
-	T_EQ_STR(m.payload, "{\"n\":1}");
+	T_EQ_STR(m.payload, "{\"n\":1,\"seq\":1}");
 	store_outbox_msg_clear(&m);
 	T_EQ_INT(store_outbox_ack(s, s1), 0);
 	T_EQ_INT(store_outbox_ack(s, s3), 0);

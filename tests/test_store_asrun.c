@@ -500,6 +500,162 @@ test_migrates_version_1(void)
 	tmpstore_rmdir(dir);
 }
 
+/* The "seq" a JSON text carries, or -1. */
+static long long
+t_seq_of(const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	long long v = json_is_integer(json_object_get(o, "seq")) ?
+	    json_integer_value(json_object_get(o, "seq")) : -1;
+
+	json_decref(o);
+	return v;
+}
+
+/*
+ * Checks the as-run log holds records numbered first, first + 1, ... with no
+ * gap, each JSON saying its own number; returns how many.
+ */
+static long
+t_seq_run(struct store *s, int64_t first)
+{
+	struct asrun_entry *v = NULL;
+	size_t n = 0, i;
+	int more = 0;
+
+	if (store_asrun_list(s, 0, 0, 100000, &v, &n, &more) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		T_EQ_INT(v[i].seq, first + (int64_t)i);
+		T_EQ_INT(t_seq_of(v[i].json), v[i].seq);
+	}
+	store_asrun_free(v, n);
+	return (long)n;
+}
+
+/*
+ * Every record, play or note, carries "seq", its number in the station's
+ * as-run log, in the log and in the copy the outbox sends alike: 1, 2, 3...
+ * Status telemetry and the overflow report are not records and carry none.
+ */
+static void
+test_seq_numbers_every_record(void)
+{
+	struct store_limits lim = { .asrun_days = 90, .outbox_max = 10,
+	    .overflow_topic = "loaxa/hon-quan/tan-thanh/events" };
+	struct outbox_msg m = { 0 };
+	char dir[64];
+	struct store *s;
+	int64_t after = 0, want = 1;
+	int i;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "seq") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	store_set_limits(s, &lim);
+	T_EQ_INT(t_event(s, 1, "started", T0), 0);
+	T_EQ_INT(t_telemetry(s, 1), 0);
+	T_EQ_INT(t_event(s, 1, "finished", T0 + 60), 0);
+	T_EQ_INT(t_event(s, 2, "muted", T0 + 61), 0);		/* a note */
+	T_EQ_INT(t_event(s, 3, "missed", T0 + 62), 0);
+	T_EQ_INT(t_seq_run(s, 1), 4);
+	while (store_outbox_next(s, after, &m) == 0) {
+		if (strstr(m.payload, "telemetry") != NULL)
+			T_EQ_INT(t_seq_of(m.payload), -1);
+		else
+			T_EQ_INT(t_seq_of(m.payload), want++);
+		after = m.seq;
+		store_outbox_msg_clear(&m);
+	}
+	T_EQ_INT(want, 5);
+	/* A full outbox drops copies, never numbers: the log keeps them all in a row. */
+	for (i = 10; i < 25; i++)
+		T_EQ_INT(t_event(s, i, "started", T0 + i * 60), 0);
+	T_EQ_INT(t_seq_run(s, 1), 19);
+	after = 0;
+	while (store_outbox_next(s, after, &m) == 0) {
+		if (strstr(m.payload, "outbox_overflow") != NULL)
+			T_EQ_INT(t_seq_of(m.payload), -1);
+		after = m.seq;
+		store_outbox_msg_clear(&m);
+	}
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
+/*
+ * The numbering goes on across a restart, and across pruning that removed
+ * every record but the newest: a number is never given twice.
+ */
+static void
+test_seq_across_restart_and_pruning(void)
+{
+	struct store_limits lim = { .asrun_days = 1, .outbox_max = 1000 };
+	struct asrun_entry *v = NULL;
+	char dir[64];
+	struct store *s;
+	size_t n = 0;
+	int more = 0, i;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "seq") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	for (i = 0; i < 5; i++)
+		T_EQ_INT(t_event(s, i, "started", T0 + i * DAY), 0);
+	store_close(s);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	T_EQ_INT(t_event(s, 5, "started", T0 + 10 * DAY), 0);
+	T_EQ_INT(t_seq_run(s, 1), 6);
+	/* Pruned down to the newest record (seq 6), then reopened: 7 comes next, not 2. */
+	store_set_limits(s, &lim);
+	T_EQ_INT(store_maintain(s, T0 + 10 * DAY), 5);
+	store_close(s);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	T_EQ_INT(t_event(s, 6, "finished", T0 + 10 * DAY + 60), 0);
+	T_EQ_INT(store_asrun_list(s, 0, 0, 10, &v, &n, &more), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_INT(v[0].seq, 6);
+		T_EQ_INT(v[1].seq, 7);
+		T_EQ_INT(t_seq_of(v[1].json), 7);
+	}
+	store_asrun_free(v, n);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
+/*
+ * A record that is not stored takes no number: a transaction that fails
+ * after its record was added (the outbox refuses its copy, as a full disk
+ * would) rolls the number back with it, and the next record gets it. A
+ * record whose text is not a JSON object is refused before it is numbered.
+ */
+static void
+test_seq_failed_record_takes_no_number(void)
+{
+	char dir[64], db[PATH_MAX];
+	struct asrun_rec r = { .play_id = "p-x", .event = "started", .at = T0,
+	    .json = "[\"not an object\"]" };
+	struct store *s;
+	sqlite3 *h = NULL;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "seq") == 0);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	T_EQ_INT(t_event(s, 1, "started", T0), 0);
+	T_EQ_INT(store_event_add(s, &r, "t"), -EINVAL);
+	/* From another connection, as a full disk would: the outbox refuses play 666's copy. */
+	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(db, &h), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(h, "CREATE TRIGGER boom BEFORE INSERT ON outbox"
+	    " WHEN NEW.payload LIKE '%play-666%' BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	T_ASSERT(t_event(s, 666, "started", T0 + 1) < 0);
+	T_EQ_INT(t_event(s, 2, "started", T0 + 2), 0);
+	T_EQ_INT(t_seq_run(s, 1), 2);
+	T_EQ_INT(store_outbox_count(s), 2);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -516,5 +672,8 @@ main(void)
 	T_RUN(test_outbox_bound_across_reopen);
 	T_RUN(test_event_takes_queue_item);
 	T_RUN(test_migrates_version_1);
+	T_RUN(test_seq_numbers_every_record);
+	T_RUN(test_seq_across_restart_and_pruning);
+	T_RUN(test_seq_failed_record_takes_no_number);
 	return T_EXIT();
 }

@@ -230,6 +230,85 @@ test_ordinary_writes_keep_their_order(void)
 	world_free(&w);
 }
 
+/* Submits a record of play n through the writer; with hash_path, its JSON lacks the SHA-256. */
+static int
+writer_record(struct world *w, int n, const char *event, const char *hash_path)
+{
+	char id[32], json[160];
+	struct asrun_rec r = { .event = event, .at = 1767225600 + n };
+
+	snprintf(id, sizeof(id), "play-%d", n);
+	snprintf(json, sizeof(json), "{\"event\":\"%s\",\"play_id\":\"%s\",\"sha256\":%s}",
+	    event, id, hash_path != NULL ? "null" : "\"ab\"");
+	r.play_id = id;
+	r.json = json;
+	return store_writer_event(w->writer, &r, "loaxa/hon-quan/tan-thanh/events", hash_path,
+	    NULL, NULL);
+}
+
+/* The numbers of the as-run log in order, as "seq:json-seq" pairs joined by ' '. */
+static void
+writer_numbers(struct store *s, char *buf, size_t len)
+{
+	struct asrun_entry *v = NULL;
+	size_t n = 0, i, used = 0;
+	int more = 0;
+
+	buf[0] = '\0';
+	if (store_asrun_list(s, 0, 0, 100, &v, &n, &more) < 0)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *p = strstr(v[i].json, "\"seq\":");
+
+		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%lld:%s",
+		    i > 0 ? " " : "", (long long)v[i].seq, p != NULL ? p + 6 : "none");
+	}
+	store_asrun_free(v, n);
+}
+
+/*
+ * Records written by the writer's thread are numbered in the order they were
+ * made, the SHA-256 filled in on the thread included, and the numbering goes
+ * on after the writer and the store are closed and opened again (a restart).
+ */
+static void
+test_records_numbered_across_restart(void)
+{
+	struct world w;
+	struct errlist errs;
+	char buf[512], file[TMPSTORE_DIR_MAX + 16];
+
+	T_ASSERT(world_new(&w) == 0);
+	if (w.writer == NULL)
+		return;
+	snprintf(file, sizeof(file), "%s/b.opus", w.dir);
+	T_EQ_INT(tmpstore_write(w.dir, "b.opus", "not really opus"), 0);
+	T_EQ_INT(writer_record(&w, 1, "started", NULL), 0);
+	T_EQ_INT(writer_record(&w, 1, "finished", file), 0);
+	T_EQ_INT(writer_record(&w, 2, "started", NULL), 0);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	writer_numbers(w.store, buf, sizeof(buf));
+	T_EQ_STR(buf, "1:1} 2:2} 3:3}");
+	store_writer_free(w.writer);
+	store_close(w.store);
+
+	errlist_init(&errs);
+	T_ASSERT((w.store = tmpstore_open(w.dir)) != NULL);
+	w.writer = w.store != NULL ? store_writer_new(w.store, &errs) : NULL;
+	errlist_clear(&errs);
+	T_ASSERT(w.writer != NULL);
+	if (w.writer == NULL) {
+		world_free(&w);
+		return;
+	}
+	T_EQ_INT(writer_record(&w, 2, "interrupted", NULL), 0);
+	T_EQ_INT(writer_record(&w, 3, "started", NULL), 0);
+	T_EQ_INT(writer_settle(w.writer, 5000), 0);
+	writer_numbers(w.store, buf, sizeof(buf));
+	T_EQ_STR(buf, "1:1} 2:2} 3:3} 4:4} 5:5}");
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -238,5 +317,6 @@ main(void)
 	T_RUN(test_settle_covers_both_lanes);
 	T_RUN(test_free_finishes_both_lanes);
 	T_RUN(test_ordinary_writes_keep_their_order);
+	T_RUN(test_records_numbered_across_restart);
 	return T_EXIT();
 }

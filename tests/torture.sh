@@ -12,7 +12,9 @@
 #  - every started play has exactly one end, except the one playing now
 #    (a play cut off by the kill ends "interrupted": the station restarted);
 #  - every stored bulletin's SHA-256 is its name, and no partial copy is left;
-#  - everything the collector (mosquitto_sub on the broker) got is in the log.
+#  - everything the collector (mosquitto_sub on the broker) got is in the log;
+#  - the log's records are numbered 1, 2, 3... ("seq" in each), none twice,
+#    none skipped, whatever instant the kills came at.
 # At the end the collector must have every record at least once; counted by
 # play_id and event, each counts once. From what the card heard: at least a
 # quarter of the kills cut off a bulletin the card was playing, no
@@ -85,7 +87,9 @@ def is_end: .event | IN("finished", "failed", "interrupted", "missed");
     open: [$plays[] | select(.starts == 1 and .ends == 0) | .id],
     last_started: $last,
     restarted: [$log[] | select(.event == "interrupted" and ((.error // "") | test("restarted")))] | length,
-    phantom: [$got[] | select($have[.] | not)]
+    phantom: [$got[] | select($have[.] | not)],
+    numbering: [$log | to_entries[] | select(.value.seq != .key + 1) |
+        "record \(.key + 1) has seq \(.value.seq)"] | .[:5]
   }
 EOF
 
@@ -131,6 +135,8 @@ check_cycle() {
 	    fail ends "plays left open: $(jq -c .open "$T/sum.json") (now playing: $(jq -c .last_started "$T/sum.json"))"
 	jq -e '.phantom == []' "$T/sum.json" >/dev/null ||
 	    fail phantom "the collector got records the log does not have: $(jq -c .phantom "$T/sum.json")"
+	jq -e '.numbering == []' "$T/sum.json" >/dev/null ||
+	    fail numbering "the records are not numbered 1, 2, 3...: $(jq -c .numbering "$T/sum.json")"
 	for f in "$S"/state/bulletins/* "$S"/state/bulletins/.[!.]*; do
 		[ -e "$f" ] || continue
 		n=$(basename "$f")
@@ -269,6 +275,7 @@ result records "no as-run record was lost ($records records)"
 result ends "every started play has exactly one end; a killed play ends 'interrupted' ($(jq .restarted "$T/sum.json"))"
 result bulletins "no stored bulletin is corrupt or partial ($HASHED hashes)"
 result phantom "the collector never got a record the station does not have"
+result numbering "the records are numbered 1, 2, 3... with none twice and none skipped ($records records)"
 result collector "the collector got every record at least once ($distinct distinct of $got messages)"
 result midplay "at least a quarter of the kills cut off a bulletin the card was playing ($KILLED_PLAYING of $cycle)"
 result card "the card never ran dry, slow disk or not"

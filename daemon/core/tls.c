@@ -97,6 +97,24 @@ tls_read_key(const char *path, char *why, size_t len)
 	return k;
 }
 
+int
+tls_cert_cn(const char *path, char *cn, size_t cnlen, char *why, size_t len)
+{
+	X509 *x = tls_read_cert(path, _("certificate"), why, len);
+	int n;
+
+	if (x == NULL)
+		return -1;
+	n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, (int)cnlen);
+	X509_free(x);
+	if (n <= 0 || (size_t)n >= cnlen) {
+		snprintf(why, len, _("the certificate \"%s\" has no common name (CN) that can be "
+		    "an MQTT client id"), path);
+		return -1;
+	}
+	return 0;
+}
+
 /* t as seconds since the epoch; 0 when OpenSSL cannot read it. */
 static time_t
 tls_time(const ASN1_TIME *t)

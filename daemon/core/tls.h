@@ -56,6 +56,12 @@ void	 tls_ctx_check_time(void *ctx, int check);
  */
 int	 tls_check_files(const struct tls_files *, int check_time, time_t *not_after,
 	    char *why, size_t len);
+/*
+ * The common name (CN) of the certificate at path, into cn: the identity a
+ * district's broker takes as the user name and the client id. 0, or -1
+ * with why filled.
+ */
+int	 tls_cert_cn(const char *path, char *cn, size_t cnlen, char *why, size_t len);
 /* Whole days from now until not_after; negative once it has passed. */
 int	 tls_days_left(time_t not_after, time_t now);
 

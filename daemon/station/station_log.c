@@ -106,17 +106,25 @@ log_args(const json_t *req, json_t *reply, time_t *since, int64_t *after, size_t
 	return 0;
 }
 
-/* A record as the district got it; one rebuilt from the columns if its text does not parse. */
+/*
+ * A record as the district got it; one rebuilt from the columns if its text
+ * does not parse. Records written before reports carried their number get it
+ * here ("seq", the same number "after" takes), so that a collector that
+ * imports this log can fill its gaps with them too.
+ */
 static json_t *
 log_record(const struct asrun_entry *e)
 {
 	json_t *o = json_loads(e->json, JSON_REJECT_DUPLICATES, NULL);
 
-	if (json_is_object(o))
-		return o;
-	json_decref(o);
-	return json_pack("{s:s, s:s, s:o}", "event", e->event, "play_id", e->play_id,
-	    "at", report_time(e->at));
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_pack("{s:s, s:s, s:o}", "event", e->event, "play_id", e->play_id,
+		    "at", report_time(e->at));
+	}
+	if (o != NULL && json_object_get(o, "seq") == NULL)
+		json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+	return o;
 }
 
 int

@@ -76,7 +76,14 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_Q_LIST] = "SELECT id, path, name, title, sha256, at, created, class, rank FROM queue ORDER BY id",
 	[ST_Q_RANK] = "UPDATE queue SET rank = ? WHERE id = ?",
 	[ST_Q_COUNT] = "SELECT count(*) FROM queue",
-	[ST_ASRUN_ADD] = "INSERT INTO asrun(play_id, event, at, json) VALUES (?, ?, ?, ?)",
+	/*
+	 * The next record's number: one past the highest ever given, which
+	 * AUTOINCREMENT keeps in sqlite_sequence even once those rows are pruned
+	 * (and which a rolled-back transaction leaves as it was).
+	 */
+	[ST_ASRUN_NEXT] = "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'asrun'), 0),"
+	    " coalesce((SELECT max(seq) FROM asrun), 0)) + 1",
+	[ST_ASRUN_ADD] = "INSERT INTO asrun(seq, play_id, event, at, json) VALUES (?, ?, ?, ?, ?)",
 	[ST_OPEN_ADD] = "INSERT OR IGNORE INTO open_play(play_id) VALUES (?)",
 	[ST_OPEN_DEL] = "DELETE FROM open_play WHERE play_id = ?",
 	[ST_OPEN_LIST] = "SELECT play_id FROM open_play ORDER BY seq",

@@ -141,6 +141,13 @@ struct asrun_rec {
  */
 int		 store_event_add(struct store *, const struct asrun_rec *rec, const char *topic);
 /*
+ * Every record is numbered in that same transaction: its asrun_entry.seq,
+ * one more than the last record's ever (pruned ones included), is added to
+ * its JSON as "seq" (the copy in the log and the one sent alike; rec->json
+ * must be a JSON object, or -EINVAL). A record not stored takes no number,
+ * so a number missing at the district is a record that did not reach it.
+ */
+/*
  * Plays that have a "started" record and no end record, oldest first: after a
  * crash the daemon closes them. *ids (each a malloc'd string; NULL when *n is
  * 0) is freed with store_strings_free.
@@ -157,7 +164,7 @@ int		 store_asrun_started_json(struct store *, const char *play_id, char **json)
  * *v (NULL when *n is 0) is freed with store_asrun_free.
  */
 struct asrun_entry {
-	int64_t	 seq;		/* increases with every record, never reused */
+	int64_t	 seq;		/* the record's number: +1 with every record, never reused */
 	char	*play_id;
 	char	*event;
 	time_t	 at;

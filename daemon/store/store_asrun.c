@@ -2,8 +2,10 @@
  * Proof of play in the store: the as-run log (what aired, kept for
  * asrun_days), the plays still open, and the bounded outbox of reports the
  * broker has not acknowledged. A record and its outbox copy are written in
- * one transaction; so is the eviction that makes room for them, so a power
- * cut leaves the outbox either before or after a message, never over its bound.
+ * one transaction, with the record's number ("seq" in its JSON); so is the
+ * eviction that makes room for them, so a power cut leaves the outbox either
+ * before or after a message, never over its bound, and never two records
+ * with one number or a number skipped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -312,15 +314,63 @@ store_is_end_event(const char *event)
 	return 0;
 }
 
-/* The statements of store_event_add, inside its transaction. */
+/*
+ * The record as it is kept and sent: its JSON with "seq", its number in the
+ * as-run log (a malloc'd string in *out). 0, -EINVAL when the JSON is not an
+ * object, or -ENOMEM.
+ */
 static int
-store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic, long *delta)
+store_json_with_seq(const char *json, int64_t seq, char **out)
+{
+	json_t *o = json_loads(json, 0, NULL);
+
+	*out = NULL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		log_warnx("store: a record that is not a JSON object cannot be numbered: %.80s",
+		    json);
+		return -EINVAL;
+	}
+	if (json_object_set_new(o, "seq", json_integer((json_int_t)seq)) == 0)
+		*out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return *out != NULL ? 0 : -ENOMEM;
+}
+
+/*
+ * Inside store_event_add's transaction: numbers the record (one past the
+ * last number ever given) and adds it to the as-run log under that number,
+ * which its JSON then carries as "seq" (*json, malloc'd). A transaction that
+ * rolls back takes its number back with it, so the numbers a station sends
+ * go up by exactly one per record kept, across restarts and power cuts:
+ * the district can tell a record that never reached it from one not made.
+ */
+static int
+store_asrun_numbered(struct store *s, const struct asrun_rec *rec, char **json)
+{
+	int64_t seq = store_count(s, ST_ASRUN_NEXT);
+	int rc;
+
+	*json = NULL;
+	if (seq < 1)
+		return seq < 0 ? (int)seq : -EIO;
+	if ((rc = store_json_with_seq(rec->json, seq, json)) < 0)
+		return rc;
+	if ((rc = store_bind(s, s->st[ST_ASRUN_ADD], "ittit", seq, rec->play_id, rec->event,
+	    (int64_t)rec->at, *json)) < 0 ||
+	    (rc = store_run(s, ST_ASRUN_ADD, "cannot add to the as-run log")) < 0)
+		return rc;
+	return 0;
+}
+
+/* The statements of store_event_add, inside its transaction; json: the record as numbered. */
+static int
+store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic, long *delta,
+    char **json)
 {
 	int rc, open_st = -1;
 
-	if ((rc = store_bind(s, s->st[ST_ASRUN_ADD], "ttit", rec->play_id, rec->event,
-	    (int64_t)rec->at, rec->json)) < 0 ||
-	    (rc = store_run(s, ST_ASRUN_ADD, "cannot add to the as-run log")) < 0)
+	if ((rc = store_asrun_numbered(s, rec, json)) < 0)
 		return rc;
 	if (strcmp(rec->event, "started") == 0)
 		open_st = ST_OPEN_ADD;
@@ -336,7 +386,7 @@ store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic
 	    (rc = store_run(s, ST_Q_DEL, "cannot remove from the queue")) < 0))
 		return rc;
 	/* Proof of play before everything else; other events are notes (store.h). */
-	return store_outbox_put(s, topic, rec->json, strcmp(rec->event, "started") == 0 ||
+	return store_outbox_put(s, topic, *json, strcmp(rec->event, "started") == 0 ||
 	    strcmp(rec->event, "silent") == 0 || store_is_end_event(rec->event) ?
 	    STORE_KIND_RECORD : STORE_KIND_NOTE, delta);
 }
@@ -344,16 +394,18 @@ store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic
 static int
 store_event_try(struct store *s, const struct asrun_rec *rec, const char *topic)
 {
+	char *json = NULL;
 	long delta;
 	int rc;
 
 	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
 		return rc;
-	if ((rc = store_event_rows(s, rec, topic, &delta)) < 0) {
+	if ((rc = store_event_rows(s, rec, topic, &delta, &json)) < 0)
 		store_abort_outbox(s);
-		return rc;
-	}
-	return store_commit_outbox(s, delta);
+	else
+		rc = store_commit_outbox(s, delta);
+	free(json);
+	return rc;
 }
 
 int

@@ -96,6 +96,39 @@ store_salvage_table(sqlite3 *old, sqlite3 *db, const char *table, const char *co
 	return n;
 }
 
+/*
+ * The as-run log's numbering goes on from where the damaged database had
+ * it: the records on a page that could not be read must not have their
+ * numbers given again (the district would take two records for one), and
+ * the highest number ever given is in sqlite_sequence, not in the rows.
+ * Best effort: when that cannot be read either, the numbers go on from the
+ * highest record salvaged.
+ */
+static void
+store_salvage_numbering(sqlite3 *old, sqlite3 *db)
+{
+	sqlite3_stmt *rd = NULL;
+	long long last;
+	char sql[256];
+
+	if (sqlite3_prepare_v2(old, "SELECT seq FROM sqlite_sequence WHERE name = 'asrun'", -1,
+	    &rd, NULL) != SQLITE_OK || sqlite3_step(rd) != SQLITE_ROW) {
+		log_warnx("store: salvage: the as-run log's numbering could not be read; it goes "
+		    "on from the last record salvaged");
+		sqlite3_finalize(rd);
+		return;
+	}
+	last = sqlite3_column_int64(rd, 0);
+	sqlite3_finalize(rd);
+	/* sqlite_sequence has no key: update the row the salvage made, or make it. */
+	snprintf(sql, sizeof(sql), "UPDATE sqlite_sequence SET seq = max(seq, %lld) WHERE name = "
+	    "'asrun'; INSERT INTO sqlite_sequence(name, seq) SELECT 'asrun', %lld WHERE NOT EXISTS "
+	    "(SELECT 1 FROM sqlite_sequence WHERE name = 'asrun');", last, last);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		log_warnx("store: salvage: cannot keep the as-run log's numbering: %s",
+		    sqlite3_errmsg(db));
+}
+
 /* Salvages every table of the database at moved into s's fresh one. */
 static void
 store_salvage(struct store *s, const char *moved)
@@ -121,6 +154,7 @@ store_salvage(struct store *s, const char *moved)
 			log_warnx("store: salvage: cannot keep what was read of %s: %s",
 			    store_salvaged[i].table, sqlite3_errmsg(s->db));
 	}
+	store_salvage_numbering(old, s->db);
 	sqlite3_close(old);
 }
 

@@ -132,6 +132,8 @@ print_table() {
 	print_field
 	echo
 	print_fleet
+	echo
+	print_collect
 }
 
 # Figure 11: the fleet view, the worst run of any way to ask against the goal.
@@ -153,6 +155,26 @@ print_fleet() {
 	echo "   --json, as a monitor:                       $(cell fleet loaxactl json_ms 1)"
 	echo "   stations listed: $(cell fleet loaxactl listed 0) of $(get fleet loaxactl enrolled median)"
 	echo "   goal worst <= 2000 ms: $(verdict "$worst" '<=' 2000)"
+}
+
+# Figure 12: the district collector (loaxa-collectd), issue 12's goal of 5,000 records/s.
+print_collect() {
+	if [ "$(get collect loaxa-collectd backlog_per_s n)" = - ]; then
+		echo "12. Collector ingest: not run"
+		return 0
+	fi
+	if [ "$(get collect loaxa-collectd backlog_per_s n)" = 0 ]; then
+		echo "12. Collector ingest: $(get collect loaxa-collectd backlog_per_s note)"
+		return 0
+	fi
+	echo "12. Collector ingest: loaxa-collectd storing $(get collect loaxa-collectd records median) records of" \
+	    "$(get collect loaxa-collectd stations median) stations (collect_gen, TLS, one mosquitto on loopback)"
+	echo "   after an outage (the broker queued them for its session): $(cell collect loaxa-collectd backlog_per_s 0) records/s"
+	echo "   live, as they are published: $(cell collect loaxa-collectd live_per_s 0) records/s (the generator" \
+	    "published $(cell collect loaxa-collectd gen_per_s 0)/s)"
+	echo "   CPU seconds per 10,000 records: $(cell collect loaxa-collectd cpu_s_per_10k 3); peak RSS: $(cell collect loaxa-collectd peak_mib 1) MiB"
+	echo "   goal >= 5,000 records/s after an outage: $(verdict "$(get collect loaxa-collectd backlog_per_s min)" '>=' 5000)" \
+	    "($(get collect loaxa-collectd backlog_per_s median | awk '$1 != "-" { printf "%.1f x the goal", $1 / 5000 }'))"
 }
 
 # Figure 9: the station while a lookup of its broker's name is stuck.

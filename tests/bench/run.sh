@@ -9,7 +9,7 @@
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
 #   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns
-#                  field fleet)
+#                  field fleet collect)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
@@ -22,11 +22,13 @@
 #   FANOUT_NS="20 100 500 1000 2000"  the fan-out sizes; ALERT_N=20  alerted stations
 #   FLEET_N=1000  the stations of figure 11
 #   FIELD_FAULTS="off slow dns fetch queue cpu broker"  figure 10's faults ("off" is its baseline)
+#   COLLECT_N=1000 COLLECT_M=20  figure 12: the district collector's ingest of M records from
+#                  each of N stations (tests/bench/collect_ingest.sh)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet collect"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -647,6 +649,29 @@ fig_fleet() {
 	rec fleet loaxactl enrolled "$((n + n / 20))"
 }
 
+# --- figure 12: the district collector's ingest ------------------------------------------
+
+# fig_collect: tests/bench/collect_ingest.sh (1,000 stations of 20 records; 20 of 4 in
+# smoke mode) RUNS times: the district collector's ingest after an outage, and live.
+fig_collect() {
+	if [ "$SMOKE" = 1 ]; then n=20 m=4; else n=${COLLECT_N:-1000} m=${COLLECT_M:-20}; fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 12: the collector's ingest of $n stations x $m records, run $r"
+		line=$(sh tests/bench/collect_ingest.sh "$BUILD" "$n" "$m" 2>"$T/collect.err")
+		say "$line"
+		sed 's/^/  /' "$T/collect.err" >&2
+		case $line in
+		"collect_ingest "*)
+			for kv in ${line#collect_ingest }; do
+				rec collect loaxa-collectd "${kv%%=*}" "${kv#*=}"
+			done ;;
+		*)	rec collect loaxa-collectd backlog_per_s "failed: $(tail -n 1 "$T/collect.err")" ;;
+		esac
+		r=$((r + 1))
+	done
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
@@ -654,7 +679,7 @@ make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want field; then make_field_inputs || { echo "bench: cannot make $IN/field" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert dns field fleet; do
+for f in cpu idle punct gaps startup fanout alert dns field fleet collect; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null

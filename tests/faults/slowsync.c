@@ -7,15 +7,30 @@
  *   LD_PRELOAD=build/tests/libslowsync.so LOAXA_SLOW_SYNC_MS=800 loaxad ...
  * With LOAXA_SLOW_SYNC_HOLD=PATH, a sync also waits for as long as the file
  * PATH exists: a disk that takes exactly as long as the test wants, so that a
- * test can see what goes on meanwhile without guessing a duration.
+ * test can see what goes on meanwhile without guessing a duration. A sync
+ * held so makes PATH.held (once), so that the test knows one is waiting.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+
+/* Makes HOLD.held: a sync is waiting. */
+static void
+held(const char *hold)
+{
+	char path[4096];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.held", hold) >= sizeof(path))
+		return;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+}
 
 static void
 slow(void)
@@ -28,6 +43,8 @@ slow(void)
 	if (ms > 0)
 		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 			;
+	if (hold != NULL && hold[0] != '\0' && access(hold, F_OK) == 0)
+		held(hold);
 	while (hold != NULL && hold[0] != '\0' && access(hold, F_OK) == 0)
 		nanosleep(&tick, NULL);
 	errno = saved;
