@@ -197,8 +197,9 @@ station_arm_watch(struct station *st)
 
 /*
  * Before each poll(): the deadline is the next due instant, mapped onto the
- * monotonic clock; at once when the status changed or the line must be looked
- * at again; and never later than the periodic status.
+ * monotonic clock; at once when the status changed (the broker's refusals
+ * too) or the line must be looked at again; and never later than the
+ * periodic status.
  */
 static int
 station_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
@@ -211,6 +212,7 @@ station_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
 		st->next_due_stale = 0;
 	}
 	station_arm_watch(st);
+	station_status_watch_refusals(st);	/* a refusal seen in the last dispatch */
 	if (st->next_due != (time_t)-1) {
 		int64_t wait = (int64_t)st->next_due * 1000 - clock_wall_ms();
 		int64_t at = clock_mono_ms() + (wait > 0 ? wait : 0);

@@ -85,6 +85,7 @@ struct station {
 	time_t			 started;
 	int64_t			 status_due;	/* monotonic ms of the next periodic status */
 	int			 status_dirty;
+	long long		 refusals_told;	/* the broker's refusals the status has counted */
 	int			 wake;		/* look at the line again at once */
 	int			 clock_ok;	/* the wall clock can be believed */
 	const char		*clock_why;
@@ -189,6 +190,8 @@ void	station_close_open_plays(struct station *);
 json_t	*station_store_json(const struct station *);
 /* The status's "tls" object: days left on the certificate, or why it cannot be used. NULL: no TLS. */
 json_t	*station_tls_json(const struct station *, time_t now);
+/* Marks the status dirty when the broker refused something new (not the status). */
+void	station_status_watch_refusals(struct station *);
 json_t	*station_status_json(struct station *);
 void	station_publish_status(struct station *, int64_t now_ms);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);

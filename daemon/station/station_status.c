@@ -123,6 +123,26 @@ station_store_json(const struct station *st)
 	    "lost_tables", rv->lost_tables, "damaged_copy", rv->moved_to);
 }
 
+/*
+ * A publish the broker refused is news for the district: the status goes
+ * out again with the new count, unless the broker refused the status itself
+ * (the new one would be refused too, and the next, as fast as the link goes).
+ */
+void
+station_status_watch_refusals(struct station *st)
+{
+	const char *last;
+	long long n = mqtt_refusals(st->mqtt, &last);
+	size_t lt = strlen(last), ls = strlen(st->topic_status);
+
+	if (n == st->refusals_told)
+		return;
+	st->refusals_told = n;
+	if (lt >= ls && strcmp(last + lt - ls, st->topic_status) == 0)
+		return;
+	station_mark_dirty(st);
+}
+
 void
 station_publish_status(struct station *st, int64_t now_ms)
 {
