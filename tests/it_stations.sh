@@ -90,6 +90,13 @@ rc=$?
 check "the district's publisher (which probes the broker) sees the same, exit status 0" \
 	status_rows "$rc" 0 "$T/pub.txt" tan-thanh
 
+# Its storage and outbox, measured off the loop: the card's real size, and nothing waiting.
+TOTAL=$(stat -f -c '%b * %S' "$T/tan-thanh/state" | bc)
+check "its status gives the size of the filesystem its store is on, and what is free of it" \
+	wait_for 20 status_says tan-thanh ".storage.total_bytes == $TOTAL and .storage.free_bytes > 0 and .storage.free_bytes <= $TOTAL and .storage.free_percent <= 100"
+check "and its outbox: nothing waiting while connected, and the outbox's room" \
+	status_says tan-thanh '.outbox.pending == 0 and .outbox.max > 0 and .outbox.dropped_records == 0'
+
 # What plays shows.
 ctl "$T/tan-thanh" queue "$FIX/long.opus" --title "Bản tin dài" >/dev/null || notok "a long bulletin is queued"
 check "tan-thanh plays it" wait_for 15 status_says tan-thanh '.state == "playing"'

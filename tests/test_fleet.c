@@ -118,6 +118,10 @@ test_healthy_station(void)
 
 	cfg_for(&c, "tan-thanh");
 	sn = snap(&c, 30);
+	/* Half its card free, and what a connected station has waiting: healthy. */
+	sn.storage = json_pack("{s:I, s:I}", "free_bytes", (json_int_t)8 << 30, "total_bytes",
+	    (json_int_t)16 << 30);
+	sn.outbox = json_pack("{s:i, s:i}", "pending", 100, "max", 10000);
 	add(f, &sn);
 	T_EQ_INT(fleet_evaluate(f, g_now, FLEET_STALE_DEFAULT), 0);
 	T_EQ_INT(fleet_count(f), 1);
@@ -160,6 +164,10 @@ test_every_problem(void)
 	sn.muted_until = g_now + 3000;
 	sn.store = json_pack("{s:b, s:I, s:i, s:s}", "recovered", 1, "rows", (json_int_t)812,
 	    "lost_tables", 1, "damaged_copy", "/var/lib/loaxa/loaxa.db.damaged-20261121");
+	/* 9 % free is too little even on a large card; 101 reports waiting are a backlog. */
+	sn.storage = json_pack("{s:I, s:I}", "free_bytes", (json_int_t)9 << 30, "total_bytes",
+	    (json_int_t)100 << 30);
+	sn.outbox = json_pack("{s:i, s:i}", "pending", 101, "max", 10000);
 	add(f, &sn);
 	T_EQ_INT(fleet_evaluate(f, g_now, FLEET_STALE_DEFAULT), 0);
 	s = find(f, "an-binh");
@@ -174,8 +182,31 @@ test_every_problem(void)
 	T_CONTAINS(problem(s, "certificate"), "12 days");
 	T_CONTAINS(problem(s, "muted"), "thu (uid 1000)");
 	T_CONTAINS(problem(s, "store_recovered"), "812");
+	T_CONTAINS(problem(s, "disk"), "9216 MiB free of 102400 MiB (9%)");
+	T_CONTAINS(problem(s, "outbox"), "101 reports wait");
 	T_ASSERT(problem(s, "stale") == NULL);
 	T_EQ_INT(fleet_all_healthy(f), 0);
+	fleet_free(f);
+}
+
+/* A small card is nearly full by its free bytes before its percentage says so. */
+static void
+test_small_card(void)
+{
+	struct fleet *f = fleet_new("hon-quan");
+	const struct fleet_station *s;
+	struct config c;
+	struct status_snapshot sn;
+
+	cfg_for(&c, "an-lac");
+	sn = snap(&c, 10);
+	sn.storage = json_pack("{s:I, s:I}", "free_bytes", (json_int_t)200 << 20, "total_bytes",
+	    (json_int_t)1 << 30);
+	add(f, &sn);
+	T_EQ_INT(fleet_evaluate(f, g_now, FLEET_STALE_DEFAULT), 0);
+	s = find(f, "an-lac");
+	T_CONTAINS(problem(s, "disk"), "200 MiB free of 1024 MiB (19%)");
+	T_EQ_INT(s->n_problems, 1);
 	fleet_free(f);
 }
 
@@ -583,6 +614,7 @@ main(void)
 		return 1;
 	T_RUN(test_healthy_station);
 	T_RUN(test_every_problem);
+	T_RUN(test_small_card);
 	T_RUN(test_certificate_expired_or_unusable);
 	T_RUN(test_order_and_exit);
 	T_RUN(test_revoked_and_stranger);

@@ -2,11 +2,6 @@
  * The fleet view (see fleet.h): the statuses, the district schedule and the
  * list of enrolled stations merged into one entry per station, each with its
  * problems in words. Pure: no I/O; the time is a parameter.
- *
- * What a station's status does not say, the view cannot: it carries no free
- * space of the station's storage and no length of its outbox, so "disk
- * nearly full" and "outbox backlog" are not among the problems (the status
- * has "store" only after a damaged database was rebuilt, which is one).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -478,6 +473,38 @@ fleet_check_store(struct fleet_station *s, const json_t *st)
 }
 
 static void
+fleet_check_storage(struct fleet_station *s, const json_t *st)
+{
+	const json_t *d = json_object_get(st, "storage");
+	json_int_t free_b = json_integer_value(json_object_get(d, "free_bytes"));
+	json_int_t total = json_integer_value(json_object_get(d, "total_bytes"));
+
+	if (!json_is_object(d) || total <= 0 || free_b < 0)
+		return;		/* an older station, or not measured yet */
+	if (free_b * 100 >= total * FLEET_DISK_LOW_PERCENT && (unsigned long long)free_b >=
+	    FLEET_DISK_LOW_BYTES)
+		return;
+	fleet_problem(s, "disk", _("disk nearly full: %lld MiB free of %lld MiB (%lld%%); it may "
+	    "soon refuse the district's bulletins: remove old files or fit a larger card"),
+	    (long long)(free_b >> 20), (long long)(total >> 20),
+	    (long long)(free_b * 100 / total));
+}
+
+static void
+fleet_check_outbox(struct fleet_station *s, const json_t *st)
+{
+	const json_t *o = json_object_get(st, "outbox");
+	json_int_t pending = json_integer_value(json_object_get(o, "pending"));
+	json_int_t max = json_integer_value(json_object_get(o, "max"));
+
+	if (!json_is_object(o) || pending <= FLEET_OUTBOX_BACKLOG)
+		return;
+	fleet_problem(s, "outbox", _("%lld reports wait to be sent (room for %lld; past that the "
+	    "oldest are dropped): its link to the broker is slow or refused"),
+	    (long long)pending, (long long)max);
+}
+
+static void
 fleet_check_muted(struct fleet_station *s, const json_t *st)
 {
 	const json_t *m = json_object_get(st, "muted");
@@ -527,6 +554,8 @@ fleet_judge_online(const struct fleet *f, struct fleet_station *s)
 	fleet_check_tls(s, st);
 	fleet_check_district(f, s, st);
 	fleet_check_store(s, st);
+	fleet_check_storage(s, st);
+	fleet_check_outbox(s, st);
 	fleet_check_muted(s, st);
 }
 

@@ -30,6 +30,19 @@
 #define FLEET_PROBLEMS_MAX	12
 #define FLEET_STALE_DEFAULT	(15 * 60)	/* an "online" status older than this is suspect */
 #define FLEET_CERT_WARN_DAYS	30		/* as the station's own status warns */
+/*
+ * Storage nearly full: less free than either. A station needs room for the
+ * district's bulletins (a few MiB each) and its logs; a card this full is
+ * one schedule away from refusing to fetch.
+ */
+#define FLEET_DISK_LOW_PERCENT	10
+#define FLEET_DISK_LOW_BYTES	(256ULL * 1024 * 1024)
+/*
+ * Outbox backlog: more reports waiting than this while the station says it
+ * is online. Connected, it sends them within seconds, so a backlog that
+ * stays means the broker refuses or the link barely carries them.
+ */
+#define FLEET_OUTBOX_BACKLOG	100
 
 /* The order of the view: problems first, the healthy last, revoked stations after them. */
 enum fleet_state {

@@ -115,6 +115,10 @@ report_status(const struct status_snapshot *s)
 		json_object_set_new(o, "alerts", s->alerts);
 	if (s->store != NULL)
 		json_object_set_new(o, "store", s->store);
+	if (s->storage != NULL)
+		json_object_set_new(o, "storage", s->storage);
+	if (s->outbox != NULL)
+		json_object_set_new(o, "outbox", s->outbox);
 	json_object_set_new(o, "clock", s->clock_trusted ? json_pack("{s:b}", "trusted", 1) :
 	    json_pack("{s:b, s:s}", "trusted", 0, "reason", s->clock_why ? s->clock_why : ""));
 	json_object_set_new(o, "at", report_time(s->now));

@@ -40,6 +40,8 @@ struct status_snapshot {
 	json_t			*district;	/* stolen; NULL: none */
 	json_t			*alerts;	/* stolen; NULL: none */
 	json_t			*store;		/* stolen; NULL: nothing to say (a recovery) */
+	json_t			*storage;	/* stolen; NULL: not measured yet */
+	json_t			*outbox;	/* stolen; NULL: not measured yet */
 	int			 clock_trusted;
 	const char		*clock_why;
 };

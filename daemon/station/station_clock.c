@@ -248,6 +248,7 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 	}
 	station_tick(st, clock_wall_now());
 	store_writer_maintain(st->writer, clock_wall_now());	/* prunes the as-run log at most hourly */
+	station_health_probe(st, clock_wall_now());
 	if (st->status_dirty || now_ms >= st->status_due)
 		station_publish_status(st, now_ms);
 }

@@ -27,6 +27,16 @@
 #define STATION_MAX_PENDING	32	/* sequences due and waiting for the player */
 #define STATION_MAX_CATCHUP	64	/* occurrences looked at in one step */
 
+/* The storage and outbox figures of the status (station_health.c). */
+struct station_health {
+	int			 probing;	/* a measure is on the writer */
+	time_t			 asked;		/* when the last one was asked for */
+	time_t			 at;		/* when the figures below were taken */
+	int			 have_disk, have_outbox;
+	unsigned long long	 disk_free, disk_total;	/* bytes, for the storage directory */
+	struct store_outbox_stats outbox;
+};
+
 /*
  * A sequence that is due and waits for the player: a slot occurrence, an
  * alert, or what an emergency cut off (which plays again from its start).
@@ -101,6 +111,8 @@ struct station {
 	/* The station's TLS certificate, checked when the link opens; not_after 0: unknown. */
 	time_t			 tls_not_after;
 	char			 tls_why[TLS_WHY_MAX];	/* "": the files are good */
+
+	struct station_health	 health;
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];
@@ -195,6 +207,13 @@ void	station_status_watch_refusals(struct station *);
 json_t	*station_status_json(struct station *);
 void	station_publish_status(struct station *, int64_t now_ms);
 time_t	station_next_slot(const struct station *, time_t after, const char **title);
+
+/* station_health.c */
+/* Asks the writer for new storage and outbox figures when they are due. Never blocks. */
+void	station_health_probe(struct station *, time_t now);
+/* The status's "storage" and "outbox" objects; NULL until first measured. */
+json_t	*station_health_storage_json(const struct station *);
+json_t	*station_health_outbox_json(const struct station *);
 
 /* station_mute.c: the kill switch and the emergency volume */
 /*

@@ -81,6 +81,8 @@ station_status_json(struct station *st)
 	s.district = st->district != NULL ? district_status(st->district) : NULL;
 	s.alerts = st->alerts != NULL ? alert_status(st->alerts) : NULL;
 	s.store = station_store_json(st);
+	s.storage = station_health_storage_json(st);
+	s.outbox = station_health_outbox_json(st);
 	o = report_status(&s);
 	play_item_clear(&cur);
 	return o;
