@@ -11,7 +11,7 @@ BUILD=${1:-build}
 # The stations are in Vietnam; show their times as the commune sees them.
 export TZ=${TZ:-Asia/Ho_Chi_Minh}
 TOP=$(pwd)
-DIR=$TOP/demo-out
+DIR=${DEMO_OUT:-$TOP/demo-out}	# tests/it_demo.sh runs it elsewhere
 rm -rf "$DIR"
 mkdir -p "$DIR"
 # The district lives in /tmp: mosquitto started by root becomes the user
@@ -30,7 +30,10 @@ trap cleanup EXIT INT TERM
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 # A sound card? Otherwise the station plays into a WAV file.
-if [ -n "$(aplay -l 2>/dev/null | grep '^card')" ]; then
+if [ -n "${DEMO_WAV:-}" ]; then	# tests/it_demo.sh: never to the machine's loudspeakers
+	DEVICE="file:'$DIR/phat-thanh.wav',wav"
+	WHERE="$DIR/phat-thanh.wav"
+elif [ -n "$(aplay -l 2>/dev/null | grep '^card')" ]; then
 	DEVICE=default
 	WHERE="the default sound card"
 else
@@ -39,7 +42,7 @@ else
 fi
 
 PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
-say "The district: a CA, its broker on 127.0.0.1:$PORT (TLS, client certificates, an ACL), the station's identity"
+say "The district: a CA, its broker on 127.0.0.1:$PORT (TLS, client certificates, an ACL), the station's identity, in $DISTRICT (removed at the end)"
 LOAXACTL=$BUILD/loaxactl sh "$TOP/provisioning/loaxa-district" init "$DISTRICT" --region hon-quan \
     --broker 127.0.0.1 --port "$PORT" --listen 127.0.0.1 >"$DIR/district.log" 2>&1 &&
 LOAXACTL=$BUILD/loaxactl sh "$TOP/provisioning/loaxa-district" add-station "$DISTRICT" tan-thanh \
