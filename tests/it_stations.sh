@@ -148,7 +148,7 @@ check "stations with problems: exit status 1" [ "$rc" -eq 1 ]
 check "problems first: offline, never reported, online with problems by id, the healthy last" \
 	rows_are "$T/all.txt" "cho-moi xa-nam an-binh xa-bay xa-bon tan-thanh"
 check "cho-moi: offline, since when not known (its Last Will), with the time of its last status" \
-	line_has "$T/all.txt" cho-moi '^cho-moi +offline +- +20[0-9-]+ [0-9:]+ +Đài truyền thanh xã cho-moi — offline: stopped, or its link to the broker was lost$'
+	line_has "$T/all.txt" cho-moi '^cho-moi +offline +- +20[0-9-]+ [0-9:]+ +Đài truyền thanh xã cho-moi — offline: its link to the broker was lost \(no power, or no network\)$'
 check "xa-nam: unknown, enrolled and never reported, with its enrolled name" \
 	line_has "$T/all.txt" xa-nam '^xa-nam +unknown +- +- +Đài truyền thanh xã Năm — enrolled, and has never reported$'
 check "an-binh: muted, by whom, since and until when" \
@@ -218,5 +218,10 @@ rc=$?
 check "an unknown option is a mistake in the command line: exit 2" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'stations does not know the option --bogus' '$T/usage.txt'"
 
+# A clean stop says so, and since when.
 stop_station "$BON"
+check "xa-bon stopped: its goodbye says so" wait_for 10 status_says xa-bon '.online == false and .reason == "stopped"'
+stations >"$T/stopped.txt" 2>&1
+check "the fleet view: offline since it stopped, and that it was stopped" \
+	line_has "$T/stopped.txt" xa-bon '^xa-bon +offline +20[0-9-]+ [0-9:]+ +20[0-9-]+ [0-9:]+ +.* — offline: it was stopped \(shut down, or its service stopped\)$'
 exit 0

@@ -126,6 +126,8 @@ test_status(void)
 	const char *on = "{\"online\":true,\"station\":\"tan-thanh\",\"name\":\"Đài Tân Thành\","
 	    "\"at\":\"2026-11-22T06:00:01+07:00\"}";
 	const char *off = "{\"online\":false,\"station\":\"tan-thanh\",\"at\":\"2026-11-22T05:00:00+07:00\"}";
+	const char *will = "{\"online\":false,\"reason\":\"lost\",\"at\":\"2026-11-22T05:00:00+07:00\"}";
+	const char *bye = "{\"online\":false,\"reason\":\"stopped\",\"at\":\"2026-11-22T05:00:00+07:00\"}";
 
 	T_EQ_INT(cmsg_status_parse(on, strlen(on), &st, why, sizeof(why)), 0);
 	T_EQ_INT(st.online, 1);
@@ -135,6 +137,13 @@ test_status(void)
 	T_EQ_INT(cmsg_status_parse(off, strlen(off), &st, why, sizeof(why)), 0);
 	T_EQ_INT(st.online, 0);
 	T_ASSERT(st.name == NULL);
+	T_EQ_INT(st.stopped, -1);	/* an older station's: not said */
+	cmsg_status_clear(&st);
+	T_EQ_INT(cmsg_status_parse(will, strlen(will), &st, why, sizeof(why)), 0);
+	T_EQ_INT(st.stopped, 0);
+	cmsg_status_clear(&st);
+	T_EQ_INT(cmsg_status_parse(bye, strlen(bye), &st, why, sizeof(why)), 0);
+	T_EQ_INT(st.stopped, 1);
 	cmsg_status_clear(&st);
 	T_EQ_INT(cmsg_status_parse("", 0, &st, why, sizeof(why)), -ENOENT);
 	T_EQ_INT(cmsg_status_parse("{\"at\":1}", 8, &st, why, sizeof(why)), -EINVAL);
@@ -150,11 +159,17 @@ test_offline_time(void)
 {
 	int clean = -1;
 
-	T_EQ_INT(cmsg_offline_at(1000, 5000, &clean), 5000);
+	/* Stations that do not say which it is (-1): told apart by the times. */
+	T_EQ_INT(cmsg_offline_at(1000, 5000, -1, &clean), 5000);
 	T_EQ_INT(clean, 0);
-	T_EQ_INT(cmsg_offline_at(6000, 5000, &clean), 6000);
+	T_EQ_INT(cmsg_offline_at(6000, 5000, -1, &clean), 6000);
 	T_EQ_INT(clean, 1);
-	T_EQ_INT(cmsg_offline_at(1000, 0, &clean), 1000);	/* never heard before: its will's time */
+	T_EQ_INT(cmsg_offline_at(1000, 0, -1, &clean), 1000);	/* never heard before: its will's time */
+	T_EQ_INT(clean, 1);
+	/* Stations that say it: their word. */
+	T_EQ_INT(cmsg_offline_at(1000, 0, 0, &clean), 1000);
+	T_EQ_INT(clean, 0);
+	T_EQ_INT(cmsg_offline_at(6000, 5000, 1, &clean), 6000);
 	T_EQ_INT(clean, 1);
 }
 

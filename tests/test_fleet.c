@@ -69,15 +69,16 @@ add(struct fleet *f, const struct status_snapshot *s)
 	json_decref(o);
 }
 
+/* ID's goodbye (stopped) or Last Will, two hours ago. */
 static void
-add_offline(struct fleet *f, const char *id)
+add_offline(struct fleet *f, const char *id, int stopped)
 {
 	struct config c;
 	json_t *o;
 	char *text;
 
 	cfg_for(&c, id);
-	o = report_offline(&c, g_now - 7200);
+	o = report_offline(&c, g_now - 7200, stopped);
 	text = json_dumps(o, JSON_COMPACT);
 	T_EQ_INT(fleet_add_status(f, id, text, strlen(text)), 0);
 	free(text);
@@ -256,8 +257,8 @@ test_order_and_exit(void)
 		}
 		add(f, &s[i]);
 	}
-	add_offline(f, "z-off");
-	add_offline(f, "b-off");
+	add_offline(f, "z-off", 1);
+	add_offline(f, "b-off", 0);
 	fleet_enrolment_known(f);
 	T_EQ_INT(fleet_add_enrolled(f, "c-never", "Đài xã C", 0), 0);
 	T_EQ_INT(fleet_add_enrolled(f, "r-gone", NULL, 1), 0);
@@ -272,6 +273,9 @@ test_order_and_exit(void)
 	T_EQ_INT(find(f, "b-off")->state, FLEET_OFFLINE);
 	T_ASSERT(problem(find(f, "b-off"), "offline") != NULL);
 	T_EQ_INT(find(f, "b-off")->since, 0);		/* a Last Will says when it was made, not when */
+	T_CONTAINS(problem(find(f, "b-off"), "offline"), "link to the broker was lost");
+	T_EQ_INT(find(f, "z-off")->since, g_now - 7200);	/* a goodbye says when it stopped */
+	T_CONTAINS(problem(find(f, "z-off"), "offline"), "it was stopped");
 	T_EQ_INT(find(f, "c-never")->state, FLEET_UNKNOWN);
 	T_EQ_STR(find(f, "c-never")->name, "Đài xã C");
 	T_ASSERT(problem(find(f, "c-never"), "never_reported") != NULL);
@@ -498,7 +502,7 @@ test_json(void)
 	s.muted_by = "thu";
 	s.muted_since = g_now - 60;
 	add(f, &s);
-	add_offline(f, "an-binh");
+	add_offline(f, "an-binh", 0);
 	fleet_enrolment_known(f);
 	fleet_add_enrolled(f, "tan-thanh", NULL, 0);
 	fleet_add_enrolled(f, "an-binh", "Đài truyền thanh xã An Bình", 0);

@@ -260,14 +260,16 @@ static void
 test_offline_and_topic(void)
 {
 	char keys[256], topic[64];
-	json_t *o = wire(report_offline(&g_cfg, T_AT));
+	json_t *o = wire(report_offline(&g_cfg, T_AT, 1));
 
-	T_EQ_STR(keys_of(o, keys, sizeof(keys)), "at,online,region,station,version");
+	T_EQ_STR(keys_of(o, keys, sizeof(keys)), "at,online,reason,region,station,version");
 	T_ASSERT(json_is_false(json_object_get(o, "online")));
 	T_EQ_STR(str(o, "at"), T_ISO);
+	T_EQ_STR(str(o, "reason"), "stopped");
 	json_decref(o);
-	o = wire(report_offline(&g_cfg, 0));
+	o = wire(report_offline(&g_cfg, 0, 0));
 	T_ASSERT(is_null(o, "at"));
+	T_EQ_STR(str(o, "reason"), "lost");
 	json_decref(o);
 	T_EQ_INT(report_topic(&g_cfg, "status", topic, sizeof(topic)), 0);
 	T_EQ_STR(topic, "loaxa/hon-quan/tan-thanh/status");

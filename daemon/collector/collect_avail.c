@@ -73,7 +73,7 @@ cdb_status_put(struct cdb *c, const char *region, const char *station,
 		return rc;
 	if (s.online == 0)
 		return 0;	/* offline already: the same will again, or a goodbye after it */
-	at = cmsg_offline_at(st->at, s.last_heard, &clean);
+	at = cmsg_offline_at(st->at, s.last_heard, st->stopped, &clean);
 	return avail_change(c, region, station, 0, at != 0 ? at : now, clean ? "stop" : "will",
 	    now, t);
 }

@@ -173,6 +173,7 @@ cmsg_status_parse(const char *text, size_t len, struct cmsg_status *st, char *wh
     size_t whylen)
 {
 	const json_t *online;
+	const char *reason;
 
 	memset(st, 0, sizeof(*st));
 	if (len == 0)
@@ -186,6 +187,8 @@ cmsg_status_parse(const char *text, size_t len, struct cmsg_status *st, char *wh
 	st->online = json_is_true(online);
 	st->at = cmsg_time(st->obj, "at");
 	st->name = cmsg_str(st->obj, "name");
+	reason = cmsg_str(st->obj, "reason");
+	st->stopped = reason == NULL ? -1 : strcmp(reason, "stopped") == 0;
 	return 0;
 }
 
@@ -199,9 +202,9 @@ cmsg_status_clear(struct cmsg_status *st)
 }
 
 time_t
-cmsg_offline_at(time_t status_at, time_t last_heard, int *clean)
+cmsg_offline_at(time_t status_at, time_t last_heard, int stopped, int *clean)
 {
 	/* The same second counts as a goodbye: a station stops right after its last report. */
-	*clean = status_at >= last_heard;
+	*clean = stopped >= 0 ? stopped : status_at >= last_heard;
 	return status_at > last_heard ? status_at : last_heard;
 }

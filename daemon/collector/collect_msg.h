@@ -61,6 +61,7 @@ struct cmsg_status {
 	int		 online;
 	time_t		 at;		/* 0: none or unreadable */
 	const char	*name;		/* NULL: not said (a will says none) */
+	int		 stopped;	/* offline: 1 a goodbye, 0 a Last Will, -1 not said (older stations) */
 	json_t		*obj;		/* owns name */
 };
 
@@ -79,11 +80,12 @@ void	cmsg_status_clear(struct cmsg_status *);
  * heard from it before (its status every status_interval, its records).
  * Both are times the station was still alive, so the later one is the
  * estimate: the goodbye of a clean stop, or the last sign of life before a
- * will. *clean is set when the offline status is not older than anything
- * heard before it (a goodbye), 0 for a will. (A will and a goodbye say the
- * same; a station whose will comes in the very second it started is taken
- * to have stopped cleanly, at the same time.)
+ * will. *clean: the status's own word (stopped: 1 a goodbye, 0 a will), or,
+ * from stations older than that word (stopped -1), whether the offline
+ * status is not older than anything heard before it (a station whose will
+ * comes in the very second it started is then taken to have stopped
+ * cleanly, at the same time).
  */
-time_t	cmsg_offline_at(time_t status_at, time_t last_heard, int *clean);
+time_t	cmsg_offline_at(time_t status_at, time_t last_heard, int stopped, int *clean);
 
 #endif

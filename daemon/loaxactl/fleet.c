@@ -559,6 +559,30 @@ fleet_judge_online(const struct fleet *f, struct fleet_station *s)
 	fleet_check_muted(s, st);
 }
 
+/*
+ * A station whose status says offline: its goodbye ("reason": "stopped",
+ * at the time it stopped), or its Last Will ("lost", whose time is that of
+ * the connection it ended). Stations older than "reason" left the same.
+ */
+static void
+fleet_judge_offline(struct fleet_station *s)
+{
+	const char *reason = json_string_value(json_object_get(s->status, "reason"));
+
+	s->state = FLEET_OFFLINE;
+	if (reason != NULL && strcmp(reason, "stopped") == 0) {
+		s->since = s->at;
+		fleet_problem(s, "offline", "%s", _("offline: it was stopped (shut down, or its "
+		    "service stopped)"));
+	} else if (reason != NULL && strcmp(reason, "lost") == 0) {
+		fleet_problem(s, "offline", "%s", _("offline: its link to the broker was lost (no "
+		    "power, or no network)"));
+	} else {
+		fleet_problem(s, "offline", "%s", _("offline: stopped, or its link to the broker was "
+		    "lost"));
+	}
+}
+
 /* One station from its last status r and its line e of the district's list (either may be NULL). */
 static int
 fleet_judge(const struct fleet *f, struct fleet_station *s, const struct fleet_rec *r,
@@ -592,9 +616,7 @@ fleet_judge(const struct fleet *f, struct fleet_station *s, const struct fleet_r
 		s->state = FLEET_UNKNOWN;
 		fleet_problem(s, "unreadable", _("its retained status cannot be read: %s"), r->bad);
 	} else if (!json_is_true(json_object_get(s->status, "online"))) {
-		s->state = FLEET_OFFLINE;
-		fleet_problem(s, "offline", "%s", _("offline: stopped, or its link to the broker was "
-		    "lost"));
+		fleet_judge_offline(s);
 	} else {
 		fleet_judge_online(f, s);
 	}

@@ -66,7 +66,7 @@ struct fleet_station {
 	enum fleet_state state;
 	int		 healthy;	/* online, and no problem */
 	time_t		 at;		/* the status's "at"; 0: none */
-	time_t		 since;		/* online: at - uptime; 0: not known */
+	time_t		 since;		/* online: at - uptime; stopped: at; 0: not known */
 	int64_t		 district_version;	/* the district schedule it has armed; 0: none */
 	struct fleet_problem problems[FLEET_PROBLEMS_MAX];
 	size_t		 n_problems;

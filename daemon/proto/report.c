@@ -126,11 +126,12 @@ report_status(const struct status_snapshot *s)
 }
 
 json_t *
-report_offline(const struct config *cfg, time_t now)
+report_offline(const struct config *cfg, time_t at, int stopped)
 {
-	return json_pack("{s:b, s:s, s:s, s:s, s:o}", "online", 0,
+	return json_pack("{s:b, s:s, s:s, s:s, s:s, s:o}", "online", 0,
 	    "station", cfg->station.id, "region", cfg->station.region,
-	    "version", LOAXA_VERSION, "at", report_time(now));
+	    "version", LOAXA_VERSION, "reason", stopped ? "stopped" : "lost",
+	    "at", report_time(at));
 }
 
 int

@@ -58,8 +58,13 @@ json_t	*report_status(const struct status_snapshot *);
  * dropped silently. NULL only when even the stand-in cannot be made.
  */
 json_t	*report_details(json_t *details, const char *who, const char *event);
-/* The retained payload left behind when the station is gone. */
-json_t	*report_offline(const struct config *cfg, time_t now);
+/*
+ * The retained payload left behind when the station is gone: its goodbye
+ * when it stops (stopped: 1, at: when it stopped), or its Last Will (0, at:
+ * when the will was handed to the broker, at connection; the broker
+ * publishes it when the link is lost). "reason" tells the two apart.
+ */
+json_t	*report_offline(const struct config *cfg, time_t at, int stopped);
 /* loaxa/<region>/<station>/<leaf> */
 int	 report_topic(const struct config *cfg, const char *leaf, char *buf, size_t len);
 

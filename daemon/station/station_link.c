@@ -251,7 +251,7 @@ station_mqtt_open(struct station *st, struct errlist *errs)
 	struct mqtt_params mp = { 0 };
 	struct mqtt_outbox ob = { station_outbox_next, station_outbox_ack, st };
 	const struct cfg_mqtt *c = &st->cfg.mqtt;
-	json_t *off = report_offline(&st->cfg, clock_wall_now());
+	json_t *off = report_offline(&st->cfg, clock_wall_now(), 0);	/* the Last Will */
 	char *will;
 
 	station_tls_check(st);
@@ -291,8 +291,8 @@ station_mqtt_open(struct station *st, struct errlist *errs)
 
 /*
  * The link's parts freed, alerts and district first, since they publish
- * through the MQTT client. A clean stop leaves the same retained "offline"
- * status as the Last Will would; it waits for the broker 2 s at the most.
+ * through the MQTT client. A clean stop leaves a retained "offline" status
+ * that says it stopped, and when; it waits for the broker 2 s at the most.
  */
 void
 station_link_close(struct station *st)
@@ -306,7 +306,7 @@ station_link_close(struct station *st)
 	st->district = NULL;
 	if (st->mqtt == NULL)
 		return;
-	off = report_offline(&st->cfg, clock_wall_now());
+	off = report_offline(&st->cfg, clock_wall_now(), 1);
 	payload = json_dumps(off, JSON_COMPACT);
 	json_decref(off);
 	if (payload != NULL)
