@@ -5,7 +5,10 @@
  * "outbox backlog".
  *
  * Both are measured on the store's writer, not on the loop: statvfs and a
- * count of the outbox may each wait for a slow card, and the loop must not.
+ * count of the outbox may each wait for a slow card (on FAT the kernel may
+ * read the whole allocation table to count free space), and the loop must
+ * not. Every 5 minutes is enough for a view that calls a status stale after
+ * 15, and each measure wakes the writer and the loop once more when idle.
  * A measure goes behind the writes already submitted, so on a card that is
  * behind, the figure is as old as the backlog; it is taken again every
  * HEALTH_EVERY_S seconds, one at a time.
@@ -21,7 +24,7 @@
 #include "daemon/station/station_int.h"
 #include "daemon/store/store_writer.h"
 
-#define HEALTH_EVERY_S	60
+#define HEALTH_EVERY_S	300
 
 /* One measure on its way: filled on the writer's thread, read on the loop. */
 struct health_probe {
