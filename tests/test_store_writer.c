@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/errlist.h"
 #include "daemon/store/store.h"
@@ -309,6 +310,78 @@ test_records_numbered_across_restart(void)
 	world_free(&w);
 }
 
+/* Records older than a day, at n..n+count-1 seconds past 2026-01-01, on the test's connection. */
+static int
+prune_fill(struct store *s, int n, int count)
+{
+	char id[32], json[96];
+	struct asrun_rec r = { .event = "finished" };
+	int i, rc = 0;
+
+	for (i = n; i < n + count && rc == 0; i++) {
+		snprintf(id, sizeof(id), "old-%d", i);
+		snprintf(json, sizeof(json), "{\"event\":\"finished\",\"play_id\":\"%s\"}", id);
+		r.play_id = id;
+		r.json = json;
+		r.at = 1767225600 + i;
+		rc = store_event_add(s, &r, "loaxa/hon-quan/tan-thanh/events");
+	}
+	return rc;
+}
+
+/* Waits up to 5 s for the as-run log to hold n records. */
+static long
+prune_wait(struct store *s, size_t n)
+{
+	struct asrun_entry *v = NULL;
+	size_t got = 0;
+	int more = 0, i;
+
+	for (i = 0; i < 500; i++) {
+		if (store_asrun_list(s, 0, 0, 100000, &v, &got, &more) < 0)
+			return -1;
+		store_asrun_free(v, got);
+		if (got == n)
+			break;
+		usleep(10000);
+	}
+	return (long)got;
+}
+
+/*
+ * Pruning is asked for by the loop (store_writer_maintain) and then done on
+ * the writer, batch after batch with no more asking; asked again when the
+ * clock went back. Otherwise the idle writer sleeps: it has no timer.
+ */
+static void
+test_pruning_asked_by_the_loop(void)
+{
+	struct store_limits lim = { .asrun_days = 1, .outbox_max = 100000 };
+	time_t now = 1767225600 + 10 * 86400;
+	struct world w;
+	struct errlist errs;
+
+	memset(&w, 0, sizeof(w));
+	T_ASSERT(tmpstore_dir(w.dir, sizeof(w.dir), "writer") == 0);
+	T_ASSERT((w.store = tmpstore_open(w.dir)) != NULL);
+	if (w.store == NULL)
+		return;
+	store_set_limits(w.store, &lim);
+	errlist_init(&errs);
+	w.writer = store_writer_new(w.store, &errs);
+	errlist_clear(&errs);
+	T_ASSERT(w.writer != NULL);
+	T_EQ_INT(prune_fill(w.store, 0, STORE_PRUNE_BATCH * 2 + 10), 0);
+	T_EQ_INT(prune_fill(w.store, 10 * 86400, 1), 0);	/* today's: stays */
+	store_writer_maintain(w.writer, now);
+	T_EQ_INT(prune_wait(w.store, 1), 1);
+	/* An hour has not passed, but the clock went back: asked again. */
+	T_EQ_INT(prune_fill(w.store, 100, 5), 0);
+	store_writer_maintain(w.writer, now - 60);
+	T_EQ_INT(prune_wait(w.store, 1), 1);
+	world_free(&w);
+}
+
 int
 main(void)
 {
@@ -318,5 +391,6 @@ main(void)
 	T_RUN(test_free_finishes_both_lanes);
 	T_RUN(test_ordinary_writes_keep_their_order);
 	T_RUN(test_records_numbered_across_restart);
+	T_RUN(test_pruning_asked_by_the_loop);
 	return T_EXIT();
 }

@@ -24,8 +24,6 @@
 #include "daemon/store/store_int.h"
 #include "daemon/store/store_writer.h"
 
-#define WRITER_MAINTAIN_WAIT_S	60	/* the thread looks at pruning at least this often */
-
 enum job_kind { JOB_EVENT, JOB_OUTBOX_ACK, JOB_KV_SET, JOB_CALL };
 
 struct job {
@@ -50,6 +48,8 @@ struct store_writer {
 	pthread_cond_t	 more;		/* a job was queued, or quit */
 	int		 quit;
 	time_t		 wall_now;	/* the loop's wall clock (store_writer_maintain); 0: not yet */
+	time_t		 maint_asked;	/* when the loop last asked for pruning; 0: never */
+	int		 maint_due;	/* pruning asked for, or more of it left */
 	int		 done_fd;	/* eventfd: jobs are done */
 	struct job	*waiting, **waiting_tail;	/* submitted, not yet run, in order */
 	struct job	*first, **first_tail;	/* the same, run before those (store_writer_call_first) */
@@ -149,21 +149,25 @@ writer_run_one(struct store_writer *w)
 		log_warn("store: cannot wake the loop");
 }
 
+/* Called and returns with the lock held. One pass; asks for another while more is left. */
 static void
-writer_wait(struct store_writer *w)
+writer_prune(struct store_writer *w)
 {
-	struct timespec ts;
+	time_t now = w->wall_now;
+	int more;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += WRITER_MAINTAIN_WAIT_S;
-	pthread_cond_timedwait(&w->more, &w->lock, &ts);
+	w->maint_due = 0;
+	pthread_mutex_unlock(&w->lock);
+	more = store_maintain(w->db, now) == STORE_PRUNE_BATCH;
+	pthread_mutex_lock(&w->lock);
+	if (more)
+		w->maint_due = 1;	/* the queue's jobs go first, then the next batch */
 }
 
 static void *
 writer_main(void *arg)
 {
 	struct store_writer *w = arg;
-	time_t now;
 
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
@@ -173,25 +177,21 @@ writer_main(void *arg)
 		}
 		if (w->quit)
 			break;
-		/* Pruning is the writer's too: store_maintain says when it is due. */
-		now = w->wall_now;
-		pthread_mutex_unlock(&w->lock);
-		if (now != 0)
-			store_maintain(w->db, now);
-		pthread_mutex_lock(&w->lock);
-		if (w->first == NULL && w->waiting == NULL && !w->quit)
-			writer_wait(w);
+		if (w->maint_due) {
+			writer_prune(w);
+			continue;
+		}
+		/* Nothing to do: asleep until asked (an idle station wakes it hourly). */
+		pthread_cond_wait(&w->more, &w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
-
 struct store_writer *
 store_writer_new(const struct store *s, struct errlist *errs)
 {
 	struct store_writer *w = calloc(1, sizeof(*w));
-	pthread_condattr_t ca;
 
 	if (w == NULL) {
 		errlist_add(errs, _("cannot start the store's writer: out of memory"));
@@ -201,10 +201,7 @@ store_writer_new(const struct store *s, struct errlist *errs)
 	w->first_tail = &w->first;
 	w->done_tail = &w->done;
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->more, &ca);
-	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&w->more, NULL);
 	w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (w->done_fd < 0 || (w->hashes = hashcache_new()) == NULL || (w->db = store_open_again(s, errs)) == NULL ||
 	    thread_start(&w->thread, 0, writer_main, w) < 0) {
@@ -394,6 +391,12 @@ store_writer_maintain(struct store_writer *w, time_t now)
 {
 	pthread_mutex_lock(&w->lock);
 	w->wall_now = now;
+	if (now > 0 && (w->maint_asked == 0 || now < w->maint_asked ||
+	    now - w->maint_asked >= STORE_MAINTAIN_EVERY)) {
+		w->maint_asked = now;
+		w->maint_due = 1;
+		pthread_cond_signal(&w->more);
+	}
 	pthread_mutex_unlock(&w->lock);
 }
 

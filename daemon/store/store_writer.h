@@ -79,7 +79,9 @@ void	store_writer_kv_set(struct store_writer *, const char *key, const char *val
 /*
  * The wall clock as the loop sees it, for pruning the as-run log (the thread
  * reads no clock of its own: a clock step is the loop's to judge). Cheap; call
- * it every time round.
+ * it every time round. It wakes the writer for pruning once every
+ * STORE_MAINTAIN_EVERY seconds, or when the clock went back; otherwise an idle
+ * writer sleeps until it is given work.
  */
 void	store_writer_maintain(struct store_writer *, time_t now);
 /*
