@@ -26,7 +26,7 @@ static const struct {
 	const char	*columns;
 	int		 ncol;
 } store_salvaged[] = {
-	{ "queue", "id, path, name, title, sha256, at, created, class, rank", 9 },
+	{ "queue", "id, path, name, title, sha256, at, created, class, rank, tags", 10 },
 	{ "asrun", "seq, play_id, event, at, json", 5 },
 	{ "open_play", "seq, play_id", 2 },
 	{ "outbox", "seq, topic, payload, kind", 4 },
