@@ -27,7 +27,8 @@
 #include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
-static const char SHA_A[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+#define SHA_A_TEXT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+static const char SHA_A[] = SHA_A_TEXT;
 static const char SHA_B[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
 static struct queue_item
@@ -689,6 +690,65 @@ test_schema_from_outside(void)
 	tmpstore_rmdir(dir);
 }
 
+/*
+ * A database an older loaxad wrote (schema 3, before tags) opens, keeps its
+ * queued items, untagged, and takes tagged ones from then on.
+ */
+static void
+test_queue_tags_after_migration(void)
+{
+	char dir[64], db[PATH_MAX];
+	struct store *s;
+	struct queue_item a, *v = NULL;
+	sqlite3 *h = NULL;
+	size_t n = 0;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(db, &h), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(h,
+	    "CREATE TABLE queue (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL,"
+	    " name TEXT NOT NULL, title TEXT, sha256 TEXT NOT NULL, at INTEGER NOT NULL,"
+	    " created INTEGER NOT NULL, class INTEGER NOT NULL DEFAULT 0,"
+	    " rank INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE TABLE asrun (seq INTEGER PRIMARY KEY AUTOINCREMENT, play_id TEXT NOT NULL,"
+	    " event TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL);"
+	    "CREATE INDEX asrun_play ON asrun(play_id);"
+	    "CREATE INDEX asrun_at ON asrun(at);"
+	    "CREATE TABLE open_play (seq INTEGER PRIMARY KEY, play_id TEXT NOT NULL UNIQUE);"
+	    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+	    " payload TEXT NOT NULL, kind INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE INDEX outbox_kind ON outbox(kind, seq);"
+	    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "INSERT INTO queue(path, name, title, sha256, at, created, class, rank) VALUES"
+	    " ('/var/lib/loaxa/bulletins/x.opus', 'cũ.opus', 'Bản tin cũ', '" SHA_A_TEXT "',"
+	    " 0, 1767225600, 1, 0);"
+	    "PRAGMA user_version=3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	if (s == NULL)
+		return;
+	a = t_item("mới.opus", "Bản tin mới", SHA_B, 0);
+	a.tags = (char *)"[\"giam-ngheo\",\"Nông thôn mới\"]";
+	T_EQ_INT(store_queue_add(s, &a), 0);
+	store_close(s);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	if (s == NULL)
+		return;
+	T_EQ_INT(store_queue_list(s, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(v[0].name, "cũ.opus");
+		T_EQ_INT(v[0].cls, 1);
+		T_ASSERT(v[0].tags == NULL);
+		T_EQ_STR(v[1].name, "mới.opus");
+		T_EQ_STR(v[1].tags, "[\"giam-ngheo\",\"Nông thôn mới\"]");
+	}
+	store_queue_free(v, n);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
 static void
 test_open_unwritable(void)
 {
@@ -950,6 +1010,7 @@ main(void)
 	T_RUN(test_event_asrun_and_open_plays);
 	T_RUN(test_kv);
 	T_RUN(test_schema_from_outside);
+	T_RUN(test_queue_tags_after_migration);
 	T_RUN(test_open_unwritable);
 	T_RUN(test_open_damaged);
 	T_RUN(test_damaged_page_salvaged);
