@@ -8,6 +8,7 @@
 . tests/lib.sh
 R=hon-quan
 
+BROKER_CLIENTS="collector"	# the district's collector imports the station's log at the end
 start_broker || { notok "broker starts"; exit 1; }
 subscribe "$T/mqtt.log"
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null
@@ -142,3 +143,17 @@ check "loaxactl log --json shows the tags of every tagged record" \
 check "and none on the untagged one's" \
 	sh -c "jq -e '[.records[] | select(.queue_id == $id0)] | length == 2 and all(.[]; has(\"tags\") | not)' \
 	'$T/log.json' >/dev/null"
+
+# 5. The district's collector takes the tags from that log as the JSON array they are.
+DB=$T/collector/collector.db
+cp "$DISTRICT/clients/district.collector.cfg" "$T/collector.cfg"
+echo "collector = { database = \"$DB\"; };" >>"$T/collector.cfg"
+"$BUILD/loaxa-collectd" -c "$T/collector.cfg" --import "$T/log.json" >"$T/import.out" 2>&1
+sed 's/^/# /' "$T/import.out"
+q() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
+check "loaxa-collectd --import keeps the tags of the district slot's records" \
+	[ "$(q "SELECT DISTINCT tags FROM record WHERE slot = 'Bản tin huyện'")" = '["du-an-6","sinh kế"]' ]
+check "and none for the untagged item's" \
+	[ "$(q "SELECT count(*) FROM record WHERE queue_id = $id0 AND tags IS NULL")" = 2 ]
+check "a tag adds up: the records tagged giam-ngheo are the local slot's and the queued item's" \
+	[ "$(q "SELECT count(*) FROM record, json_each(record.tags) WHERE json_each.value = 'giam-ngheo'")" = 6 ]
