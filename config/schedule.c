@@ -21,6 +21,7 @@
 			"items = ( { file = \"ban-tin.opus\"; } ); }"
 #define ITEMS_EXAMPLE	"items = ( { file = \"ban-tin.opus\"; } );"
 #define DAYS_EXAMPLE	"[ \"mon\", \"wed\", \"fri\" ]"
+#define TAGS_EXAMPLE	"tags = [ \"giam-ngheo\", \"du-an-6\" ];"
 
 struct parse {
 	struct conf_ctx	 ctx;
@@ -31,9 +32,9 @@ struct parse {
 
 static const char *const root_keys[] = { "slots", NULL };
 static const char *const slot_keys[] = {
-	"title", "at", "days", "from", "until", "grace", "class", "items", NULL
+	"title", "at", "days", "from", "until", "grace", "class", "tags", "items", NULL
 };
-static const char *const item_keys[] = { "file", "title", NULL };
+static const char *const item_keys[] = { "file", "title", "tags", NULL };
 static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
 
 /* Records that memory ran out, once. */
@@ -105,8 +106,60 @@ default_title(struct parse *p, const char *file)
 	return t;
 }
 
+/* An optional list of tags (tags.h says what a tag may be) into *t. */
 static void
-parse_item(struct parse *p, const config_setting_t *g, struct sched_item *it)
+parse_tags(struct parse *p, const config_setting_t *g, struct tags *t)
+{
+	const config_setting_t *s = config_setting_get_member(g, "tags"), *e;
+	char why[256], q[128];
+	int type, i, rc;
+
+	if (s == NULL)
+		return;
+	type = config_setting_type(s);
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+		conf_err(&p->ctx, s, NULL, _("must be a list of tags in double quotes, e.g. %s"),
+		    TAGS_EXAMPLE);
+		return;
+	}
+	for (i = 0; (e = config_setting_get_elem(s, (unsigned)i)) != NULL; i++) {
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_err(&p->ctx, e, NULL, _("must be a tag in double quotes, e.g. %s"),
+			    TAGS_EXAMPLE);
+			continue;
+		}
+		rc = tags_add(t, config_setting_get_string(e), why, sizeof(why));
+		conf_quote(config_setting_get_string(e), q, sizeof(q));
+		if (rc == -ENOMEM)
+			out_of_memory(p);
+		else if (rc < 0)
+			conf_err(&p->ctx, e, NULL, "\"%s\": %s", q, why);
+	}
+}
+
+/* An item's tags: its slot's first, then its own. */
+static void
+parse_item_tags(struct parse *p, const config_setting_t *g, const struct sched_slot *sl,
+    struct sched_item *it)
+{
+	struct tags own = { NULL, 0 };
+	char why[256];
+	int rc;
+
+	parse_tags(p, g, &own);
+	if (tags_copy(&it->tags, &sl->tags) < 0)
+		out_of_memory(p);
+	else if ((rc = tags_add_all(&it->tags, &own, why, sizeof(why))) == -ENOMEM)
+		out_of_memory(p);
+	else if (rc < 0)
+		conf_err(&p->ctx, config_setting_get_member(g, "tags"), NULL, _("with its slot's "
+		    "tags, %s; give the slot or this bulletin fewer tags"), why);
+	tags_clear(&own);
+}
+
+static void
+parse_item(struct parse *p, const config_setting_t *g, const struct sched_slot *sl,
+    struct sched_item *it)
 {
 	char abs[PATH_MAX];
 	const char *file = NULL, *title = NULL;
@@ -118,6 +171,7 @@ parse_item(struct parse *p, const config_setting_t *g, struct sched_item *it)
 		return;
 	}
 	conf_check_keys(&p->ctx, g, item_keys);
+	parse_item_tags(p, g, sl, it);
 	if (conf_text(&p->ctx, g, "title", CONF_TEXT_MAX, 0, "title = \"Bản tin\";", &title) > 0)
 		it->title = sdup(p, title);
 	if (conf_text(&p->ctx, g, "file", PATH_MAX, 1, "file = \"ban-tin.opus\";", &file) <= 0)
@@ -171,7 +225,7 @@ parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl
 	}
 	sl->n_items = (size_t)n;
 	for (i = 0; i < n; i++)
-		parse_item(p, config_setting_get_elem(s, (unsigned)i), &sl->items[i]);
+		parse_item(p, config_setting_get_elem(s, (unsigned)i), sl, &sl->items[i]);
 }
 
 static int
@@ -368,6 +422,7 @@ parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	if (conf_int(&p->ctx, g, "grace", 0, 86400, 0, &grace) > 0)
 		sl->grace = (int)grace;
 	parse_class(p, g, sl);
+	parse_tags(p, g, &sl->tags);
 	parse_items(p, g, sl);
 }
 
@@ -471,9 +526,11 @@ schedule_free(struct schedule *sch)
 			free(sch->slots[i].items[j].file);
 			free(sch->slots[i].items[j].title);
 			free(sch->slots[i].items[j].name);
+			tags_clear(&sch->slots[i].items[j].tags);
 		}
 		free(sch->slots[i].items);
 		free(sch->slots[i].title);
+		tags_clear(&sch->slots[i].tags);
 	}
 	free(sch->slots);
 	free(sch->path);

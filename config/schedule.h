@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "config/errlist.h"
+#include "config/tags.h"
 #include "config/timeparse.h"
 
 #define SCHED_DAY(wday)	(1u << (wday))	/* struct tm's tm_wday: 0 = Sunday */
@@ -23,6 +24,7 @@ struct sched_item {
 	char	*file;			/* absolute */
 	char	*title;			/* given, or the file's base name without ".opus" */
 	char	*name;			/* the name for reports; NULL: the file's base name */
+	struct tags tags;		/* its slot's tags, then its own (see tags.h) */
 };
 
 /* The classes of Thông tư 39/2020/TT-BTTTT: higher goes first; emergency cuts in. */
@@ -38,6 +40,7 @@ struct sched_slot {
 	struct sched_date from, until;	/* recurring, inclusive; y == 0: open */
 	int	 grace;			/* seconds, or -1: the station's */
 	enum sched_class cls;		/* "class" in the file; normal when absent */
+	struct tags tags;		/* the slot's own; every item has them too */
 	struct sched_item *items;
 	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS */
 };

@@ -422,8 +422,11 @@ test_head_fields(void)
 {
 	char text[1024], *env;
 	static const struct { const char *head, *code, *text; } cases[] = {
-		{ "\"format\":2,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
-		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 2" },
+		{ "\"format\":3,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
+		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 3; this station "
+		    "reads formats 1 to 2" },
+		{ "\"format\":0,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
+		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 0" },
 		{ "\"format\":1,\"region\":\"hon-quan\",\"version\":0,\"issued\":\"2026-11-22T07:30:05Z\","
 		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "no version" },
 		{ "\"format\":1,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"hôm nay\","
@@ -496,6 +499,68 @@ test_build_limits(void)
  * Before, "version": INT64_MAX was accepted and saved, and no manifest could
  * ever be newer.
  */
+/* Tags travel: the slot's on the slot, the rest on the item; the station's items have both. */
+static void
+test_tags_round_trip(void)
+{
+	static const char *const tagged =
+	    "slots = ( { title = \"Sáng\"; at = \"06:00\"; tags = [ \"giam-ngheo\" ];\n"
+	    "  items = ( { file = \"a.opus\"; tags = [ \"du-an-6\", \"giam-ngheo\" ]; },\n"
+	    "            { file = \"b.opus\"; } ); },\n"
+	    "  { title = \"Chiều\"; at = \"17:00\"; items = ( { file = \"b.opus\"; } ); } );\n";
+	struct schedule *s = schedule_parse_string(tagged, "lich.cfg", "/srv/district", 0, NULL);
+	struct manifest_item_info info[3];
+	struct manifest_meta meta = { "hon-quan", 1795334400, 1795334400, NULL, 0, 0 };
+	enum manifest_code code;
+	struct manifest *m = NULL;
+	const struct sched_slot *a;
+	char why[512], *text, *env = NULL;
+
+	fill_info(info);
+	T_ASSERT(s != NULL);
+	text = s != NULL ? manifest_build(s, info, 3, &meta, why, sizeof(why)) : NULL;
+	schedule_free(s);
+	T_ASSERT(text != NULL);
+	if (text == NULL)
+		return;
+	T_CONTAINS(text, "\"format\":2,");
+	T_CONTAINS(text, "\"tags\":[\"giam-ngheo\"],\"items\"");
+	T_CONTAINS(text, "\"file\":\"a.opus\",\"tags\":[\"du-an-6\"]}");
+	env = manifest_sign(text, g_sk);
+	m = env != NULL ? verify(env, 0, &code, why, sizeof(why)) : NULL;
+	T_ASSERT(m != NULL);
+	if (m != NULL) {
+		a = &m->sched->slots[0];
+		T_EQ_INT(a->tags.n, 1);
+		T_EQ_INT(a->items[0].tags.n, 2);
+		if (a->items[0].tags.n == 2) {
+			T_EQ_STR(a->items[0].tags.v[0], "giam-ngheo");
+			T_EQ_STR(a->items[0].tags.v[1], "du-an-6");
+		}
+		T_EQ_INT(a->items[1].tags.n, 1);
+		T_EQ_INT(m->sched->slots[1].items[0].tags.n, 0);
+	} else
+		fprintf(stderr, "  %s\n", why);
+	manifest_free(m);
+	free(env);
+	free(text);
+	/* Without tags, format 1, which every station reads. */
+	s = parse_sched();
+	text = manifest_build(s, info, 3, &meta, why, sizeof(why));
+	schedule_free(s);
+	T_ASSERT(text != NULL && strstr(text, "\"format\":1,") != NULL);
+	T_ASSERT(text != NULL && strstr(text, "tags") == NULL);
+	free(text);
+	/* A bad tag is refused with schedule.c's words. */
+	expect_slot_refused("{\"title\":\"Sáng\",\"at\":\"06:00\",\"tags\":[\" x\"],\"items\":["
+	    ITEM_A "]}", MANIFEST_INVALID_SCHEDULE, "slots.[0].tags.[0]: \" x\": a tag starts or "
+	    "ends with a space");
+	expect_slot_refused("{\"title\":\"Sáng\",\"at\":\"06:00\",\"items\":[{\"title\":\"A\","
+	    "\"sha256\":\"" SHA_A "\",\"size\":100,\"tags\":[\"a\",7]}]}",
+	    MANIFEST_INVALID_SCHEDULE, "slots.[0].items.[0].tags.[1]: must be a tag in double "
+	    "quotes");
+}
+
 static void
 test_version_lockout_refused(void)
 {
@@ -556,5 +621,6 @@ main(void)
 	T_RUN(test_head_fields);
 	T_RUN(test_build_limits);
 	T_RUN(test_version_lockout_refused);
+	T_RUN(test_tags_round_trip);
 	return T_EXIT();
 }

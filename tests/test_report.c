@@ -5,6 +5,7 @@
  * checked key by key: which keys are there, their types, null where a time
  * or a value is missing, and Vietnamese text byte for byte.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "config/conf.h"
 #include "daemon/proto/play.h"
 #include "daemon/proto/report.h"
+#include "daemon/proto/tags_json.h"
 #include "tests/t.h"
 
 #define T_AT	1795334405		/* 2026-11-22T15:00:05+07:00 */
@@ -184,6 +186,67 @@ test_event_of_an_alert(void)
 	json_decref(e);
 }
 
+/* Every event of a tagged bulletin carries "tags": its tags, in order, each once. */
+static void
+test_event_with_tags(void)
+{
+	struct play_item it = item(PLAY_SCHEDULE), copy;
+	const char *const events[] = { "started", "finished", "failed", "missed", "interrupted",
+	    "cancelled", "silent" };
+	json_t *e, *tags;
+	char *text;
+	size_t i;
+
+	T_EQ_INT(tags_add(&it.tags, "giam-ngheo", NULL, 0), 0);
+	T_EQ_INT(tags_add(&it.tags, "Nông thôn mới", NULL, 0), 0);
+	T_EQ_INT(tags_add(&it.tags, "giam-ngheo", NULL, 0), 0);	/* kept once */
+	T_EQ_INT(play_item_copy(&copy, &it), 0);
+	tags_clear(&it.tags);
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		e = wire(report_event(&g_cfg, &copy, events[i], T_AT, 1, NULL));
+		tags = json_object_get(e, "tags");
+		text = json_dumps(tags, JSON_COMPACT);
+		T_EQ_STR(text, "[\"giam-ngheo\",\"Nông thôn mới\"]");
+		free(text);
+		json_decref(e);
+	}
+	play_item_clear(&copy);
+	T_EQ_INT(copy.tags.n, 0);
+}
+
+/* What comes in as JSON (the control socket, the store) is checked like the schedule's. */
+static void
+test_tags_json(void)
+{
+	static const char *const bad[] = { "\"giam-ngheo\"", "[1]", "[\"a\\u0000b\"]", "[\"\"]",
+	    "[\"a \"]", "[\"a\\nb\"]",
+	    "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\","
+	    "\"14\",\"15\",\"16\",\"17\"]" };
+	struct tags t = { NULL, 0 };
+	char why[256], *text;
+	size_t i;
+	int rc;
+
+	T_EQ_INT(tags_json_loads("[\"du-an-6\",\"du-an-6\",\"giảm nghèo\"]", &t, why, sizeof(why)), 0);
+	T_EQ_INT(t.n, 2);
+	text = tags_json_dumps(&t, &rc);
+	T_EQ_STR(text, "[\"du-an-6\",\"giảm nghèo\"]");
+	free(text);
+	tags_clear(&t);
+	T_ASSERT(tags_json_dumps(&t, &rc) == NULL && rc == 0);
+	T_EQ_INT(tags_json_loads(NULL, &t, why, sizeof(why)), 0);
+	T_EQ_INT(t.n, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		T_EQ_INT(tags_json_loads(bad[i], &t, why, sizeof(why)), -EINVAL);
+		T_ASSERT(why[0] != '\0');
+		tags_clear(&t);
+	}
+	T_EQ_INT(tags_json_loads("[\"a \"]", &t, why, sizeof(why)), -EINVAL);
+	T_EQ_STR(why, "tag 1: a tag starts or ends with a space; remove the space");
+	tags_clear(&t);
+}
+
 static void
 test_status_idle(void)
 {
@@ -290,6 +353,8 @@ main(void)
 	T_RUN(test_event_from_the_queue);
 	T_RUN(test_event_from_the_schedule_with_error);
 	T_RUN(test_event_of_an_alert);
+	T_RUN(test_event_with_tags);
+	T_RUN(test_tags_json);
 	T_RUN(test_status_idle);
 	T_RUN(test_status_playing_muted_untrusted);
 	T_RUN(test_offline_and_topic);

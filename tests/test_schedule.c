@@ -71,7 +71,7 @@ test_example_file(void)
 	T_EQ_INT(s->n_slots, 4);
 	sl = &s->slots[0];
 	T_EQ_STR(sl->title, "Bản tin sáng");
-	T_EQ_INT(sl->line, 18);
+	T_EQ_INT(sl->line, 21);
 	T_EQ_INT(sl->once, 0);
 	T_EQ_INT(sl->hh * 3600 + sl->mm * 60 + sl->ss, 6 * 3600);
 	T_EQ_INT(sl->days, SCHED_DAILY);
@@ -82,6 +82,13 @@ test_example_file(void)
 	snprintf(want, sizeof(want), "%s/config/giam-ngheo-so-1.opus", cwd);
 	T_EQ_STR(sl->items[0].file, want);
 	T_EQ_STR(sl->items[0].title, "Chính sách hỗ trợ hộ nghèo");
+	T_EQ_INT(sl->items[0].tags.n, 2);
+	if (sl->items[0].tags.n == 2) {
+		T_EQ_STR(sl->items[0].tags.v[0], "giam-ngheo");
+		T_EQ_STR(sl->items[0].tags.v[1], "du-an-6");
+	}
+	T_EQ_INT(sl->items[1].tags.n, 0);
+	T_EQ_INT(sl->tags.n, 0);
 	sl = &s->slots[1];
 	T_EQ_STR(sl->title, "Bản tin chiều");
 	T_EQ_INT(sl->hh * 3600 + sl->mm * 60 + sl->ss, 17 * 3600);
@@ -96,6 +103,9 @@ test_example_file(void)
 	T_EQ_INT(sl->days, SCHED_DAY(0) | SCHED_DAY(6));
 	snprintf(want, sizeof(want), "%s/config/mua-vu/thu-hoach.opus", cwd);
 	T_EQ_STR(sl->items[0].file, want);
+	T_EQ_INT(sl->items[0].tags.n, 1);
+	if (sl->items[0].tags.n == 1)
+		T_EQ_STR(sl->items[0].tags.v[0], "nông nghiệp");
 	sl = &s->slots[3];
 	T_EQ_STR(sl->title, "Thông báo họp dân");
 	T_EQ_INT(sl->once, 1);
@@ -264,7 +274,7 @@ test_slot_errors(void)
 	    "s.cfg:1: slots.[0].dayz: unknown setting 'dayz' in slots.[0]; did you mean 'days'?");
 	slot_error("title = \"x\"; at = \"06:00\"; volume = 3; " ITEM,
 	    "s.cfg:1: slots.[0].volume: unknown setting 'volume' in slots.[0]; remove it or "
-	    "correct its name (known here: title, at, days, from, until, grace, class, items)");
+	    "correct its name (known here: title, at, days, from, until, grace, class, tags, items)");
 	one_error("slots = ( 5 );", "s.cfg:1: slots.[0]: must be a slot in braces, e.g. "
 	    "{ title = \"Bản tin sáng\"; at = \"06:00\"; items = ( { file = \"ban-tin.opus\"; } ); }");
 }
@@ -541,6 +551,87 @@ test_slot_class(void)
 	errlist_clear(&el);
 }
 
+/* A slot's tags and an item's: the item has both, the slot's first, each once. */
+static void
+test_tags(void)
+{
+	struct errlist el;
+	struct schedule *s = parse("slots = ( { title = \"Sáng\"; at = \"06:00\"; "
+	    "tags = [ \"giam-ngheo\", \"du-an-6\" ]; items = ( "
+	    "{ file = \"a.opus\"; tags = [ \"Nông thôn mới\", \"giam-ngheo\", \"Nông thôn mới\" ]; }, "
+	    "{ file = \"b.opus\"; tags = []; } ); }, "
+	    "{ title = \"Chiều\"; at = \"17:00\"; items = ( { file = \"c.opus\"; "
+	    "tags = ( \"x\" ); } ); } );", &el);
+	const struct sched_slot *sl;
+
+	errlist_print(&el, "  ", stderr);
+	T_ASSERT(s != NULL);
+	if (s == NULL)
+		return;
+	sl = &s->slots[0];
+	T_EQ_INT(sl->tags.n, 2);
+	T_EQ_INT(sl->items[0].tags.n, 3);
+	if (sl->items[0].tags.n == 3) {
+		T_EQ_STR(sl->items[0].tags.v[0], "giam-ngheo");
+		T_EQ_STR(sl->items[0].tags.v[1], "du-an-6");
+		T_EQ_STR(sl->items[0].tags.v[2], "Nông thôn mới");
+	}
+	T_EQ_INT(sl->items[1].tags.n, 2);
+	T_EQ_INT(s->slots[1].tags.n, 0);
+	T_EQ_INT(s->slots[1].items[0].tags.n, 1);
+	schedule_free(s);
+	errlist_clear(&el);
+}
+
+/* Each bad tag is reported where it is, and says what to do. */
+static void
+test_tag_errors(void)
+{
+	char text[4096], tag[80];
+	size_t o;
+	int i;
+
+	slot_error("title = \"x\"; at = \"06:00\"; tags = \"giam-ngheo\"; " ITEM,
+	    "s.cfg:1: slots.[0].tags: must be a list of tags in double quotes, e.g. "
+	    "tags = [ \"giam-ngheo\", \"du-an-6\" ];");
+	slot_error("title = \"x\"; at = \"06:00\"; tags = [ 6 ]; " ITEM,
+	    "s.cfg:1: slots.[0].tags.[0]: must be a tag in double quotes, e.g. "
+	    "tags = [ \"giam-ngheo\", \"du-an-6\" ];");
+	slot_error("title = \"x\"; at = \"06:00\"; tags = [ \"a\", \"\" ]; " ITEM,
+	    "s.cfg:1: slots.[0].tags.[1]: \"\": a tag is empty; write a word such as "
+	    "\"giam-ngheo\", or leave the tag out");
+	slot_error("title = \"x\"; at = \"06:00\"; items = ( { file = \"a.opus\"; "
+	    "tags = [ \" giam-ngheo\" ]; } );",
+	    "s.cfg:1: slots.[0].items.[0].tags.[0]: \" giam-ngheo\": a tag starts or ends "
+	    "with a space; remove the space");
+	slot_error("title = \"x\"; at = \"06:00\"; tags = [ \"giam\\tngheo\" ]; " ITEM,
+	    "s.cfg:1: slots.[0].tags.[0]: \"giam?ngheo\": a tag holds a control character "
+	    "(such as a tab or a line break); remove it");
+	slot_error("title = \"x\"; at = \"06:00\"; tags = [ \"gi\xe1m\" ]; " ITEM,
+	    "s.cfg:1: slots.[0].tags.[0]: \"gi?m\": a tag is not valid UTF-8 text; save the "
+	    "file with the UTF-8 encoding");
+	memset(tag, 'x', 65);
+	tag[65] = '\0';
+	snprintf(text, sizeof(text), "title = \"x\"; at = \"06:00\"; tags = [ \"%s\" ]; " ITEM, tag);
+	slot_error(text, "s.cfg:1: slots.[0].tags.[0]: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxx\": a tag is 65 bytes long; a tag has at most 64 bytes");
+	/* 64 bytes of Vietnamese is fine; 17 tags are not, nor 16 and the slot's one more. */
+	o = (size_t)snprintf(text, sizeof(text), "title = \"x\"; at = \"06:00\"; tags = [");
+	for (i = 0; i < 17; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s\"t%d\"", i ? ", " : "", i);
+	snprintf(text + o, sizeof(text) - o, "]; " ITEM);
+	slot_error(text, "s.cfg:1: slots.[0].tags.[16]: \"t16\": a bulletin has at most 16 "
+	    "tags; this one would have more");
+	o = (size_t)snprintf(text, sizeof(text), "title = \"x\"; at = \"06:00\"; tags = "
+	    "[ \"slot\" ]; items = ( { file = \"a.opus\"; tags = [");
+	for (i = 0; i < 16; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s\"t%d\"", i ? ", " : "", i);
+	snprintf(text + o, sizeof(text) - o, "]; } );");
+	slot_error(text, "s.cfg:1: slots.[0].items.[0].tags: with its slot's tags, a bulletin "
+	    "has at most 16 tags; this one would have more; give the slot or this bulletin "
+	    "fewer tags");
+}
+
 int
 main(void)
 {
@@ -561,6 +652,8 @@ main(void)
 	T_RUN(test_check_files);
 	T_RUN(test_timeparse);
 	T_RUN(test_slot_class);
+	T_RUN(test_tags);
+	T_RUN(test_tag_errors);
 	rmdir(tmpdir);
 	return T_EXIT();
 }

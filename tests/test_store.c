@@ -27,7 +27,8 @@
 #include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
-static const char SHA_A[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+#define SHA_A_TEXT "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+static const char SHA_A[] = SHA_A_TEXT;
 static const char SHA_B[] = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
 static struct queue_item
@@ -689,6 +690,117 @@ test_schema_from_outside(void)
 	tmpstore_rmdir(dir);
 }
 
+static void t_damage_root(const char *db, const char *table);
+
+/* dir/loaxa.db as loaxad wrote it at schema 3 (before tags), with one queued priority item. */
+static void
+t_schema3(const char *dir)
+{
+	char db[PATH_MAX];
+	sqlite3 *h = NULL;
+
+	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
+	T_EQ_INT(sqlite3_open(db, &h), SQLITE_OK);
+	T_EQ_INT(sqlite3_exec(h,
+	    "CREATE TABLE queue (id INTEGER PRIMARY KEY AUTOINCREMENT, path TEXT NOT NULL,"
+	    " name TEXT NOT NULL, title TEXT, sha256 TEXT NOT NULL, at INTEGER NOT NULL,"
+	    " created INTEGER NOT NULL, class INTEGER NOT NULL DEFAULT 0,"
+	    " rank INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE TABLE asrun (seq INTEGER PRIMARY KEY AUTOINCREMENT, play_id TEXT NOT NULL,"
+	    " event TEXT NOT NULL, at INTEGER NOT NULL, json TEXT NOT NULL);"
+	    "CREATE INDEX asrun_play ON asrun(play_id);"
+	    "CREATE INDEX asrun_at ON asrun(at);"
+	    "CREATE TABLE open_play (seq INTEGER PRIMARY KEY, play_id TEXT NOT NULL UNIQUE);"
+	    "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL,"
+	    " payload TEXT NOT NULL, kind INTEGER NOT NULL DEFAULT 0);"
+	    "CREATE INDEX outbox_kind ON outbox(kind, seq);"
+	    "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	    "INSERT INTO queue(path, name, title, sha256, at, created, class, rank) VALUES"
+	    " ('/var/lib/loaxa/bulletins/x.opus', 'cũ.opus', 'Bản tin cũ', '" SHA_A_TEXT "',"
+	    " 0, 1767225600, 1, 0);"
+	    "INSERT INTO asrun(play_id, event, at, json) VALUES ('old-1', 'finished', 1767225600,"
+	    " '{\"event\":\"finished\"}');"
+	    "INSERT INTO kv(key, value) VALUES ('mute', '1795334400 0 uid 1000');"
+	    "PRAGMA user_version=3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/*
+ * A database an older loaxad wrote (schema 3, before tags) opens, keeps its
+ * queued items, untagged, and takes tagged ones from then on.
+ */
+static void
+test_queue_tags_after_migration(void)
+{
+	char dir[64];
+	struct store *s;
+	struct queue_item a, *v = NULL;
+	size_t n = 0;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	t_schema3(dir);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	if (s == NULL)
+		return;
+	a = t_item("mới.opus", "Bản tin mới", SHA_B, 0);
+	a.tags = (char *)"[\"giam-ngheo\",\"Nông thôn mới\"]";
+	T_EQ_INT(store_queue_add(s, &a), 0);
+	store_close(s);
+	T_ASSERT((s = tmpstore_open(dir)) != NULL);
+	if (s == NULL)
+		return;
+	T_EQ_INT(store_queue_list(s, &v, &n), 0);
+	T_EQ_INT(n, 2);
+	if (n == 2) {
+		T_EQ_STR(v[0].name, "cũ.opus");
+		T_EQ_INT(v[0].cls, 1);
+		T_ASSERT(v[0].tags == NULL);
+		T_EQ_STR(v[1].name, "mới.opus");
+		T_EQ_STR(v[1].tags, "[\"giam-ngheo\",\"Nông thôn mới\"]");
+	}
+	store_queue_free(v, n);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
+/*
+ * A schema-3 database found damaged by the first loaxad that knows tags is
+ * never migrated: its queue is salvaged all the same (the tags column it does
+ * not have is left empty), with the small values.
+ */
+static void
+test_damaged_old_schema_salvaged(void)
+{
+	char dir[64], db[PATH_MAX], value[64];
+	struct queue_item *v = NULL;
+	struct errlist errs;
+	struct store *s;
+	size_t n = 0;
+
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
+	t_schema3(dir);
+	snprintf(db, sizeof(db), "%s/loaxa.db", dir);
+	t_damage_root(db, "asrun");
+	errlist_init(&errs);
+	s = store_open(dir, &errs);
+	errlist_print(&errs, "  ", stderr);
+	T_ASSERT(s != NULL && store_recovery(s) != NULL);
+	if (s != NULL) {
+		T_EQ_INT(store_queue_list(s, &v, &n), 0);
+		T_EQ_INT(n, 1);
+		if (n == 1) {
+			T_EQ_STR(v[0].title, "Bản tin cũ");
+			T_EQ_INT(v[0].cls, 1);
+			T_ASSERT(v[0].tags == NULL);
+		}
+		store_queue_free(v, n);
+		T_EQ_INT(store_kv_get(s, "mute", value, sizeof(value)), 0);
+	}
+	errlist_clear(&errs);
+	store_close(s);
+	tmpstore_rmdir(dir);
+}
+
 static void
 test_open_unwritable(void)
 {
@@ -754,6 +866,37 @@ test_open_damaged(void)
 	tmpstore_rmdir(dir);
 }
 
+/* Overwrites the root page of table in the (closed) database db with garbage. */
+static void
+t_damage_root(const char *db, const char *table)
+{
+	char sql[128], bad[4096];
+	int64_t root = 0, page = 0;
+	sqlite3_stmt *st;
+	sqlite3 *raw;
+	FILE *fp;
+
+	snprintf(sql, sizeof(sql), "SELECT rootpage FROM sqlite_master WHERE name = '%s'", table);
+	T_EQ_INT(sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(raw, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		root = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		page = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	T_ASSERT(root > 1 && page > 0 && page <= (int64_t)sizeof(bad));
+	memset(bad, 0xa5, sizeof(bad));
+	T_ASSERT((fp = fopen(db, "r+")) != NULL);
+	if (fp != NULL && root > 1 && page > 0 && page <= (int64_t)sizeof(bad)) {
+		fseek(fp, (long)((root - 1) * page), SEEK_SET);
+		fwrite(bad, 1, (size_t)page, fp);
+	}
+	if (fp != NULL)
+		fclose(fp);
+}
+
 /*
  * One page damaged inside a real database, its header intact (an SD card
  * error): the station starts, and what is on the other pages is salvaged:
@@ -762,16 +905,12 @@ test_open_damaged(void)
 static void
 test_damaged_page_salvaged(void)
 {
-	char dir[64], db[PATH_MAX], bad[4096];
+	char dir[64], db[PATH_MAX];
 	struct queue_item it = { .path = (char *)"/x.opus", .name = (char *)"bản tin.opus",
 	    .title = (char *)"Họp dân", .at = 0 };
 	struct errlist errs;
 	struct store *s;
 	char value[64], json[128];
-	int64_t root = 0, page = 0;
-	sqlite3_stmt *st;
-	sqlite3 *raw;
-	FILE *fp;
 	int i;
 
 	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "store") == 0);
@@ -793,25 +932,7 @@ test_damaged_page_salvaged(void)
 		T_EQ_INT(store_event_add(s, &r, "loaxa/hon-quan/tan-thanh/events"), 0);
 	}
 	store_close(s);			/* the last connection: the WAL goes into the file */
-	/* The as-run table's root page, found the way SQLite keeps it. */
-	T_EQ_INT(sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	if (sqlite3_prepare_v2(raw, "SELECT rootpage FROM sqlite_master WHERE name = 'asrun'", -1,
-	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		root = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(raw, "PRAGMA page_size", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		page = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(raw);
-	T_ASSERT(root > 1 && page > 0 && page <= (int64_t)sizeof(bad));
-	memset(bad, 0xa5, sizeof(bad));
-	T_ASSERT((fp = fopen(db, "r+")) != NULL);
-	if (fp != NULL) {
-		fseek(fp, (long)((root - 1) * page), SEEK_SET);
-		fwrite(bad, 1, (size_t)page, fp);
-		fclose(fp);
-	}
+	t_damage_root(db, "asrun");
 	errlist_init(&errs);
 	s = store_open(dir, &errs);
 	T_ASSERT(s != NULL && store_recovery(s) != NULL);
@@ -950,6 +1071,8 @@ main(void)
 	T_RUN(test_event_asrun_and_open_plays);
 	T_RUN(test_kv);
 	T_RUN(test_schema_from_outside);
+	T_RUN(test_queue_tags_after_migration);
+	T_RUN(test_damaged_old_schema_salvaged);
 	T_RUN(test_open_unwritable);
 	T_RUN(test_open_damaged);
 	T_RUN(test_damaged_page_salvaged);

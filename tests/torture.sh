@@ -15,6 +15,8 @@
 #  - everything the collector (mosquitto_sub on the broker) got is in the log;
 #  - the log's records are numbered 1, 2, 3... ("seq" in each), none twice,
 #    none skipped, whatever instant the kills came at.
+#  - every record of a queued item carries its tags (queued with --tag),
+#    the end a restart writes for a play cut off included.
 # At the end the collector must have every record at least once; counted by
 # play_id and event, each counts once. From what the card heard: at least a
 # quarter of the kills cut off a bulletin the card was playing, no
@@ -89,7 +91,9 @@ def is_end: .event | IN("finished", "failed", "interrupted", "missed");
     restarted: [$log[] | select(.event == "interrupted" and ((.error // "") | test("restarted")))] | length,
     phantom: [$got[] | select($have[.] | not)],
     numbering: [$log | to_entries[] | select(.value.seq != .key + 1) |
-        "record \(.key + 1) has seq \(.value.seq)"] | .[:5]
+        "record \(.key + 1) has seq \(.value.seq)"] | .[:5],
+    untagged: [$log[] | select(.queue_id != null and .tags != ["thử-nghiệm", "vòng"]) |
+        "\(.event) of item \(.queue_id): \(.tags)"] | .[:5]
   }
 EOF
 
@@ -137,6 +141,8 @@ check_cycle() {
 	    fail phantom "the collector got records the log does not have: $(jq -c .phantom "$T/sum.json")"
 	jq -e '.numbering == []' "$T/sum.json" >/dev/null ||
 	    fail numbering "the records are not numbered 1, 2, 3...: $(jq -c .numbering "$T/sum.json")"
+	jq -e '.untagged == []' "$T/sum.json" >/dev/null ||
+	    fail tags "records of queued items without their tags: $(jq -c .untagged "$T/sum.json")"
 	for f in "$S"/state/bulletins/* "$S"/state/bulletins/.[!.]*; do
 		[ -e "$f" ] || continue
 		n=$(basename "$f")
@@ -157,7 +163,8 @@ workload() {
 	for k in $(seq "$n"); do
 		f="$S/thông báo.opus"
 		[ "$(rnd 2 $((10 + k)))" -eq 0 ] && f="$S/bản tin 1.opus"
-		(out=$(ctl "$S" queue "$f" --title "Vòng $cycle, $k" 2>/dev/null) &&
+		(out=$(ctl "$S" queue "$f" --title "Vòng $cycle, $k" --tags "thử-nghiệm,vòng" \
+		    2>/dev/null) &&
 		    echo "$out" | head -n 1 >>"$T/acked") &
 		WPIDS="$WPIDS $!"
 	done
@@ -276,6 +283,7 @@ result ends "every started play has exactly one end; a killed play ends 'interru
 result bulletins "no stored bulletin is corrupt or partial ($HASHED hashes)"
 result phantom "the collector never got a record the station does not have"
 result numbering "the records are numbered 1, 2, 3... with none twice and none skipped ($records records)"
+result tags "every record of a queued item carries its tags, through the kills"
 result collector "the collector got every record at least once ($distinct distinct of $got messages)"
 result midplay "at least a quarter of the kills cut off a bulletin the card was playing ($KILLED_PLAYING of $cycle)"
 result card "the card never ran dry, slow disk or not"

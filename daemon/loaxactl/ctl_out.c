@@ -35,11 +35,12 @@ ctl_out_help(FILE *fp)
 	fprintf(fp, _("Usage: %s [-c CONFIG | -s SOCKET] COMMAND [ARGS]\n"
 	    "\n"
 	    "Commands:\n"
-	    "  queue FILE [--at TIME] [--title TEXT] [--class CLASS]\n"
+	    "  queue FILE [--at TIME] [--title TEXT] [--class CLASS] [--tag TAG]...\n"
 	    "                   check an Ogg Opus bulletin and add it to the queue;\n"
 	    "                   TIME is HH:MM[:SS] or YYYY-MM-DD HH:MM[:SS] (default: as\n"
 	    "                   soon as the station is free); CLASS is normal (default),\n"
-	    "                   priority (ahead of normal) or emergency (cuts in at once)\n"
+	    "                   priority (ahead of normal) or emergency (cuts in at once);\n"
+	    "                   each --tag (or --tags A,B) labels it in every report\n"
 	    "  move ID POSITION put queued item ID at POSITION (1 = next) in its class\n"
 	    "  mute [--for DURATION]\n"
 	    "                   keep the loudspeakers silent (nothing plays, not even\n"
@@ -160,6 +161,25 @@ ctl_out_cell(FILE *fp, const char *s, int width)
 	fputs(s, fp);
 	while (w++ < width)
 		fputc(' ', fp);
+}
+
+void
+ctl_out_tags(FILE *fp, const json_t *o, const char *before)
+{
+	const json_t *tags = json_object_get(o, "tags"), *t;
+	char *s;
+	size_t i;
+
+	if (json_array_size(tags) == 0)
+		return;
+	fputs(before, fp);
+	json_array_foreach(tags, i, t) {
+		s = json_is_string(t) ? strdup(json_string_value(t)) : NULL;
+		if (s != NULL)
+			conf_text_defang(s);
+		fprintf(fp, "%s%s", i > 0 ? ", " : "", s != NULL ? s : "?");
+		free(s);
+	}
 }
 
 int

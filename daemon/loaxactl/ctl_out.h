@@ -35,6 +35,11 @@ void	ctl_out_help(FILE *fp);
  * for people comes through here.
  */
 const char *ctl_out_jstr(const json_t *o, const char *key);
+/*
+ * The "tags" array of o as "giam-ngheo, du-an-6" (each made safe as by
+ * ctl_out_jstr), after before; nothing at all when o has no tags.
+ */
+void	ctl_out_tags(FILE *fp, const json_t *o, const char *before);
 /* Prints a reply for scripts (--json): the object without its "ok"; "null" when it is none. */
 void	ctl_out_json(json_t *reply);
 

@@ -199,6 +199,20 @@ pub_retained_version(const struct pubclient *c, const struct pub_opts *o,
 
 /* --- publish ------------------------------------------------------------------------------ */
 
+/* "      tags: giam-ngheo, du-an-6" under an item that has any. */
+static void
+pub_print_tags(const struct tags *t)
+{
+	size_t i;
+
+	if (t->n == 0)
+		return;
+	printf("      %s", _("tags:"));
+	for (i = 0; i < t->n; i++)
+		printf("%s %s", i > 0 ? "," : "", t->v[i]);
+	printf("\n");
+}
+
 /* What is (or would be) published, for the person at the district office. */
 static void
 pub_print(const struct schedule *s, const struct manifest_item_info *info,
@@ -223,10 +237,12 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 		else
 			snprintf(at, sizeof(at), "%02d:%02d:%02d", sl->hh, sl->mm, sl->ss);
 		printf(_("  slot \"%s\" at %s:\n"), sl->title, at);
-		for (j = 0; j < sl->n_items; j++, k++)
+		for (j = 0; j < sl->n_items; j++, k++) {
 			printf(_("    \"%s\" (%s, %.1f s, %llu bytes, sha256 %.12s…)\n"),
 			    sl->items[j].title, strrchr(sl->items[j].file, '/') + 1,
 			    info[k].duration, (unsigned long long)info[k].size, info[k].sha256);
+			pub_print_tags(&sl->items[j].tags);
+		}
 	}
 	if (o->dry_run)
 		return;

@@ -17,11 +17,13 @@
 #include "codecs/opus_reader.h"
 #include "config/conf.h"
 #include "config/i18n.h"
+#include "config/tags.h"
 #include "config/timeparse.h"
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/ctl_request.h"
 #include "daemon/loaxactl/loaxactl_queue.h"
+#include "daemon/proto/tags_json.h"
 
 #define TIMEOUT_MS	15000
 #define QUEUE_TIMEOUT_MS 120000	/* the daemon copies the bulletin before it answers */
@@ -29,7 +31,49 @@
 
 struct queue_args {
 	const char *file, *at, *title, *cls;
+	struct tags tags;
 };
+
+/* --tag TAG (one tag, commas and all) or --tags A,B (several): checked as the station will. */
+static int
+queue_tag(struct queue_args *qa, const char *opt, const char *val)
+{
+	char why[256], q[128], *list, *p, *save = NULL;
+	int rc = 0;
+
+	if (strcmp(opt, "--tag") == 0 || val[0] == '\0') {
+		rc = tags_add(&qa->tags, val, why, sizeof(why));
+	} else if ((list = strdup(val)) != NULL) {
+		for (p = strtok_r(list, ",", &save); p != NULL && rc == 0;
+		    p = strtok_r(NULL, ",", &save))
+			rc = tags_add(&qa->tags, p, why, sizeof(why));
+		free(list);
+	} else
+		rc = -ENOMEM;
+	if (rc == 0)
+		return 0;
+	conf_quote(val, q, sizeof(q));
+	return ctl_out_usage(NULL, _("%s \"%s\": %s"), opt, q, rc == -ENOMEM ?
+	    _("out of memory") : why);
+}
+
+/* --tag or --tags at argv[*i]: 1 when taken, 0 when neither, -1 without a value, or EXIT_USAGE. */
+static int
+queue_take_tag(int argc, char **argv, int *i, struct queue_args *qa)
+{
+	static const char *const opts[] = { "--tag", "--tags" };
+	const char *val;
+	size_t k;
+	int r;
+
+	for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++) {
+		if ((r = ctl_args_take(argc, argv, i, opts[k], &val)) < 0)
+			return r;
+		if (r > 0)
+			return queue_tag(qa, opts[k], val) == 0 ? 1 : EXIT_USAGE;
+	}
+	return 0;
+}
 
 static int
 queue_parse(int argc, char **argv, struct queue_args *qa)
@@ -39,7 +83,9 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 	int i, r;
 
 	for (i = 1; i < argc; i++) {
-		if ((r = ctl_args_take(argc, argv, &i, "--at", &qa->at)) == 0 &&
+		if ((r = queue_take_tag(argc, argv, &i, qa)) == EXIT_USAGE)
+			return r;
+		if (r == 0 && (r = ctl_args_take(argc, argv, &i, "--at", &qa->at)) == 0 &&
 		    (r = ctl_args_take(argc, argv, &i, "--title", &qa->title)) == 0)
 			r = ctl_args_take(argc, argv, &i, "--class", &qa->cls);
 		if (r < 0)
@@ -155,44 +201,69 @@ queue_print(const json_t *reply)
 	else
 		printf(_("Queued \"%s\" (id %lld); it will play at %s.\n"), title,
 		    (long long)json_integer_value(id), at);
+	ctl_out_tags(stdout, reply, _("Tags: "));
+	if (json_array_size(json_object_get(reply, "tags")) > 0)
+		printf("\n");
 }
 
-int
-loaxactl_queue_add(const char *sock, int argc, char **argv)
+/* The request for the checked file; NULL when memory is short. */
+static json_t *
+queue_request(const struct queue_args *qa, const char *name, const struct opus_info *info)
 {
-	struct queue_args qa = { 0 };
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "queue", "name", name);
+
+	if (req == NULL)
+		return NULL;
+	if (qa->title != NULL)
+		json_object_set_new(req, "title", json_string(qa->title));
+	if (qa->at != NULL)
+		json_object_set_new(req, "at", json_string(qa->at));
+	if (qa->cls != NULL)
+		json_object_set_new(req, "class", json_string(qa->cls));
+	if (qa->tags.n > 0 && json_object_set_new(req, "tags", tags_json_array(&qa->tags)) < 0) {
+		json_decref(req);
+		return NULL;
+	}
+	json_object_set_new(req, "duration", json_real((double)info->frames / CHECK_RATE));
+	return req;
+}
+
+static int
+queue_add(const char *sock, struct queue_args *qa)
+{
 	struct opus_info info;
 	const char *name;
-	json_t *req, *reply;
+	json_t *reply;
 	int fd, rc;
 
-	if ((rc = queue_parse(argc, argv, &qa)) != 0)
-		return rc;
-	name = strrchr(qa.file, '/') != NULL ? strrchr(qa.file, '/') + 1 : qa.file;
+	name = strrchr(qa->file, '/') != NULL ? strrchr(qa->file, '/') + 1 : qa->file;
 	if (!conf_text_clean(name)) {
 		fprintf(stderr, _("%s: cannot queue \"%s\": its name is not valid UTF-8 "
 		    "text, or holds a control character; rename the file and queue it again\n"),
-		    CTL_OUT_PROG, qa.file);
+		    CTL_OUT_PROG, qa->file);
 		return EXIT_REFUSED;
 	}
-	if ((fd = queue_open_checked(qa.file, &info)) < 0)
+	if ((fd = queue_open_checked(qa->file, &info)) < 0)
 		return EXIT_REFUSED;
-	req = json_pack("{s:s, s:s}", "cmd", "queue", "name", name);
-	if (req != NULL && qa.title != NULL)
-		json_object_set_new(req, "title", json_string(qa.title));
-	if (req != NULL && qa.at != NULL)
-		json_object_set_new(req, "at", json_string(qa.at));
-	if (req != NULL && qa.cls != NULL)
-		json_object_set_new(req, "class", json_string(qa.cls));
-	if (req != NULL)
-		json_object_set_new(req, "duration", json_real((double)info.frames / CHECK_RATE));
-	rc = ctl_request_send(sock, req, fd, QUEUE_TIMEOUT_MS, &reply);
+	rc = ctl_request_send(sock, queue_request(qa, name, &info), fd, QUEUE_TIMEOUT_MS, &reply);
 	close(fd);
 	if (rc != 0)
 		return rc;
 	queue_print(reply);
 	json_decref(reply);
 	return 0;
+}
+
+int
+loaxactl_queue_add(const char *sock, int argc, char **argv)
+{
+	struct queue_args qa = { 0 };
+	int rc;
+
+	if ((rc = queue_parse(argc, argv, &qa)) == 0)
+		rc = queue_add(sock, &qa);
+	tags_clear(&qa.tags);
+	return rc;
 }
 
 /* --- move, cancel ------------------------------------------------------------ */

@@ -64,6 +64,7 @@ list_queue(const json_t *queue)
 		printf("%s", ctl_out_jstr(q, "title") != NULL ? ctl_out_jstr(q, "title") : "?");
 		if (ctl_out_jstr(q, "file") != NULL)
 			printf(" (%s)", ctl_out_jstr(q, "file"));
+		ctl_out_tags(stdout, q, _("  tags: "));
 		printf("\n");
 	}
 }

@@ -72,14 +72,37 @@ mf_days(unsigned days)
 	return a;
 }
 
+/* The tags of t that skip does not have, as a JSON array; NULL when none (or no memory). */
 static json_t *
-mf_build_item(const struct sched_item *it, const struct manifest_item_info *info)
+mf_tags(const struct tags *t, const struct tags *skip)
+{
+	json_t *a = NULL;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (skip != NULL && tags_has(skip, t->v[i]))
+			continue;
+		if (a == NULL && (a = json_array()) == NULL)
+			return NULL;
+		json_array_append_new(a, json_string(t->v[i]));
+	}
+	return a;
+}
+
+/* An item carries the tags its slot does not: the station adds the slot's back. */
+static json_t *
+mf_build_item(const struct sched_slot *sl, const struct sched_item *it,
+    const struct manifest_item_info *info)
 {
 	const char *base = strrchr(it->file, '/');
+	json_t *o, *tags;
 
-	return json_pack("{s:s, s:s, s:I, s:f, s:s}", "title", it->title, "sha256", info->sha256,
+	o = json_pack("{s:s, s:s, s:I, s:f, s:s}", "title", it->title, "sha256", info->sha256,
 	    "size", (json_int_t)info->size, "duration", info->duration,
 	    "file", base != NULL ? base + 1 : it->file);
+	if (o != NULL && (tags = mf_tags(&it->tags, &sl->tags)) != NULL)
+		json_object_set_new(o, "tags", tags);
+	return o;
 }
 
 static json_t *
@@ -109,8 +132,10 @@ mf_build_slot(const struct sched_slot *sl, const struct manifest_item_info *info
 		json_object_set_new(o, "grace", json_integer(sl->grace));
 	if (sl->cls != SCHED_NORMAL)
 		json_object_set_new(o, "class", json_string(sched_class_name(sl->cls)));
+	if (sl->tags.n > 0)
+		json_object_set_new(o, "tags", mf_tags(&sl->tags, NULL));
 	for (i = 0; i < sl->n_items; i++)
-		if (json_array_append_new(items, mf_build_item(&sl->items[i], &info[i])) < 0)
+		if (json_array_append_new(items, mf_build_item(sl, &sl->items[i], &info[i])) < 0)
 			goto fail;
 	json_object_set_new(o, "items", items);
 	return o;
@@ -181,6 +206,19 @@ mf_build_targets(const struct manifest_meta *meta, char *why, size_t whylen)
 	return a;
 }
 
+/* Format 1 unless a tag needs format 2 (see manifest.h). */
+static int
+mf_format(const struct schedule *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_slots; i++)
+		for (j = 0; j < s->slots[i].n_items; j++)
+			if (s->slots[i].items[j].tags.n > 0)
+				return 2;
+	return 1;
+}
+
 char *
 manifest_build(const struct schedule *s, const struct manifest_item_info *info, size_t n_info,
     const struct manifest_meta *meta, char *why, size_t whylen)
@@ -206,7 +244,7 @@ manifest_build(const struct schedule *s, const struct manifest_item_info *info, 
 		return NULL;
 	if (timeparse_format_iso(meta->issued, issued, sizeof(issued)) < 0)
 		issued[0] = '\0';
-	root = json_pack("{s:i, s:s, s:I, s:s, s:o, s:i, s:[]}", "format", MANIFEST_FORMAT,
+	root = json_pack("{s:i, s:s, s:I, s:s, s:o, s:i, s:[]}", "format", mf_format(s),
 	    "region", meta->region, "version", (json_int_t)meta->version, "issued", issued,
 	    "targets", targets, "chunk_size", meta->chunk_size != 0 ? (int)meta->chunk_size :
 	    MANIFEST_CHUNK_BYTES, "slots");
@@ -274,11 +312,12 @@ vfy_head(struct vfy *v, json_t *m, int64_t *version)
 
 	if (!json_is_object(m))
 		return vfy_fail(v, MANIFEST_MALFORMED, _("the signed manifest is not a JSON object"));
-	if (!json_is_integer(fmt) || json_integer_value(fmt) != MANIFEST_FORMAT)
+	if (!json_is_integer(fmt) || json_integer_value(fmt) < MANIFEST_FORMAT_MIN ||
+	    json_integer_value(fmt) > MANIFEST_FORMAT)
 		return vfy_fail(v, MANIFEST_MALFORMED, _("it is in manifest format %lld; this "
-		    "station reads format %d: update loaxa on the station or at the district"),
-		    json_is_integer(fmt) ? (long long)json_integer_value(fmt) : 0LL,
-		    MANIFEST_FORMAT);
+		    "station reads formats %d to %d: update loaxa on the station or at the "
+		    "district"), json_is_integer(fmt) ? (long long)json_integer_value(fmt) : 0LL,
+		    MANIFEST_FORMAT_MIN, MANIFEST_FORMAT);
 	if (!json_is_string(region))
 		return vfy_fail(v, MANIFEST_MALFORMED, _("it names no region"));
 	if (strcmp(json_string_value(region), chk->region) != 0)

@@ -9,14 +9,20 @@
  *   {"manifest":"<the manifest JSON text>","signature":"<base64>","key_id":"<hex>"}
  * The signature is Ed25519 over the exact bytes of the manifest text, carried
  * as a string, so no JSON canonicalisation is needed. The manifest:
- *   {"format":1,"region":"hon-quan","version":1763800000,
+ *   {"format":1 | 2,"region":"hon-quan","version":1763800000,
  *    "issued":"2026-11-22T14:30:05+07:00","targets":"all" | ["tan-thanh",...],
  *    "chunk_size":262144,
  *    "slots":[{"title":"Bản tin sáng","at":"06:00:00","days":"daily" | ["mon",...],
  *              "from":"2026-01-01","until":"2026-12-31","grace":300,"class":"normal",
+ *              "tags":["giam-ngheo"],
  *              "items":[{"title":"...","sha256":"<hex>","size":N,"duration":S,
- *                        "file":"bản tin.opus"}]}]}
+ *                        "file":"bản tin.opus","tags":["du-an-6"]}]}]}
  * A one-off slot's "at" is "YYYY-MM-DD HH:MM:SS" and it has no days/from/until.
+ * "tags" (config/tags.h), on a slot and on an item, are optional: an item
+ * plays with its slot's tags and its own, as in schedule.cfg. A manifest
+ * that uses tags is format 2, so that a station too old to know them says
+ * it must be updated instead of refusing an unknown setting; one without
+ * tags stays format 1, which every station reads.
  * Times are the stations' local time, as in schedule.cfg. Bulletin <sha256>
  * is published in ceil(size / chunk_size) retained chunks at
  * loaxa/<region>/audio/<sha256>/<index>, index from 0.
@@ -31,7 +37,8 @@
 #include "config/keys.h"
 #include "config/schedule.h"
 
-#define MANIFEST_FORMAT		1
+#define MANIFEST_FORMAT		2	/* the newest this build reads and writes */
+#define MANIFEST_FORMAT_MIN	1	/* the oldest it reads: format 1 has no tags */
 #define MANIFEST_MAX_BYTES	(256 * 1024)	/* the whole envelope */
 #define MANIFEST_CHUNK_BYTES	(256 * 1024)	/* what publish uses, and the most a station takes */
 #define MANIFEST_MAX_BULLETIN	(64ULL * 1024 * 1024)

@@ -149,9 +149,13 @@ conv_array(struct conv *c, json_t *a, const char *where, int depth)
 	json_t *e;
 
 	json_array_foreach(a, i, e)
-		if (json_is_object(e) || json_is_array(e))
+		if (json_is_object(e) || json_is_array(e) ||
+		    json_typeof(e) != json_typeof(json_array_get(a, 0)))
 			scalars = 0;
-	/* libconfig: [ ] holds scalars of one kind, ( ) anything. */
+	/*
+	 * libconfig: [ ] holds scalars of one kind, ( ) anything; mixed scalars
+	 * go in a list, so that schedule.c names the one of the wrong kind.
+	 */
 	sb_str(&c->out, scalars ? "[ " : "( ");
 	json_array_foreach(a, i, e) {
 		if (i > 0)

@@ -27,8 +27,10 @@ play_item_copy(struct play_item *dst, const struct play_item *src)
 {
 	*dst = *src;
 	dst->path = dst->file = dst->title = dst->slot = NULL;
+	dst->tags = (struct tags){ NULL, 0 };
 	if (play_strdup(&dst->path, src->path) < 0 || play_strdup(&dst->file, src->file) < 0 ||
-	    play_strdup(&dst->title, src->title) < 0 || play_strdup(&dst->slot, src->slot) < 0) {
+	    play_strdup(&dst->title, src->title) < 0 || play_strdup(&dst->slot, src->slot) < 0 ||
+	    tags_copy(&dst->tags, &src->tags) < 0) {
 		play_item_clear(dst);
 		return -ENOMEM;
 	}
@@ -42,5 +44,6 @@ play_item_clear(struct play_item *it)
 	free(it->file);
 	free(it->title);
 	free(it->slot);
+	tags_clear(&it->tags);
 	memset(it, 0, sizeof(*it));
 }

@@ -22,6 +22,7 @@ struct play_item {
 	char	 play_id[33];	/* set by the player at each start or miss */
 	enum play_source source;
 	enum sched_class cls;	/* normal, priority, emergency */
+	struct tags tags;	/* carried in every event of its plays (tags_json.h) */
 	int64_t	 queue_id;	/* the queue item's id, or 0 */
 	time_t	 scheduled_at;	/* when it was due */
 	time_t	 expires;	/* past this it is missed rather than started; 0: never */

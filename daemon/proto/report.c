@@ -5,6 +5,7 @@
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
+#include "daemon/proto/tags_json.h"
 
 json_t *
 report_time(time_t t)
@@ -46,6 +47,8 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 		json_object_set_new(o, "queue_id", json_integer(it->queue_id));
 	json_object_set_new(o, "file", report_str(it->file));
 	json_object_set_new(o, "sha256", it->sha256[0] ? json_string(it->sha256) : json_null());
+	if (it->tags.n > 0)
+		json_object_set_new(o, "tags", tags_json_array(&it->tags));
 	json_object_set_new(o, "scheduled_at", report_time(it->scheduled_at));
 	json_object_set_new(o, "at", report_time(at));
 	json_object_set_new(o, "seconds", json_real(round(seconds * 1000) / 1000));
@@ -62,14 +65,18 @@ static json_t *
 report_playing(const struct status_snapshot *s)
 {
 	const struct play_item *it = s->playing;
+	json_t *o;
 
 	if (it == NULL)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
+	o = json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
 	    "title", report_str(it->title), "slot", report_str(it->slot),
 	    "file", report_str(it->file), "since", report_time(s->since),
 	    "play_id", it->play_id, "source", report_source(it->source),
 	    "class", sched_class_name(it->cls));
+	if (o != NULL && it->tags.n > 0)
+		json_object_set_new(o, "tags", tags_json_array(&it->tags));
+	return o;
 }
 
 json_t *

@@ -21,6 +21,7 @@
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
+#include "daemon/proto/tags_json.h"
 #include "daemon/station/station.h"
 #include "daemon/station/station_int.h"
 
@@ -70,9 +71,14 @@ ctl_status(struct station *st, json_t *reply)
 static json_t *
 ctl_queue_entry(const struct queue_item *q)
 {
-	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)q->id, "title", q->title,
-	    "file", q->name, "at", report_time(q->at), "sha256", q->sha256,
+	json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:s, s:s}", "id", (json_int_t)q->id,
+	    "title", q->title, "file", q->name, "at", report_time(q->at), "sha256", q->sha256,
 	    "class", sched_class_name((enum sched_class)q->cls));
+
+	/* The store keeps the tags as the JSON text they were checked into. */
+	if (o != NULL && q->tags != NULL)
+		json_object_set_new(o, "tags", json_loads(q->tags, 0, NULL));
+	return o;
 }
 
 static int
@@ -148,11 +154,30 @@ ctl_queue_args(struct station *st, const json_t *req, json_t *reply, const char 
 	return 0;
 }
 
+/* The request's optional "tags" (an array of strings), checked, as the JSON text the store keeps. */
+static int
+ctl_queue_tags(const json_t *req, json_t *reply, char **text)
+{
+	struct tags t = { NULL, 0 };
+	char why[256];
+	int rc;
+
+	*text = NULL;
+	if ((rc = tags_json_parse(json_object_get(req, "tags"), &t, why, sizeof(why))) == 0)
+		*text = tags_json_dumps(&t, &rc);
+	tags_clear(&t);
+	if (rc == -ENOMEM)
+		return station_ctl_fail(reply, "%s", _("cannot queue: the station is out of memory"));
+	if (rc < 0)
+		return station_ctl_fail(reply, _("cannot queue with these tags: %s"), why);
+	return 0;
+}
+
 static int
 ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 {
 	const char *name, *title;
-	char deftitle[256];
+	char deftitle[256], *tags;
 	struct queue_item q = { 0 };
 	int rc;
 
@@ -160,14 +185,19 @@ ctl_queue(struct station *st, struct ctl_request *rq, json_t *reply)
 		return rc;
 	if (rq->fd < 0)
 		return station_ctl_fail(reply, _("no file came with the request; use 'loaxactl queue FILE'"));
+	if ((rc = ctl_queue_tags(rq->req, reply, &tags)) < 0)
+		return rc;
 	if (title == NULL) {
 		ctl_default_title(name, deftitle, sizeof(deftitle));
 		title = deftitle;
 	}
 	q.name = (char *)name;
 	q.title = (char *)title;
+	q.tags = tags;
 	q.created = time(NULL);
-	if ((rc = station_enqueue(st, rq, &q, QUEUE_MAX_BYTES)) == -ENOMEM)
+	rc = station_enqueue(st, rq, &q, QUEUE_MAX_BYTES);
+	free(tags);
+	if (rc == -ENOMEM)
 		return station_ctl_fail(reply, _("cannot queue \"%s\": the station is out of memory"), name);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
+#include "daemon/proto/tags_json.h"
 #include "daemon/station/station_int.h"
 
 /* The record is on disk (or not): the outbox has something to send. */
@@ -158,6 +159,7 @@ play_item_from_report(struct play_item *it, const char *text)
 	it->title = json_dup(o, "title");
 	it->slot = json_dup(o, "slot");
 	it->file = json_dup(o, "file");
+	(void)tags_json_parse(json_object_get(o, "tags"), &it->tags, NULL, 0);
 	if ((v = json_string_value(json_object_get(o, "sha256"))) != NULL)
 		snprintf(it->sha256, sizeof(it->sha256), "%s", v);
 	v = json_string_value(json_object_get(o, "source"));

@@ -30,7 +30,7 @@ struct enqueue {
 	unsigned	 uid;
 	int		 fd;		/* the operator's file, passed over the socket */
 	uint64_t	 max_bytes;
-	char		*name, *title;
+	char		*name, *title, *tags;
 	struct queue_item q;
 	char		 path[4096];
 	char		 err[1024];	/* for the operator, when it fails */
@@ -85,6 +85,7 @@ enqueue_work(struct store *db, void *arg)
 	e->q.path = e->path;
 	e->q.name = e->name;
 	e->q.title = e->title;
+	e->q.tags = e->tags;
 	rc = store_queue_add(db, &e->q);
 	if (rc == -EDQUOT)
 		enqueue_fail(e, _("the queue is full (%d items); cancel some with "
@@ -105,6 +106,7 @@ enqueue_free(struct enqueue *e)
 		close(e->fd);
 	free(e->name);
 	free(e->title);
+	free(e->tags);
 	free(e);
 }
 
@@ -135,6 +137,8 @@ enqueue_done(void *arg, int rc)
 		json_object_set_new(reply, "at", report_time(e->q.at));
 		json_object_set_new(reply, "class",
 		    json_string(sched_class_name((enum sched_class)e->q.cls)));
+		if (e->tags != NULL)
+			json_object_set_new(reply, "tags", json_loads(e->tags, 0, NULL));
 	}
 	if (ctl_answer(st->ctl, e->token, rc < 0 ? -1 : 0, reply) < 0)
 		log_info("ctl: uid %u did not wait for the answer about \"%s\"", e->uid, e->name);
@@ -149,7 +153,8 @@ station_enqueue(struct station *st, struct ctl_request *rq, const struct queue_i
 	struct enqueue *e = calloc(1, sizeof(*e));
 
 	if (e == NULL || (e->name = strdup(q->name)) == NULL ||
-	    (e->title = strdup(q->title)) == NULL) {
+	    (e->title = strdup(q->title)) == NULL ||
+	    (q->tags != NULL && (e->tags = strdup(q->tags)) == NULL)) {
 		if (e != NULL)
 			enqueue_free(e);
 		return -ENOMEM;
@@ -159,7 +164,7 @@ station_enqueue(struct station *st, struct ctl_request *rq, const struct queue_i
 	e->uid = (unsigned)rq->uid;
 	e->max_bytes = max_bytes;
 	e->q = *q;
-	e->q.path = e->q.name = e->q.title = NULL;
+	e->q.path = e->q.name = e->q.title = e->q.tags = NULL;
 	e->fd = rq->fd;
 	/* An emergency does not wait behind the records a slow disk has not written yet. */
 	if ((q->cls == SCHED_EMERGENCY ?

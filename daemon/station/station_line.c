@@ -13,6 +13,7 @@
 
 #include "config/i18n.h"
 #include "daemon/core/log.h"
+#include "daemon/proto/tags_json.h"
 #include "daemon/station/station_int.h"
 
 /* The name reports give a bulletin: the district's name for its stored files. */
@@ -49,6 +50,7 @@ station_slot_items(const struct station *st, const struct sched_slot *slot, time
 		items[i].file = strdup(station_item_name(st, &slot->items[i], base));
 		items[i].title = strdup(slot->items[i].title);
 		items[i].slot = strdup(slot->title);
+		(void)tags_copy(&items[i].tags, &slot->items[i].tags);
 		items[i].source = PLAY_SCHEDULE;
 		items[i].cls = slot->cls;
 		items[i].scheduled_at = at;
@@ -131,9 +133,7 @@ station_queue_hide_leaving(struct station *st, struct queue_item *items, size_t 
 
 	while (st->writer != NULL && i < *n) {
 		if (store_writer_removing(st->writer, items[i].id)) {
-			free(items[i].path);
-			free(items[i].name);
-			free(items[i].title);
+			store_queue_item_clear(&items[i]);
 			memmove(&items[i], &items[i + 1], (*n - i - 1) * sizeof(*items));
 			(*n)--;
 		} else
@@ -236,6 +236,12 @@ station_queue_item(const struct queue_item *q, int grace)
 	it->path = strdup(q->path);
 	it->file = strdup(q->name);
 	it->title = strdup(q->title);
+	/* Checked when it was queued: text that no longer reads is a damaged row, played untagged. */
+	if (tags_json_loads(q->tags, &it->tags, NULL, 0) < 0) {
+		tags_clear(&it->tags);
+		log_warnx("station: queued item %lld: its tags cannot be read; it plays without "
+		    "them", (long long)q->id);
+	}
 	it->source = PLAY_QUEUE;
 	it->cls = (enum sched_class)q->cls;
 	it->queue_id = q->id;

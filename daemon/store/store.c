@@ -61,6 +61,8 @@ static const char *const store_migrations[] = {
 	/* 3: the class of a queued item, and the place the operator moved it to. */
 	"ALTER TABLE queue ADD COLUMN class INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE queue ADD COLUMN rank INTEGER NOT NULL DEFAULT 0;",
+	/* 4: the tags of a queued item, as JSON text (NULL: none); older items have none. */
+	"ALTER TABLE queue ADD COLUMN tags TEXT;",
 };
 #define STORE_VERSION	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -70,10 +72,11 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	/* One statement checks the bound and inserts, so no transaction is needed. */
-	[ST_Q_ADD] = "INSERT INTO queue(path, name, title, sha256, at, created, class, rank)"
-	    " SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM queue) < ?",
+	[ST_Q_ADD] = "INSERT INTO queue(path, name, title, sha256, at, created, class, rank, tags)"
+	    " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM queue) < ?",
 	[ST_Q_DEL] = "DELETE FROM queue WHERE id = ?",
-	[ST_Q_LIST] = "SELECT id, path, name, title, sha256, at, created, class, rank FROM queue ORDER BY id",
+	[ST_Q_LIST] = "SELECT id, path, name, title, sha256, at, created, class, rank, tags"
+	    " FROM queue ORDER BY id",
 	[ST_Q_RANK] = "UPDATE queue SET rank = ? WHERE id = ?",
 	[ST_Q_COUNT] = "SELECT count(*) FROM queue",
 	/*
@@ -563,8 +566,8 @@ store_queue_add(struct store *s, struct queue_item *it)
 		it->created = time(NULL);
 	if (it->cls < 0 || it->cls > 2)
 		return -EINVAL;
-	rc = store_bind(s, st, "ttttiiiii", it->path, it->name, it->title, it->sha256,
-	    (int64_t)it->at, (int64_t)it->created, (int64_t)it->cls, it->rank,
+	rc = store_bind(s, st, "ttttiiiiti", it->path, it->name, it->title, it->sha256,
+	    (int64_t)it->at, (int64_t)it->created, (int64_t)it->cls, it->rank, it->tags,
 	    (int64_t)STORE_QUEUE_MAX);
 	if (rc < 0)
 		return rc;
@@ -631,7 +634,8 @@ store_queue_row(sqlite3_stmt *st, struct queue_item *it)
 	it->rank = sqlite3_column_int64(st, 8);
 	snprintf(it->sha256, sizeof(it->sha256), "%s", sha != NULL ? (const char *)sha : "");
 	if (store_col_dup(st, 1, &it->path) < 0 || store_col_dup(st, 2, &it->name) < 0 ||
-	    store_col_dup(st, 3, &it->title) < 0 || it->path == NULL || it->name == NULL)
+	    store_col_dup(st, 3, &it->title) < 0 || store_col_dup(st, 9, &it->tags) < 0 ||
+	    it->path == NULL || it->name == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -673,17 +677,24 @@ fail:
 }
 
 void
+store_queue_item_clear(struct queue_item *it)
+{
+	free(it->path);
+	free(it->name);
+	free(it->title);
+	free(it->tags);
+	memset(it, 0, sizeof(*it));
+}
+
+void
 store_queue_free(struct queue_item *items, size_t n)
 {
 	size_t i;
 
 	if (items == NULL)
 		return;
-	for (i = 0; i < n; i++) {
-		free(items[i].path);
-		free(items[i].name);
-		free(items[i].title);
-	}
+	for (i = 0; i < n; i++)
+		store_queue_item_clear(&items[i]);
 	free(items);
 }
 

@@ -89,6 +89,9 @@ struct queue_item {
 	time_t	 created;	/* 0 in store_queue_add: now */
 	int	 cls;		/* enum sched_class: 0 normal, 1 priority, 2 emergency */
 	int64_t	 rank;		/* order within its class (ms); 0: when it became due */
+	char	*tags;		/* its tags as JSON text, ["giam-ngheo","du-an-6"]
+				 * (daemon/proto/tags_json.h, checked by the caller);
+				 * NULL: none. Kept as given. */
 };
 
 /*
@@ -114,6 +117,8 @@ int		 store_queue_remove(struct store *, int64_t id);
  */
 int		 store_queue_list(struct store *, struct queue_item **items, size_t *n);
 void		 store_queue_free(struct queue_item *items, size_t n);
+/* Frees the strings of one item store_queue_list gave, and zeroes it. */
+void		 store_queue_item_clear(struct queue_item *it);
 /* Items in the queue, or a negative errno. */
 long		 store_queue_count(struct store *);
 

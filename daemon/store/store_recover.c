@@ -24,14 +24,44 @@
 static const struct {
 	const char	*table;
 	const char	*columns;
-	int		 ncol;
 } store_salvaged[] = {
-	{ "queue", "id, path, name, title, sha256, at, created, class, rank", 9 },
-	{ "asrun", "seq, play_id, event, at, json", 5 },
-	{ "open_play", "seq, play_id", 2 },
-	{ "outbox", "seq, topic, payload, kind", 4 },
-	{ "kv", "key, value", 2 },
+	{ "queue", "id, path, name, title, sha256, at, created, class, rank, tags" },
+	{ "asrun", "seq, play_id, event, at, json" },
+	{ "open_play", "seq, play_id" },
+	{ "outbox", "seq, topic, payload, kind" },
+	{ "kv", "key, value" },
 };
+
+/*
+ * The columns of list (", "-separated) that table has in old, into out; how
+ * many. A database found damaged when a newer loaxad first opens it was never
+ * migrated: its rows are salvaged all the same, and the columns added since
+ * take their defaults (an item queued before tags existed has none).
+ */
+static int
+store_salvage_columns(sqlite3 *old, const char *table, const char *list, char *out, size_t len)
+{
+	char col[64], sql[256];
+	const char *p = list, *end;
+	sqlite3_stmt *st;
+	size_t used = 0;
+	int n = 0;
+
+	out[0] = '\0';
+	while (*p != '\0') {
+		end = p + strcspn(p, ",");
+		snprintf(col, sizeof(col), "%.*s", (int)(end - p), p);
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", col, table);
+		st = NULL;
+		if (sqlite3_prepare_v2(old, sql, -1, &st, NULL) == SQLITE_OK && used < len) {
+			used += (size_t)snprintf(out + used, len - used, "%s%s", n > 0 ? ", " : "", col);
+			n++;
+		}
+		sqlite3_finalize(st);
+		p = end + strspn(end, ", ");
+	}
+	return n;
+}
 
 /* Moves path (and its -wal and -shm) to path.damaged-<stamp>; into moved. */
 static int
@@ -62,17 +92,19 @@ store_move_aside(const char *path, char *moved, size_t len)
  * read. The rows copied; *damaged is set when reading stopped early.
  */
 static long
-store_salvage_table(sqlite3 *old, sqlite3 *db, const char *table, const char *columns,
-    int ncol, int *damaged)
+store_salvage_table(sqlite3 *old, sqlite3 *db, const char *table, const char *wanted,
+    int *damaged)
 {
-	char sql[512], marks[64] = "?";
+	char sql[512], columns[256], marks[64] = "?";
 	sqlite3_stmt *rd = NULL, *wr = NULL;
 	long n = 0;
-	int rc, i;
+	int rc, i, ncol;
 
+	ncol = store_salvage_columns(old, table, wanted, columns, sizeof(columns));
 	for (i = 1; i < ncol; i++)
 		strcat(marks, ",?");
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY rowid", columns, table);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY rowid", ncol > 0 ? columns :
+	    wanted, table);
 	rc = sqlite3_prepare_v2(old, sql, -1, &rd, NULL);
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO %s (%s) VALUES (%s)", table, columns,
 	    marks);
@@ -148,7 +180,7 @@ store_salvage(struct store *s, const char *moved)
 	for (i = 0; i < ntab; i++) {
 		sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
 		rv->recovered += store_salvage_table(old, s->db, store_salvaged[i].table,
-		    store_salvaged[i].columns, store_salvaged[i].ncol, &damaged);
+		    store_salvaged[i].columns, &damaged);
 		rv->lost_tables += damaged;
 		if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 			log_warnx("store: salvage: cannot keep what was read of %s: %s",

@@ -86,6 +86,20 @@ items_of(const struct manifest *m, const struct schedule *s, struct manifest_ite
 	return 0;
 }
 
+/* The same tags in the same order. */
+static int
+tags_equal(const struct tags *a, const struct tags *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
 static int
 slots_equal(const struct sched_slot *a, const struct sched_slot *b)
 {
@@ -100,9 +114,10 @@ slots_equal(const struct sched_slot *a, const struct sched_slot *b)
 		return 0;
 	for (i = 0; i < a->n_items; i++)
 		if (strcmp(a->items[i].file, b->items[i].file) ||
-		    strcmp(a->items[i].title, b->items[i].title))
+		    strcmp(a->items[i].title, b->items[i].title) ||
+		    !tags_equal(&a->items[i].tags, &b->items[i].tags))
 			return 0;
-	return 1;
+	return tags_equal(&a->tags, &b->tags);
 }
 
 static void
