@@ -1,0 +1,246 @@
+/*
+ * The stations announced to dashboards (see collect_announce.h): what each
+ * retained status says about the station's name and whether it is still
+ * there, and the discovery messages due because of it, published from the
+ * loop while the collector is connected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config/conf.h"
+#include "daemon/core/log.h"
+#include "daemon/collector/collect_announce.h"
+#include "daemon/collector/collect_discovery.h"
+#include "daemon/collector/collect_mqtt.h"
+#include "daemon/collector/collect_msg.h"
+
+struct cann_station {
+	char	 id[CMSG_ID_MAX];
+	char	*name;		/* from its status; NULL: not said yet (a Last Will says none) */
+	int	 gone;		/* its retained status was removed: its device is removed */
+	int	 due;		/* its discovery (or its removal) is to be published */
+};
+
+struct cann {
+	char		 region[CMSG_ID_MAX];
+	struct cmqtt	*mqtt;
+	struct cann_station *v;
+	size_t		 n, cap;
+	size_t		 ndue;		/* how many are due */
+	unsigned	 connection;	/* the connection everything was published on */
+};
+
+struct cann *
+cann_new(const char *region)
+{
+	struct cann *a = calloc(1, sizeof(*a));
+
+	if (a != NULL)
+		snprintf(a->region, sizeof(a->region), "%s", region);
+	return a;
+}
+
+void
+cann_free(struct cann *a)
+{
+	size_t i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->n; i++)
+		free(a->v[i].name);
+	free(a->v);
+	free(a);
+}
+
+void
+cann_set_mqtt(struct cann *a, struct cmqtt *m)
+{
+	a->mqtt = m;
+}
+
+static void
+cann_mark(struct cann *a, struct cann_station *s)
+{
+	if (!s->due)
+		a->ndue++;
+	s->due = 1;
+}
+
+static void
+cann_mark_all(struct cann *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		cann_mark(a, &a->v[i]);
+}
+
+/* The station's entry, made (due) when it is first heard of; NULL when memory is short. */
+static struct cann_station *
+cann_station(struct cann *a, const char *id)
+{
+	struct cann_station *nv, *s;
+	size_t i, cap;
+
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].id, id) == 0)
+			return &a->v[i];
+	if (a->n == a->cap) {
+		cap = a->cap == 0 ? 64 : a->cap * 2;
+		if ((nv = reallocarray(a->v, cap, sizeof(*nv))) == NULL)
+			return NULL;
+		a->v = nv;
+		a->cap = cap;
+	}
+	s = &a->v[a->n++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	cann_mark(a, s);
+	return s;
+}
+
+/* The name a status gives, when it gives a clean one; a copy to free. */
+static char *
+cann_status_name(const void *payload, size_t len)
+{
+	json_t *o = json_loadb(payload, len, 0, NULL);
+	const char *name = json_string_value(json_object_get(o, "name"));
+	char *copy = NULL;
+
+	if (name != NULL && conf_text_clean(name))
+		copy = strdup(name);
+	json_decref(o);
+	return copy;
+}
+
+int
+cann_heard(struct cann *a, const char *topic, const void *payload, size_t len)
+{
+	char region[CMSG_ID_MAX], id[CMSG_ID_MAX], *name = NULL;
+	struct cann_station *s;
+	enum cmsg_leaf leaf;
+
+	if (cmsg_topic(topic, region, id, &leaf) < 0 || leaf != CMSG_STATUS ||
+	    strcmp(region, a->region) != 0)
+		return 0;
+	/* No name, or one that is not clean text: the id stands for it. */
+	if (len > 0)
+		name = cann_status_name(payload, len);
+	if ((s = cann_station(a, id)) == NULL) {
+		free(name);
+		return -ENOMEM;
+	}
+	if (len == 0) {
+		if (!s->gone)
+			cann_mark(a, s);
+		s->gone = 1;
+		return 0;
+	}
+	if (s->gone)
+		cann_mark(a, s);
+	s->gone = 0;
+	if (name != NULL && (s->name == NULL || strcmp(s->name, name) != 0)) {
+		free(s->name);
+		s->name = name;
+		cann_mark(a, s);
+		return 0;
+	}
+	free(name);
+	return 0;
+}
+
+void
+cann_ha_status(struct cann *a, const void *payload, size_t len)
+{
+	/* Home Assistant's default birth; its Last Will says "offline". */
+	if (len == 6 && memcmp(payload, "online", 6) == 0) {
+		log_info("collector: Home Assistant started: the stations' discovery goes again");
+		cann_mark_all(a);
+	}
+}
+
+/* One station's discovery, or its removal. 0, or a negative errno (not connected: try later). */
+static int
+cann_publish(struct cann *a, struct cann_station *s)
+{
+	char topic[CDISC_TOPIC_MAX], *text;
+	int rc;
+
+	if (cdisc_topic(a->region, s->id, topic, sizeof(topic)) < 0)
+		return 0;	/* not an id: cmsg_topic() let none in */
+	if (s->gone) {
+		rc = cmqtt_publish(a->mqtt, topic, "", 0, 1);
+		if (rc == 0)
+			log_info("collector: %s is gone (its retained status was removed): its "
+			    "dashboard device is removed (%s)", s->id, topic);
+		return rc;
+	}
+	if ((text = cdisc_payload(a->region, s->id, s->name)) == NULL)
+		return -ENOMEM;
+	rc = cmqtt_publish(a->mqtt, topic, text, strlen(text), 1);
+	free(text);
+	return rc;
+}
+
+static int
+cann_work(const struct cann *a)
+{
+	return a->mqtt != NULL && cmqtt_connected(a->mqtt) &&
+	    (a->ndue > 0 || cmqtt_connections(a->mqtt) != a->connection);
+}
+
+static int
+cann_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
+{
+	struct cann *a = arg;
+
+	(void)pfd;
+	(void)max;
+	if (cann_work(a))
+		*deadline = 0;
+	return 0;
+}
+
+static void
+cann_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
+{
+	struct cann *a = arg;
+	size_t i, sent = 0;
+	int rc;
+
+	(void)pfd;
+	(void)n;
+	(void)now;
+	if (!cann_work(a))
+		return;
+	/* A new connection: what went on the old one may not have reached the broker. */
+	if (cmqtt_connections(a->mqtt) != a->connection) {
+		a->connection = cmqtt_connections(a->mqtt);
+		cann_mark_all(a);
+	}
+	for (i = 0; i < a->n && a->ndue > 0; i++) {
+		if (!a->v[i].due)
+			continue;
+		if ((rc = cann_publish(a, &a->v[i])) == -ENOTCONN)
+			return;
+		if (rc < 0)
+			log_warnx("collector: cannot publish the dashboard discovery of %s: %s",
+			    a->v[i].id, strerror(-rc));
+		a->v[i].due = 0;
+		a->ndue--;
+		sent += rc == 0;
+	}
+	if (sent > 0)
+		log_debug("collector: published the dashboard discovery of %zu stations", sent);
+}
+
+void
+cann_source(struct cann *a, struct ev_source *out)
+{
+	*out = (struct ev_source){ "announce", cann_prepare, cann_dispatch, a };
+}
