@@ -23,19 +23,7 @@ start_broker || { notok "broker starts"; exit 1; }
 stop_broker
 restart_broker || { notok "the broker comes back with the new identities"; exit 1; }
 
-DB=$T/collector/collector.db
-CFG=$T/collector.cfg
-CLOG=$T/collectd.log
-cp "$DISTRICT/clients/district.collector.cfg" "$CFG"
-echo "collector = { database = \"$DB\"; };" >>"$CFG"
-n_connected() { grep -c 'mqtt: connected to' "$CLOG" 2>/dev/null || echo 0; }
-start_collector() {
-	_sc_n=$(n_connected)
-	"$BUILD/loaxa-collectd" -c "$CFG" -v >>"$CLOG" 2>&1 &
-	CPID=$!
-	PIDS="$PIDS $CPID"
-	wait_for 20 sh -c "[ \$(grep -c 'mqtt: connected to' '$CLOG') -gt $_sc_n ]"
-}
+collector_setup
 stop_collector() { kill "$CPID" 2>/dev/null; wait "$CPID" 2>/dev/null; }
 
 # Home Assistant's side: everything under homeassistant/, one line a message:

@@ -18,10 +18,18 @@
 #include "daemon/collector/collect_mqtt.h"
 #include "daemon/collector/collect_msg.h"
 
+/*
+ * Discovery messages queued at a time, and only once what was queued before
+ * has gone out: a whole region's (some 5 KiB a station) never waits in
+ * memory at once, and the stations' records go on meanwhile.
+ */
+#define CANN_BURST	32
+
 struct cann_station {
 	char	 id[CMSG_ID_MAX];
 	char	*name;		/* from its status; NULL: not said yet (a Last Will says none) */
 	int	 gone;		/* its retained status was removed: its device is removed */
+	int	 told;		/* the removal is logged (once, not at each reconnection) */
 	int	 due;		/* its discovery (or its removal) is to be published */
 };
 
@@ -143,7 +151,7 @@ cann_heard(struct cann *a, const char *topic, const void *payload, size_t len)
 	}
 	if (s->gone)
 		cann_mark(a, s);
-	s->gone = 0;
+	s->gone = s->told = 0;
 	if (name != NULL && (s->name == NULL || strcmp(s->name, name) != 0)) {
 		free(s->name);
 		s->name = name;
@@ -175,9 +183,11 @@ cann_publish(struct cann *a, struct cann_station *s)
 		return 0;	/* not an id: cmsg_topic() let none in */
 	if (s->gone) {
 		rc = cmqtt_publish(a->mqtt, topic, "", 0, 1);
-		if (rc == 0)
+		if (rc == 0 && !s->told) {
+			s->told = 1;
 			log_info("collector: %s is gone (its retained status was removed): its "
 			    "dashboard device is removed (%s)", s->id, topic);
+		}
 		return rc;
 	}
 	if ((text = cdisc_payload(a->region, s->id, s->name)) == NULL)
@@ -187,10 +197,11 @@ cann_publish(struct cann *a, struct cann_station *s)
 	return rc;
 }
 
+/* Something is due, and the client can take it now. */
 static int
 cann_work(const struct cann *a)
 {
-	return a->mqtt != NULL && cmqtt_connected(a->mqtt) &&
+	return a->mqtt != NULL && cmqtt_connected(a->mqtt) && !cmqtt_writing(a->mqtt) &&
 	    (a->ndue > 0 || cmqtt_connections(a->mqtt) != a->connection);
 }
 
@@ -223,7 +234,7 @@ cann_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		a->connection = cmqtt_connections(a->mqtt);
 		cann_mark_all(a);
 	}
-	for (i = 0; i < a->n && a->ndue > 0; i++) {
+	for (i = 0; i < a->n && a->ndue > 0 && sent < CANN_BURST; i++) {
 		if (!a->v[i].due)
 			continue;
 		if ((rc = cann_publish(a, &a->v[i])) == -ENOTCONN)
@@ -233,7 +244,7 @@ cann_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 			    a->v[i].id, strerror(-rc));
 		a->v[i].due = 0;
 		a->ndue--;
-		sent += rc == 0;
+		sent++;
 	}
 	if (sent > 0)
 		log_debug("collector: published the dashboard discovery of %zu stations", sent);

@@ -88,7 +88,6 @@ static void
 cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
 	struct cmqtt *c = obj;
-
 	int rc;
 
 	(void)mosq;
@@ -458,6 +457,12 @@ unsigned
 cmqtt_connections(const struct cmqtt *c)
 {
 	return c->connections;
+}
+
+int
+cmqtt_writing(const struct cmqtt *c)
+{
+	return c->mosq != NULL && mosquitto_want_write(c->mosq);
 }
 
 int

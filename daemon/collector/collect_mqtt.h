@@ -92,6 +92,8 @@ int		 cmqtt_connected(const struct cmqtt *);
  * means a new connection (what was published on the old one may be lost).
  */
 unsigned	 cmqtt_connections(const struct cmqtt *);
+/* 1 while packets wait to go out to the broker (publishes, PUBACKs released or not). */
+int		 cmqtt_writing(const struct cmqtt *);
 /*
  * Queues a QoS 1 publish (retained when retain is 1), sent with what is
  * released. Not from inside on_message. A broker that refuses it (its ACL)
