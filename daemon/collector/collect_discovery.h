@@ -10,7 +10,9 @@
  * is the topic's node_id, which Home Assistant reads and does not use, and
  * which lets the broker's ACL give each district's collector its own region
  * only. Region and station ids are [a-z0-9-], inside the [a-zA-Z0-9_-] that
- * Home Assistant allows there. The entities read the station's own retained
+ * Home Assistant allows there. (Home Assistant removes a device discovered
+ * with a node_id since April 2025, home-assistant/core#142784; it adds
+ * one since 2024.11.) The entities read the station's own retained
  * status (loaxa/<region>/<station>/status) and, for the last result of a
  * play, its events: nothing but the station says what the station is.
  */
