@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "config/conf.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_announce.h"
@@ -112,38 +110,46 @@ cann_station(struct cann *a, const char *id)
 	return s;
 }
 
-/* The name a status gives, when it gives a clean one; a copy to free. */
-static char *
-cann_status_name(const void *payload, size_t len)
+/*
+ * What a status says of the station: -ENOENT when it is gone (the retained
+ * status removed), -EINVAL when it is not a status (the collector keeps it
+ * aside), else 0 and its name when it gives a clean one (*name to free;
+ * NULL: the id stands for it).
+ */
+static int
+cann_status_read(const void *payload, size_t len, char **name)
 {
-	json_t *o = json_loadb(payload, len, 0, NULL);
-	const char *name = json_string_value(json_object_get(o, "name"));
-	char *copy = NULL;
+	struct cmsg_status st;
+	char why[128];
+	int rc;
 
-	if (name != NULL && conf_text_clean(name))
-		copy = strdup(name);
-	json_decref(o);
-	return copy;
+	*name = NULL;
+	if ((rc = cmsg_status_parse(payload, len, &st, why, sizeof(why))) < 0)
+		return rc;
+	if (st.name != NULL && conf_text_clean(st.name) && (*name = strdup(st.name)) == NULL)
+		rc = -ENOMEM;
+	cmsg_status_clear(&st);
+	return rc;
 }
 
 int
 cann_heard(struct cann *a, const char *topic, const void *payload, size_t len)
 {
-	char region[CMSG_ID_MAX], id[CMSG_ID_MAX], *name = NULL;
+	char region[CMSG_ID_MAX], id[CMSG_ID_MAX], *name;
 	struct cann_station *s;
 	enum cmsg_leaf leaf;
+	int rc;
 
 	if (cmsg_topic(topic, region, id, &leaf) < 0 || leaf != CMSG_STATUS ||
 	    strcmp(region, a->region) != 0)
 		return 0;
-	/* No name, or one that is not clean text: the id stands for it. */
-	if (len > 0)
-		name = cann_status_name(payload, len);
-	if ((s = cann_station(a, id)) == NULL) {
+	if ((rc = cann_status_read(payload, len, &name)) == -EINVAL)
+		return 0;
+	if (rc == -ENOMEM || (s = cann_station(a, id)) == NULL) {
 		free(name);
 		return -ENOMEM;
 	}
-	if (len == 0) {
+	if (rc == -ENOENT) {
 		if (!s->gone)
 			cann_mark(a, s);
 		s->gone = 1;
