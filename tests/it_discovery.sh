@@ -40,6 +40,7 @@ wait_for 10 ha_live || notok "Home Assistant's subscriber is live"
 
 TOPIC1=homeassistant/device/hon-quan/xa-mot/config
 TOPIC2=homeassistant/device/hon-quan/xa-hai/config
+jqe() { jq -e "$@" >/dev/null; }
 # configs TOPIC: how many non-empty discovery messages came on TOPIC.
 configs() { grep -c "^$1|[01]|1|[1-9][0-9]*|{" "$HA_LOG"; }
 more_configs() { [ "$(configs "$1")" -gt "$2" ]; }
@@ -48,7 +49,6 @@ latest() { grep "^$1|[01]|1|[1-9][0-9]*|{" "$HA_LOG" | tail -n 1 | cut -d'|' -f5
 # retained TOPIC: the retained message on TOPIC, or nothing. A station's
 # retained status is asked for after it, and mosquitto sends the retained
 # messages of one SUBSCRIBE in its order: the answer is known, no timeout.
-jqe() { jq -e "$@" >/dev/null; }
 retained() {
 	# shellcheck disable=SC2046
 	mosquitto_sub $(mqtt_opts district.ha2) -V 5 -q 1 --retained-only -C 1 -W 10 -F '%t|%p' \
@@ -146,6 +146,14 @@ stop_collector
 start_collector || notok "the collector starts again"
 check "a restarted collector announces the stations there are" wait_for 20 more_configs "$TOPIC2" "$n2"
 check "and not the revoked one" [ -z "$(retained "$TOPIC1")" ]
+
+# A station revoked while the collector is away: its session brings the
+# emptied status when it comes back, and the device goes then.
+stop_collector
+"$LOAXA_DISTRICT" revoke "$DISTRICT" xa-hai --reload >"$T/revoke2.out" 2>&1 || cat "$T/revoke2.out" >&2
+start_collector || notok "the collector starts again"
+gone2() { grep -q "^$TOPIC2|0|1|0|$" "$HA_LOG"; }
+check "a station revoked while the collector was away loses its device when it is back" wait_for 20 gone2
 
 # --- What the broker lets the collector do -------------------------------------------
 stop_collector	# one identity is one session: the probes below would take its place

@@ -338,6 +338,10 @@ check "denied: the collector writing Home Assistant's birth" denied "$COL" "home
 msub "$COL" "$DPORT" "$T/col.log" "loaxa/$R/#"
 check "the collector reads the region (s1's retained status)" wait_for 10 grep -q "^loaxa/$R/s1/status " "$T/col.log"
 kill "$MSUB_PID"
+msub "$COL" "$DPORT" "$T/coldisc.log" "homeassistant/device/$R/+/config"
+check "the collector reads back its region's discovery (what it left when it starts)" \
+	wait_for 10 grep -q "^homeassistant/device/$R/s1/config " "$T/coldisc.log"
+kill "$MSUB_PID"
 msub "$COL" "$DPORT" "$T/colha.log" "homeassistant/status"
 check "the collector hears Home Assistant's birth" wait_for 10 live "$DASH" "$DPORT" "$T/colha.log" homeassistant/status
 kill "$MSUB_PID"

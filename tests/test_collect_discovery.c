@@ -70,7 +70,7 @@ ha_id(const char *s, size_t n)		/* T1: [a-zA-Z0-9_-]+ */
 static void
 test_topic(void)
 {
-	char buf[CDISC_TOPIC_MAX];
+	char buf[CDISC_TOPIC_MAX], s[64];
 	const char *node, *obj, *end;
 
 	T_EQ_INT(cdisc_topic("hon-quan", "tan-thanh", buf, sizeof(buf)), 0);
@@ -87,6 +87,18 @@ test_topic(void)
 	T_ASSERT(end != NULL && strcmp(end, "/config") == 0);
 	T_ASSERT(ha_id(node, (size_t)(obj - 1 - node)));
 	T_ASSERT(end != NULL && ha_id(obj, (size_t)(end - obj)));
+	/* Read back as the collector reads its own, and the region's filter. */
+	T_EQ_INT(cdisc_topic_station(buf, "hon-quan", s, sizeof(s)), 0);
+	T_EQ_STR(s, "tan-thanh");
+	T_EQ_INT(cdisc_topic_station(buf, "other", s, sizeof(s)), -EINVAL);
+	T_EQ_INT(cdisc_topic_station("homeassistant/device/hon-quan/Tân/config", "hon-quan", s,
+	    sizeof(s)), -EINVAL);
+	T_EQ_INT(cdisc_topic_station("homeassistant/device/hon-quan/x/y/config", "hon-quan", s,
+	    sizeof(s)), -EINVAL);
+	T_EQ_INT(cdisc_topic_station("homeassistant/device/hon-quan/x/state", "hon-quan", s,
+	    sizeof(s)), -EINVAL);
+	T_EQ_INT(cdisc_filter("hon-quan", buf, sizeof(buf)), 0);
+	T_EQ_STR(buf, "homeassistant/device/hon-quan/+/config");
 	/* Whatever is not an id is refused, not published somewhere odd. */
 	T_EQ_INT(cdisc_topic("hon-quan", "Tân", buf, sizeof(buf)), -EINVAL);
 	T_EQ_INT(cdisc_topic("hon-quan", "a/b", buf, sizeof(buf)), -EINVAL);

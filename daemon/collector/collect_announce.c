@@ -168,6 +168,25 @@ cann_heard(struct cann *a, const char *topic, const void *payload, size_t len)
 	return 0;
 }
 
+int
+cann_discovery_seen(struct cann *a, const char *topic, size_t len)
+{
+	char id[CMSG_ID_MAX];
+	struct cann_station *s;
+	size_t known = a->n;
+
+	if (len == 0 || cdisc_topic_station(topic, a->region, id, sizeof(id)) < 0)
+		return 0;
+	if ((s = cann_station(a, id)) == NULL)
+		return -ENOMEM;
+	/* No retained status came before it: the station is gone. */
+	if (a->n > known || s->gone) {
+		s->gone = 1;
+		cann_mark(a, s);
+	}
+	return 0;
+}
+
 void
 cann_ha_status(struct cann *a, const void *payload, size_t len)
 {

@@ -19,6 +19,13 @@
  * `loaxa-district revoke --reload` does it) removes its device (an empty
  * retained message on its discovery topic), and it is not published again
  * unless the station reports again.
+ *
+ * A collector away when that happened may never hear of it: mosquitto 2.0
+ * queues nothing more for a session that is away once the broker reloaded
+ * (what revoke --reload does just before). So when it starts, the collector
+ * also reads the discoveries retained under its region, which come after
+ * the retained statuses (one SUBSCRIBE after the other), and removes those
+ * whose station has no retained status any more.
  */
 #ifndef LOAXA_COLLECT_ANNOUNCE_H
 #define LOAXA_COLLECT_ANNOUNCE_H
@@ -44,5 +51,11 @@ void		 cann_source(struct cann *, struct ev_source *out);
 int		 cann_heard(struct cann *, const char *topic, const void *payload, size_t len);
 /* A message on Home Assistant's birth topic (CDISC_HA_STATUS), also from on_message. */
 void		 cann_ha_status(struct cann *, const void *payload, size_t len);
+/*
+ * A retained discovery of the region (the collector's own, from before it
+ * started), also from on_message: removed when its station is not there. 0,
+ * or -ENOMEM.
+ */
+int		 cann_discovery_seen(struct cann *, const char *topic, size_t len);
 
 #endif

@@ -113,6 +113,36 @@ cdisc_topic(const char *region, const char *station, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
 }
 
+int
+cdisc_filter(const char *region, char *buf, size_t len)
+{
+	int n;
+
+	if (!conf_id_valid(region))
+		return -EINVAL;
+	n = snprintf(buf, len, CDISC_PREFIX "/device/%s/+/config", region);
+	return n < 0 || (size_t)n >= len ? -EINVAL : 0;
+}
+
+int
+cdisc_topic_station(const char *topic, const char *region, char *station, size_t len)
+{
+	char head[CDISC_TOPIC_MAX];
+	const char *p, *end;
+	int n;
+
+	n = snprintf(head, sizeof(head), CDISC_PREFIX "/device/%s/", region);
+	if (n < 0 || (size_t)n >= sizeof(head) || strncmp(topic, head, (size_t)n) != 0)
+		return -EINVAL;
+	p = topic + n;
+	if ((end = strchr(p, '/')) == NULL || strcmp(end, "/config") != 0 ||
+	    (size_t)(end - p) >= len)
+		return -EINVAL;
+	memcpy(station, p, (size_t)(end - p));
+	station[end - p] = '\0';
+	return conf_id_valid(station) ? 0 : -EINVAL;
+}
+
 /* Sets key to the string s when s is not NULL; -1 when memory is short. */
 static int
 cdisc_set(json_t *o, const char *key, const char *s)

@@ -29,6 +29,10 @@
 
 /* homeassistant/device/<region>/<station>/config into buf: 0, or -EINVAL (not ids, too long). */
 int	 cdisc_topic(const char *region, const char *station, char *buf, size_t len);
+/* The region's discovery topics, homeassistant/device/<region>/+/config, into buf: 0 or -EINVAL. */
+int	 cdisc_filter(const char *region, char *buf, size_t len);
+/* The station of one of region's discovery topics into station (len bytes): 0, or -EINVAL. */
+int	 cdisc_topic_station(const char *topic, const char *region, char *station, size_t len);
 /*
  * The discovery payload of station (named name, UTF-8; NULL: not known yet,
  * the id stands for it) of region, as compact JSON text to free(). NULL

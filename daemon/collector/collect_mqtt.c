@@ -303,12 +303,13 @@ cmqtt_up(struct cmqtt *c)
 	 * a session the broker kept has had them, and what changed meanwhile is
 	 * queued for it; but a collector that starts knows no station yet, and
 	 * the retained statuses are what says which stations there are (for
-	 * the dashboards' discovery, collect_announce.c).
+	 * the dashboards' discovery, collect_announce.c). No local: what the
+	 * collector publishes itself does not come back to it.
 	 */
 	for (i = 0; i < c->nfilters && rc == MOSQ_ERR_SUCCESS; i++)
-		rc = mosquitto_subscribe_v5(c->mosq, NULL, c->filters[i], 1,
-		    c->connections == 1 ? MQTT_SUB_OPT_SEND_RETAIN_ALWAYS :
-		    MQTT_SUB_OPT_SEND_RETAIN_NEW, NULL);
+		rc = mosquitto_subscribe_v5(c->mosq, NULL, c->filters[i], 1, MQTT_SUB_OPT_NO_LOCAL |
+		    (c->connections == 1 ? MQTT_SUB_OPT_SEND_RETAIN_ALWAYS :
+		    MQTT_SUB_OPT_SEND_RETAIN_NEW), NULL);
 	return rc;
 }
 

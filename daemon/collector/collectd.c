@@ -216,7 +216,8 @@ signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 /*
  * on_message: the stations' messages are stored (their PUBACKs wait for the
  * commit), and their statuses also tell the dashboards' discovery which
- * stations there are; Home Assistant's birth has nothing to store.
+ * stations there are; Home Assistant's birth and the discoveries retained
+ * from before have nothing to store.
  */
 static int
 collectd_message(void *arg, const char *topic, const void *payload, size_t len)
@@ -227,6 +228,8 @@ collectd_message(void *arg, const char *topic, const void *payload, size_t len)
 		cann_ha_status(d->announce, payload, len);
 		return 1;
 	}
+	if (strncmp(topic, CDISC_PREFIX "/", strlen(CDISC_PREFIX "/")) == 0)
+		return cann_discovery_seen(d->announce, topic, len) < 0 ? -ENOMEM : 1;
 	if (cann_heard(d->announce, topic, payload, len) < 0)
 		return -ENOMEM;
 	return cbatch_take(d->batch, topic, payload, len);
@@ -244,9 +247,9 @@ start(struct collectd *d, const char *id)
 		.session_expiry = (unsigned)cfg->collector.session_expiry,
 		.on_message = collectd_message,
 		.arg = d,
-		.nfilters = 3,
+		.nfilters = 4,
 	};
-	char events[160], status[160];
+	char events[160], status[160], discovery[CDISC_TOPIC_MAX];
 	struct ev_source src;
 
 	if (cfg->mqtt.tls.ca[0] != '\0')
@@ -256,6 +259,10 @@ start(struct collectd *d, const char *id)
 	p.filters[0] = events;
 	p.filters[1] = status;
 	p.filters[2] = CDISC_HA_STATUS;
+	/* After the statuses: see collect_announce.h. */
+	if (cdisc_filter(cfg->station.region, discovery, sizeof(discovery)) < 0)
+		return -1;
+	p.filters[3] = discovery;
 	if ((d->db = open_db(cfg)) == NULL || (d->batch = cbatch_new(d->db)) == NULL ||
 	    (d->announce = cann_new(cfg->station.region)) == NULL)
 		return -1;
