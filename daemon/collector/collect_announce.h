@@ -22,7 +22,7 @@
  *
  * A collector away when that happened may never hear of it: mosquitto 2.0
  * queues nothing more for a session that is away once the broker reloaded
- * (what revoke --reload does just before). So when it starts, the collector
+ * (what revoke --reload does just before; eclipse-mosquitto/mosquitto#2934). So when it starts, the collector
  * also reads the discoveries retained under its region, which come after
  * the retained statuses (one SUBSCRIBE after the other), and removes those
  * whose station has no retained status any more.
