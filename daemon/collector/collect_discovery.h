@@ -36,7 +36,8 @@ int	 cdisc_topic_station(const char *topic, const char *region, char *station, s
 /*
  * The discovery payload of station (named name, UTF-8; NULL: not known yet,
  * the id stands for it) of region, as compact JSON text to free(). NULL
- * when memory is short or the name is not UTF-8.
+ * when memory is short, the ids are not ids, or the name is not clean text
+ * (UTF-8 without control characters).
  */
 char	*cdisc_payload(const char *region, const char *station, const char *name);
 
