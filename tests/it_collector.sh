@@ -21,22 +21,8 @@ printf '\n# it_collector.sh: the generator writes for many stations\ntopic write
 stop_broker
 restart_broker || { notok "the broker comes back with the generator's rights"; exit 1; }
 
-DB=$T/collector/collector.db
-CFG=$T/collector.cfg
-CLOG=$T/collectd.log
-cp "$DISTRICT/clients/district.collector.cfg" "$CFG"
-echo "collector = { database = \"$DB\"; };" >>"$CFG"
+collector_setup
 q() { sqlite3 -cmd '.timeout 5000' "$DB" "$1"; }
-n_connected() { grep -c 'mqtt: connected to' "$CLOG" 2>/dev/null || echo 0; }
-# start_collector [ENV...]: runs it (with ENV, e.g. LD_PRELOAD=...) until it is connected; sets CPID.
-start_collector() {
-	_sc_n=$(n_connected)
-	echo "--- start" >>"$CLOG"
-	env "$@" "$BUILD/loaxa-collectd" -c "$CFG" -v >>"$CLOG" 2>&1 &
-	CPID=$!
-	PIDS="$PIDS $CPID"
-	wait_for 20 sh -c "[ \$(grep -c 'mqtt: connected to' '$CLOG') -gt $_sc_n ]"
-}
 # What the collector logged since it was last started.
 since_start() { sed -n '/^--- start/h; /^--- start/!H; ${x;p}' "$CLOG"; }
 gen() {

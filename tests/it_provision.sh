@@ -281,8 +281,25 @@ msub "$T/id/s3" "$DPORT" "$T/s3.log" "loaxa/$R/alert/#"
 wait_for 10 live "$PUB" "$DPORT" "$T/s3.log" "loaxa/$R/alert/live-s3" || notok "s3 subscribes"
 msub "$T/id/s2" "$DPORT" "$T/s2.log" "loaxa/$R/alert/#"
 wait_for 10 live "$PUB" "$DPORT" "$T/s2.log" "loaxa/$R/alert/live-s2" || notok "s2 subscribes"
+mpub "$T/id/s3" "$DPORT" "loaxa/$R/s3/status" '{"online":true,"station":"s3"}' -r
+wait_for 10 grep -q "^loaxa/$R/s3/status {\"online\":true,\"station\":\"s3\"}" "$T/mon.log"
 "$LD" revoke "$D" s3 --reload >"$T/revoke.out" 2>&1
 check "revoke --reload revokes s3 and signals the broker" grep -q 'Sent SIGHUP to the broker' "$T/revoke.out"
+check "revoke --reload clears the status s3 left retained (an empty retained message)" \
+	sh -c "grep -q 'Cleared the status station \"s3\" left retained' '$T/revoke.out' && grep -Eqx 'loaxa/$R/s3/status( [(]null[)])? ?' '$T/mon.log'"
+# retained_first TOPIC...: the topic of the first retained message of one
+# SUBSCRIBE, which the broker sends in the order of its topics.
+retained_first() {
+	_rf=""
+	for _t in "$@"; do _rf="$_rf -t $_t"; done
+	# shellcheck disable=SC2086
+	mosquitto_sub -V 5 -h 127.0.0.1 -p "$DPORT" --cafile "$D/ca/ca.crt" --cert "$MON.crt" \
+	    --key "$MON.key" --retained-only -C 1 -W 10 -F '%t' $_rf
+}
+check "the broker keeps no status of s3 any more" \
+	test "$(retained_first "loaxa/$R/s3/status" "loaxa/$R/s1/status")" = "loaxa/$R/s1/status"
+check "revoke's own identity may clear the status of revoked stations only" \
+	denied "$D/clients/district.revoke" "loaxa/$R/s1/status" forged-by-revoker
 start=$(date +%s)
 n=0 cut=""
 while [ $(( $(date +%s) - start )) -le 10 ]; do
@@ -302,6 +319,40 @@ check "revoke deletes the revoked station's bundle" test ! -e "$D/stations/s3.ta
 check "add-station refuses a revoked id" refuses s3 "was revoked"
 check "revoke refuses an id that is not a station" sh -c "! '$LD' revoke '$D' nosuch 2>/dev/null"
 check "s1, not revoked, still gets through" mpub "$T/id/s1" "$DPORT" "loaxa/$R/s1/status" '{"online":true,"after":"revoke"}' -r
+
+# ---------------------------------------------------------------- roles
+# add-client --role collector (loaxa-collectd: the monitor's reads, and the
+# dashboards' discovery of its own region) and --role dashboard (Home
+# Assistant: reads the region and the discovery, writes its birth).
+"$LD" add-client "$D" col --role collector --reload >"$T/role.out" 2>&1 || cat "$T/role.out" >&2
+"$LD" add-client "$D" dash --role dashboard --reload >>"$T/role.out" 2>&1 || cat "$T/role.out" >&2
+COL=$D/clients/district.col
+DASH=$D/clients/district.dash
+allowed() { mpub "$@" && ! grep -q 'Not authorized' "$T/mpub.err"; }
+check "the collector may write its region's discovery, retained (once the broker reloaded)" \
+	wait_for 10 allowed "$COL" "$DPORT" "homeassistant/device/$R/s1/config" '{"device":{}}' -r
+check "denied: the collector writing another region's discovery" denied "$COL" "homeassistant/device/other-region/s1/config" forged-by-collector
+check "denied: the collector writing discovery outside the device tree" denied "$COL" "homeassistant/sensor/$R/s1/config" forged-by-collector
+check "denied: the collector writing a station's status" denied "$COL" "loaxa/$R/s1/status" forged-by-collector
+check "denied: the collector writing Home Assistant's birth" denied "$COL" "homeassistant/status" forged-by-collector
+msub "$COL" "$DPORT" "$T/col.log" "loaxa/$R/#"
+check "the collector reads the region (s1's retained status)" wait_for 10 grep -q "^loaxa/$R/s1/status " "$T/col.log"
+kill "$MSUB_PID"
+msub "$COL" "$DPORT" "$T/coldisc.log" "homeassistant/device/$R/+/config"
+check "the collector reads back its region's discovery (what it left when it starts)" \
+	wait_for 10 grep -q "^homeassistant/device/$R/s1/config " "$T/coldisc.log"
+kill "$MSUB_PID"
+msub "$COL" "$DPORT" "$T/colha.log" "homeassistant/status"
+check "the collector hears Home Assistant's birth" wait_for 10 live "$DASH" "$DPORT" "$T/colha.log" homeassistant/status
+kill "$MSUB_PID"
+msub "$DASH" "$DPORT" "$T/dash.log" "homeassistant/#"
+check "a dashboard reads the discovery" wait_for 10 grep -q "^homeassistant/device/$R/s1/config " "$T/dash.log"
+kill "$MSUB_PID"
+check "denied: a dashboard writing the discovery" denied "$DASH" "homeassistant/device/$R/s1/config" forged-by-dashboard
+check "denied: a dashboard writing a station's status" denied "$DASH" "loaxa/$R/s1/status" forged-by-dashboard
+mpub "$COL" "$DPORT" "homeassistant/device/$R/s1/config" "" -r
+check "add-client refuses a role it does not know, and names the roles" \
+	sh -c "! '$LD' add-client '$D' x --role admin 2>'$T/role.err' && grep -q 'role collector' '$T/role.err'"
 
 # ---------------------------------------------------------------- list
 "$LD" list "$D" >"$T/list.out" 2>&1

@@ -124,6 +124,27 @@ mqtt_opts() {
 	    "--cert $DISTRICT/clients/$1.crt --key $DISTRICT/clients/$1.key"
 }
 
+# collector_setup: the district's collector (loaxa-collectd) for this test,
+# as the identity district.collector (made by the test), its database under
+# $T/collector. Sets DB, CFG and CLOG (its log).
+collector_setup() {
+	DB=$T/collector/collector.db
+	CFG=$T/collector.cfg
+	CLOG=$T/collectd.log
+	cp "$DISTRICT/clients/district.collector.cfg" "$CFG"
+	echo "collector = { database = \"$DB\"; };" >>"$CFG"
+}
+n_connected() { grep -c 'mqtt: connected to' "$CLOG" 2>/dev/null || echo 0; }
+# start_collector [ENV...]: runs it (with ENV, e.g. LD_PRELOAD=...) until it is connected; sets CPID.
+start_collector() {
+	_sc_n=$(n_connected)
+	echo "--- start" >>"$CLOG"
+	env "$@" "$BUILD/loaxa-collectd" -c "$CFG" -v >>"$CLOG" 2>&1 &
+	CPID=$!
+	PIDS="$PIDS $CPID"
+	wait_for 20 sh -c "[ \$(grep -c 'mqtt: connected to' '$CLOG') -gt $_sc_n ]"
+}
+
 # station_identity DIR ID: the station's certificate and key, and the CA, in
 # DIR, from its bundle (loaxa-district add-station, once per id).
 station_identity() {

@@ -44,6 +44,7 @@ struct cmqtt {
 	int	 backoff_ms;
 	int64_t	 in_ms, out_ms;
 	int	 held;			/* messages handed over whose PUBACKs must wait */
+	unsigned connections;		/* CONNACKs since the start */
 	char	 reason[CMQTT_REASON_MAX];
 
 	/* Set by libmosquitto's callbacks, acted on when its call returns. */
@@ -52,6 +53,8 @@ struct cmqtt {
 	int	 cb_lost;
 	int	 cb_nomem;		/* on_message could not take a message */
 	int	 cb_in;			/* messages read in this call */
+	int	 cb_refused;		/* our publishes the broker refused in this call */
+	int	 cb_refusal;		/* the reason code of the last of them */
 };
 
 static void
@@ -85,15 +88,32 @@ static void
 cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_message *msg)
 {
 	struct cmqtt *c = obj;
+	int rc;
 
 	(void)mosq;
 	c->cb_in++;
 	/* Every message is handed over, whatever it holds: its PUBACK waits for the caller. */
-	if (c->on_message(c->arg, msg->topic, msg->payload,
-	    msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0) < 0)
+	rc = c->on_message(c->arg, msg->topic, msg->payload,
+	    msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	if (rc < 0)
 		c->cb_nomem = 1;
-	else
+	else if (rc == 0)
 		c->held++;
+}
+
+/* The broker's PUBACK to one of our publishes: MQTT v5 says why it refused one. */
+static void
+cb_publish(struct mosquitto *mosq, void *obj, int mid, int reason, const mosquitto_property *p)
+{
+	struct cmqtt *c = obj;
+
+	(void)mosq;
+	(void)mid;
+	(void)p;
+	if (reason >= 128) {
+		c->cb_refused++;
+		c->cb_refusal = reason;
+	}
 }
 
 /* Forgets the connection and, with it, every PUBACK libmosquitto still holds. */
@@ -106,6 +126,7 @@ cmqtt_session_end(struct cmqtt *c)
 	resolve_free(c->lookup);
 	c->lookup = NULL;
 	c->cb_connack = c->cb_session = c->cb_lost = c->cb_nomem = c->cb_in = 0;
+	c->cb_refused = 0;
 }
 
 static void
@@ -167,6 +188,7 @@ cmqtt_client(struct cmqtt *c)
 	mosquitto_connect_v5_callback_set(c->mosq, cb_connect);
 	mosquitto_disconnect_callback_set(c->mosq, cb_disconnect);
 	mosquitto_message_callback_set(c->mosq, cb_message);
+	mosquitto_publish_v5_callback_set(c->mosq, cb_publish);
 	/* The PUBACKs wait for mosquitto_loop_write(): see collect_mqtt.h. */
 	rc = mosquitto_threaded_set(c->mosq, true);
 	if (rc == MOSQ_ERR_SUCCESS)
@@ -273,15 +295,21 @@ cmqtt_up(struct cmqtt *c)
 
 	c->state = CM_CONNECTED;
 	c->backoff_ms = CMQTT_BACKOFF_MIN_MS;
+	c->connections++;
 	log_info("collector: mqtt: connected to %s:%d as %s (%s)", c->host, c->port, c->client_id,
 	    c->cb_session ? "the broker kept the session" : "a new session");
 	/*
-	 * Retained statuses only with a new subscription: a session the broker
-	 * kept has had them, and what changed meanwhile is queued for it.
+	 * Retained statuses only with a new subscription, and once at start:
+	 * a session the broker kept has had them, and what changed meanwhile is
+	 * queued for it; but a collector that starts knows no station yet, and
+	 * the retained statuses are what says which stations there are (for
+	 * the dashboards' discovery, collect_announce.c). No local: what the
+	 * collector publishes itself does not come back to it.
 	 */
 	for (i = 0; i < c->nfilters && rc == MOSQ_ERR_SUCCESS; i++)
-		rc = mosquitto_subscribe_v5(c->mosq, NULL, c->filters[i], 1,
-		    MQTT_SUB_OPT_SEND_RETAIN_NEW, NULL);
+		rc = mosquitto_subscribe_v5(c->mosq, NULL, c->filters[i], 1, MQTT_SUB_OPT_NO_LOCAL |
+		    (c->connections == 1 ? MQTT_SUB_OPT_SEND_RETAIN_ALWAYS :
+		    MQTT_SUB_OPT_SEND_RETAIN_NEW), NULL);
 	return rc;
 }
 
@@ -316,6 +344,13 @@ cmqtt_io(struct cmqtt *c, short revents, int64_t now)
 static void
 cmqtt_after_io(struct cmqtt *c, int rc, int64_t now)
 {
+	if (c->cb_refused > 0) {
+		log_warnx("collector: mqtt: the broker refused %d of the collector's publishes (%s): "
+		    "its identity may not write the dashboards' discovery; make it with "
+		    "'loaxa-district add-client DIR NAME --role collector'", c->cb_refused,
+		    mosquitto_reason_string(c->cb_refusal));
+		c->cb_refused = 0;
+	}
 	if (c->cb_nomem) {
 		cmqtt_down(c, "out of memory for an incoming message", now);
 		return;
@@ -417,6 +452,33 @@ int
 cmqtt_connected(const struct cmqtt *c)
 {
 	return c->state == CM_CONNECTED;
+}
+
+unsigned
+cmqtt_connections(const struct cmqtt *c)
+{
+	return c->connections;
+}
+
+int
+cmqtt_writing(const struct cmqtt *c)
+{
+	return c->mosq != NULL && mosquitto_want_write(c->mosq);
+}
+
+int
+cmqtt_publish(struct cmqtt *c, const char *topic, const void *payload, size_t len, int retain)
+{
+	int rc;
+
+	if (c->state != CM_CONNECTED)
+		return -ENOTCONN;
+	if (len > CMQTT_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	rc = mosquitto_publish_v5(c->mosq, NULL, topic, (int)len, payload, 1, retain != 0, NULL);
+	if (rc == MOSQ_ERR_NOMEM)
+		return -ENOMEM;
+	return rc == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
 
 int

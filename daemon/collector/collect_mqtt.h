@@ -61,9 +61,11 @@ struct cmqtt_params {
 	/*
 	 * A message, in the order the broker sent it; payload is valid only
 	 * during the call. Return 0 when it is taken: its PUBACK waits until
-	 * cmqtt_release(). A negative return (out of memory) drops the
-	 * connection without acknowledging anything not yet released. Runs
-	 * inside libmosquitto: it may call nothing of this module.
+	 * cmqtt_release(). Return 1 when it is taken and there is nothing to
+	 * store (Home Assistant's birth): its PUBACK need not wait. A negative
+	 * return (out of memory) drops the connection without acknowledging
+	 * anything not yet released. Runs inside libmosquitto: it may call
+	 * nothing of this module.
 	 */
 	int	(*on_message)(void *arg, const char *topic, const void *payload, size_t len);
 	void	*arg;
@@ -85,6 +87,20 @@ void		 cmqtt_release(struct cmqtt *);
 void		 cmqtt_abandon(struct cmqtt *, const char *why);
 /* 1 between CONNACK and the loss of the connection. */
 int		 cmqtt_connected(const struct cmqtt *);
+/*
+ * How many connections the broker has accepted since the start: a change
+ * means a new connection (what was published on the old one may be lost).
+ */
+unsigned	 cmqtt_connections(const struct cmqtt *);
+/* 1 while packets wait to go out to the broker (publishes, PUBACKs released or not). */
+int		 cmqtt_writing(const struct cmqtt *);
+/*
+ * Queues a QoS 1 publish (retained when retain is 1), sent with what is
+ * released. Not from inside on_message. A broker that refuses it (its ACL)
+ * is logged. 0, -ENOTCONN, or another negative errno.
+ */
+int		 cmqtt_publish(struct cmqtt *, const char *topic, const void *payload, size_t len,
+		    int retain);
 /*
  * For main() at exit, after a last cmqtt_release(): sends what is released,
  * then DISCONNECT (the session stays on the broker), within timeout_ms.

@@ -31,8 +31,10 @@
 #include "daemon/core/notify.h"
 #include "daemon/core/tls.h"
 #include "daemon/proto/report.h"
+#include "daemon/collector/collect_announce.h"
 #include "daemon/collector/collect_batch.h"
 #include "daemon/collector/collect_db.h"
+#include "daemon/collector/collect_discovery.h"
 #include "daemon/collector/collect_import.h"
 #include "daemon/collector/collect_mqtt.h"
 
@@ -45,6 +47,7 @@ struct collectd {
 	struct ev_loop	*ev;
 	struct cdb	*db;
 	struct cbatch	*batch;
+	struct cann	*announce;
 	struct cmqtt	*mqtt;
 	int		 sfd;
 	int64_t		 watchdog_ms, watchdog_due;
@@ -77,7 +80,7 @@ load_config(const char *path, struct config *cfg)
 	errlist_clear(&errs);
 	if (rc == 0 && (!cfg->office || cfg->collector.database[0] == '\0')) {
 		fprintf(stderr, "loaxa-collectd: %s: %s; the collector needs a district office's "
-		    "file (such as the one 'loaxa-district add-client DIR collector --role monitor' "
+		    "file (such as the one 'loaxa-district add-client DIR collector --role collector' "
 		    "writes) with a collector group: collector = { database = "
 		    "\"/var/lib/loaxa-collector/collector.db\"; };\n", path, !cfg->office ?
 		    "this is a station's configuration" : "it has no collector group");
@@ -210,6 +213,28 @@ signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 	}
 }
 
+/*
+ * on_message: the stations' messages are stored (their PUBACKs wait for the
+ * commit), and their statuses also tell the dashboards' discovery which
+ * stations there are; Home Assistant's birth and the discoveries retained
+ * from before have nothing to store.
+ */
+static int
+collectd_message(void *arg, const char *topic, const void *payload, size_t len)
+{
+	struct collectd *d = arg;
+
+	if (strcmp(topic, CDISC_HA_STATUS) == 0) {
+		cann_ha_status(d->announce, payload, len);
+		return 1;
+	}
+	if (strncmp(topic, CDISC_PREFIX "/", strlen(CDISC_PREFIX "/")) == 0)
+		return cann_discovery_seen(d->announce, topic, len) < 0 ? -ENOMEM : 1;
+	if (cann_heard(d->announce, topic, payload, len) < 0)
+		return -ENOMEM;
+	return cbatch_take(d->batch, topic, payload, len);
+}
+
 static int
 start(struct collectd *d, const char *id)
 {
@@ -220,10 +245,11 @@ start(struct collectd *d, const char *id)
 		.username = cfg->mqtt.username[0] ? cfg->mqtt.username : NULL,
 		.password_file = cfg->mqtt.password_file[0] ? cfg->mqtt.password_file : NULL,
 		.session_expiry = (unsigned)cfg->collector.session_expiry,
-		.on_message = cbatch_take,
-		.nfilters = 2,
+		.on_message = collectd_message,
+		.arg = d,
+		.nfilters = 4,
 	};
-	char events[160], status[160];
+	char events[160], status[160], discovery[CDISC_TOPIC_MAX];
 	struct ev_source src;
 
 	if (cfg->mqtt.tls.ca[0] != '\0')
@@ -232,17 +258,25 @@ start(struct collectd *d, const char *id)
 	snprintf(status, sizeof(status), "loaxa/%s/+/status", cfg->station.region);
 	p.filters[0] = events;
 	p.filters[1] = status;
-	if ((d->db = open_db(cfg)) == NULL || (d->batch = cbatch_new(d->db)) == NULL)
+	p.filters[2] = CDISC_HA_STATUS;
+	/* After the statuses: see collect_announce.h. */
+	if (cdisc_filter(cfg->station.region, discovery, sizeof(discovery)) < 0)
 		return -1;
-	p.arg = d->batch;
+	p.filters[3] = discovery;
+	if ((d->db = open_db(cfg)) == NULL || (d->batch = cbatch_new(d->db)) == NULL ||
+	    (d->announce = cann_new(cfg->station.region)) == NULL)
+		return -1;
 	if ((d->mqtt = cmqtt_new(&p)) == NULL)
 		return -1;
 	cbatch_set_mqtt(d->batch, d->mqtt);
+	cann_set_mqtt(d->announce, d->mqtt);
 	src = (struct ev_source){ "signals", signals_prepare, signals_dispatch, d };
 	ev_add(d->ev, &src);
 	cmqtt_source(d->mqtt, &src);
 	ev_add(d->ev, &src);
 	cbatch_source(d->batch, &src);
+	ev_add(d->ev, &src);
+	cann_source(d->announce, &src);
 	ev_add(d->ev, &src);
 	log_info("collector: region \"%s\", broker %s:%d as %s, database %s", cfg->station.region,
 	    cfg->mqtt.host, cfg->mqtt.port, id, cfg->collector.database);
@@ -264,6 +298,7 @@ stop(struct collectd *d)
 		    t->duplicates, t->gaps, t->filled, t->transitions);
 	}
 	cmqtt_free(d->mqtt);
+	cann_free(d->announce);
 	cbatch_free(d->batch);
 	cdb_close(d->db);
 }
