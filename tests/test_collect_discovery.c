@@ -294,14 +294,17 @@ test_will_says_offline(void)
 {
 	struct config cfg;
 	json_t *will;
+	int stopped;
 
 	conf_defaults(&cfg);
 	snprintf(cfg.station.id, sizeof(cfg.station.id), "tan-thanh");
 	snprintf(cfg.station.region, sizeof(cfg.station.region), "hon-quan");
-	will = report_offline(&cfg, 1795334652);
-	T_ASSERT(json_is_false(json_object_get(will, "online")));
-	T_ASSERT(json_object_get(will, "name") == NULL);	/* so a station heard of by it has its id for a name */
-	json_decref(will);
+	for (stopped = 0; stopped <= 1; stopped++) {
+		will = report_offline(&cfg, 1795334652, stopped);
+		T_ASSERT(json_is_false(json_object_get(will, "online")));
+		T_ASSERT(json_object_get(will, "name") == NULL);	/* so a station heard of by it has its id for a name */
+		json_decref(will);
+	}
 }
 
 static json_t *

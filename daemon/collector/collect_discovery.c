@@ -9,8 +9,8 @@
  * against a status and an event the station's own code makes.
  *
  * The templates are Jinja, rendered by Home Assistant. A station that
- * vanished leaves a status with only online, station, region, version and
- * at (its Last Will, or its goodbye): every template says None (unknown)
+ * vanished leaves a status with only online, station, region, version,
+ * reason and at (its Last Will, or its goodbye): every template says None (unknown)
  * for a field that status lacks, rather than an error in Home Assistant's
  * log, and the device is unavailable then anyway.
  */
