@@ -47,7 +47,7 @@ log_row(FILE *fp, const json_t *r)
 		snprintf(s, sizeof(s), "%.1f", json_number_value(secs));
 	else
 		snprintf(s, sizeof(s), "-");
-	ctl_out_cell(fp, at, 21);
+	ctl_out_cell(fp, at, ctl_out_time_col(CTL_OUT_SECOND));
 	ctl_out_cell(fp, log_event(ctl_out_jstr(r, "event")), 13);
 	fprintf(fp, "%7s  ", s);
 	if (title != NULL)
@@ -62,7 +62,7 @@ log_row(FILE *fp, const json_t *r)
 		fprintf(fp, " (%s)", file);
 	fputc('\n', fp);
 	if (err != NULL)
-		fprintf(fp, "%*s%s\n", 21 + 13 + 9, "", err);
+		fprintf(fp, "%*s%s\n", ctl_out_time_col(CTL_OUT_SECOND) + 13 + 9, "", err);
 }
 
 void
@@ -77,7 +77,7 @@ loaxactl_log_table(FILE *fp, const json_t *reply)
 		fprintf(fp, _("Nothing was recorded since %s.\n"), since);
 		return;
 	}
-	ctl_out_cell(fp, _("TIME"), 21);
+	ctl_out_cell(fp, _("TIME"), ctl_out_time_col(CTL_OUT_SECOND));
 	ctl_out_cell(fp, _("EVENT"), 13);
 	fprintf(fp, "%7s  %s\n", _("SECONDS"), _("TITLE (FILE)"));
 	json_array_foreach(records, i, r)
