@@ -60,7 +60,7 @@ $(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: config/po/%.po
 
 # Maintainers: 'make po' takes the messages from the sources into
 # config/po/loaxa.pot and merges them into every LANG.po; 'make po-todo' lists
-# what a LANG.po still lacks (config/po/README).
+# what a LANG.po still lacks (README.md, "Languages").
 po:
 	@sh config/po/po.sh update
 po-todo:

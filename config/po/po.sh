@@ -1,5 +1,5 @@
 #!/bin/sh
-# The message catalogues' chores, for maintainers and the tests (config/po/README).
+# The message catalogues' chores, for maintainers and the tests (README.md, "Languages").
 # Usage, from the top of the tree:
 #   sh config/po/po.sh pot FILE      the messages of the sources (_ and N_ of
 #                                    daemon/, config/, codecs/) into FILE
@@ -33,15 +33,17 @@ langs() {
 update() {
 	pot "$DIR/loaxa.pot" file
 	for l in $(langs); do
-		msgmerge --quiet --update --backup=none --add-location=file \
+		# --previous keeps the old message beside a fuzzy guess, for the translator.
+		msgmerge --quiet --previous --add-location=file -o "$tmp/$l.po" \
 		    "$DIR/$l.po" "$DIR/loaxa.pot"
+		msgattrib --no-obsolete -o "$DIR/$l.po" "$tmp/$l.po"
 	done
 }
 
 # $1: the language. Prints its missing entries; returns 1 when there are some.
 todo_lang() {
 	merged=$tmp/$1.po
-	msgmerge --quiet "$DIR/$1.po" "$tmp/loaxa.pot" -o "$merged"
+	msgmerge --quiet --previous "$DIR/$1.po" "$tmp/loaxa.pot" -o "$merged"
 	msgattrib --no-obsolete --only-fuzzy "$merged" >"$tmp/fuzzy.po"
 	msgattrib --no-obsolete --untranslated "$merged" >"$tmp/empty.po"
 	nf=$(grep -c '^msgid ' "$tmp/fuzzy.po" || true)
