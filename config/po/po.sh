@@ -5,11 +5,12 @@
 #                                    daemon/, config/, codecs/) into FILE
 #   sh config/po/po.sh update        regenerate config/po/loaxa.pot and merge it
 #                                    into every config/po/LANG.po ('make po')
-#   sh config/po/po.sh todo [LANG]   list, as PO entries with where each comes
+#   sh config/po/po.sh todo [LANG|FILE.po]
+#                                    list, as PO entries with where each comes
 #                                    from, every message of the sources that
-#                                    LANG.po (default: all) lacks, has empty or
-#                                    has fuzzy; exit 1 when there is one
-#                                    ('make po-todo', tests/it_i18n.sh)
+#                                    LANG.po (default: every one) lacks, has
+#                                    empty or has fuzzy; exit 1 when there is
+#                                    one ('make po-todo', tests/it_i18n.sh)
 set -eu
 DIR=config/po
 [ -d "$DIR" ] || { echo "po.sh: run me from the top of the loaxa tree" >&2; exit 2; }
@@ -40,10 +41,10 @@ update() {
 	done
 }
 
-# $1: the language. Prints its missing entries; returns 1 when there are some.
-todo_lang() {
-	merged=$tmp/$1.po
-	msgmerge --quiet --previous "$DIR/$1.po" "$tmp/loaxa.pot" -o "$merged"
+# $1: a .po file. Prints its missing entries; returns 1 when there are some.
+todo_po() {
+	merged=$tmp/merged.po
+	msgmerge --quiet --previous "$1" "$tmp/loaxa.pot" -o "$merged"
 	msgattrib --no-obsolete --only-fuzzy "$merged" >"$tmp/fuzzy.po"
 	msgattrib --no-obsolete --untranslated "$merged" >"$tmp/empty.po"
 	nf=$(grep -c '^msgid ' "$tmp/fuzzy.po" || true)
@@ -64,8 +65,9 @@ todo() {
 	pot "$tmp/loaxa.pot" full
 	rc=0
 	for l in ${1:-$(langs)}; do
-		[ -f "$DIR/$l.po" ] || { echo "po.sh: no $DIR/$l.po" >&2; return 2; }
-		todo_lang "$l" || rc=1
+		case $l in *.po) f=$l ;; *) f=$DIR/$l.po ;; esac
+		[ -f "$f" ] || { echo "po.sh: no $f" >&2; return 2; }
+		todo_po "$f" || rc=1
 	done
 	return "$rc"
 }
@@ -76,5 +78,5 @@ case ${1:-} in
 pot)	pot "$2" file ;;
 update)	update ;;
 todo)	todo "${2:-}" ;;
-*)	sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*)	sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac

@@ -135,6 +135,33 @@ ctl_out_json(json_t *reply)
 	fputc('\n', stdout);
 }
 
+const char *
+ctl_out_word(const char *w)
+{
+	/* The words of the status and of the as-run log's events (daemon/proto/report.c). */
+	static const char *const known[] = { N_("idle"), N_("playing"), N_("ok"), N_("closed"),
+	    N_("started"), N_("finished"), N_("failed"), N_("missed"), N_("interrupted"),
+	    N_("cancelled"), N_("muted"), N_("unmuted"), N_("stopped") };
+	size_t i;
+
+	if (w == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(w, known[i]) == 0)
+			return _(known[i]);
+	return w;
+}
+
+void
+ctl_out_rcell(FILE *fp, const char *s, int width)
+{
+	int w = ctl_out_width(s);
+
+	while (w++ < width)
+		fputc(' ', fp);
+	fputs(s, fp);
+}
+
 int
 ctl_out_width(const char *s)
 {

@@ -39,10 +39,18 @@ const char *ctl_out_jstr(const json_t *o, const char *key);
 /* Prints a reply for scripts (--json): the object without its "ok"; "null" when it is none. */
 void	ctl_out_json(json_t *reply);
 
+/*
+ * A word of the daemon's replies (a state, an event: "idle", "finished") in
+ * the language; a word it does not know as it came; NULL for NULL. The
+ * replies themselves, and --json, keep the English words.
+ */
+const char *ctl_out_word(const char *w);
 /* Columns a UTF-8 string takes: one per character, none for combining accents. */
 int	ctl_out_width(const char *s);
 /* Prints s and pads it with spaces to width columns. */
 void	ctl_out_cell(FILE *fp, const char *s, int width);
+/* Pads s on the left to width columns, then prints it: a column aligned to the right. */
+void	ctl_out_rcell(FILE *fp, const char *s, int width);
 /*
  * Times for people are written in the language's order (the formats are
  * messages): "2026-11-22 14:30:05" in English, "14:30:05 ngày 22/11/2026" in

@@ -208,7 +208,7 @@ status_audio(const json_t *s)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s: %s", dev != NULL ? dev : "?",
-	    state != NULL ? state : _("unknown"));
+	    state != NULL ? ctl_out_word(state) : _("unknown"));
 	n = strlen(buf);
 	if (err != NULL && n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - n, " (%s)", err);
@@ -247,7 +247,7 @@ status_print(const json_t *s)
 	long long t;
 
 	status_station(s);
-	field(F_STATE, ctl_out_jstr(s, "state"));
+	field(F_STATE, ctl_out_word(ctl_out_jstr(s, "state")));
 	status_playing(s);
 	if (json_is_object(next)) {
 		fmt_titled_time(next, "at", _("\"%s\" at %s on %s"), buf, sizeof(buf));
