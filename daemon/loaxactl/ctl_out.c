@@ -10,6 +10,8 @@
 #include "daemon/ctl/ctl.h"
 #include "daemon/loaxactl/ctl_out.h"
 
+static int	ctl_out_iso_tm(const char *iso, struct tm *tm);
+
 /* "loaxactl: <message>" on a line of stderr. */
 static void
 ctl_out_vsay(const char *fmt, va_list ap)
@@ -190,6 +192,28 @@ ctl_out_cell(FILE *fp, const char *s, int width)
 		fputc(' ', fp);
 }
 
+int
+ctl_out_iso_split(const char *iso, char *date, size_t datelen, char *clock, size_t clocklen)
+{
+	struct tm tm;
+
+	if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_DATE, date, datelen) < 0 ||
+	    strftime(clock, clocklen, "%H:%M:%S", &tm) == 0)
+		return -1;
+	return 0;
+}
+
+void
+ctl_out_iso_short(const char *iso, char *buf, size_t len, const char *none)
+{
+	struct tm tm;
+
+	if (iso == NULL)
+		snprintf(buf, len, "%s", none);
+	else if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_SECOND, buf, len) < 0)
+		snprintf(buf, len, "%s", iso);
+}
+
 /*
  * The strftime() format of each kind of time for people. They are messages,
  * so that each language writes its own order: Vietnamese "14:30 ngày
@@ -254,26 +278,4 @@ ctl_out_iso_tm(const char *iso, struct tm *tm)
 	tm->tm_min = mi;
 	tm->tm_sec = s;
 	return 0;
-}
-
-int
-ctl_out_iso_split(const char *iso, char *date, size_t datelen, char *clock, size_t clocklen)
-{
-	struct tm tm;
-
-	if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_DATE, date, datelen) < 0 ||
-	    strftime(clock, clocklen, "%H:%M:%S", &tm) == 0)
-		return -1;
-	return 0;
-}
-
-void
-ctl_out_iso_short(const char *iso, char *buf, size_t len, const char *none)
-{
-	struct tm tm;
-
-	if (iso == NULL)
-		snprintf(buf, len, "%s", none);
-	else if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_SECOND, buf, len) < 0)
-		snprintf(buf, len, "%s", iso);
 }
