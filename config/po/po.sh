@@ -6,11 +6,12 @@
 #   sh config/po/po.sh update        regenerate config/po/loaxa.pot and merge it
 #                                    into every config/po/LANG.po ('make po')
 #   sh config/po/po.sh todo [LANG|FILE.po]
-#                                    list, as PO entries with where each comes
+#                                    list, as a PO file with where each comes
 #                                    from, every message of the sources that
 #                                    LANG.po (default: every one) lacks, has
-#                                    empty or has fuzzy; exit 1 when there is
-#                                    one ('make po-todo', tests/it_i18n.sh)
+#                                    empty or has fuzzy; a count on stderr;
+#                                    exit 1 when there is one ('make po-todo',
+#                                    tests/it_i18n.sh)
 set -eu
 DIR=config/po
 [ -d "$DIR" ] || { echo "po.sh: run me from the top of the loaxa tree" >&2; exit 2; }
@@ -53,11 +54,11 @@ todo_po() {
 	[ "$nf" -gt 0 ] && nf=$((nf - 1))
 	[ "$ne" -gt 0 ] && ne=$((ne - 1))
 	if [ $((nf + ne)) -eq 0 ]; then
-		echo "# $1: every message is translated"
+		echo "$1: every message is translated" >&2
 		return 0
 	fi
-	msgcat --use-first "$tmp/empty.po" "$tmp/fuzzy.po" | sed '1,/^$/d'
-	echo "# $1: $((nf + ne)) messages to translate ($ne without a translation, $nf fuzzy)"
+	msgcat --use-first "$tmp/empty.po" "$tmp/fuzzy.po"
+	echo "$1: $((nf + ne)) messages to translate ($ne without a translation, $nf fuzzy)" >&2
 	return 1
 }
 
@@ -78,5 +79,5 @@ case ${1:-} in
 pot)	pot "$2" file ;;
 update)	update ;;
 todo)	todo "${2:-}" ;;
-*)	sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+*)	sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 esac
