@@ -107,6 +107,10 @@ if localedef -i vi_VN -f UTF-8 "$LOCPATH_VI/vi_VN.UTF-8" 2>"$T/localedef.err"; t
 	vi_real() { env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LOCPATH="$LOCPATH_VI" LANG=vi_VN.UTF-8 "$@"; }
 	check "the vi_VN.UTF-8 locale really is in force (its decimal comma)" sh -c \
 		"[ \"\$(env -u LC_ALL LOCPATH='$LOCPATH_VI' LANG=vi_VN.UTF-8 locale decimal_point)\" = , ]"
+	# ctl_out's unit test, in that locale: times, columns, words, and numbers still "13.3".
+	check "test_ctl_out passes under the real vi_VN.UTF-8 locale" sh -c \
+		'env LOCPATH="$1" "$2" >"$3" 2>&1 || { cat "$3" >&2; exit 1; }' _ \
+		"$LOCPATH_VI" "$BUILD/tests/test_ctl_out" "$T/test_ctl_out.log"
 else
 	notok "the vi_VN.UTF-8 locale can be built (install the locales package: make deps)"
 	cat "$T/localedef.err" >&2
