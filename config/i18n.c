@@ -13,13 +13,13 @@
 #endif
 
 /*
- * The language of the locale the user asked for ("vi" of "vi_VN.UTF-8"),
- * as LC_ALL, LC_MESSAGES and LANG are read; NULL for C, POSIX or nothing.
+ * The locale the user asked for ("vi_VN.UTF-8"), as LC_ALL, LC_MESSAGES and
+ * LANG are read in that order; NULL for C, POSIX or nothing.
  */
 static const char *
 i18n_asked(void)
 {
-	static const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
 	const char *v;
 	size_t i;
 
