@@ -28,7 +28,14 @@ BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-all: $(BINS)
+# The message catalogues: config/po/LANG.po, built into BUILD/locale like an
+# installed system's share/locale, so that the binaries of the build tree
+# find them through LOAXA_LOCALEDIR (tests/lib.sh).
+LOCALEDIR = $(PREFIX)/share/locale
+PO_LANGS = $(patsubst config/po/%.po,%,$(wildcard config/po/*.po))
+MOS	 = $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
+
+all: $(BINS) $(MOS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,6 +44,27 @@ $(BUILD)/%.o: %.c
 # The clock is "obviously unset" when it is earlier than the last commit.
 BUILD_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null)
 $(BUILD)/daemon/core/clock.o: ALL_CFLAGS += $(if $(BUILD_EPOCH),-DLOAXA_BUILD_EPOCH=$(BUILD_EPOCH))
+
+# Where the installed binaries look for the catalogues. The value is kept in a
+# file that changes only with it, so that another PREFIX rebuilds i18n.o.
+$(BUILD)/config/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/config/i18n.o: $(BUILD)/localedir
+$(BUILD)/localedir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' >$@
+
+# --check also checks that every printf format of a translation matches its message's.
+$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo: config/po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# Maintainers: 'make po' takes the messages from the sources into
+# config/po/loaxa.pot and merges them into every LANG.po; 'make po-todo' lists
+# what a LANG.po still lacks (README.md, "Languages").
+po:
+	@sh config/po/po.sh update
+po-todo:
+	@sh config/po/po.sh todo
 
 # lrintf() inlined to one instruction in the decoder's sample conversion.
 $(BUILD)/codecs/opus_reader.o: ALL_CFLAGS += -fno-math-errno
@@ -98,7 +126,7 @@ $(BUILD)/.deps-ok: provisioning/deps.sh
 	@sh provisioning/deps.sh
 	@mkdir -p $(BUILD) && touch $@
 
-tests: $(BINS) $(TESTS) $(BENCHES) $(TOOLS) $(VCARD) $(SLOWSYNC) $(SLOWPROXY) fixtures
+tests: $(BINS) $(MOS) $(TESTS) $(BENCHES) $(TOOLS) $(VCARD) $(SLOWSYNC) $(SLOWPROXY) fixtures
 
 # Test audio made by real encoders (espeak-ng, opusenc, ffmpeg); once per build dir.
 fixtures: build/fixtures/.stamp
@@ -151,7 +179,7 @@ demo: $(BUILD)/.deps-ok
 	@$(MAKE) --no-print-directory all
 	@sh provisioning/demo.sh $(BUILD)
 
-install: $(BINS)
+install: $(BINS) $(MOS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(PREFIX)/bin/loaxactl
@@ -164,11 +192,16 @@ install: $(BINS)
 	install -m 0644 provisioning/loaxa-collectd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxa-collectd.service
 	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district
 	install -m 0755 provisioning/loaxa-station $(DESTDIR)$(PREFIX)/sbin/loaxa-station
+	for l in $(PO_LANGS); do \
+		install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/loaxa.mo \
+		    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/loaxa.mo || exit 1; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps tests fixtures check bench demo install clean fuzz fuzz-build torture
+.PHONY: all deps tests fixtures check bench demo install clean fuzz fuzz-build torture po po-todo FORCE
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

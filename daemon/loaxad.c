@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +23,6 @@
 #include "daemon/proto/report.h"
 #include "daemon/station/station.h"
 
-#ifndef LOCALEDIR
-#define LOCALEDIR "/usr/share/locale"
-#endif
 #define DEFAULT_CONFIG "/etc/loaxa/loaxa.cfg"
 
 struct daemon_state {
@@ -233,8 +229,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	int c, check = 0, verbose = 0;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", LOCALEDIR);
+	i18n_init();
 	while ((c = getopt_long(argc, argv, "c:nvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

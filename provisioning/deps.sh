@@ -3,7 +3,7 @@
 # Quick when they are all there; otherwise says what it installs, then does it.
 set -eu
 
-PKGS="build-essential pkg-config gettext
+PKGS="build-essential pkg-config gettext locales
 libasound2-dev libogg-dev libopus-dev libconfig-dev libmosquitto-dev
 libsqlite3-dev libsodium-dev libjansson-dev libssl-dev openssl
 libopusfile-dev

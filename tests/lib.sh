@@ -28,6 +28,8 @@ export PATH
 PIDS=""
 export TZ=${TZ:-Asia/Ho_Chi_Minh}
 export LC_ALL=C.UTF-8
+# The messages of the build tree (config/po/), in English unless a test asks for another language.
+export LOAXA_LOCALEDIR="$BUILD/locale" LANGUAGE=
 
 cleanup() {
 	for p in $PIDS; do kill "$p" 2>/dev/null; done

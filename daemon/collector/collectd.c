@@ -25,6 +25,7 @@
 
 #include "config/conf.h"
 #include "config/errlist.h"
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
@@ -347,6 +348,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	int c, check = 0, import = 0, verbose = 0;
 
+	i18n_init();
 	while ((c = getopt_long(argc, argv, "c:nivVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;

@@ -21,8 +21,6 @@
 #include "daemon/ctl/ctl.h"
 #include "daemon/ctl/ctl_client.h"
 
-#define CTL_CLIENT_HINT	"see its log (journalctl -u loaxad)"
-
 static int ctl_client_err(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -215,7 +213,8 @@ ctl_client_recv(int s, int64_t deadline_ms, const char *path, json_t **reply,
 			return (int)len;
 		if (len == -ECONNRESET)
 			return ctl_client_err(err, errlen, -ECONNRESET, _("the station daemon "
-			    "at %s closed the connection without answering; " CTL_CLIENT_HINT),
+			    "at %s closed the connection without answering; see its log "
+			    "(journalctl -u loaxad)"),
 			    path);
 		return ctl_client_err(err, errlen, (int)len, _("cannot read the station "
 		    "daemon's answer from %s: %s"), path, strerror((int)-len));

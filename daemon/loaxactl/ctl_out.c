@@ -3,11 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/conf.h"
 #include "config/i18n.h"
 #include "daemon/ctl/ctl.h"
 #include "daemon/loaxactl/ctl_out.h"
+
+static int	ctl_out_iso_tm(const char *iso, struct tm *tm);
 
 /* "loaxactl: <message>" on a line of stderr. */
 static void
@@ -135,6 +138,33 @@ ctl_out_json(json_t *reply)
 	fputc('\n', stdout);
 }
 
+const char *
+ctl_out_word(const char *w)
+{
+	/* The words of the status and of the as-run log's events (daemon/proto/report.c). */
+	static const char *const known[] = { N_("idle"), N_("playing"), N_("ok"), N_("closed"),
+	    N_("started"), N_("finished"), N_("failed"), N_("missed"), N_("interrupted"),
+	    N_("cancelled"), N_("muted"), N_("unmuted"), N_("stopped") };
+	size_t i;
+
+	if (w == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(w, known[i]) == 0)
+			return _(known[i]);
+	return w;
+}
+
+void
+ctl_out_rcell(FILE *fp, const char *s, int width)
+{
+	int w = ctl_out_width(s);
+
+	while (w++ < width)
+		fputc(' ', fp);
+	fputs(s, fp);
+}
+
 int
 ctl_out_width(const char *s)
 {
@@ -185,23 +215,87 @@ ctl_out_tags(FILE *fp, const json_t *o, const char *before)
 int
 ctl_out_iso_split(const char *iso, char *date, size_t datelen, char *clock, size_t clocklen)
 {
-	if (iso == NULL || strlen(iso) < 19 || iso[4] != '-' || iso[10] != 'T' ||
-	    iso[13] != ':' || datelen < 11 || clocklen < 9)
+	struct tm tm;
+
+	if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_DATE, date, datelen) < 0 ||
+	    strftime(clock, clocklen, "%H:%M:%S", &tm) == 0)
 		return -1;
-	snprintf(date, datelen, "%.10s", iso);
-	snprintf(clock, clocklen, "%.8s", iso + 11);
 	return 0;
 }
 
 void
 ctl_out_iso_short(const char *iso, char *buf, size_t len, const char *none)
 {
-	char date[16], clock[16];
+	struct tm tm;
 
 	if (iso == NULL)
 		snprintf(buf, len, "%s", none);
-	else if (ctl_out_iso_split(iso, date, sizeof(date), clock, sizeof(clock)) == 0)
-		snprintf(buf, len, "%s %s", date, clock);
-	else
+	else if (ctl_out_iso_tm(iso, &tm) < 0 || ctl_out_time(&tm, CTL_OUT_SECOND, buf, len) < 0)
 		snprintf(buf, len, "%s", iso);
+}
+
+/*
+ * The strftime() format of each kind of time for people. They are messages,
+ * so that each language writes its own order: Vietnamese "14:30 ngày
+ * 22/11/2026" where English has "2026-11-22 14:30". What scripts read keeps
+ * ISO 8601.
+ */
+static const char *
+ctl_out_time_fmt(enum ctl_out_when what)
+{
+	switch (what) {
+	case CTL_OUT_DATE:
+		/* TRANSLATORS: strftime() format of a date alone, put into sentences such as
+		   "it will play at 14:30:05 on %s". Numbers only: the names of days and
+		   months follow LC_TIME, which may be English. */
+		return _("%Y-%m-%d");
+	case CTL_OUT_MINUTE:
+		/* TRANSLATORS: strftime() format of a date and time to the minute, in tables.
+		   Numbers only. */
+		return _("%Y-%m-%d %H:%M");
+	default:
+		/* TRANSLATORS: strftime() format of a date and time to the second, in tables
+		   and sentences. Numbers only. */
+		return _("%Y-%m-%d %H:%M:%S");
+	}
+}
+
+int
+ctl_out_time(const struct tm *tm, enum ctl_out_when what, char *buf, size_t len)
+{
+	if (len == 0 || strftime(buf, len, ctl_out_time_fmt(what), tm) == 0)
+		return -1;
+	return 0;
+}
+
+int
+ctl_out_time_col(enum ctl_out_when what)
+{
+	struct tm tm = { .tm_year = 126, .tm_mon = 10, .tm_mday = 22, .tm_hour = 14,
+	    .tm_min = 30, .tm_sec = 5 };
+	char buf[128];
+
+	if (ctl_out_time(&tm, what, buf, sizeof(buf)) < 0)
+		return 21;
+	return ctl_out_width(buf) + 2;
+}
+
+/* The date and time of "2026-11-22T14:30:05+07:00", as written (its own zone). */
+static int
+ctl_out_iso_tm(const char *iso, struct tm *tm)
+{
+	int y, mo, d, h, mi, s, n = 0;
+
+	if (iso == NULL || sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s,
+	    &n) != 6 || n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    s > 60)
+		return -1;
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_year = y - 1900;
+	tm->tm_mon = mo - 1;
+	tm->tm_mday = d;
+	tm->tm_hour = h;
+	tm->tm_min = mi;
+	tm->tm_sec = s;
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -43,17 +44,40 @@ void	ctl_out_tags(FILE *fp, const json_t *o, const char *before);
 /* Prints a reply for scripts (--json): the object without its "ok"; "null" when it is none. */
 void	ctl_out_json(json_t *reply);
 
+/*
+ * A word of the daemon's replies (a state, an event: "idle", "finished") in
+ * the language; a word it does not know as it came; NULL for NULL. The
+ * replies themselves, and --json, keep the English words.
+ */
+const char *ctl_out_word(const char *w);
 /* Columns a UTF-8 string takes: one per character, none for combining accents. */
 int	ctl_out_width(const char *s);
 /* Prints s and pads it with spaces to width columns. */
 void	ctl_out_cell(FILE *fp, const char *s, int width);
+/* Pads s on the left to width columns, then prints it: a column aligned to the right. */
+void	ctl_out_rcell(FILE *fp, const char *s, int width);
 /*
- * "2026-11-22T14:30:05+07:00" as "2026-11-22" (date, at least 11 bytes) and
- * "14:30:05" (clock, at least 9 bytes). 0, or -1 when iso is not in that shape.
+ * Times for people are written in the language's order (the formats are
+ * messages): "2026-11-22 14:30:05" in English, "14:30:05 ngày 22/11/2026" in
+ * Vietnamese. The kinds:
+ */
+enum ctl_out_when {
+	CTL_OUT_DATE,		/* "2026-11-22", "22/11/2026" */
+	CTL_OUT_MINUTE,		/* "2026-11-22 14:30", "14:30 ngày 22/11/2026" */
+	CTL_OUT_SECOND,		/* "2026-11-22 14:30:05", "14:30:05 ngày 22/11/2026" */
+};
+/* Writes tm as what into buf. 0, or -1 when it does not fit. */
+int	ctl_out_time(const struct tm *tm, enum ctl_out_when what, char *buf, size_t len);
+/* The width of a table column of such times in the language: a time and two spaces. */
+int	ctl_out_time_col(enum ctl_out_when what);
+/*
+ * "2026-11-22T14:30:05+07:00" as its date (CTL_OUT_DATE, e.g. "22/11/2026"; give
+ * at least 16 bytes) and "14:30:05" (clock, at least 9 bytes), in the zone
+ * it was written in. 0, or -1 when iso is not in that shape.
  */
 int	ctl_out_iso_split(const char *iso, char *date, size_t datelen, char *clock,
 	    size_t clocklen);
-/* "2026-11-22 14:30:05" for tables; iso as it came when not ISO; none when NULL. */
+/* iso as CTL_OUT_SECOND for tables; iso as it came when not ISO; none when NULL. */
 void	ctl_out_iso_short(const char *iso, char *buf, size_t len, const char *none);
 
 #endif

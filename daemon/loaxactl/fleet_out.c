@@ -32,7 +32,7 @@ fleet_out_time(time_t t, int seconds, char *buf, size_t len)
 	struct tm tm;
 
 	if (t == 0 || localtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm) == 0)
+	    ctl_out_time(&tm, seconds ? CTL_OUT_SECOND : CTL_OUT_MINUTE, buf, len) < 0)
 		snprintf(buf, len, "-");
 }
 
@@ -83,7 +83,7 @@ fleet_out_widths(const struct fleet *f, int *w_id, int *w_state)
 static void
 fleet_out_line(const struct fleet_station *s, FILE *fp, int w_id, int w_state)
 {
-	char since[32], at[32], now[512];
+	char since[64], at[64], now[512];
 	size_t k;
 
 	fleet_out_time(s->since, 0, since, sizeof(since));
@@ -91,8 +91,8 @@ fleet_out_line(const struct fleet_station *s, FILE *fp, int w_id, int w_state)
 	fleet_out_now(s, now, sizeof(now));
 	ctl_out_cell(fp, s->id, w_id + 2);
 	ctl_out_cell(fp, fleet_out_state(s->state), w_state + 2);
-	ctl_out_cell(fp, since, 18);
-	ctl_out_cell(fp, at, 21);
+	ctl_out_cell(fp, since, ctl_out_time_col(CTL_OUT_MINUTE));
+	ctl_out_cell(fp, at, ctl_out_time_col(CTL_OUT_SECOND));
 	fputs(s->name != NULL ? s->name : "-", fp);
 	if (now[0] != '\0')
 		fprintf(fp, " — %s", now);
@@ -140,8 +140,8 @@ fleet_out_text(const struct fleet *f, FILE *fp)
 	if (fleet_count(f) > 0) {
 		ctl_out_cell(fp, _("STATION"), w_id + 2);
 		ctl_out_cell(fp, _("STATE"), w_state + 2);
-		ctl_out_cell(fp, _("SINCE"), 18);
-		ctl_out_cell(fp, _("LAST STATUS"), 21);
+		ctl_out_cell(fp, _("SINCE"), ctl_out_time_col(CTL_OUT_MINUTE));
+		ctl_out_cell(fp, _("LAST STATUS"), ctl_out_time_col(CTL_OUT_SECOND));
 		fprintf(fp, "%s\n", _("NAME — NOW — PROBLEMS"));
 	}
 	for (i = 0; (s = fleet_station(f, i)) != NULL; i++)

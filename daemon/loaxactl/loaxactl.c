@@ -10,7 +10,6 @@
  */
 #include <getopt.h>
 #include <limits.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +26,6 @@
 #include "daemon/loaxactl/loaxactl_queue.h"
 #include "daemon/loaxactl/loaxactl_show.h"
 #include "daemon/loaxactl/loaxactl_stations.h"
-
-#ifndef LOCALEDIR
-#define LOCALEDIR	"/usr/local/share/locale"
-#endif
 
 /* -s, else the configuration's control.socket, else $LOAXA_SOCKET, else the default. */
 static int
@@ -107,9 +102,7 @@ main(int argc, char *argv[])
 	const char *conf = NULL, *sock = NULL;
 	int ch;
 
-	setlocale(LC_ALL, "");
-	bindtextdomain("loaxa", LOCALEDIR);
-	textdomain("loaxa");
+	i18n_init();
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) != -1) {
 		switch (ch) {

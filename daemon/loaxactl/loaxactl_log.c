@@ -16,40 +16,24 @@
 
 #define LOG_TIMEOUT_MS	30000
 
-/* The event word for people (translatable); unknown words as they came. */
-static const char *
-log_event(const char *ev)
-{
-	static const char *const known[] = { "started", "finished", "failed", "missed",
-	    "interrupted" };
-	size_t i;
-
-	if (ev == NULL)
-		return "?";
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(ev, known[i]) == 0)
-			return _(known[i]);
-	return ev;
-}
-
 static void
 log_row(FILE *fp, const json_t *r)
 {
 	const json_t *secs = json_object_get(r, "seconds");
 	const char *title = ctl_out_jstr(r, "title"), *file = ctl_out_jstr(r, "file"),
 	    *err = ctl_out_jstr(r, "error");
-	const char *pid = ctl_out_jstr(r, "play_id");
+	const char *pid = ctl_out_jstr(r, "play_id"), *ev = ctl_out_jstr(r, "event");
 	char at[64], s[32];
 
 	ctl_out_iso_short(ctl_out_jstr(r, "at"), at, sizeof(at), "?");
-	if (json_is_number(secs) && strcmp(ctl_out_jstr(r, "event") ? ctl_out_jstr(r, "event") : "",
-	    "started") != 0)
+	if (json_is_number(secs) && strcmp(ev != NULL ? ev : "", "started") != 0)
 		snprintf(s, sizeof(s), "%.1f", json_number_value(secs));
 	else
 		snprintf(s, sizeof(s), "-");
-	ctl_out_cell(fp, at, 21);
-	ctl_out_cell(fp, log_event(ctl_out_jstr(r, "event")), 13);
-	fprintf(fp, "%7s  ", s);
+	ctl_out_cell(fp, at, ctl_out_time_col(CTL_OUT_SECOND));
+	ctl_out_cell(fp, ev != NULL ? ctl_out_word(ev) : "?", 13);
+	ctl_out_rcell(fp, s, 7);
+	fputs("  ", fp);
 	if (title != NULL)
 		fprintf(fp, "%s", title);
 	else if (pid != NULL)
@@ -62,7 +46,7 @@ log_row(FILE *fp, const json_t *r)
 		fprintf(fp, " (%s)", file);
 	fputc('\n', fp);
 	if (err != NULL)
-		fprintf(fp, "%*s%s\n", 21 + 13 + 9, "", err);
+		fprintf(fp, "%*s%s\n", ctl_out_time_col(CTL_OUT_SECOND) + 13 + 9, "", err);
 }
 
 void
@@ -77,9 +61,10 @@ loaxactl_log_table(FILE *fp, const json_t *reply)
 		fprintf(fp, _("Nothing was recorded since %s.\n"), since);
 		return;
 	}
-	ctl_out_cell(fp, _("TIME"), 21);
+	ctl_out_cell(fp, _("TIME"), ctl_out_time_col(CTL_OUT_SECOND));
 	ctl_out_cell(fp, _("EVENT"), 13);
-	fprintf(fp, "%7s  %s\n", _("SECONDS"), _("TITLE (FILE)"));
+	ctl_out_rcell(fp, _("SECONDS"), 7);
+	fprintf(fp, "  %s\n", _("TITLE (FILE)"));
 	json_array_foreach(records, i, r)
 		log_row(fp, r);
 	fprintf(fp, dngettext("loaxa", "%zu record since %s.\n", "%zu records since %s.\n",

@@ -49,7 +49,7 @@ list_queue(const json_t *queue)
 	}
 	printf("  ");
 	ctl_out_cell(stdout, _("ID"), 7);
-	ctl_out_cell(stdout, _("PLAYS AT"), 21);
+	ctl_out_cell(stdout, _("PLAYS AT"), ctl_out_time_col(CTL_OUT_SECOND));
 	ctl_out_cell(stdout, _("LENGTH"), 9);
 	printf("%s\n", _("TITLE (FILE)"));
 	json_array_foreach(queue, i, q) {
@@ -59,7 +59,7 @@ list_queue(const json_t *queue)
 		fmt_duration(json_object_get(q, "duration"), dur, sizeof(dur));
 		printf("  ");
 		ctl_out_cell(stdout, id, 7);
-		ctl_out_cell(stdout, at, 21);
+		ctl_out_cell(stdout, at, ctl_out_time_col(CTL_OUT_SECOND));
 		ctl_out_cell(stdout, dur, 9);
 		printf("%s", ctl_out_jstr(q, "title") != NULL ? ctl_out_jstr(q, "title") : "?");
 		if (ctl_out_jstr(q, "file") != NULL)
@@ -82,7 +82,7 @@ list_upcoming(const json_t *up)
 		return;
 	}
 	printf("  ");
-	ctl_out_cell(stdout, _("AT"), 21);
+	ctl_out_cell(stdout, _("AT"), ctl_out_time_col(CTL_OUT_SECOND));
 	ctl_out_cell(stdout, _("ITEMS"), 7);
 	printf("%s\n", _("TITLE"));
 	json_array_foreach(up, i, u) {
@@ -93,7 +93,7 @@ list_upcoming(const json_t *up)
 		else
 			snprintf(items, sizeof(items), "?");
 		printf("  ");
-		ctl_out_cell(stdout, at, 21);
+		ctl_out_cell(stdout, at, ctl_out_time_col(CTL_OUT_SECOND));
 		ctl_out_cell(stdout, items, 7);
 		printf("%s\n", ctl_out_jstr(u, "title") != NULL ? ctl_out_jstr(u, "title") : "?");
 	}
@@ -209,7 +209,7 @@ status_audio(const json_t *s)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "%s: %s", dev != NULL ? dev : "?",
-	    state != NULL ? state : _("unknown"));
+	    state != NULL ? ctl_out_word(state) : _("unknown"));
 	n = strlen(buf);
 	if (err != NULL && n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - n, " (%s)", err);
@@ -248,7 +248,7 @@ status_print(const json_t *s)
 	long long t;
 
 	status_station(s);
-	field(F_STATE, ctl_out_jstr(s, "state"));
+	field(F_STATE, ctl_out_word(ctl_out_jstr(s, "state")));
 	status_playing(s);
 	if (json_is_object(next)) {
 		fmt_titled_time(next, "at", _("\"%s\" at %s on %s"), buf, sizeof(buf));
