@@ -4,11 +4,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config/conf.h"
@@ -19,19 +17,12 @@
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
 #include "daemon/core/notify.h"
+#include "daemon/core/signals.h"
 #include "daemon/core/tls.h"
 #include "daemon/proto/report.h"
 #include "daemon/station/station.h"
 
 #define DEFAULT_CONFIG "/etc/loaxa/loaxa.cfg"
-
-struct daemon_state {
-	struct ev_loop	*ev;
-	struct station	*station;
-	int		 sfd;
-	int64_t		 watchdog_ms;	/* 0: systemd's watchdog is off */
-	int64_t		 watchdog_due;
-};
 
 static void
 usage(FILE *fp)
@@ -120,97 +111,50 @@ check_only(const char *path)
 	return 0;
 }
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-static int
-signals_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
-{
-	struct daemon_state *d = arg;
-
-	if (d->watchdog_ms > 0 && d->watchdog_due < *deadline)
-		*deadline = d->watchdog_due;
-	if (max < 1)
-		return 0;
-	pfd->fd = d->sfd;
-	pfd->events = POLLIN;
-	return 1;
-}
-
+/* SIGHUP: the schedule is read again; a broken one is refused and the old one kept. */
 static void
-signals_reload(struct daemon_state *d)
+reload(void *arg)
 {
+	struct station *st = *(struct station **)arg;
 	struct errlist errs;
 
+	log_info("loaxad: SIGHUP: reloading the schedule");
 	errlist_init(&errs);
-	if (station_reload(d->station, &errs) < 0)
+	if (station_reload(st, &errs) < 0)
 		errlist_print(&errs, "loaxad: ", stderr);
 	errlist_clear(&errs);
-}
-
-static void
-signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
-{
-	struct daemon_state *d = arg;
-	struct signalfd_siginfo si;
-
-	if (d->watchdog_ms > 0 && now >= d->watchdog_due) {
-		notify_send("WATCHDOG=1");
-		d->watchdog_due = now + d->watchdog_ms / 2;
-	}
-	if (n < 1 || !(pfd->revents & POLLIN))
-		return;
-	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			log_info("loaxad: SIGHUP: reloading the schedule");
-			signals_reload(d);
-		} else {
-			log_info("loaxad: signal %u: stopping", si.ssi_signo);
-			ev_stop(d->ev);
-		}
-	}
 }
 
 static int
 run(const struct config *cfg)
 {
-	struct daemon_state d = { .sfd = -1 };
-	struct ev_source src = { "signals", signals_prepare, signals_dispatch, &d };
+	struct ev_loop *ev;
+	struct station *st = NULL;
+	struct signals *sig;
+	struct ev_source src;
 	struct errlist errs;
 
-	if ((d.sfd = signals_open()) == -1)
-		fatal("loaxad: signalfd");
-	if ((d.ev = ev_new()) == NULL)
+	if ((ev = ev_new()) == NULL)
 		fatalx("loaxad: out of memory");
-	ev_add(d.ev, &src);
+	/* Before the station's threads, which inherit the blocked signals. */
+	if ((sig = signals_new(ev, "loaxad", reload, &st)) == NULL)
+		fatal("loaxad: signalfd");
+	signals_source(sig, &src);
+	ev_add(ev, &src);
 	errlist_init(&errs);
-	d.station = station_new(cfg, d.ev, &errs);
-	if (d.station == NULL) {
+	st = station_new(cfg, ev, &errs);
+	if (st == NULL) {
 		errlist_print(&errs, "loaxad: ", stderr);
 		errlist_clear(&errs);
 		fatalx("loaxad: cannot start the station");
 	}
 	errlist_clear(&errs);
-	d.watchdog_ms = notify_watchdog_ms();
-	d.watchdog_due = clock_mono_ms();
-	notify_send("READY=1");
-	ev_run(d.ev);
+	signals_ready(sig);
+	ev_run(ev);
 	notify_send("STOPPING=1");
-	station_free(d.station);
-	ev_free(d.ev);
-	close(d.sfd);
+	station_free(st);
+	signals_free(sig);
+	ev_free(ev);
 	return 0;
 }
 

@@ -16,20 +16,18 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
-#include "daemon/core/clock.h"
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
 #include "daemon/core/notify.h"
+#include "daemon/core/signals.h"
 #include "daemon/core/tls.h"
 #include "daemon/proto/report.h"
 #include "daemon/collector/collect_announce.h"
@@ -50,8 +48,7 @@ struct collectd {
 	struct cbatch	*batch;
 	struct cann	*announce;
 	struct cmqtt	*mqtt;
-	int		 sfd;
-	int64_t		 watchdog_ms, watchdog_due;
+	struct signals	*sig;
 };
 
 static void
@@ -162,58 +159,6 @@ import_files(const struct config *cfg, char **files, int n)
 
 /* --- The daemon. --- */
 
-static int
-signals_open(void)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-static int
-signals_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline)
-{
-	struct collectd *d = arg;
-
-	if (d->watchdog_ms > 0 && d->watchdog_due < *deadline)
-		*deadline = d->watchdog_due;
-	if (max < 1)
-		return 0;
-	pfd->fd = d->sfd;
-	pfd->events = POLLIN;
-	return 1;
-}
-
-static void
-signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
-{
-	struct collectd *d = arg;
-	struct signalfd_siginfo si;
-
-	if (d->watchdog_ms > 0 && now >= d->watchdog_due) {
-		notify_send("WATCHDOG=1");
-		d->watchdog_due = now + d->watchdog_ms / 2;
-	}
-	if (n < 1 || !(pfd->revents & POLLIN))
-		return;
-	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
-			log_info("collector: SIGHUP: nothing to reload; restart to read the "
-			    "configuration again");
-			continue;
-		}
-		log_info("collector: signal %u: stopping", si.ssi_signo);
-		ev_stop(d->ev);
-	}
-}
-
 /*
  * on_message: the stations' messages are stored (their PUBACKs wait for the
  * commit), and their statuses also tell the dashboards' discovery which
@@ -271,8 +216,6 @@ start(struct collectd *d, const char *id)
 		return -1;
 	cbatch_set_mqtt(d->batch, d->mqtt);
 	cann_set_mqtt(d->announce, d->mqtt);
-	src = (struct ev_source){ "signals", signals_prepare, signals_dispatch, d };
-	ev_add(d->ev, &src);
 	cmqtt_source(d->mqtt, &src);
 	ev_add(d->ev, &src);
 	cbatch_source(d->batch, &src);
@@ -307,28 +250,31 @@ stop(struct collectd *d)
 static int
 run(const struct config *cfg)
 {
-	struct collectd d = { .cfg = cfg, .sfd = -1 };
+	struct collectd d = { .cfg = cfg };
+	struct ev_source src;
 	char id[CLIENT_ID_MAX];
 
 	if (client_id(cfg, id, sizeof(id)) < 0)
 		return 1;
-	if ((d.sfd = signals_open()) == -1)
-		fatal("loaxa-collectd: signalfd");
 	if ((d.ev = ev_new()) == NULL)
 		fatalx("loaxa-collectd: out of memory");
+	/* Before libmosquitto's and SQLite's threads, which inherit the blocked signals. */
+	if ((d.sig = signals_new(d.ev, "collector", NULL, NULL)) == NULL)
+		fatal("loaxa-collectd: signalfd");
+	signals_source(d.sig, &src);
+	ev_add(d.ev, &src);
 	if (start(&d, id) < 0) {
 		stop(&d);
+		signals_free(d.sig);
 		ev_free(d.ev);
 		return 1;
 	}
-	d.watchdog_ms = notify_watchdog_ms();
-	d.watchdog_due = clock_mono_ms();
-	notify_send("READY=1");
+	signals_ready(d.sig);
 	ev_run(d.ev);
 	notify_send("STOPPING=1");
 	stop(&d);
+	signals_free(d.sig);
 	ev_free(d.ev);
-	close(d.sfd);
 	return 0;
 }
 
