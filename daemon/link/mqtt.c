@@ -158,6 +158,13 @@ mqtt_session_new(struct mqtt *m)
 	mosquitto_message_callback_set(mosq, mqtt_cb_message);
 	mosquitto_log_callback_set(mosq, mqtt_cb_log);
 	rc = mosquitto_int_option(mosq, MOSQ_OPT_SEND_MAXIMUM, MQTT_SEND_MAX);
+	/*
+	 * Every packet goes out at once. With Nagle's algorithm an alert's
+	 * SUBSCRIBE for its bulletin waited behind the PUBACK just sent until the
+	 * broker acknowledged that, which Linux delays up to 40 ms.
+	 */
+	if (rc == MOSQ_ERR_SUCCESS)
+		rc = mosquitto_int_option(mosq, MOSQ_OPT_TCP_NODELAY, 1);
 	/* Our context as it is: libmosquitto's defaults would check the address (see tls.h). */
 	if (rc == MOSQ_ERR_SUCCESS && m->tls_ctx != NULL)
 		rc = mosquitto_int_option(mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0);

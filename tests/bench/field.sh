@@ -54,6 +54,7 @@ if [ "$2" = dns ] && [ -z "${LOAXA_DNS_NS:-}" ]; then
 	LOAXA_DNS_NS=1 exec unshare -mn --propagation private sh "$0" "$@"
 fi
 . tests/lib.sh
+. tests/bench/heard.sh
 FAULT=$2 IN=$3 NSLOTS=${4:-20} NTRIALS=${5:-20} NSTARTS=${6:-3}
 case $IN in /*) ;; *) IN=$TOP/$IN ;; esac
 GAP=3			# seconds between slots: 2 s of audio, then the card closes
@@ -297,16 +298,8 @@ awk -v base="$base" -v gap="$GAP" -v n="$NSLOTS" -v sf="$slot_frames" '
 for f in siren alert; do
 	"$TOOLS/opus_refdecode" "$S/$f.opus" "$T/$f.raw" 1 || { say "cannot decode $f.opus"; exit 1; }
 done
-# starts_after NS N: the card started at least N times after NS.
-starts_after() { awk -v t="$1" -v want="$2" '$3 == "start" && $2 > t { n++ } END { exit !(n >= want) }' "$VCARD_LOG"; }
+starts_after() { card_starts_after "$VCARD_LOG" "$@"; }
 stopped_after() { awk -v t="$1" '$3 == "stop" && $2 > t { ok = 1 } END { exit !ok }' "$VCARD_LOG"; }
-frames_now() { echo $(( $(stat -c %s "$VCARD_RAW") / 2 )); }
-# first_run_after NS: the frame of the capture that the card's first run
-# started after NS began with (what was written up to its prepare).
-first_run_after() {
-	awk -v t="$1" '$3 == "prepare" { at = w } $3 == "write" { w += $4 }
-		$3 == "start" && $2 > t { print at; exit }' "$VCARD_LOG"
-}
 # normal_playing: the normal bulletin in a one-off slot at the next second,
 # until the card plays it (up to three tries: this sets the trial up, it is
 # not what is measured). A slot, not `loaxactl queue`, which a fault may make
@@ -329,12 +322,12 @@ idle() { status | jq -e '.state == "idle"' >/dev/null; }
 pause() { _p=$(( ${_p:-0} + 1 )); sleep "0.$(( 2 + _p % 4 ))"; }
 # cut_in KEY REF COMMAND...: runs COMMAND, which should make the sound REF
 # (raw) cut into the normal bulletin; prints "KEY MS" from just before the
-# command to REF's first sample heard (pcm_find in the capture, then
-# vcard_report --when), or "KEY REASON" and returns 1.
+# command to REF's first sample heard (heard.sh's card_heard), or "KEY
+# REASON" and returns 1.
 cut_in() {
 	_key=$1 _ref=$2
 	shift 2
-	_f0=$(frames_now)
+	_f0=$(card_frames "$VCARD_RAW")
 	_t0=$(now_ns)
 	if ! "$@" >/dev/null 2>"$T/cmd.err"; then
 		cat "$T/cmd.err" >>"$T/trials.err"
@@ -344,19 +337,11 @@ cut_in() {
 	fi
 	# It plays, then the normal bulletin again from its start.
 	wait_for 15 starts_after "$_t0" 2 || say "trial $i: $_key: nothing cut in, or no normal bulletin after it"
-	# Where to look: the first 200 ms of the card's first run after the
-	# command; else anywhere from the command on (its 1 s was written whole
-	# by now, so it starts at least 1 s before the end).
-	_c=$(first_run_after "$_t0")
-	set -- $([ -n "$_c" ] && "$TOOLS/pcm_find" "$_ref" "$VCARD_RAW" 1 "$_c" $((_c + 9600)) 48000) - -
-	if ! awk -v s="$2" 'BEGIN { exit !(s >= 30) }'; then
-		_f1=$(( $(frames_now) - 48000 ))
-		[ "$_f1" -lt "$_f0" ] && _f1=$_f0
-		set -- $("$TOOLS/pcm_find" "$_ref" "$VCARD_RAW" 1 "$_f0" "$_f1" 48000) - -
-	fi
-	_when=$("$TOOLS/vcard_report" "$VCARD_LOG" --when "$1" 2>/dev/null | awk '$1 == "when" { print $2 }')
-	if [ -n "$_when" ] && awk -v s="$2" 'BEGIN { exit !(s >= 30) }'; then
-		out "$_key" "$(awk -v a="$_when" -v b="$_t0" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')"
+	_heard=$(card_heard "$_ref" "$VCARD_LOG" "$VCARD_RAW" "$_t0" "$_f0")
+	_ok=$?
+	set -- $_heard - -
+	if [ "$_ok" = 0 ]; then
+		out "$_key" "$(awk -v a="$1" -v b="$_t0" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')"
 		return 0
 	fi
 	say "trial $i: $_key: not found in the capture (pcm_find: $1 $2)"

@@ -355,31 +355,34 @@ fig_idle() {
 	done
 }
 
-# --- figure 4: punctuality on the paced sink ---------------------------------------
+# --- figure 4: punctuality on the virtual card ----------------------------------------
 
-# The sink's own latency: sinkref opens it like loaxad at a known instant.
-sink_latency() {	# N
-	d=$T/sinkref
-	mkdir -p "$d"
-	: >"$d/stamps"
-	: >"$d/starts"
-	sink="file:'|pv -q -B 4096 -L 96000 | $TOOLS/stamp_reader $d/stamp >/dev/null; cat $d/stamp >>$d/stamps',raw"
+# card_latency N: the card's own start latency, the reference of figure 4:
+# sinkref opens the card like loaxad at a known instant and writes a second;
+# from that instant to the card's start (frame 0 heard), N times.
+card_latency() {
+	vcard_setup punctref >/dev/null || return 1
+	: >"$T/ref-starts"
 	i=1
 	while [ "$i" -le "$1" ]; do
-		"$B/sinkref" "$sink" 1 250 >>"$d/starts" 2>>"$d/err" || say "sinkref failed: $(tail -n 1 "$d/err")"
+		"$B/sinkref" "$VCARD_DEV" 1 250 >>"$T/ref-starts" 2>>"$T/ref.err" ||
+		    say "sinkref failed: $(tail -n 1 "$T/ref.err")"
 		i=$((i + 1))
 	done
-	paste "$d/starts" "$d/stamps" | awk 'NF == 2 { printf "%.3f\n", ($2 - $1) * 1000 }' >"$d/lat"
-	while read -r l; do rec punct sink latency_ms "$l"; done <"$d/lat"
+	"$TOOLS/vcard_report" "$VCARD_LOG" | awk '$1 == "onset" { print $2 }' >"$T/ref-onsets"
+	paste "$T/ref-starts" "$T/ref-onsets" |
+	    awk 'NF == 2 { split($1, t, "."); printf "%.3f\n", ($2 - t[1] * 1e9 - t[2]) / 1e6 }' >"$T/ref-lat"
+	while read -r l; do rec punct card latency_ms "$l"; done <"$T/ref-lat"
 }
 
 fig_punct() {
 	if [ "$SMOKE" = 1 ]; then n=2; else n=20; fi
 	gap=3
-	sink_latency "$(( n < 10 ? n : 10 ))"
+	card_latency "$(( n < 10 ? n : 10 ))"
 	d=$T/punct
 	mkdir -p "$d"
 	ln -sf "$IN/short.opus" "$d/short.opus"
+	vcard_setup punct >/dev/null || { rec punct loaxad raw_ms -; return 0; }
 	base=$(( $(date +%s) + 3 ))
 	{
 		echo "slots = ("
@@ -392,21 +395,26 @@ fig_punct() {
 		done
 		echo ");"
 	} >"$d/schedule.cfg"
-	: >"$d/stamps"
-	sink="file:'|pv -q -B 4096 -L 96000 | $TOOLS/stamp_reader $d/stamp >/dev/null; cat $d/stamp >>$d/stamps',raw"
-	bench_config "$d" "$sink" 1 "$d/schedule.cfg"
-	say "figure 4: $n one-off slots, $gap s apart, on the paced sink"
+	bench_config "$d" "$VCARD_DEV" 1 "$d/schedule.cfg"
+	say "figure 4: $n one-off slots, $gap s apart, on the virtual card"
 	start_station "$d"
-	stamps_in() { [ "$(wc -l <"$d/stamps")" -ge "$n" ]; }
-	wait_for $((n * gap + 15)) stamps_in || say "only $(wc -l <"$d/stamps") of $n slots reached the sink"
+	last=$((base + (n - 1) * gap))
+	# Done when the card was closed after the last slot's second.
+	closed_after_last() {
+		[ "$(date +%s)" -gt "$last" ] &&
+		    tail -n 1 "$VCARD_LOG" | awk -v l="$last" '$3 == "close" && $2 / 1e9 > l { ok = 1 } END { exit !ok }'
+	}
+	wait_for $((n * gap + 15)) closed_after_last || say "the card was not closed after the last slot"
 	stop_station "$STATION_PID"
-	lat=$(sort -n "$T/sinkref/lat" | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }')
-	# Each first byte belongs to the last slot instant at most a second after
-	# it (so that a slot that never played does not shift the others, and an
-	# early start still shows as negative); slots without a first byte are counted.
-	awk -v base="$base" -v gap="$gap" '{ k = int(($1 - base + 1) / gap)
-		printf "%.3f\n", ($1 - (base + k * gap)) * 1000 }' "$d/stamps" >"$d/late"
-	rec punct loaxad slots_without_audio "$(( n - $(wc -l <"$d/stamps") ))"
+	"$TOOLS/vcard_report" "$VCARD_LOG" >"$d/card.rep"
+	lat=$(sort -n "$T/ref-lat" | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print 0 }')
+	# Each onset belongs to the last slot instant at most a second after it
+	# (so that a slot that never played does not shift the others, and an
+	# early start still shows as negative); slots without audio are counted.
+	awk -v base="$base" -v gap="$gap" '$1 == "onset" { t = $2 / 1e9; k = int((t - base + 1) / gap)
+		printf "%.3f\n", (t - (base + k * gap)) * 1000 }' "$d/card.rep" >"$d/late"
+	rec punct loaxad slots_without_audio "$(( n - $(wc -l <"$d/late") ))"
+	rec punct loaxad xruns "$(awk '$1 == "xruns" { print $2 }' "$d/card.rep")"
 	[ -s "$d/late" ] || { rec punct loaxad raw_ms -; rec punct loaxad corrected_ms -; }
 	while read -r l; do
 		rec punct loaxad raw_ms "$l"
@@ -428,7 +436,8 @@ fig_gaps() {
 		ln -sf "$IN/gap1.opus" "$d/một.opus"
 		ln -sf "$IN/gap2.opus" "$d/hai.opus"
 		one_off "$d" "Hai bản tin" "$(at_plus 2)" "một.opus" "hai.opus"
-		bench_config "$d" "file:'$d/out.raw',raw" 1 "$d/schedule.cfg"
+		vcard_setup "gaps$r" >/dev/null || { rec gaps loaxad added_samples "no card"; return 0; }
+		bench_config "$d" "$VCARD_DEV" 1 "$d/schedule.cfg"
 		mosquitto_sub $(mqtt_opts district.monitor) -v -q 1 -t "loaxa/hon-quan/$ID/events" >"$d/events" 2>/dev/null &
 		sp=$!
 		PIDS="$PIDS $sp"
@@ -438,7 +447,7 @@ fig_gaps() {
 			wait_for 10 idle
 			stop_station "$STATION_PID"
 			# frames_ref frames_capture shift snr: samples added = capture - reference.
-			set -- $("$TOOLS/pcm_compare" "$T/ref.raw" "$d/out.raw" 1 200) - - - -
+			set -- $("$TOOLS/pcm_compare" "$T/ref.raw" "$VCARD_RAW" 1 200) - - - -
 			say "pcm_compare: $*"
 			if [ "$1" = - ]; then
 				rec gaps loaxad added_samples "no capture"
@@ -448,6 +457,11 @@ fig_gaps() {
 			rec gaps loaxad added_samples "$(( $2 - $1 ))"
 			rec gaps loaxad shift_samples "$3"
 			rec gaps loaxad snr_db "$4"
+			# What the card itself heard: silence while it played, its runs, underruns.
+			"$TOOLS/vcard_report" "$VCARD_LOG" >"$d/card.rep"
+			rec gaps loaxad starved_ms "$(awk '$1 == "starved_ms" { print $2 }' "$d/card.rep")"
+			rec gaps loaxad card_runs "$(grep -c '^start ' "$d/card.rep")"
+			rec gaps loaxad xruns "$(awk '$1 == "xruns" { print $2 }' "$d/card.rep")"
 		else
 			say "gaps: the two bulletins did not both finish: $(grep -v status "$d/loaxad.log" | tail -n 4)"
 			stop_station "$STATION_PID"
@@ -537,20 +551,23 @@ fig_fanout() {
 	rec fanout loaxad bytes "$(stat -c %s "$IN/fanout.opus")"
 }
 
-# fig_alert: tests/bench/alert_latency.sh (20 paced stations; 3 in smoke mode)
-# RUNS times; each run gives its median and worst.
+# fig_alert: tests/bench/alert_latency.sh (20 stations on virtual cards; 3 in
+# smoke mode) RUNS times; each run gives its median and worst, and how long
+# `loaxactl alert` itself took.
 fig_alert() {
 	if [ "$SMOKE" = 1 ]; then n=3; else n=${ALERT_N:-20}; fi
 	r=1
 	while [ "$r" -le "$RUNS" ]; do
-		say "figure 7: alert to $n paced stations, run $r"
+		say "figure 7: alert to $n stations on virtual cards, run $r"
 		line=$(sh tests/bench/alert_latency.sh "$BUILD" "$n" 2>"$T/alert.err")
 		say "$line"
 		sed 's/^/  /' "$T/alert.err" >&2
 		case $line in
-		*" n=$n") set -- $(echo "$line" | sed -n 's/.* median=\([^ ]*\) worst=\([^ ]*\) .*/\1 \2/p') - -
+		*" n=$n") set -- $(echo "$line" |
+			    sed -n 's/.* median=\([^ ]*\) worst=\([^ ]*\) cli_ms=\([^ ]*\) .*/\1 \2 \3/p') - - -
 			rec alert loaxad median_ms "$1"
-			rec alert loaxad worst_ms "$2" ;;
+			rec alert loaxad worst_ms "$2"
+			rec alert loaxactl cli_ms "$3" ;;
 		*)	rec alert loaxad median_ms "not every station played: ${line:-no result}"
 			rec alert loaxad worst_ms - ;;
 		esac

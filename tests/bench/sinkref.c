@@ -1,10 +1,11 @@
 /*
- * The paced sink's own latency, for the punctuality figure of `make bench`:
- * opens an ALSA device the way loaxad does (S16, non-blocking open, a buffer
- * of BUFFER_MS in four periods, start at one period) and writes a second of
- * tone at once. It prints the wall-clock instant just before the open; the
- * sink's stamp_reader records when the first byte arrived. The difference
- * is what the sink (the file plugin's pipe, pv) adds to any player.
+ * A sound device's own start latency, the reference of the punctuality
+ * figure of `make bench`: opens an ALSA device the way loaxad sets it up
+ * (S16, a buffer of BUFFER_MS in four periods, start at one period) and
+ * writes a second of tone at once. It prints the wall-clock instant just
+ * before the open; the virtual card's log (tests/vcard/vcard.c) says when its
+ * frame 0 was heard. The difference is what opening and starting the device
+ * costs any player, loaxad included.
  * Usage: sinkref DEVICE CHANNELS [BUFFER_MS]
  */
 #include <math.h>
