@@ -4,7 +4,8 @@
  * the records it keeps 1, 2, 3, ... ("seq", README); a number the collector
  * has not received is a record that did not reach it: a gap, which the
  * record itself fills when it comes later (sent again after a reconnect, or
- * imported from the station's own log).
+ * imported from the station's own log). A new play record is added to the
+ * report's per-day sums (the rollups) in the same transaction.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +49,21 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_run(c, CS_REC_ADD, "cannot add a record")) < 0)
 		return rc;
 	*added = sqlite3_changes(c->db) > 0;
+	return 0;
+}
+
+/* Adds the new play record (row id) to the report's per-day rollups (collect_db.c). */
+static int
+rec_roll(struct cdb *c, int64_t id)
+{
+	static const int stmts[] = { CS_ROLL_STATION, CS_ROLL_BULLETIN, CS_ROLL_TAG };
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++)
+		if ((rc = cdb_bind(c, c->st[stmts[i]], "i", id)) < 0 ||
+		    (rc = cdb_run(c, stmts[i], "cannot add a record to the report's sums")) < 0)
+			return rc;
 	return 0;
 }
 
@@ -156,6 +172,8 @@ cdb_record_put(struct cdb *c, const char *region, const char *station,
 		return 0;
 	}
 	t->records++;
+	if (!r->note && (rc = rec_roll(c, sqlite3_last_insert_rowid(c->db))) < 0)
+		return rc;
 	if (r->seq > 0 && (rc = gap_update(c, region, station, &s, r, now, t)) < 0)
 		return rc;
 	max_seq = r->seq > s.max_seq ? r->seq : s.max_seq;
