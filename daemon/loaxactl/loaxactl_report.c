@@ -473,7 +473,9 @@ report_print(const struct report_opts *o, struct report_table *t, json_t *j)
 		json_object_update_new(j, json_pack("{s:s, s:s, s:s, s:s}", "region", o->region,
 		    "from", o->from_txt, "to", o->to_txt, "by", o->by == BY_STATION ? "station" :
 		    o->by == BY_BULLETIN ? "bulletin" : "tag"));
-		ctl_out_json(json_incref(j));
+		/* Ten significant digits: 224.4, not 224.40000000000001. */
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+		fputc('\n', stdout);
 		return 0;
 	}
 	if (o->csv == NULL) {

@@ -163,17 +163,28 @@ cell(const struct report_table *t, size_t row, int col)
 	return t->cells[row * (size_t)t->ncols + (size_t)col];
 }
 
+/* The period's columns are for the CSV: on the terminal the title line says it. */
+static int
+text_shown(const struct report_table *t, int col)
+{
+	return t->cols[col] != RW_FROM && t->cols[col] != RW_TO;
+}
+
 /* One line of the text table: cells padded to their column's width. */
 static void
 text_line(const struct report_table *t, FILE *fp, const char *const *v, const int *width)
 {
-	int i, pad;
+	int i, pad, last = t->ncols - 1;
 
-	for (i = 0; i < t->ncols; i++) {
+	while (last > 0 && !text_shown(t, last))
+		last--;
+	for (i = 0; i <= last; i++) {
+		if (!text_shown(t, i))
+			continue;
 		pad = width[i] - ctl_out_width(v[i]);
 		if (report_words[t->cols[i]].numeric)
 			fprintf(fp, "%s%*s%s", i ? "  " : "", pad > 0 ? pad : 0, "", v[i]);
-		else if (i == t->ncols - 1)
+		else if (i == last)
 			fprintf(fp, "%s%s", i ? "  " : "", v[i]);
 		else
 			fprintf(fp, "%s%s%*s", i ? "  " : "", v[i], pad > 0 ? pad : 0, "");
@@ -194,7 +205,8 @@ report_table_text(const struct report_table *t, FILE *fp)
 		for (r = 0; r < t->nrows; r++)
 			if ((w = ctl_out_width(cell(t, r, i))) > width[i])
 				width[i] = w;
-		total += width[i] + (i ? 2 : 0);
+		if (text_shown(t, i))
+			total += width[i] + (i ? 2 : 0);
 	}
 	text_line(t, fp, v, width);
 	for (r = 0; r < t->nrows; r++) {
