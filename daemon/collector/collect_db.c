@@ -100,10 +100,14 @@
  * day_station: per station and day: finished, interrupted, missed, failed
  *   (how many records of each event), seconds (played).
  *   PRIMARY KEY (region, station, day)
- * day_bulletin: per bulletin (its sha256; '' when a record has none),
- *   station and day, of finished and interrupted plays: broadcasts (the
- *   finished ones), seconds; title and tags as the latest record said.
- *   PRIMARY KEY (region, sha256, station, day)
+ * bulletin: each bulletin played (finished or interrupted), once.
+ *   id                its number in day_bulletin (keeps those rows narrow:
+ *                     a year of a large district is millions of them)
+ *   region, sha256    the key (sha256 '' when a record has none)
+ *   title, tags       as the latest of its records said
+ * day_bulletin: per bulletin (bulletin.id), station and day, of finished
+ *   and interrupted plays: broadcasts (the finished ones), seconds.
+ *   PRIMARY KEY (bulletin, station, day)
  * day_tag: per tag (each string of a record's tags, once), station and day,
  *   of finished and interrupted plays: broadcasts (finished), seconds.
  *   PRIMARY KEY (region, tag, station, day)
@@ -135,11 +139,19 @@
 	"  sum(event = 'finished'), sum(event = 'interrupted'),"	\
 	"  sum(event = 'missed'), sum(event = 'failed'), sum(seconds)"	\
 	"  FROM play_day WHERE " where " GROUP BY region, station, day"
+/* The title and tags of a bulletin's latest record (max(id) picks the row). */
+#define ROLL_BULLETIN_NAME(where)					\
+	"INSERT INTO bulletin(region, sha256, title, tags) SELECT region, sha, title, tags"	\
+	"  FROM (SELECT region, coalesce(sha256, '') AS sha, title, tags, max(id)"	\
+	"    FROM play_day WHERE " where " AND event IN ('finished', 'interrupted')"	\
+	"    GROUP BY region, sha) WHERE true"
 #define ROLL_BULLETIN(where)						\
-	"INSERT INTO day_bulletin SELECT region, coalesce(sha256, '') AS sha,"	\
-	"  station, day, title, tags, sum(event = 'finished'), sum(seconds)"	\
-	"  FROM play_day WHERE " where " AND event IN ('finished', 'interrupted')"	\
-	"  GROUP BY region, sha, station, day"
+	"INSERT INTO day_bulletin SELECT b.id, p.station, p.day,"	\
+	"  sum(p.event = 'finished'), sum(p.seconds)"			\
+	"  FROM play_day p JOIN bulletin b ON b.region = p.region"	\
+	"    AND b.sha256 = coalesce(p.sha256, '')"			\
+	"  WHERE " where " AND p.event IN ('finished', 'interrupted')"	\
+	"  GROUP BY b.id, p.station, p.day"
 /* Each text of a record's tags once (a tag written twice counts once). */
 #define ROLL_TAG(where)							\
 	"INSERT INTO day_tag SELECT p.region, j.value, p.station, p.day,"	\
@@ -204,16 +216,19 @@ static const char *const cdb_migrations[] = {
 	"  finished INTEGER NOT NULL, interrupted INTEGER NOT NULL,"
 	"  missed INTEGER NOT NULL, failed INTEGER NOT NULL, seconds REAL NOT NULL,"
 	"  PRIMARY KEY (region, station, day)) WITHOUT ROWID;"
+	"CREATE TABLE bulletin ("
+	"  id INTEGER PRIMARY KEY, region TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  title TEXT, tags TEXT, UNIQUE (region, sha256));"
 	"CREATE TABLE day_bulletin ("
-	"  region TEXT NOT NULL, sha256 TEXT NOT NULL, station TEXT NOT NULL,"
-	"  day INTEGER NOT NULL, title TEXT, tags TEXT,"
+	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
 	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
-	"  PRIMARY KEY (region, sha256, station, day)) WITHOUT ROWID;"
+	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
 	"CREATE TABLE day_tag ("
 	"  region TEXT NOT NULL, tag TEXT NOT NULL, station TEXT NOT NULL,"
 	"  day INTEGER NOT NULL, broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
 	"  PRIMARY KEY (region, tag, station, day)) WITHOUT ROWID;"
-	ROLL_STATION("true") ";" ROLL_BULLETIN("true") ";" ROLL_TAG("true") ";",
+	ROLL_STATION("true") ";" ROLL_BULLETIN_NAME("true") ";" ROLL_BULLETIN("true") ";"
+	ROLL_TAG("true") ";",
 };
 #define CDB_VERSION	((int)(sizeof(cdb_migrations) / sizeof(cdb_migrations[0])))
 
@@ -250,10 +265,11 @@ static const char *const cdb_sql[CS_COUNT] = {
 	    " interrupted = interrupted + excluded.interrupted,"
 	    " missed = missed + excluded.missed, failed = failed + excluded.failed,"
 	    " seconds = seconds + excluded.seconds",
-	[CS_ROLL_BULLETIN] = ROLL_BULLETIN("id = ?1")
-	    " ON CONFLICT (region, sha256, station, day) DO UPDATE SET"
-	    " title = excluded.title, tags = excluded.tags,"
-	    " broadcasts = broadcasts + excluded.broadcasts, seconds = seconds + excluded.seconds",
+	[CS_ROLL_BULLETIN_NAME] = ROLL_BULLETIN_NAME("id = ?1") " ON CONFLICT (region, sha256)"
+	    " DO UPDATE SET title = excluded.title, tags = excluded.tags",
+	[CS_ROLL_BULLETIN] = ROLL_BULLETIN("p.id = ?1") " ON CONFLICT (bulletin, station, day)"
+	    " DO UPDATE SET broadcasts = broadcasts + excluded.broadcasts,"
+	    " seconds = seconds + excluded.seconds",
 	[CS_ROLL_TAG] = ROLL_TAG("p.id = ?1") " ON CONFLICT (region, tag, station, day) DO UPDATE SET"
 	    " broadcasts = broadcasts + excluded.broadcasts, seconds = seconds + excluded.seconds",
 };

@@ -56,7 +56,8 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 static int
 rec_roll(struct cdb *c, int64_t id)
 {
-	static const int stmts[] = { CS_ROLL_STATION, CS_ROLL_BULLETIN, CS_ROLL_TAG };
+	static const int stmts[] = { CS_ROLL_STATION, CS_ROLL_BULLETIN_NAME, CS_ROLL_BULLETIN,
+	    CS_ROLL_TAG };
 	size_t i;
 	int rc;
 

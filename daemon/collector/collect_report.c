@@ -39,11 +39,11 @@ static const char sql_avail[] =
 static const char sql_missing[] =
 	"SELECT coalesce(sum(last - first + 1), 0) FROM gap WHERE region = ?1 AND station = ?2"
 	" AND coalesce(after_at, -1) < ?4 AND coalesce(before_at, ?4) >= ?3";
-/* One max() aggregate: title and tags come from the row of the latest day. */
 static const char sql_bulletins[] =
-	"SELECT sha256, title, tags, count(DISTINCT station), sum(broadcasts), sum(seconds), max(day)"
-	" FROM day_bulletin WHERE region = ?1 AND day BETWEEN ?2 AND ?3"
-	" GROUP BY sha256 ORDER BY sum(seconds) DESC, title";
+	"SELECT b.sha256, b.title, b.tags, count(DISTINCT d.station), sum(d.broadcasts),"
+	" sum(d.seconds) FROM bulletin b JOIN day_bulletin d ON d.bulletin = b.id"
+	" AND d.day BETWEEN ?2 AND ?3 WHERE b.region = ?1"
+	" GROUP BY b.id ORDER BY sum(d.seconds) DESC, b.title";
 static const char sql_tags[] =
 	"SELECT tag, station, sum(broadcasts), sum(seconds) FROM day_tag"
 	" WHERE region = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY tag, station ORDER BY tag, station";
