@@ -242,45 +242,88 @@ stations_more(struct crep *r, const char *region, const struct crep_period *p, t
 	return rc;
 }
 
-static int
-stations_read(struct crep *r, sqlite3_stmt *st, struct crep_station **out, size_t *n)
+static void
+station_fill(sqlite3_stmt *st, void *elem)
 {
-	struct crep_station *s;
+	struct crep_station *s = elem;
+
+	col_id(st, 0, s->station);
+	s->name = col_dup(st, 1);
+	s->finished = (long)sqlite3_column_int64(st, 2);
+	s->interrupted = (long)sqlite3_column_int64(st, 3);
+	s->missed = (long)sqlite3_column_int64(st, 4);
+	s->failed = (long)sqlite3_column_int64(st, 5);
+	s->seconds = sqlite3_column_double(st, 6);
+	s->days = sqlite3_column_int(st, 7);
+}
+
+static void
+bulletin_fill(sqlite3_stmt *st, void *elem)
+{
+	struct crep_bulletin *b = elem;
+
+	b->sha256 = col_dup(st, 0);
+	b->title = col_dup(st, 1);
+	b->tags = col_dup(st, 2);
+	b->stations = (long)sqlite3_column_int64(st, 3);
+	b->broadcasts = (long)sqlite3_column_int64(st, 4);
+	b->seconds = sqlite3_column_double(st, 5);
+}
+
+static void
+tag_fill(sqlite3_stmt *st, void *elem)
+{
+	struct crep_tag *t = elem;
+
+	t->tag = col_dup(st, 0);
+	col_id(st, 1, t->station);
+	t->broadcasts = (long)sqlite3_column_int64(st, 2);
+	t->seconds = sqlite3_column_double(st, 3);
+}
+
+/*
+ * The rows of sql (region and period bound) into a new array of *n
+ * elements of size sz, each zeroed, then filled by fill. 0, -ENOMEM, or
+ * -EIO; on failure the caller frees what *out holds.
+ */
+static int
+crep_rows(struct crep *r, const char *sql, const char *region, const struct crep_period *p,
+    size_t sz, void (*fill)(sqlite3_stmt *, void *), void **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
+	char *elem;
 	int rc;
 
+	*out = NULL;
+	*n = 0;
+	if ((rc = crep_prepare(r, sql, region, p, &st)) < 0)
+		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (crep_grow((void **)out, *n, &cap, sizeof(**out)) < 0)
+		if (crep_grow(out, *n, &cap, sz) < 0) {
+			sqlite3_finalize(st);
 			return -ENOMEM;
-		s = &(*out)[(*n)++];
-		memset(s, 0, sizeof(*s));
-		col_id(st, 0, s->station);
-		s->name = col_dup(st, 1);
-		s->finished = (long)sqlite3_column_int64(st, 2);
-		s->interrupted = (long)sqlite3_column_int64(st, 3);
-		s->missed = (long)sqlite3_column_int64(st, 4);
-		s->failed = (long)sqlite3_column_int64(st, 5);
-		s->seconds = sqlite3_column_double(st, 6);
-		s->days = sqlite3_column_int(st, 7);
+		}
+		elem = (char *)*out + sz * (*n)++;
+		memset(elem, 0, sz);
+		fill(st, elem);
 	}
-	return rc == SQLITE_DONE ? 0 : crep_fail(r, rc);
+	rc = rc == SQLITE_DONE ? 0 : crep_fail(r, rc);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
 crep_stations(struct crep *r, const char *region, const struct crep_period *p, time_t now,
     struct crep_station **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
 	if ((rc = crep_exec(r, "BEGIN")) < 0)
 		return rc;
-	if ((rc = crep_prepare(r, sql_stations, region, p, &st)) == 0 &&
-	    (rc = stations_read(r, st, out, n)) == 0)
+	if ((rc = crep_rows(r, sql_stations, region, p, sizeof(**out), station_fill,
+	    (void **)out, n)) == 0)
 		rc = stations_more(r, region, p, now, *out, *n);
-	sqlite3_finalize(st);
 	(void)crep_exec(r, "COMMIT");
 	if (rc < 0) {
 		crep_stations_free(*out, *n);
@@ -304,30 +347,9 @@ int
 crep_bulletins(struct crep *r, const char *region, const struct crep_period *p,
     struct crep_bulletin **out, size_t *n)
 {
-	struct crep_bulletin *b;
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	int rc;
+	int rc = crep_rows(r, sql_bulletins, region, p, sizeof(**out), bulletin_fill,
+	    (void **)out, n);
 
-	*out = NULL;
-	*n = 0;
-	if ((rc = crep_prepare(r, sql_bulletins, region, p, &st)) < 0)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (crep_grow((void **)out, *n, &cap, sizeof(**out)) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		b = &(*out)[(*n)++];
-		b->sha256 = col_dup(st, 0);
-		b->title = col_dup(st, 1);
-		b->tags = col_dup(st, 2);
-		b->stations = (long)sqlite3_column_int64(st, 3);
-		b->broadcasts = (long)sqlite3_column_int64(st, 4);
-		b->seconds = sqlite3_column_double(st, 5);
-	}
-	rc = rc == SQLITE_DONE ? 0 : crep_fail(r, rc);
-	sqlite3_finalize(st);
 	if (rc < 0) {
 		crep_bulletins_free(*out, *n);
 		*out = NULL;
@@ -353,28 +375,8 @@ int
 crep_tags(struct crep *r, const char *region, const struct crep_period *p,
     struct crep_tag **out, size_t *n)
 {
-	struct crep_tag *t;
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	int rc;
+	int rc = crep_rows(r, sql_tags, region, p, sizeof(**out), tag_fill, (void **)out, n);
 
-	*out = NULL;
-	*n = 0;
-	if ((rc = crep_prepare(r, sql_tags, region, p, &st)) < 0)
-		return rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (crep_grow((void **)out, *n, &cap, sizeof(**out)) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		t = &(*out)[(*n)++];
-		t->tag = col_dup(st, 0);
-		col_id(st, 1, t->station);
-		t->broadcasts = (long)sqlite3_column_int64(st, 2);
-		t->seconds = sqlite3_column_double(st, 3);
-	}
-	rc = rc == SQLITE_DONE ? 0 : crep_fail(r, rc);
-	sqlite3_finalize(st);
 	if (rc < 0) {
 		crep_tags_free(*out, *n);
 		*out = NULL;
