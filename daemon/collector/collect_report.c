@@ -6,6 +6,7 @@
  * writes.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +40,22 @@ static const char sql_avail[] =
 static const char sql_missing[] =
 	"SELECT coalesce(sum(last - first + 1), 0) FROM gap WHERE region = ?1 AND station = ?2"
 	" AND coalesce(after_at, -1) < ?4 AND coalesce(before_at, ?4) >= ?3";
-static const char sql_bulletins[] =
-	"SELECT b.sha256, b.title, b.tags, count(DISTINCT d.station), sum(d.broadcasts),"
-	" sum(d.seconds) FROM bulletin b JOIN day_bulletin d ON d.bulletin = b.id"
-	" AND d.day BETWEEN ?2 AND ?3 WHERE b.region = ?1"
-	" GROUP BY b.id ORDER BY sum(d.seconds) DESC, b.title";
+/*
+ * The bulletins, then their day rows over the period in key order (bulletin,
+ * station, day), summed here: a year of a large district is millions of
+ * rows, and a GROUP BY with count(DISTINCT station) in SQLite took several
+ * times as long as this one pass (tests/bench/report_speed.sh).
+ */
+static const char sql_bulletin_names[] =
+	"SELECT id, sha256, title, tags FROM bulletin WHERE region = ?1 AND ?2 <= ?3 ORDER BY id";
+static const char sql_bulletin_days[] =
+	"SELECT bulletin, station, broadcasts, seconds FROM day_bulletin"
+	" WHERE day BETWEEN ?2 AND ?3 AND ?1 IS NOT NULL ORDER BY bulletin, station, day";
 static const char sql_tags[] =
 	"SELECT tag, station, sum(broadcasts), sum(seconds) FROM day_tag"
 	" WHERE region = ?1 AND day BETWEEN ?2 AND ?3 GROUP BY tag, station ORDER BY tag, station";
+
+static void	crep_bulletins_free_one(struct crep_bulletin *);
 
 static int
 crep_fail(struct crep *r, int rc)
@@ -262,12 +271,10 @@ bulletin_fill(sqlite3_stmt *st, void *elem)
 {
 	struct crep_bulletin *b = elem;
 
-	b->sha256 = col_dup(st, 0);
-	b->title = col_dup(st, 1);
-	b->tags = col_dup(st, 2);
-	b->stations = (long)sqlite3_column_int64(st, 3);
-	b->broadcasts = (long)sqlite3_column_int64(st, 4);
-	b->seconds = sqlite3_column_double(st, 5);
+	b->id = sqlite3_column_int64(st, 0);
+	b->sha256 = col_dup(st, 1);
+	b->title = col_dup(st, 2);
+	b->tags = col_dup(st, 3);
 }
 
 static void
@@ -343,19 +350,107 @@ crep_stations_free(struct crep_station *v, size_t n)
 	free(v);
 }
 
+/* The bulletin numbered id in v (sorted by id), or NULL: another region's. */
+static struct crep_bulletin *
+bulletin_find(struct crep_bulletin *v, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (v[mid].id == id)
+			return &v[mid];
+		if (v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Adds the period's day rows to the bulletins v; a station counts once per bulletin. */
+static int
+bulletin_sums(struct crep *r, const char *region, const struct crep_period *p,
+    struct crep_bulletin *v, size_t n)
+{
+	struct crep_bulletin *b = NULL;
+	sqlite3_stmt *st = NULL;
+	char last[CMSG_ID_MAX] = "";
+	const char *station;
+	int64_t id, last_id = 0;
+	int rc;
+
+	if ((rc = crep_prepare(r, sql_bulletin_days, region, p, &st)) < 0)
+		return rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((id = sqlite3_column_int64(st, 0)) != last_id) {
+			b = bulletin_find(v, n, id);
+			last_id = id;
+			last[0] = '\0';
+		}
+		if (b == NULL)
+			continue;
+		station = (const char *)sqlite3_column_text(st, 1);
+		if (station != NULL && strcmp(station, last) != 0) {
+			b->stations++;
+			snprintf(last, sizeof(last), "%s", station);
+		}
+		b->broadcasts += (long)sqlite3_column_int64(st, 2);
+		b->seconds += sqlite3_column_double(st, 3);
+	}
+	rc = rc == SQLITE_DONE ? 0 : crep_fail(r, rc);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Most minutes first, then by title. */
+static int
+bulletin_cmp(const void *a, const void *b)
+{
+	const struct crep_bulletin *x = a, *y = b;
+
+	if (x->seconds != y->seconds)
+		return x->seconds < y->seconds ? 1 : -1;
+	return strcmp(x->title != NULL ? x->title : "", y->title != NULL ? y->title : "");
+}
+
 int
 crep_bulletins(struct crep *r, const char *region, const struct crep_period *p,
     struct crep_bulletin **out, size_t *n)
 {
-	int rc = crep_rows(r, sql_bulletins, region, p, sizeof(**out), bulletin_fill,
-	    (void **)out, n);
+	size_t i, kept = 0;
+	int rc;
 
+	if ((rc = crep_exec(r, "BEGIN")) < 0)
+		return rc;
+	if ((rc = crep_rows(r, sql_bulletin_names, region, p, sizeof(**out), bulletin_fill,
+	    (void **)out, n)) == 0)
+		rc = bulletin_sums(r, region, p, *out, *n);
+	(void)crep_exec(r, "COMMIT");
 	if (rc < 0) {
 		crep_bulletins_free(*out, *n);
 		*out = NULL;
 		*n = 0;
+		return rc;
 	}
-	return rc;
+	/* Those not played in the period go. */
+	for (i = 0; i < *n; i++) {
+		if ((*out)[i].stations > 0)
+			(*out)[kept++] = (*out)[i];
+		else
+			crep_bulletins_free_one(&(*out)[i]);
+	}
+	*n = kept;
+	qsort(*out, *n, sizeof(**out), bulletin_cmp);
+	return 0;
+}
+
+static void
+crep_bulletins_free_one(struct crep_bulletin *b)
+{
+	free(b->sha256);
+	free(b->title);
+	free(b->tags);
 }
 
 void
@@ -363,11 +458,8 @@ crep_bulletins_free(struct crep_bulletin *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].sha256);
-		free(v[i].title);
-		free(v[i].tags);
-	}
+	for (i = 0; i < n; i++)
+		crep_bulletins_free_one(&v[i]);
 	free(v);
 }
 

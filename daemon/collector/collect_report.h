@@ -14,6 +14,7 @@
 #define LOAXA_COLLECT_REPORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "daemon/collector/collect_msg.h"
@@ -60,6 +61,7 @@ int	crep_stations(struct crep *, const char *region, const struct crep_period *p
 void	crep_stations_free(struct crep_station *, size_t n);
 
 struct crep_bulletin {
+	int64_t	 id;			/* its number in the database */
 	char	*sha256;		/* "" when its records had none */
 	char	*title, *tags;		/* as its latest record said; tags is a JSON array or NULL */
 	long	 stations;		/* stations that played it (finished or interrupted) */
