@@ -18,7 +18,9 @@
 #   daemon/link       the station's side of the district over MQTT.
 #   daemon/station    what plays next; the only folder that sees them all.
 #   daemon            loaxad.c, main: the station and the process plumbing.
-#   daemon/loaxactl   the command line: never the station's internals.
+#   daemon/loaxactl   the command line: never the station's internals; the
+#                     report reads the collector's database through
+#                     daemon/collector/collect_report.h.
 #   daemon/collector  loaxa-collectd, the district's proof-of-play collector:
 #                     reads the stations' reports, never the station's insides.
 set -u
@@ -37,7 +39,7 @@ allowed() {	# folder -> the folders it may include besides itself
 	daemon/link)		echo "daemon/proto daemon/store daemon/core config" ;;
 	daemon/station)		echo "daemon/link daemon/audio daemon/ctl daemon/store daemon/proto daemon/core config codecs" ;;
 	daemon)			echo "daemon/station daemon/link daemon/audio daemon/ctl daemon/store daemon/proto daemon/core config codecs" ;;
-	daemon/loaxactl)	echo "daemon/proto daemon/ctl daemon/core config codecs" ;;
+	daemon/loaxactl)	echo "daemon/collector daemon/proto daemon/ctl daemon/core config codecs" ;;
 	daemon/collector)	echo "daemon/proto daemon/core config" ;;
 	*)			echo "UNKNOWN" ;;
 	esac

@@ -5,7 +5,7 @@
  * acknowledge to the broker only then (collect_mqtt.c). Readers, such as
  * `loaxactl report`, never wait for the writer, nor it for them.
  *
- * THE SCHEMA (version 1, PRAGMA user_version). Times are Unix seconds (UTC)
+ * THE SCHEMA (version 2, PRAGMA user_version). Times are Unix seconds (UTC)
  * as INTEGER, NULL when unknown; text is the stations' UTF-8 as they sent it.
  * A region and a station are ids ([a-z0-9-]{1,63}), from the MQTT topic the
  * record came on (the broker's ACL lets a station write only its own), or,
@@ -79,6 +79,38 @@
  * refused: what came on a station's topics and was neither a record nor a
  *   status (not JSON, no play_id or id, ...): received, topic, reason, and
  *   the payload (its first 64 KiB), kept rather than dropped unseen.
+ *
+ * THE ROLLUPS (since version 2), for `loaxactl report`: sums of the play
+ * records per local day, kept in the same transaction as the records they
+ * sum (collect_record.c), so that a year of a large district is read from
+ * a few hundred thousand rows instead of fifteen million. Version 2's
+ * migration builds them from the records already there. What a row counts
+ * is written once, in the view play_day:
+ *
+ * play_day (a view): the play records the report counts, with their day.
+ *   Only the events finished, interrupted, missed and failed, of every
+ *   source and class (alerts included), with an "at".
+ *   day               the local day (YYYYMMDD, an INTEGER, in the
+ *                     collector's TZ) the play started: at - seconds for a
+ *                     finished or interrupted play ("at" is its end), at for
+ *                     a missed or failed one
+ *   seconds           seconds played: those of a finished or interrupted
+ *                     play, 0 for the others
+ *
+ * day_station: per station and day: finished, interrupted, missed, failed
+ *   (how many records of each event), seconds (played).
+ *   PRIMARY KEY (region, station, day)
+ * bulletin: each bulletin played (finished or interrupted), once.
+ *   id                its number in day_bulletin (keeps those rows narrow:
+ *                     a year of a large district is millions of them)
+ *   region, sha256    the key (sha256 '' when a record has none)
+ *   title, tags       as the latest of its records said
+ * day_bulletin: per bulletin (bulletin.id), station and day, of finished
+ *   and interrupted plays: broadcasts (the finished ones), seconds.
+ *   PRIMARY KEY (bulletin, station, day)
+ * day_tag: per tag (each string of a record's tags, once), station and day,
+ *   of finished and interrupted plays: broadcasts (finished), seconds.
+ *   PRIMARY KEY (region, tag, station, day)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -94,6 +126,44 @@
 /* Long enough to wait out `loaxactl report` or an import writing at the same time. */
 #define CDB_BUSY_MS		5000
 #define CDB_WAL_LIMIT		"67108864"	/* the WAL is truncated to 64 MiB after a checkpoint */
+
+/*
+ * The rollups' sums of the play records that match a condition, grouped by
+ * their rows' keys: version 2's migration runs them over every record.
+ * cdb_record_put() adds each new record as they would, in C and with the
+ * CS_ROLL_* statements below (a statement over the view per record tripled
+ * the collector's cost per record); tests/test_report_db.c checks that both
+ * give the same rollups. They are part of a migration that shipped: a
+ * change to what they count is a new migration that builds them again.
+ */
+#define ROLL_STATION(where)						\
+	"INSERT INTO day_station SELECT region, station, day,"		\
+	"  sum(event = 'finished'), sum(event = 'interrupted'),"	\
+	"  sum(event = 'missed'), sum(event = 'failed'), sum(seconds)"	\
+	"  FROM play_day WHERE " where " GROUP BY region, station, day"
+/* The title and tags of a bulletin's latest record (max(id) picks the row). */
+#define ROLL_BULLETIN_NAME(where)					\
+	"INSERT INTO bulletin(region, sha256, title, tags) SELECT region, sha, title, tags"	\
+	"  FROM (SELECT region, coalesce(sha256, '') AS sha, title, tags, max(id)"	\
+	"    FROM play_day WHERE " where " AND event IN ('finished', 'interrupted')"	\
+	"    GROUP BY region, sha) WHERE true"
+#define ROLL_BULLETIN(where)						\
+	"INSERT INTO day_bulletin SELECT b.id, p.station, p.day,"	\
+	"  sum(p.event = 'finished'), sum(p.seconds)"			\
+	"  FROM play_day p JOIN bulletin b ON b.region = p.region"	\
+	"    AND b.sha256 = coalesce(p.sha256, '')"			\
+	"  WHERE " where " AND p.event IN ('finished', 'interrupted')"	\
+	"  GROUP BY b.id, p.station, p.day"
+/* Each text of a record's tags once (a tag written twice counts once). */
+#define ROLL_TAG(where)							\
+	"INSERT INTO day_tag SELECT p.region, j.value, p.station, p.day,"	\
+	"  sum(p.event = 'finished'), sum(p.seconds)"			\
+	"  FROM play_day p, json_each(CASE WHEN json_valid(p.tags) THEN p.tags"	\
+	"    ELSE '[]' END) j"						\
+	"  WHERE " where " AND p.event IN ('finished', 'interrupted')"	\
+	"  AND j.type = 'text' AND NOT EXISTS (SELECT 1 FROM json_each(p.tags) k"	\
+	"    WHERE k.value = j.value AND k.key < j.key)"			\
+	"  GROUP BY p.region, j.value, p.station, p.day"
 
 /* Entry i takes the database from version i to i + 1. Append; never edit one that shipped. */
 static const char *const cdb_migrations[] = {
@@ -133,6 +203,34 @@ static const char *const cdb_migrations[] = {
 	"CREATE TABLE refused ("
 	"  id INTEGER PRIMARY KEY, received INTEGER NOT NULL,"
 	"  topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB);",
+
+	/* 1 -> 2: the per-day rollups of the report, built from the records there. */
+	"CREATE VIEW play_day AS SELECT id, region, station, event, sha256, title, tags,"
+	"  CASE WHEN event IN ('finished', 'interrupted') THEN coalesce(seconds, 0) ELSE 0 END"
+	"    AS seconds,"
+	"  CAST(strftime('%Y%m%d', at - CASE WHEN event IN ('finished', 'interrupted')"
+	"    THEN CAST(coalesce(seconds, 0) AS INTEGER) ELSE 0 END, 'unixepoch', 'localtime')"
+	"    AS INTEGER) AS day"
+	"  FROM record WHERE kind = 'play' AND at IS NOT NULL"
+	"  AND event IN ('finished', 'interrupted', 'missed', 'failed');"
+	"CREATE TABLE day_station ("
+	"  region TEXT NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
+	"  finished INTEGER NOT NULL, interrupted INTEGER NOT NULL,"
+	"  missed INTEGER NOT NULL, failed INTEGER NOT NULL, seconds REAL NOT NULL,"
+	"  PRIMARY KEY (region, station, day)) WITHOUT ROWID;"
+	"CREATE TABLE bulletin ("
+	"  id INTEGER PRIMARY KEY, region TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  title TEXT, tags TEXT, UNIQUE (region, sha256));"
+	"CREATE TABLE day_bulletin ("
+	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
+	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
+	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
+	"CREATE TABLE day_tag ("
+	"  region TEXT NOT NULL, tag TEXT NOT NULL, station TEXT NOT NULL,"
+	"  day INTEGER NOT NULL, broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
+	"  PRIMARY KEY (region, tag, station, day)) WITHOUT ROWID;"
+	ROLL_STATION("true") ";" ROLL_BULLETIN_NAME("true") ";" ROLL_BULLETIN("true") ";"
+	ROLL_TAG("true") ";",
 };
 #define CDB_VERSION	((int)(sizeof(cdb_migrations) / sizeof(cdb_migrations[0])))
 
@@ -164,6 +262,22 @@ static const char *const cdb_sql[CS_COUNT] = {
 	[CS_AV_ADD] = "INSERT INTO availability(region, station, online, at, how, received)"
 	    " VALUES (?, ?, ?, ?, ?, ?)",
 	[CS_REFUSED_ADD] = "INSERT INTO refused(received, topic, reason, payload) VALUES (?, ?, ?, ?)",
+	[CS_ROLL_STATION] = "INSERT INTO day_station VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (region, station, day) DO UPDATE SET"
+	    " finished = finished + excluded.finished,"
+	    " interrupted = interrupted + excluded.interrupted,"
+	    " missed = missed + excluded.missed, failed = failed + excluded.failed,"
+	    " seconds = seconds + excluded.seconds",
+	[CS_ROLL_BULLETIN_NAME] = "INSERT INTO bulletin(region, sha256, title, tags)"
+	    " VALUES (?, ?, ?, ?) ON CONFLICT (region, sha256)"
+	    " DO UPDATE SET title = excluded.title, tags = excluded.tags",
+	[CS_ROLL_BULLETIN] = "INSERT INTO day_bulletin SELECT id, ?3, ?4, ?5, ?6 FROM bulletin"
+	    " WHERE region = ?1 AND sha256 = ?2 ON CONFLICT (bulletin, station, day)"
+	    " DO UPDATE SET broadcasts = broadcasts + excluded.broadcasts,"
+	    " seconds = seconds + excluded.seconds",
+	[CS_ROLL_TAG] = "INSERT INTO day_tag VALUES (?, ?, ?, ?, ?, ?)"
+	    " ON CONFLICT (region, tag, station, day) DO UPDATE SET"
+	    " broadcasts = broadcasts + excluded.broadcasts, seconds = seconds + excluded.seconds",
 };
 
 static int
@@ -417,6 +531,12 @@ cdb_setup(struct cdb *c, struct errlist *errs)
 		}
 	}
 	return SQLITE_OK;
+}
+
+int
+cdb_version(void)
+{
+	return CDB_VERSION;
 }
 
 struct cdb *

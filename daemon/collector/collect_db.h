@@ -31,6 +31,9 @@ struct cdb;
 struct cdb	*cdb_open(const char *path, struct errlist *errs);
 void		 cdb_close(struct cdb *);	/* NULL is fine */
 
+/* The schema version this program writes (PRAGMA user_version; see collect_db.c). */
+int	cdb_version(void);
+
 int	cdb_begin(struct cdb *);
 int	cdb_commit(struct cdb *);	/* on failure the transaction is rolled back */
 void	cdb_rollback(struct cdb *);

@@ -4,11 +4,13 @@
  * the records it keeps 1, 2, 3, ... ("seq", README); a number the collector
  * has not received is a record that did not reach it: a gap, which the
  * record itself fills when it comes later (sent again after a reconnect, or
- * imported from the station's own log).
+ * imported from the station's own log). A new play record is added to the
+ * report's per-day sums (the rollups) in the same transaction.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
@@ -48,6 +50,74 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_run(c, CS_REC_ADD, "cannot add a record")) < 0)
 		return rc;
 	*added = sqlite3_changes(c->db) > 0;
+	return 0;
+}
+
+/* The local day (YYYYMMDD, as play_day's) of instant t. */
+static int
+rec_day(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+/* A finished or interrupted play's bulletin and each of its tags (each text once). */
+static int
+rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
+    const struct cmsg_record *r, int day, int finished, double secs)
+{
+	const char *sha = r->sha256 != NULL ? r->sha256 : "";
+	json_t *tags = json_object_get(r->obj, "tags"), *v, *w;
+	size_t i, j;
+	int rc;
+
+	if ((rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN_NAME], "tttt", region, sha, r->title,
+	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, "cannot add a bulletin")) < 0 ||
+	    (rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN], "tttiid", region, sha, station,
+	    (int64_t)day, (int64_t)finished, secs)) < 0 ||
+	    (rc = cdb_run(c, CS_ROLL_BULLETIN, "cannot add to a bulletin's sums")) < 0)
+		return rc;
+	json_array_foreach(tags, i, v) {
+		if (!json_is_string(v))
+			continue;
+		for (j = 0; j < i; j++)
+			if ((w = json_array_get(tags, j)) != NULL && json_equal(v, w))
+				break;
+		if (j < i)
+			continue;	/* written twice: counted once */
+		if ((rc = cdb_bind(c, c->st[CS_ROLL_TAG], "tttiid", region, json_string_value(v),
+		    station, (int64_t)day, (int64_t)finished, secs)) < 0 ||
+		    (rc = cdb_run(c, CS_ROLL_TAG, "cannot add to a tag's sums")) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Adds a new play record to the report's per-day rollups, as the view
+ * play_day and the migration's sums in collect_db.c count it.
+ */
+static int
+rec_roll(struct cdb *c, const char *region, const char *station, const struct cmsg_record *r)
+{
+	int finished = strcmp(r->event, "finished") == 0,
+	    interrupted = strcmp(r->event, "interrupted") == 0,
+	    missed = strcmp(r->event, "missed") == 0, failed = strcmp(r->event, "failed") == 0;
+	double secs = (finished || interrupted) && r->has_seconds ? r->seconds : 0;
+	int day, rc;
+
+	if (r->note || r->at == 0 || !(finished || interrupted || missed || failed))
+		return 0;
+	day = rec_day(r->at - (time_t)(int64_t)secs);
+	if ((rc = cdb_bind(c, c->st[CS_ROLL_STATION], "ttiiiiid", region, station, (int64_t)day,
+	    (int64_t)finished, (int64_t)interrupted, (int64_t)missed, (int64_t)failed, secs)) < 0 ||
+	    (rc = cdb_run(c, CS_ROLL_STATION, "cannot add to a station's sums")) < 0)
+		return rc;
+	if (finished || interrupted)
+		return rec_roll_bulletin(c, region, station, r, day, finished, secs);
 	return 0;
 }
 
@@ -156,6 +226,8 @@ cdb_record_put(struct cdb *c, const char *region, const char *station,
 		return 0;
 	}
 	t->records++;
+	if ((rc = rec_roll(c, region, station, r)) < 0)
+		return rc;
 	if (r->seq > 0 && (rc = gap_update(c, region, station, &s, r, now, t)) < 0)
 		return rc;
 	max_seq = r->seq > s.max_seq ? r->seq : s.max_seq;

@@ -5,7 +5,8 @@
  * loaxactl_show.c, loaxactl_control.c, loaxactl_log.c) send one request over
  * the control socket and turn the reply into a few plain sentences; the
  * district office's (loaxactl_district.c, loaxactl_alert.c,
- * loaxactl_stations.c) talk to the MQTT broker instead. Exit status: 0 done, 1 refused or the daemon (or broker)
+ * loaxactl_stations.c) talk to the MQTT broker instead, and the report
+ * (loaxactl_report.c) reads the district collector's database. Exit status: 0 done, 1 refused or the daemon (or broker)
  * unreachable, 2 a mistake in the command line.
  */
 #include <getopt.h>
@@ -24,6 +25,7 @@
 #include "daemon/loaxactl/loaxactl_district.h"
 #include "daemon/loaxactl/loaxactl_log.h"
 #include "daemon/loaxactl/loaxactl_queue.h"
+#include "daemon/loaxactl/loaxactl_report.h"
 #include "daemon/loaxactl/loaxactl_show.h"
 #include "daemon/loaxactl/loaxactl_stations.h"
 
@@ -82,6 +84,8 @@ run_command(const char *conf, const char *sock, int argc, char **argv)
 		return loaxactl_alert(conf, argc, argv);
 	if (strcmp(argv[0], "stations") == 0)
 		return loaxactl_stations(conf, argc, argv);
+	if (strcmp(argv[0], "report") == 0)
+		return loaxactl_report(conf, argc, argv);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

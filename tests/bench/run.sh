@@ -9,7 +9,7 @@
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
 #   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns
-#                  field fleet collect)
+#                  field fleet collect report)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
@@ -24,11 +24,13 @@
 #   FIELD_FAULTS="off slow dns fetch queue cpu broker"  figure 10's faults ("off" is its baseline)
 #   COLLECT_N=1000 COLLECT_M=20  figure 12: the district collector's ingest of M records from
 #                  each of N stations (tests/bench/collect_ingest.sh)
+#   REPORT_N=1000 REPORT_DAYS=365  figure 13: the programme report over a year of N stations
+#                  (tests/bench/report_speed.sh; the year is generated once, kept in BUILD/bench/inputs/report)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet collect"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet collect report"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -689,6 +691,23 @@ fig_collect() {
 	done
 }
 
+# --- figure 13: the programme report's speed ------------------------------------------
+
+# fig_report: tests/bench/report_speed.sh over a year of 1,000 stations (a week of 20 in
+# smoke mode), RUNS runs of each report, and the raw-records reference once.
+fig_report() {
+	if [ "$SMOKE" = 1 ]; then n=20 d=7; else n=${REPORT_N:-1000} d=${REPORT_DAYS:-365}; fi
+	say "figure 13: loaxactl report over $d days of $n stations, $RUNS runs"
+	line=$(sh tests/bench/report_speed.sh "$BUILD" "$n" "$d" "$RUNS" 2>"$T/report.err")
+	say "$line"
+	sed 's/^/  /' "$T/report.err" >&2
+	case $line in
+	"report_speed "*)
+		for kv in ${line#report_speed }; do rec report loaxactl "${kv%%=*}" "${kv#*=}"; done ;;
+	*)	rec report loaxactl station_ms "failed: $(tail -n 1 "$T/report.err")" ;;
+	esac
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
@@ -696,7 +715,7 @@ make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want field; then make_field_inputs || { echo "bench: cannot make $IN/field" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert dns field fleet collect; do
+for f in cpu idle punct gaps startup fanout alert dns field fleet collect report; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
