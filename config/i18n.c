@@ -39,7 +39,7 @@ void
 i18n_init(void)
 {
 	const char *dir = secure_getenv("LOAXA_LOCALEDIR");
-	const char *asked;
+	const char *asked, *language = getenv("LANGUAGE");
 
 	if (setlocale(LC_ALL, "") == NULL) {
 		/*
@@ -50,8 +50,8 @@ i18n_init(void)
 		 */
 		setlocale(LC_ALL, "C.UTF-8");
 		asked = i18n_asked();
-		if (asked != NULL)
-			setenv("LANGUAGE", asked, 0);
+		if (asked != NULL && (language == NULL || language[0] == '\0'))
+			setenv("LANGUAGE", asked, 1);	/* an empty LANGUAGE is as if not set */
 	}
 	/*
 	 * Numbers stay "3.5" whatever the language: vi_VN writes "3,5", and

@@ -122,7 +122,7 @@ check "and it counts: giam-ngheo 4 broadcasts, 20 minutes; du-an-6 2, 9" \
 
 # --- CSV for Excel -----------------------------------------------------------------
 echo "# Vietnamese locales installed: $(locale -a 2>/dev/null | grep -ci '^vi' || true)"
-VI_HEAD='Trạm,Tên trạm,Số lần phát,Số phút phát,Bỏ lỡ,Lỗi,Bị ngắt,Thời gian hoạt động (%),Số ngày có phát,Dữ liệu đầy đủ,Từ ngày,Đến ngày'
+VI_HEAD='Đài,Tên đài,Số lần phát,Số phút đã phát,Bị lỡ,Lỗi,Bị ngắt,Thời gian hoạt động (%),Số ngày có phát,Dữ liệu đầy đủ,Từ ngày,Đến ngày'
 env -u LC_ALL LANG=vi_VN.UTF-8 "$BUILD/loaxactl" -c "$CFG" report --from 2026-11-20 --to 20/11/2026 --csv "$T/vi.csv"
 check "the CSV starts with the UTF-8 byte-order mark" [ "$(head -c 3 "$T/vi.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ]
 check "it is UTF-8 throughout" iconv -f UTF-8 -t UTF-8 "$T/vi.csv" -o /dev/null

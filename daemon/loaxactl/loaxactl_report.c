@@ -174,18 +174,18 @@ static void
 avail_text(const struct crep_station *s, int vi, char *buf, size_t len)
 {
 	if (s->span_s <= 0)
-		snprintf(buf, len, "%s", report_word(RW_UNKNOWN, vi));
+		snprintf(buf, len, "%s", report_word(RW_UNKNOWN));
 	else
 		report_dec(100.0 * s->online_s / s->span_s, vi, buf, len);
 }
 
 static void
-complete_text(long missing, int vi, char *buf, size_t len)
+complete_text(long missing, char *buf, size_t len)
 {
 	if (missing == 0)
-		snprintf(buf, len, "%s", report_word(RW_YES, vi));
+		snprintf(buf, len, "%s", report_word(RW_YES));
 	else
-		snprintf(buf, len, report_word(RW_NO_MISSING, vi), missing);
+		snprintf(buf, len, report_word(RW_NO_MISSING), missing);
 }
 
 /* One station's row (or the totals, with name "" and days NULL). */
@@ -202,7 +202,7 @@ station_row(struct report_table *t, const struct report_opts *o, const char *id,
 	snprintf(n[3], sizeof(n[3]), "%ld", s->interrupted);
 	report_dec(s->seconds / 60, o->vi, min, sizeof(min));
 	avail_text(s, o->vi, av, sizeof(av));
-	complete_text(s->missing, o->vi, complete, sizeof(complete));
+	complete_text(s->missing, complete, sizeof(complete));
 	cells[0] = id;
 	cells[1] = name;
 	cells[2] = n[0];
@@ -256,7 +256,7 @@ stations_table(const struct report_opts *o, const struct crep_station *v, size_t
 	station_totals(v, n, &tot);
 	if (rc == 0) {
 		report_table_totals(t);
-		rc = station_row(t, o, report_word(RW_TOTAL, o->vi), "", &tot, "");
+		rc = station_row(t, o, report_word(RW_TOTAL), "", &tot, "");
 	}
 	if (rc < 0) {
 		report_table_free(t);
@@ -357,7 +357,7 @@ bulletins_table(const struct report_opts *o, const struct crep_bulletin *v, size
 	}
 	if (rc == 0) {
 		report_table_totals(t);
-		rc = bulletin_row(t, o, report_word(RW_TOTAL, o->vi), "", "", "", broadcasts,
+		rc = bulletin_row(t, o, report_word(RW_TOTAL), "", "", "", broadcasts,
 		    seconds);
 	}
 	if (rc < 0) {
@@ -416,7 +416,7 @@ tags_table(const struct report_opts *o, const struct crep_tag *v, size_t n)
 		broadcasts += v[i].broadcasts;
 		seconds += v[i].seconds;
 		if (rc == 0 && (i + 1 == n || strcmp(v[i].tag, v[i + 1].tag) != 0)) {
-			rc = tag_row(t, o, v[i].tag, report_word(RW_ALL_STATIONS, o->vi), broadcasts,
+			rc = tag_row(t, o, v[i].tag, report_word(RW_ALL_STATIONS), broadcasts,
 			    seconds);
 			broadcasts = 0;
 			seconds = 0;

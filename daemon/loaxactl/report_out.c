@@ -2,10 +2,9 @@
  * The report's tables for people (report_out.h): the words in two
  * languages, and the text and CSV renderings of a table.
  *
- * The Vietnamese words are here, beside the English, until loaxa's gettext
- * catalogue (po/vi.po) comes: then the English stays in this table inside
- * N_(), report_word() returns _(english), the vi column goes to vi.po, and
- * report_vi() still decides the dates and decimals.
+ * The words are translated by the catalogue (config/po/vi.po) like every
+ * other message; report_vi() decides the dates and decimals of a
+ * Vietnamese report.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,31 +18,31 @@
 #define REPORT_COLS_MAX	16
 
 static const struct {
-	const char *en, *vi;
+	const char *en;
 	int	 numeric;	/* aligned to the right in the text table */
 } report_words[RW_COUNT] = {
-	[RW_STATION] = { N_("Station"), "Trạm", 0 },
-	[RW_NAME] = { N_("Name"), "Tên trạm", 0 },
-	[RW_BROADCASTS] = { N_("Broadcasts"), "Số lần phát", 1 },
-	[RW_MINUTES] = { N_("Minutes aired"), "Số phút phát", 1 },
-	[RW_MISSED] = { N_("Missed"), "Bỏ lỡ", 1 },
-	[RW_FAILED] = { N_("Failed"), "Lỗi", 1 },
-	[RW_INTERRUPTED] = { N_("Interrupted"), "Bị ngắt", 1 },
-	[RW_AVAILABILITY] = { N_("Availability (%)"), "Thời gian hoạt động (%)", 1 },
-	[RW_DAYS] = { N_("Days with broadcasts"), "Số ngày có phát", 1 },
-	[RW_COMPLETE] = { N_("Records complete"), "Dữ liệu đầy đủ", 0 },
-	[RW_FROM] = { N_("From"), "Từ ngày", 0 },
-	[RW_TO] = { N_("To"), "Đến ngày", 0 },
-	[RW_TITLE] = { N_("Bulletin"), "Bản tin", 0 },
-	[RW_SHA256] = { N_("SHA-256"), "SHA-256", 0 },
-	[RW_TAGS] = { N_("Tags"), "Nhãn", 0 },
-	[RW_STATIONS] = { N_("Stations"), "Số trạm đã phát", 1 },
-	[RW_TAG] = { N_("Tag"), "Nhãn", 0 },
-	[RW_TOTAL] = { N_("Total"), "Tổng cộng", 0 },
-	[RW_ALL_STATIONS] = { N_("all stations"), "tất cả các trạm", 0 },
-	[RW_YES] = { N_("yes"), "có", 0 },
-	[RW_NO_MISSING] = { N_("no (%ld missing)"), "không (thiếu %ld)", 0 },
-	[RW_UNKNOWN] = { N_("-"), "-", 0 },
+	[RW_STATION] = { N_("Station"), 0 },
+	[RW_NAME] = { N_("Name"), 0 },
+	[RW_BROADCASTS] = { N_("Broadcasts"), 1 },
+	[RW_MINUTES] = { N_("Minutes aired"), 1 },
+	[RW_MISSED] = { N_("Missed"), 1 },
+	[RW_FAILED] = { N_("Failed"), 1 },
+	[RW_INTERRUPTED] = { N_("Interrupted"), 1 },
+	[RW_AVAILABILITY] = { N_("Availability (%)"), 1 },
+	[RW_DAYS] = { N_("Days with broadcasts"), 1 },
+	[RW_COMPLETE] = { N_("Records complete"), 0 },
+	[RW_FROM] = { N_("From"), 0 },
+	[RW_TO] = { N_("To"), 0 },
+	[RW_TITLE] = { N_("Bulletin"), 0 },
+	[RW_SHA256] = { N_("SHA-256"), 0 },
+	[RW_TAGS] = { N_("Tags"), 0 },
+	[RW_STATIONS] = { N_("Stations"), 1 },
+	[RW_TAG] = { N_("Tag"), 0 },
+	[RW_TOTAL] = { N_("Total"), 0 },
+	[RW_ALL_STATIONS] = { N_("all stations"), 0 },
+	[RW_YES] = { N_("yes"), 0 },
+	[RW_NO_MISSING] = { N_("no (%ld missing)"), 0 },
+	[RW_UNKNOWN] = { N_("-"), 0 },
 };
 
 struct report_table {
@@ -70,9 +69,9 @@ report_vi(void)
 }
 
 const char *
-report_word(enum report_word w, int vi)
+report_word(enum report_word w)
 {
-	return vi ? report_words[w].vi : _(report_words[w].en);
+	return _(report_words[w].en);
 }
 
 void
@@ -200,7 +199,7 @@ report_table_text(const struct report_table *t, FILE *fp)
 	size_t r;
 
 	for (i = 0; i < t->ncols; i++) {
-		v[i] = report_word(t->cols[i], t->vi);
+		v[i] = report_word(t->cols[i]);
 		width[i] = ctl_out_width(v[i]);
 		for (r = 0; r < t->nrows; r++)
 			if ((w = ctl_out_width(cell(t, r, i))) > width[i])
@@ -246,7 +245,7 @@ report_table_csv(const struct report_table *t, FILE *fp)
 	fputs("\xEF\xBB\xBF", fp);
 	for (i = 0; i < t->ncols; i++) {
 		fputs(i ? "," : "", fp);
-		csv_field(fp, report_word(t->cols[i], t->vi));
+		csv_field(fp, report_word(t->cols[i]));
 	}
 	fputs("\r\n", fp);
 	for (r = 0; r < t->nrows; r++) {

@@ -1,18 +1,17 @@
 /*
  * How `loaxactl report` prints its tables for people: a text table on the
  * terminal, or CSV for Excel (UTF-8 with a byte-order mark, so that Excel
- * reads Vietnamese right). Column headers and the few words in cells are in
- * Vietnamese when the user's locale is Vietnamese, in English otherwise;
- * dates are dd/mm/yyyy in Vietnamese, YYYY-MM-DD in English; decimals take
- * a comma in Vietnamese. Every such text is in one table, report_words[]
- * in report_out.c.
+ * reads Vietnamese right). Column headers and the few words in cells are
+ * messages like any other, in one table (report_words[] in report_out.c)
+ * that the catalogue translates; dates are dd/mm/yyyy in Vietnamese,
+ * YYYY-MM-DD in English; decimals take a comma in Vietnamese.
  */
 #ifndef LOAXA_REPORT_OUT_H
 #define LOAXA_REPORT_OUT_H
 
 #include <stdio.h>
 
-/* The words of the report, each with its English and Vietnamese text (report_out.c). */
+/* The words of the report (report_out.c). */
 enum report_word {
 	RW_STATION, RW_NAME, RW_BROADCASTS, RW_MINUTES, RW_MISSED, RW_FAILED, RW_INTERRUPTED,
 	RW_AVAILABILITY, RW_DAYS, RW_COMPLETE, RW_FROM, RW_TO,
@@ -29,8 +28,8 @@ enum report_word {
  */
 int	report_vi(void);
 
-/* The word in the report's language. RW_NO_MISSING has a %ld for the records missing. */
-const char *report_word(enum report_word, int vi);
+/* The word in the user's language. RW_NO_MISSING has a %ld for the records missing. */
+const char *report_word(enum report_word);
 
 /* A day as YYYYMMDD written for people: dd/mm/yyyy (vi) or yyyy-mm-dd. */
 void	report_day(int day, int vi, char *buf, size_t len);
