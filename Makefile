@@ -11,11 +11,23 @@ PC_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PC_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TPC_CFLAGS := $(shell pkg-config --cflags $(TPKGS) 2>/dev/null)
 TPC_LIBS  := $(shell pkg-config --libs $(TPKGS) 2>/dev/null)
-ALL_CFLAGS = $(WARN) $(CFLAGS) -pthread -D_GNU_SOURCE -I. $(PC_CFLAGS) -MMD -MP
+ALL_CFLAGS = $(WARN) $(CFLAGS) -pthread -D_GNU_SOURCE -I. $(PC_CFLAGS) $(IMPORT_CFLAGS) -MMD -MP
 LDLIBS	 = $(PC_LIBS) -pthread -lm
 
+# The libraries of the commands that prepare bulletins (loaxactl and the
+# tests), and of loaxa-decode, the caged decoder (daemon/decoder/): FFmpeg
+# is linked into that one program only, never into loaxad or loaxactl.
+IMPORT_PKGS = libopusenc libebur128
+DECODE_PKGS = libavformat libavcodec libswresample libavutil libseccomp jansson libsodium
+IMPORT_CFLAGS := $(shell pkg-config --cflags $(IMPORT_PKGS) 2>/dev/null)
+IMPORT_LIBS := $(shell pkg-config --libs $(IMPORT_PKGS) 2>/dev/null)
+DECODE_CFLAGS := $(shell pkg-config --cflags $(DECODE_PKGS) 2>/dev/null)
+DECODE_LIBS := $(shell pkg-config --libs $(DECODE_PKGS) 2>/dev/null)
+
 MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c daemon/collector/collectd.c
-LIB_SRC	 = $(filter-out $(MAINS), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
+DECODE_SRC = $(wildcard daemon/decoder/*.c)
+DECODE_OBJ = $(DECODE_SRC:%.c=$(BUILD)/%.o)
+LIB_SRC	 = $(filter-out $(MAINS) $(DECODE_SRC), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -24,7 +36,7 @@ HELPER_SRC = $(wildcard tests/helpers/*.c)
 HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
-BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd
+BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd $(BUILD)/loaxa-decode
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -32,6 +44,7 @@ TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 # installed system's share/locale, so that the binaries of the build tree
 # find them through LOAXA_LOCALEDIR (tests/lib.sh).
 LOCALEDIR = $(PREFIX)/share/locale
+LIBEXECDIR = $(PREFIX)/libexec/loaxa
 PO_LANGS = $(patsubst config/po/%.po,%,$(wildcard config/po/*.po))
 MOS	 = $(PO_LANGS:%=$(BUILD)/locale/%/LC_MESSAGES/loaxa.mo)
 
@@ -77,14 +90,23 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl/loaxactl.o $(BUILD)/libloaxa.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMPORT_LIBS)
+
+# Where loaxactl looks for loaxa-decode when it is not beside it.
+$(BUILD)/daemon/loaxactl/decode_run.o: ALL_CFLAGS += -DLIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/daemon/loaxactl/decode_run.o: $(BUILD)/localedir
+
+# The caged decoder loaxactl starts for a recording that is not Ogg Opus.
+$(DECODE_OBJ): ALL_CFLAGS += $(DECODE_CFLAGS)
+$(BUILD)/loaxa-decode: $(DECODE_OBJ) $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DECODE_LIBS)
 
 # The district's proof-of-play collector (daemon/collector/).
 $(BUILD)/loaxa-collectd: $(BUILD)/daemon/collector/collectd.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(HELPER_OBJ) $(BUILD)/libloaxa.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(TPC_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMPORT_LIBS) $(TPC_LIBS) -lseccomp
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(BUILD)/libloaxa.a
 	@mkdir -p $(dir $@)
@@ -95,6 +117,7 @@ $(BUILD)/tools/%: tests/tools/%.c
 	$(CC) $(WARN) $(CFLAGS) -D_GNU_SOURCE $(TPC_CFLAGS) $(LDFLAGS) -o $@ $< $(TPC_LIBS) $(TOOL_LIBS) -lm
 $(BUILD)/tools/vcard_writer: TOOL_LIBS = $(shell pkg-config --libs alsa)
 $(BUILD)/tools/collect_gen: TOOL_LIBS = $(shell pkg-config --libs libmosquitto)
+$(BUILD)/tools/amr_encode: TOOL_LIBS = $(shell pkg-config --libs opencore-amrnb)
 
 # Test doubles loaded into other programs: the virtual sound card (an ALSA
 # plugin, tests/vcard/) and the slow-storage shim (LD_PRELOAD, tests/faults/).
@@ -183,6 +206,8 @@ install: $(BINS) $(MOS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(PREFIX)/bin/loaxactl
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 $(BUILD)/loaxa-decode $(DESTDIR)$(LIBEXECDIR)/loaxa-decode
 	install -m 0755 $(BUILD)/loaxa-collectd $(DESTDIR)$(PREFIX)/sbin/loaxa-collectd
 	install -d $(DESTDIR)$(PREFIX)/share/loaxa $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example

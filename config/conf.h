@@ -96,6 +96,23 @@ struct cfg_collector {
 };
 
 /*
+ * How a recording becomes a bulletin ('loaxactl import', and queue, publish
+ * and alert for anything that is not Ogg Opus at the loudness wanted):
+ * README.md, "Bringing in a recording", says why these defaults.
+ */
+#define CONF_LOUDNESS_DEFAULT	(-16)	/* LUFS, integrated */
+#define CONF_TRUE_PEAK_DEFAULT	(-1)	/* dBTP */
+#define CONF_BITRATE_DEFAULT	32	/* kbit/s, mono speech */
+#define CONF_MAX_MINUTES_DEFAULT 60
+
+struct cfg_import {
+	int	loudness;		/* LUFS, -30..-10 */
+	int	true_peak;		/* dBTP, -6..0 */
+	int	bitrate;		/* kbit/s, 16..128 */
+	int	max_minutes;		/* the longest recording taken, 1..240 */
+};
+
+/*
  * A new group is a struct here, a member below, and in conf_table.c a table
  * of its settings, a line in groups[] and its defaults in conf_defaults().
  */
@@ -116,6 +133,7 @@ struct config {
 	struct cfg_schedule schedule;
 	struct cfg_district district;
 	struct cfg_collector collector;	/* a district office's file only */
+	struct cfg_import   import;
 };
 
 /* Every setting that has a default gets it; the required ones are emptied. */

@@ -128,12 +128,24 @@ static const struct conf_key collector_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+/* Both kinds of file: the station's operator queues, the district office publishes. */
+static const struct conf_key import_keys[] = {
+	{ "loudness", K_INT, FIELD(import, loudness), -30, -10, 0, "loudness = -16;", NULL },
+	{ "true_peak", K_INT, FIELD(import, true_peak), -6, 0, 0, "true_peak = -1;", NULL },
+	{ "bitrate", K_INT, FIELD(import, bitrate), 16, 128, 0, "bitrate = 32;", NULL },
+	{ "max_minutes", K_INT, FIELD(import, max_minutes), 1, 240, 0, "max_minutes = 60;", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+#define IMPORT_GROUP { "import", import_keys, "import = { loudness = -16; bitrate = 32; };", 1 }
+
 static const struct conf_group_def office_groups[] = {
 	{ "mqtt", mqtt_keys, "mqtt = { host = \"broker.huyen\"; port = 8883; };", 0 },
 	{ "district", office_keys, "district = { region = \"hon-quan\"; };", 0 },
 	/* Only loaxa-collectd's file has it; loaxactl's do not. */
 	{ "collector", collector_keys, "collector = { database = "
 	    "\"/var/lib/loaxa-collector/collector.db\"; };", 1 },
+	IMPORT_GROUP,
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -146,6 +158,7 @@ static const struct conf_group_def groups[] = {
 	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };", 0 },
 	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };", 0 },
 	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };", 0 },
+	IMPORT_GROUP,
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -168,6 +181,10 @@ conf_defaults(struct config *c)
 	c->storage.asrun_days = CONF_ASRUN_DAYS_DEFAULT;
 	c->storage.outbox_max = CONF_OUTBOX_MAX_DEFAULT;
 	c->collector.session_expiry = CONF_SESSION_EXPIRY_DEFAULT;
+	c->import.loudness = CONF_LOUDNESS_DEFAULT;
+	c->import.true_peak = CONF_TRUE_PEAK_DEFAULT;
+	c->import.bitrate = CONF_BITRATE_DEFAULT;
+	c->import.max_minutes = CONF_MAX_MINUTES_DEFAULT;
 }
 
 /* The station refuses to start with a district key it cannot use: say why now. */

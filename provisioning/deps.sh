@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config gettext locales
 libasound2-dev libogg-dev libopus-dev libconfig-dev libmosquitto-dev
 libsqlite3-dev libsodium-dev libjansson-dev libssl-dev openssl
-libopusfile-dev
+libopusfile-dev libopusenc-dev libebur128-dev libseccomp-dev
+libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libopencore-amrnb-dev
 mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq
 clang libclang-rt-14-dev llvm-14 strace faketime iproute2 procps
 openssl libssl-dev systemd sqlite3"

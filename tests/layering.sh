@@ -23,6 +23,8 @@
 #                     daemon/collector/collect_report.h.
 #   daemon/collector  loaxa-collectd, the district's proof-of-play collector:
 #                     reads the stations' reports, never the station's insides.
+#   daemon/decoder    loaxa-decode, the caged decoder of recordings (FFmpeg):
+#                     its cage and its wire format, nothing of the station.
 set -u
 TOP=${1:-.}
 cd "$TOP" || exit 2
@@ -41,6 +43,7 @@ allowed() {	# folder -> the folders it may include besides itself
 	daemon)			echo "daemon/station daemon/link daemon/audio daemon/ctl daemon/store daemon/proto daemon/core config codecs" ;;
 	daemon/loaxactl)	echo "daemon/collector daemon/proto daemon/ctl daemon/core config codecs" ;;
 	daemon/collector)	echo "daemon/proto daemon/core config" ;;
+	daemon/decoder)		echo "daemon/proto daemon/core" ;;
 	*)			echo "UNKNOWN" ;;
 	esac
 }

@@ -269,7 +269,7 @@ test_unknown_settings(void)
 	    "emergency_volume)");
 	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
 	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
-	    "name (known here: station, audio, mqtt, storage, control, schedule, district)");
+	    "name (known here: station, audio, mqtt, storage, control, schedule, district, import)");
 	one_error(GOOD_STATION GOOD_STORAGE "schedule = { Grace = 5; };",
 	    "t.cfg:3: schedule.Grace: unknown setting 'Grace' in schedule; did you mean 'grace'?");
 }
@@ -687,7 +687,7 @@ test_office_file(void)
 	errlist_clear(&el);
 	one_error("district = { region = \"hon-quan\"; };\naudio = { device = \"hw:0\"; };",
 	    "t.cfg:2: audio: unknown setting 'audio' in the file; remove it or correct its name "
-	    "(known here: mqtt, district, collector)");
+	    "(known here: mqtt, district, collector, import)");
 	one_error("district = { region = \"Hòn Quản\"; };",
 	    "t.cfg:1: district.region: \"Hòn Quản\" is not a valid id; use 1 to 63 lowercase "
 	    "letters a-z, digits and '-', not starting with '-', e.g. region = \"hon-quan\";");

@@ -111,6 +111,23 @@ ctl_args_config(const char *conf)
 	return &cfg;
 }
 
+int
+ctl_args_import(const char *conf, struct cfg_import *out)
+{
+	const struct config *cfg;
+	struct config def;
+
+	if (conf == NULL) {
+		conf_defaults(&def);
+		*out = def.import;
+		return 0;
+	}
+	if ((cfg = ctl_args_config(conf)) == NULL)
+		return EXIT_REFUSED;
+	*out = cfg->import;
+	return 0;
+}
+
 /*
  * The broker, the region, TLS and the key before the options: the defaults,
  * then the configuration's (a station's loaxa.cfg, or a district office's

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "config/conf.h"
 #include "daemon/core/tls.h"
 
 struct config;
@@ -40,6 +41,8 @@ int	ctl_args_targets(const char *usage, const char *list, char *buf, size_t len,
  * problem of the file.
  */
 const struct config *ctl_args_config(const char *conf);
+/* How recordings are prepared: conf's import group, or the defaults without conf. 0 or EXIT_REFUSED. */
+int	ctl_args_import(const char *conf, struct cfg_import *out);
 
 /* The command line every district-office command (publish, alert) has in common. */
 struct ctl_district {

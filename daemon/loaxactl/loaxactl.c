@@ -23,6 +23,7 @@
 #include "daemon/loaxactl/loaxactl_alert.h"
 #include "daemon/loaxactl/loaxactl_control.h"
 #include "daemon/loaxactl/loaxactl_district.h"
+#include "daemon/loaxactl/loaxactl_import.h"
 #include "daemon/loaxactl/loaxactl_log.h"
 #include "daemon/loaxactl/loaxactl_queue.h"
 #include "daemon/loaxactl/loaxactl_report.h"
@@ -53,7 +54,6 @@ static const struct command {
 	const char *name;
 	int (*fn)(const char *sock, int argc, char **argv);
 } commands[] = {
-	{ "queue", loaxactl_queue_add },
 	{ "list", loaxactl_show_list },
 	{ "cancel", loaxactl_queue_cancel },
 	{ "stop", loaxactl_control_plain },
@@ -86,6 +86,14 @@ run_command(const char *conf, const char *sock, int argc, char **argv)
 		return loaxactl_stations(conf, argc, argv);
 	if (strcmp(argv[0], "report") == 0)
 		return loaxactl_report(conf, argc, argv);
+	if (strcmp(argv[0], "import") == 0)
+		return loaxactl_import(conf, argc, argv);
+	/* queue talks to the daemon, and prepares the recording as -c's import group says. */
+	if (strcmp(argv[0], "queue") == 0) {
+		if ((rc = socket_path(conf, sock, path, sizeof(path))) != 0)
+			return rc;
+		return loaxactl_queue_add(conf, path, argc, argv);
+	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

@@ -1,8 +1,9 @@
 /*
- * The queue of one station: 'loaxactl queue FILE' checks an Ogg Opus
- * bulletin here, on the operator's side (decoded through once, through the
- * descriptor that is then passed to the daemon), and queues it; 'move' and
- * 'cancel' change what is queued.
+ * The queue of one station: 'loaxactl queue FILE' makes the recording a
+ * bulletin here, on the operator's side (import.h: any recording becomes
+ * Ogg Opus at the loudness wanted, decoded through once), and passes the
+ * descriptor of what was prepared to the daemon, so that what was checked
+ * is what the station receives; 'move' and 'cancel' change what is queued.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,6 @@
 
 #include <jansson.h>
 
-#include "codecs/opus_reader.h"
 #include "config/conf.h"
 #include "config/i18n.h"
 #include "config/tags.h"
@@ -22,12 +22,12 @@
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/ctl_request.h"
+#include "daemon/loaxactl/import.h"
 #include "daemon/loaxactl/loaxactl_queue.h"
 #include "daemon/proto/tags_json.h"
 
 #define TIMEOUT_MS	15000
 #define QUEUE_TIMEOUT_MS 120000	/* the daemon copies the bulletin before it answers */
-#define CHECK_RATE	48000
 
 struct queue_args {
 	const char *file, *at, *title, *cls;
@@ -118,72 +118,8 @@ queue_parse(int argc, char **argv, struct queue_args *qa)
 	return 0;
 }
 
-/* What the operator can do about a file the reader refused ("" when nothing). */
-static const char *
-queue_advice(int err)
-{
-	if (OPUS_READER_IS_NOTOGG(err) || OPUS_READER_IS_NOTOPUS(err))
-		return _(" Convert it to Opus (for example with opusenc) and queue it again.");
-	if (err == OPUS_READER_EUNSUPP)
-		return _(" Encode it again as mono or stereo Opus (for example with opusenc) "
-		    "and queue it again.");
-	if (err == OPUS_READER_EIO)
-		return _(" Check the USB stick or memory card, then try again.");
-	if (err == OPUS_READER_EEMPTY || err == OPUS_READER_ECORRUPT ||
-	    err == OPUS_READER_ETRUNC || err == OPUS_READER_EBADHEADER)
-		return _(" Copy it again from the original (or encode it again with "
-		    "opusenc) and queue it again.");
-	return "";
-}
-
-/* The reader's reason without its own short advice (after "; "): ours is longer. */
 static void
-queue_reason(int err, char *buf, size_t len)
-{
-	char *cut;
-
-	snprintf(buf, len, "%s", opus_reader_strerror(err));
-	if (queue_advice(err)[0] != '\0' && (cut = strstr(buf, "; ")) != NULL)
-		*cut = '\0';
-}
-
-/*
- * Opens the file and decodes it through once, through the descriptor we are
- * about to send, so that what was checked is what the station receives.
- * Returns the descriptor, or -1 after saying why.
- */
-static int
-queue_open_checked(const char *file, struct opus_info *info)
-{
-	char proc[64], reason[256];
-	struct stat st;
-	int fd, rc;
-
-	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		fprintf(stderr, _("%s: cannot queue \"%s\": %s\n"), CTL_OUT_PROG, file,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, _("%s: cannot queue \"%s\": it is not a sound file (it is "
-		    "a folder or a device); give the bulletin's file\n"), CTL_OUT_PROG, file);
-		close(fd);
-		return -1;
-	}
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	rc = opus_reader_check_file(access(proc, R_OK) == 0 ? proc : file, CHECK_RATE, 1, info);
-	if (rc < 0) {
-		queue_reason(rc, reason, sizeof(reason));
-		fprintf(stderr, _("%s: cannot queue \"%s\": %s.%s\n"), CTL_OUT_PROG, file,
-		    reason, queue_advice(rc));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-queue_print(const json_t *reply)
+queue_print(const json_t *reply, const struct import_result *r)
 {
 	const json_t *id = json_object_get(reply, "id");
 	const char *title = ctl_out_jstr(reply, "title"), *at = ctl_out_jstr(reply, "at");
@@ -204,18 +140,20 @@ queue_print(const json_t *reply)
 	ctl_out_tags(stdout, reply, _("Tags: "));
 	if (json_array_size(json_object_get(reply, "tags")) > 0)
 		printf("\n");
+	import_print(stdout, r, "");
 }
 
-/* The request for the checked file; NULL when memory is short. */
+/* The request for the prepared bulletin; NULL when memory is short. */
 static json_t *
-queue_request(const struct queue_args *qa, const char *name, const struct opus_info *info)
+queue_request(const struct queue_args *qa, const struct import_result *r)
 {
-	json_t *req = json_pack("{s:s, s:s}", "cmd", "queue", "name", name);
+	json_t *req = json_pack("{s:s, s:s}", "cmd", "queue", "name", r->name);
 
 	if (req == NULL)
 		return NULL;
-	if (qa->title != NULL)
-		json_object_set_new(req, "title", json_string(qa->title));
+	if (qa->title != NULL || r->title[0] != '\0')
+		json_object_set_new(req, "title", json_string(qa->title != NULL ? qa->title :
+		    r->title));
 	if (qa->at != NULL)
 		json_object_set_new(req, "at", json_string(qa->at));
 	if (qa->cls != NULL)
@@ -224,17 +162,19 @@ queue_request(const struct queue_args *qa, const char *name, const struct opus_i
 		json_decref(req);
 		return NULL;
 	}
-	json_object_set_new(req, "duration", json_real((double)info->frames / CHECK_RATE));
+	json_object_set_new(req, "duration", json_real(r->seconds));
 	return req;
 }
 
 static int
-queue_add(const char *sock, struct queue_args *qa)
+queue_add(const char *conf, const char *sock, struct queue_args *qa)
 {
-	struct opus_info info;
+	struct import_result r;
+	struct cfg_import set;
 	const char *name;
 	json_t *reply;
-	int fd, rc;
+	char why[512];
+	int rc;
 
 	name = strrchr(qa->file, '/') != NULL ? strrchr(qa->file, '/') + 1 : qa->file;
 	if (!conf_text_clean(name)) {
@@ -243,25 +183,29 @@ queue_add(const char *sock, struct queue_args *qa)
 		    CTL_OUT_PROG, qa->file);
 		return EXIT_REFUSED;
 	}
-	if ((fd = queue_open_checked(qa->file, &info)) < 0)
-		return EXIT_REFUSED;
-	rc = ctl_request_send(sock, queue_request(qa, name, &info), fd, QUEUE_TIMEOUT_MS, &reply);
-	close(fd);
-	if (rc != 0)
+	if ((rc = ctl_args_import(conf, &set)) != 0)
 		return rc;
-	queue_print(reply);
-	json_decref(reply);
-	return 0;
+	if (import_bulletin(qa->file, &set, qa->title, &r, why, sizeof(why)) < 0) {
+		fprintf(stderr, _("%s: cannot queue \"%s\": %s.\n"), CTL_OUT_PROG, qa->file, why);
+		return EXIT_REFUSED;
+	}
+	rc = ctl_request_send(sock, queue_request(qa, &r), r.fd, QUEUE_TIMEOUT_MS, &reply);
+	if (rc == 0) {
+		queue_print(reply, &r);
+		json_decref(reply);
+	}
+	import_close(&r);
+	return rc;
 }
 
 int
-loaxactl_queue_add(const char *sock, int argc, char **argv)
+loaxactl_queue_add(const char *conf, const char *sock, int argc, char **argv)
 {
 	struct queue_args qa = { 0 };
 	int rc;
 
 	if ((rc = queue_parse(argc, argv, &qa)) == 0)
-		rc = queue_add(sock, &qa);
+		rc = queue_add(conf, sock, &qa);
 	tags_clear(&qa.tags);
 	return rc;
 }
