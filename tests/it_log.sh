@@ -9,7 +9,7 @@ PORT=1	# nothing listens there: the district link is down the whole time
 station_config "$S" xa-log "file:'$T/out.raw',raw"
 start_station "$S"
 id1=$(ctl "$S" queue "$FIX/thông báo.opus" --title "Họp dân thôn 3" | head -n 1)
-id2=$(ctl "$S" queue "$FIX/mp3-renamed.opus" 2>/dev/null | head -n 1)
+id2=$(ctl "$S" queue "$FIX/random.opus" 2>/dev/null | head -n 1)
 id3=$(ctl "$S" queue "$FIX/bản tin số 1.opus" | head -n 1)
 done2() { [ "$(ctl "$S" log --json | jq '[.records[] | select(.event == "finished")] | length')" -ge 2 ]; }
 check "the log shows what played, with the link down" wait_for 30 done2

@@ -28,7 +28,9 @@
 #define CLIP_LEVEL	0.999f		/* |sample| at or above: at full level (a sine's crest is not) */
 #define CLIP_RUN	3		/* that many in a row: cut off flat, not a peak */
 #define CLIPPED_BADLY	0.001		/* 0.1 % of the recording: distortion people hear */
-#define CLOSE_ENOUGH	0.5		/* LU from the target: no need to touch it */
+#define CLOSE_ENOUGH	0.5		/* LU from the target: what an encoding aims at */
+#define KEEP_LU		1.0		/* LU from the target: Ogg Opus kept as it is */
+#define KEEP_PEAK	0.5		/* dB over the peak limit an Ogg Opus kept may have */
 #define PEAK_MARGIN	1.0		/* dB the limiter keeps under the true-peak limit */
 #define TRIES		4		/* encodings before the result is taken as it is */
 
@@ -90,9 +92,9 @@ import_why(int err, int detail, const struct cfg_import *o, char *why, size_t le
 		    "microphone and record it again"));
 		break;
 	case IE_TOO_LONG:
-		snprintf(why, len, _("the recording lasts more than %d minutes, the longest a "
-		    "bulletin may be (import.max_minutes in the configuration); split it into "
-		    "shorter recordings"), o->max_minutes);
+		snprintf(why, len, _("the recording is longer than a bulletin may be (%d min, "
+		    "import.max_minutes in the configuration); split it into shorter "
+		    "recordings"), o->max_minutes);
 		break;
 	case IE_TOO_SHORT:
 		snprintf(why, len, "%s", _("the recording lasts less than half a second; record it "
@@ -440,7 +442,8 @@ import_gain_set(struct import_ctx *c, double gain, struct import_result *r)
 }
 
 /*
- * Ogg Opus at the target is sent as it is; one whose peaks leave room for
+ * Ogg Opus at the target (within the 1 LU every bulletin is held to, and
+ * peaks that still cannot clip) is sent as it is; one whose peaks leave room for
  * the gain gets it in its header; one that needs the limiter is encoded
  * again, which costs a generation of Opus but keeps the horns from distorting.
  */
@@ -449,7 +452,7 @@ import_opus(struct import_ctx *c, const struct pass *before, struct import_resul
 {
 	double gain = c->o->loudness - before->loud.integrated;
 
-	if (fabs(gain) <= CLOSE_ENOUGH && before->loud.true_peak <= c->o->true_peak + CLOSE_ENOUGH) {
+	if (fabs(gain) <= KEEP_LU && before->loud.true_peak <= c->o->true_peak + KEEP_PEAK) {
 		r->how = IMPORT_KEPT;
 		r->after = before->loud;
 		close(r->fd);
@@ -555,7 +558,10 @@ import_run(struct import_ctx *c, const char *path, struct import_result *r)
 	if ((r->fd = memfd_create("loaxa-bulletin", MFD_CLOEXEC)) < 0)
 		return import_fail(c, IE_NO_MEMORY, 0);
 	result_path(r);
-	return c->opus ? import_opus(c, &before, r) : encode_to_target(c, &before, r);
+	if ((c->opus ? import_opus(c, &before, r) : encode_to_target(c, &before, r)) < 0)
+		return -1;
+	/* What reads it next (the daemon, a copy) starts at its beginning. */
+	return lseek(r->fd, 0, SEEK_SET) < 0 ? import_fail(c, IE_READ, errno) : 0;
 }
 
 int
