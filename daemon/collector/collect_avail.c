@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
 
@@ -27,9 +28,9 @@ avail_change(struct cdb *c, const char *region, const char *station, int online,
 	    (rc = cdb_run(c, CS_ST_ONLINE, "cannot update a station")) < 0)
 		return rc;
 	t->transitions++;
-	log_info("collector: %s is %s (%s)", station, online ? "online" : "offline",
-	    strcmp(how, "will") == 0 ? "its Last Will: it vanished" :
-	    strcmp(how, "stop") == 0 ? "it stopped" : "its status");
+	log_info(_("collector: %s is %s (%s)"), station, online ? _("online") : _("offline"),
+	    strcmp(how, "will") == 0 ? _("its Last Will: it vanished") :
+	    strcmp(how, "stop") == 0 ? _("it stopped") : _("its status"));
 	return 0;
 }
 

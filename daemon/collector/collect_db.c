@@ -120,6 +120,7 @@
 #include <sys/stat.h>
 
 #include "config/errlist.h"
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
 
@@ -301,7 +302,7 @@ cdb_code(int rc)
 int
 cdb_fail(struct cdb *c, const char *what, int rc)
 {
-	log_warnx("collector: %s in %s: %s", what, c->path, sqlite3_errmsg(c->db));
+	log_warnx(_("collector: %s in %s: %s"), what, c->path, sqlite3_errmsg(c->db));
 	return cdb_code(rc);
 }
 
@@ -581,6 +582,6 @@ cdb_close(struct cdb *c)
 	for (i = 0; i < CS_COUNT; i++)
 		sqlite3_finalize(c->st[i]);
 	if (c->db != NULL && sqlite3_close(c->db) != SQLITE_OK)
-		log_warnx("collector: cannot close %s: %s", c->path, sqlite3_errmsg(c->db));
+		log_warnx(_("collector: cannot close %s: %s"), c->path, sqlite3_errmsg(c->db));
 	free(c);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
@@ -151,13 +152,13 @@ gap_log(const char *station, int64_t first, int64_t last, time_t after_at, time_
 	if (before_at > 0)
 		timeparse_format_iso(before_at, b, sizeof(b));
 	if (first == last)
-		log_warnx("collector: %s: record %lld has not arrived (between %s and %s); it may "
+		log_warnx(_("collector: %s: record %lld has not arrived (between %s and %s); it may "
 		    "still come, or import the station's log (loaxactl log --json) with "
-		    "loaxa-collectd --import", station, (long long)first, a, b);
+		    "loaxa-collectd --import"), station, (long long)first, a, b);
 	else
-		log_warnx("collector: %s: records %lld to %lld have not arrived (between %s and "
+		log_warnx(_("collector: %s: records %lld to %lld have not arrived (between %s and "
 		    "%s); they may still come, or import the station's log (loaxactl log --json) "
-		    "with loaxa-collectd --import", station, (long long)first, (long long)last, a, b);
+		    "with loaxa-collectd --import"), station, (long long)first, (long long)last, a, b);
 }
 
 /*
@@ -189,8 +190,8 @@ gap_update(struct cdb *c, const char *region, const char *station, const struct 
 		cdb_done(st);
 		/* A new record under a number already taken: the station's numbering restarted. */
 		if (rc == 0)
-			log_warnx("collector: %s: a new record (%s of %s) came with number %lld, "
-			    "which an earlier record has; was the station's database replaced?",
+			log_warnx(_("collector: %s: a new record (%s of %s) came with number %lld, "
+			    "which an earlier record has; was the station's database replaced?"),
 			    station, r->event, r->ref, (long long)seq);
 		return rc;
 	}

@@ -127,7 +127,7 @@ store_code(int rc)
 int
 store_fail(struct store *s, const char *what, int rc)
 {
-	log_warnx("store: %s in %s: %s", what, s->dbpath, sqlite3_errmsg(s->db));
+	log_warnx(_("store: %s in %s: %s"), what, s->dbpath, sqlite3_errmsg(s->db));
 	return store_code(rc);
 }
 
@@ -342,7 +342,7 @@ store_migrate_one(sqlite3 *db, int from)
 		goto fail;
 	return SQLITE_OK;
 fail:
-	log_warnx("store: cannot bring the schema to version %d: %s", from + 1, sqlite3_errmsg(db));
+	log_warnx(_("store: cannot bring the schema to version %d: %s"), from + 1, sqlite3_errmsg(db));
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -366,7 +366,7 @@ store_migrate(struct store *s, struct errlist *errs)
 	for (; v < STORE_VERSION; v++) {
 		if ((rc = store_migrate_one(s->db, v)) != SQLITE_OK)
 			goto fail;
-		log_info("store: %s is now at schema version %d", s->dbpath, v + 1);
+		log_info(_("store: %s is now at schema version %d"), s->dbpath, v + 1);
 	}
 	return 0;
 fail:
@@ -418,7 +418,7 @@ store_db_close(struct store *s)
 		s->st[i] = NULL;
 	}
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
-		log_warnx("store: cannot close %s: %s", s->dbpath, sqlite3_errmsg(s->db));
+		log_warnx(_("store: cannot close %s: %s"), s->dbpath, sqlite3_errmsg(s->db));
 	s->db = NULL;
 }
 
@@ -459,7 +459,7 @@ store_db_open_or_recover(struct store *s, struct errlist *errs)
 		errlist_clear(&first);
 		return -1;
 	}
-	log_warnx("store: %s", first.n > 0 ? first.msg[0] : "the state database is damaged");
+	log_warnx("store: %s", first.n > 0 ? first.msg[0] : _("the state database is damaged"));
 	errlist_clear(&first);
 	store_db_close(s);
 	return store_recover(s, store_db_open, errs);

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "config/conf.h"
+#include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/store/store.h"
@@ -69,8 +70,8 @@ store_reserve_release(struct store *s)
 {
 	if (unlink(s->reserve) == -1)
 		return -1;
-	log_warnx("store: the disk is full; the %d KiB kept in reserve now hold the as-run "
-	    "records and the station's state; free space in the state directory soon",
+	log_warnx(_("store: the disk is full; the %d KiB kept in reserve now hold the as-run "
+	    "records and the station's state; free space in the state directory soon"),
 	    STORE_RESERVE_BYTES / 1024);
 	return 0;
 }
@@ -105,7 +106,7 @@ store_set_limits(struct store *s, const struct store_limits *l)
 	if (l->overflow_topic != NULL && l->overflow_topic[0] != '\0' &&
 	    (size_t)snprintf(s->overflow_topic, sizeof(s->overflow_topic), "%s",
 	    l->overflow_topic) >= sizeof(s->overflow_topic)) {
-		log_warnx("store: the overflow topic is too long; using %s", OVERFLOW_TOPIC_DEFAULT);
+		log_warnx(_("store: the overflow topic is too long; using %s"), OVERFLOW_TOPIC_DEFAULT);
 		snprintf(s->overflow_topic, sizeof(s->overflow_topic), "%s", OVERFLOW_TOPIC_DEFAULT);
 	}
 	s->maint_last = 0;	/* a shorter retention applies at the next pass */
@@ -176,8 +177,8 @@ store_overflow_report(struct store *s, long tel, long notes, long rec)
 		rc = store_run(s, ST_OB_ADD, "cannot add the overflow report");
 	free(payload);
 	if (rc == 0)
-		log_warnx("store: the outbox is full (%ld messages): dropped %ld status, %ld note "
-		    "and %ld as-run messages not yet sent (%lld, %lld and %lld in all)",
+		log_warnx(_("store: the outbox is full (%ld messages): dropped %ld status, %ld note "
+		    "and %ld as-run messages not yet sent (%lld, %lld and %lld in all)"),
 		    s->outbox_max, tel, notes, rec, ttot, ntot, rtot);
 	return rc;
 }
@@ -327,7 +328,7 @@ store_json_with_seq(const char *json, int64_t seq, char **out)
 	*out = NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
-		log_warnx("store: a record that is not a JSON object cannot be numbered: %.80s",
+		log_warnx(_("store: a record that is not a JSON object cannot be numbered: %.80s"),
 		    json);
 		return -EINVAL;
 	}
@@ -571,7 +572,7 @@ store_maintain(struct store *s, time_t now)
 	if (removed == STORE_PRUNE_BATCH)
 		s->maint_last = 0;	/* more to do: again at the next call */
 	if (removed > 0)
-		log_info("store: removed %ld as-run records older than %d days", removed,
+		log_info(_("store: removed %ld as-run records older than %d days"), removed,
 		    s->asrun_days);
 	return removed;
 }
