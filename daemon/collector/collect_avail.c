@@ -22,10 +22,10 @@ avail_change(struct cdb *c, const char *region, const char *station, int online,
 
 	if ((rc = cdb_bind(c, c->st[CS_AV_ADD], "ttiiti", region, station, (int64_t)online,
 	    (int64_t)at, how, (int64_t)now)) < 0 ||
-	    (rc = cdb_run(c, CS_AV_ADD, "cannot record an availability change")) < 0 ||
+	    (rc = cdb_run(c, CS_AV_ADD, N_("cannot record an availability change"))) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ST_ONLINE], "iitt", (int64_t)online, (int64_t)at,
 	    region, station)) < 0 ||
-	    (rc = cdb_run(c, CS_ST_ONLINE, "cannot update a station")) < 0)
+	    (rc = cdb_run(c, CS_ST_ONLINE, N_("cannot update a station"))) < 0)
 		return rc;
 	t->transitions++;
 	log_info(_("collector: %s is %s (%s)"), station, online ? _("online") : _("offline"),
@@ -44,7 +44,7 @@ avail_keep(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_bind(c, c->st[CS_ST_STATUS], "tititt", json, (int64_t)status_at, st->name,
 	    (int64_t)st->at, region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_STATUS, "cannot keep a status");
+	return cdb_run(c, CS_ST_STATUS, N_("cannot keep a status"));
 }
 
 int

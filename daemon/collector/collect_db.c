@@ -302,7 +302,7 @@ cdb_code(int rc)
 int
 cdb_fail(struct cdb *c, const char *what, int rc)
 {
-	log_warnx(_("collector: %s in %s: %s"), what, c->path, sqlite3_errmsg(c->db));
+	log_warnx(_("collector: %s in %s: %s"), _(what), c->path, sqlite3_errmsg(c->db));
 	return cdb_code(rc);
 }
 
@@ -341,7 +341,7 @@ cdb_bind(struct cdb *c, sqlite3_stmt *st, const char *types, ...)
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
-	rc = cdb_fail(c, "cannot bind a value", rc);
+	rc = cdb_fail(c, N_("cannot bind a value"), rc);
 	cdb_done(st);
 	return rc;
 }
@@ -360,7 +360,7 @@ cdb_run(struct cdb *c, int idx, const char *what)
 int
 cdb_begin(struct cdb *c)
 {
-	return cdb_run(c, CS_BEGIN, "cannot begin a transaction");
+	return cdb_run(c, CS_BEGIN, N_("cannot begin a transaction"));
 }
 
 void
@@ -368,13 +368,13 @@ cdb_rollback(struct cdb *c)
 {
 	/* SQLite rolls back by itself after some errors (SQLITE_FULL among them). */
 	if (!sqlite3_get_autocommit(c->db))
-		(void)cdb_run(c, CS_ROLLBACK, "cannot roll back");
+		(void)cdb_run(c, CS_ROLLBACK, N_("cannot roll back"));
 }
 
 int
 cdb_commit(struct cdb *c)
 {
-	int rc = cdb_run(c, CS_COMMIT, "cannot commit");
+	int rc = cdb_run(c, CS_COMMIT, N_("cannot commit"));
 
 	if (rc < 0)
 		cdb_rollback(c);
@@ -388,11 +388,11 @@ cdb_station_get(struct cdb *c, const char *region, const char *station, struct c
 	int rc;
 
 	if ((rc = cdb_bind(c, c->st[CS_ST_ENSURE], "tt", region, station)) < 0 ||
-	    (rc = cdb_run(c, CS_ST_ENSURE, "cannot add a station")) < 0 ||
+	    (rc = cdb_run(c, CS_ST_ENSURE, N_("cannot add a station"))) < 0 ||
 	    (rc = cdb_bind(c, st, "tt", region, station)) < 0)
 		return rc;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = cdb_fail(c, "cannot read a station", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+		rc = cdb_fail(c, N_("cannot read a station"), rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
 		cdb_done(st);
 		return rc;
 	}
@@ -421,7 +421,7 @@ cdb_refused_put(struct cdb *c, const char *topic, const void *payload, size_t le
 		cdb_done(st);
 		return -ENOMEM;
 	}
-	if ((rc = cdb_run(c, CS_REFUSED_ADD, "cannot keep a refused message")) < 0)
+	if ((rc = cdb_run(c, CS_REFUSED_ADD, N_("cannot keep a refused message"))) < 0)
 		return rc;
 	t->refused++;
 	return 0;
@@ -444,7 +444,7 @@ cdb_gaps(struct cdb *c, const char *region, const char *station, struct cdb_gap 
 		v[*n].before_at = (time_t)sqlite3_column_int64(st, 3);
 		++*n;
 	}
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cdb_fail(c, "cannot read the gaps", rc);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cdb_fail(c, N_("cannot read the gaps"), rc);
 	cdb_done(st);
 	return rc;
 }

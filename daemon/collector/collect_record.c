@@ -48,7 +48,7 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 		sqlite3_bind_double(st, 16, r->seconds);
 	if (r->queue_id == 0)
 		sqlite3_bind_null(st, 18);
-	if ((rc = cdb_run(c, CS_REC_ADD, "cannot add a record")) < 0)
+	if ((rc = cdb_run(c, CS_REC_ADD, N_("cannot add a record"))) < 0)
 		return rc;
 	*added = sqlite3_changes(c->db) > 0;
 	return 0;
@@ -76,10 +76,10 @@ rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
 	int rc;
 
 	if ((rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN_NAME], "tttt", region, sha, r->title,
-	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, "cannot add a bulletin")) < 0 ||
+	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, N_("cannot add a bulletin"))) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN], "tttiid", region, sha, station,
 	    (int64_t)day, (int64_t)finished, secs)) < 0 ||
-	    (rc = cdb_run(c, CS_ROLL_BULLETIN, "cannot add to a bulletin's sums")) < 0)
+	    (rc = cdb_run(c, CS_ROLL_BULLETIN, N_("cannot add to a bulletin's sums"))) < 0)
 		return rc;
 	json_array_foreach(tags, i, v) {
 		if (!json_is_string(v))
@@ -91,7 +91,7 @@ rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
 			continue;	/* written twice: counted once */
 		if ((rc = cdb_bind(c, c->st[CS_ROLL_TAG], "tttiid", region, json_string_value(v),
 		    station, (int64_t)day, (int64_t)finished, secs)) < 0 ||
-		    (rc = cdb_run(c, CS_ROLL_TAG, "cannot add to a tag's sums")) < 0)
+		    (rc = cdb_run(c, CS_ROLL_TAG, N_("cannot add to a tag's sums"))) < 0)
 			return rc;
 	}
 	return 0;
@@ -115,7 +115,7 @@ rec_roll(struct cdb *c, const char *region, const char *station, const struct cm
 	day = rec_day(r->at - (time_t)(int64_t)secs);
 	if ((rc = cdb_bind(c, c->st[CS_ROLL_STATION], "ttiiiiid", region, station, (int64_t)day,
 	    (int64_t)finished, (int64_t)interrupted, (int64_t)missed, (int64_t)failed, secs)) < 0 ||
-	    (rc = cdb_run(c, CS_ROLL_STATION, "cannot add to a station's sums")) < 0)
+	    (rc = cdb_run(c, CS_ROLL_STATION, N_("cannot add to a station's sums"))) < 0)
 		return rc;
 	if (finished || interrupted)
 		return rec_roll_bulletin(c, region, station, r, day, finished, secs);
@@ -137,7 +137,7 @@ gap_add(struct cdb *c, const char *region, const char *station, int64_t first, i
 		sqlite3_bind_null(c->st[CS_GAP_ADD], 5);
 	if (before_at == 0)
 		sqlite3_bind_null(c->st[CS_GAP_ADD], 6);
-	return cdb_run(c, CS_GAP_ADD, "cannot record a gap");
+	return cdb_run(c, CS_GAP_ADD, N_("cannot record a gap"));
 }
 
 /* Says a new gap once, with what fills it. */
@@ -186,7 +186,7 @@ gap_update(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_bind(c, st, "tti", region, station, seq)) < 0)
 		return rc;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW || sqlite3_column_int64(st, 1) < seq) {
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cdb_fail(c, "cannot read a gap", rc);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cdb_fail(c, N_("cannot read a gap"), rc);
 		cdb_done(st);
 		/* A new record under a number already taken: the station's numbering restarted. */
 		if (rc == 0)
@@ -203,7 +203,7 @@ gap_update(struct cdb *c, const char *region, const char *station, const struct 
 	cdb_done(st);
 	t->filled++;
 	if ((rc = cdb_bind(c, c->st[CS_GAP_DEL], "tti", region, station, first)) < 0 ||
-	    (rc = cdb_run(c, CS_GAP_DEL, "cannot fill a gap")) < 0 ||
+	    (rc = cdb_run(c, CS_GAP_DEL, N_("cannot fill a gap"))) < 0 ||
 	    (rc = gap_add(c, region, station, first, seq - 1, after_at, at, found)) < 0)
 		return rc;
 	return gap_add(c, region, station, seq + 1, last, at, before_at, found);
@@ -236,7 +236,7 @@ cdb_record_put(struct cdb *c, const char *region, const char *station,
 	if ((rc = cdb_bind(c, c->st[CS_ST_RECORD], "iiitt", opt_time(r->at), max_seq,
 	    opt_time(max_at), region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_RECORD, "cannot update a station");
+	return cdb_run(c, CS_ST_RECORD, N_("cannot update a station"));
 }
 
 int
@@ -248,5 +248,5 @@ cdb_overflow_put(struct cdb *c, const char *region, const char *station, const c
 	if ((rc = cdb_station_get(c, region, station, &s)) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ST_OVERFLOW], "ttt", json, region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_OVERFLOW, "cannot keep an overflow report");
+	return cdb_run(c, CS_ST_OVERFLOW, N_("cannot keep an overflow report"));
 }
