@@ -466,8 +466,8 @@ cdb_mkdir(const char *path, struct errlist *errs)
 		return 0;
 	if (mkdir(dir, 0750) == 0)
 		return 0;
-	errlist_add(errs, "cannot create the directory \"%s\" for the collector's database: %s; "
-	    "create it, writable by the user loaxa-collectd runs as", dir, strerror(errno));
+	errlist_add(errs, _("cannot create the directory \"%s\" for the collector's database: %s; "
+	    "create it, writable by the user loaxa-collectd runs as"), dir, strerror(errno));
 	return -1;
 }
 
@@ -507,8 +507,8 @@ cdb_setup(struct cdb *c, struct errlist *errs)
 	if ((rc = cdb_pragma(c->db, "PRAGMA journal_mode=WAL", buf, sizeof(buf))) != SQLITE_OK)
 		return rc;
 	if (strcmp(buf, "wal") != 0) {
-		errlist_add(errs, "the collector's database \"%s\" cannot use SQLite's WAL mode "
-		    "(its file system does not support it); put it on a local file system", c->path);
+		errlist_add(errs, _("the collector's database \"%s\" cannot use SQLite's WAL mode "
+		    "(its file system does not support it); put it on a local file system"), c->path);
 		return SQLITE_ERROR;
 	}
 	if ((rc = cdb_exec(c->db, "PRAGMA synchronous=FULL; PRAGMA journal_size_limit="
@@ -516,8 +516,8 @@ cdb_setup(struct cdb *c, struct errlist *errs)
 	    (rc = cdb_pragma(c->db, "PRAGMA user_version", buf, sizeof(buf))) != SQLITE_OK)
 		return rc;
 	if ((v = atoi(buf)) > CDB_VERSION) {
-		errlist_add(errs, "the collector's database \"%s\" was written by a newer "
-		    "loaxa-collectd (schema %d; this one knows up to %d)", c->path, v, CDB_VERSION);
+		errlist_add(errs, _("the collector's database \"%s\" was written by a newer "
+		    "loaxa-collectd (schema %d; this one knows up to %d)"), c->path, v, CDB_VERSION);
 		return SQLITE_ERROR;
 	}
 	for (; v < CDB_VERSION; v++) {
@@ -547,7 +547,7 @@ cdb_open(const char *path, struct errlist *errs)
 	int rc, i;
 
 	if (c == NULL) {
-		errlist_add(errs, "cannot open the collector's database: out of memory");
+		errlist_add(errs, _("cannot open the collector's database: out of memory"));
 		return NULL;
 	}
 	if ((size_t)snprintf(c->path, sizeof(c->path), "%s", path) >= sizeof(c->path) ||
@@ -561,8 +561,8 @@ cdb_open(const char *path, struct errlist *errs)
 		rc = sqlite3_prepare_v3(c->db, cdb_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    &c->st[i], NULL);
 	if (rc != SQLITE_OK) {
-		errlist_add(errs, "cannot open the collector's database \"%s\": %s; check that "
-		    "its directory is writable by the user loaxa-collectd runs as", path,
+		errlist_add(errs, _("cannot open the collector's database \"%s\": %s; check that "
+		    "its directory is writable by the user loaxa-collectd runs as"), path,
 		    c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}

@@ -68,7 +68,7 @@ cb_connect(struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitto
 	c->cb_connack = rc == 0 ? 1 : -1;
 	c->cb_session = (flags & 1) != 0;
 	if (rc != 0)
-		snprintf(c->reason, sizeof(c->reason), "the broker refused the connection: %s",
+		snprintf(c->reason, sizeof(c->reason), _("the broker refused the connection: %s"),
 		    mosquitto_reason_string(rc));
 }
 
@@ -237,7 +237,7 @@ cmqtt_credentials(struct cmqtt *c)
 	if (c->password_file == NULL)
 		return 0;
 	if ((rc = readfile_text(c->password_file, 1024, &text)) < 0) {
-		snprintf(c->reason, sizeof(c->reason), "cannot read the password file \"%s\": %s",
+		snprintf(c->reason, sizeof(c->reason), _("cannot read the password file \"%s\": %s"),
 		    c->password_file, readfile_strerror(rc));
 		return -1;
 	}
@@ -280,7 +280,7 @@ cmqtt_resolved(struct cmqtt *c, int64_t now)
 	resolve_free(c->lookup);
 	c->lookup = NULL;
 	if (rc < 0) {
-		snprintf(c->reason, sizeof(c->reason), "cannot resolve \"%s\": %s", c->host,
+		snprintf(c->reason, sizeof(c->reason), _("cannot resolve \"%s\": %s"), c->host,
 		    ans.error);
 		cmqtt_down(c, NULL, now);
 		return;
@@ -353,7 +353,7 @@ cmqtt_after_io(struct cmqtt *c, int rc, int64_t now)
 		c->cb_refused = 0;
 	}
 	if (c->cb_nomem) {
-		cmqtt_down(c, "out of memory for an incoming message", now);
+		cmqtt_down(c, _("out of memory for an incoming message"), now);
 		return;
 	}
 	if (c->cb_connack < 0) {
@@ -443,8 +443,8 @@ cmqtt_abandon(struct cmqtt *c, const char *why)
 {
 	c->held = 0;
 	if (c->state == CM_CONNECTING || c->state == CM_CONNECTED) {
-		snprintf(c->reason, sizeof(c->reason), "%s; nothing of it was acknowledged, the "
-		    "broker sends it again", why);
+		snprintf(c->reason, sizeof(c->reason), _("%s; nothing of it was acknowledged, the "
+		    "broker sends it again"), why);
 		cmqtt_down(c, NULL, clock_mono_ms());
 	}
 }

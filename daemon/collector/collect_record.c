@@ -144,21 +144,23 @@ gap_add(struct cdb *c, const char *region, const char *station, int64_t first, i
 static void
 gap_log(const char *station, int64_t first, int64_t last, time_t after_at, time_t before_at)
 {
-	char a[TIMEPARSE_ISO_MAX] = "its first record received",
-	    b[TIMEPARSE_ISO_MAX] = "?";
+	char a[TIMEPARSE_ISO_MAX], b[TIMEPARSE_ISO_MAX] = "?";
+	const char *from = _("its first record received");
 
-	if (after_at > 0)
+	if (after_at > 0) {
 		timeparse_format_iso(after_at, a, sizeof(a));
+		from = a;
+	}
 	if (before_at > 0)
 		timeparse_format_iso(before_at, b, sizeof(b));
 	if (first == last)
 		log_warnx(_("collector: %s: record %lld has not arrived (between %s and %s); it may "
 		    "still come, or import the station's log (loaxactl log --json) with "
-		    "loaxa-collectd --import"), station, (long long)first, a, b);
+		    "loaxa-collectd --import"), station, (long long)first, from, b);
 	else
 		log_warnx(_("collector: %s: records %lld to %lld have not arrived (between %s and "
 		    "%s); they may still come, or import the station's log (loaxactl log --json) "
-		    "with loaxa-collectd --import"), station, (long long)first, (long long)last, a, b);
+		    "with loaxa-collectd --import"), station, (long long)first, (long long)last, from, b);
 }
 
 /*
