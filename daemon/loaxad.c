@@ -71,7 +71,7 @@ check_tls(const struct config *cfg)
 		return 0;
 	if (tls_check_files(&f, clock_trusted(time(NULL), NULL), &not_after, why,
 	    sizeof(why)) < 0) {
-		fprintf(stderr, "loaxad: %s: mqtt.tls: %s\n", cfg->path, why);
+		fprintf(stderr, _("loaxad: %s: mqtt.tls: %s\n"), cfg->path, why);
 		return -1;
 	}
 	days = tls_days_left(not_after, time(NULL));
@@ -118,7 +118,7 @@ reload(void *arg)
 	struct station *st = *(struct station **)arg;
 	struct errlist errs;
 
-	log_info("loaxad: SIGHUP: reloading the schedule");
+	log_info(_("loaxad: SIGHUP: reloading the schedule"));
 	errlist_init(&errs);
 	if (station_reload(st, &errs) < 0)
 		errlist_print(&errs, "loaxad: ", stderr);
@@ -135,7 +135,7 @@ run(const struct config *cfg)
 	struct errlist errs;
 
 	if ((ev = ev_new()) == NULL)
-		fatalx("loaxad: out of memory");
+		fatalx(_("loaxad: out of memory"));
 	/* Before the station's threads, which inherit the blocked signals. */
 	if ((sig = signals_new(ev, "loaxad", reload, &st)) == NULL)
 		fatal("loaxad: signalfd");
@@ -146,7 +146,7 @@ run(const struct config *cfg)
 	if (st == NULL) {
 		errlist_print(&errs, "loaxad: ", stderr);
 		errlist_clear(&errs);
-		fatalx("loaxad: cannot start the station");
+		fatalx(_("loaxad: cannot start the station"));
 	}
 	errlist_clear(&errs);
 	signals_ready(sig);

@@ -96,6 +96,21 @@ check "... and in English under LANG=C" sh -c \
 out=$(vi_lang "$BUILD/loaxa-collectd" --check -c "$T/bad.cfg" 2>&1)
 check "loaxa-collectd finds the catalogue too" sh -c \
 	"printf '%s\n' \"\$1\" | grep -q 'mục cấu hình lạ'" _ "$out"
+# The collector pointed at a station's file, as a technician may do: what it
+# needs, in the technician's language.
+cat >"$T/station-only.cfg" <<EOF
+station = { id = "xa-mot"; region = "hon-quan"; name = "Đài xã Một"; };
+audio = { device = "null"; };
+storage = { dir = "$T/st-state"; };
+control = { socket = "$T/st-state/control.sock"; };
+EOF
+out=$(vi_lang "$BUILD/loaxa-collectd" --check -c "$T/station-only.cfg" 2>&1); rc=$?
+echo "# LANG=vi_VN.UTF-8 loaxa-collectd --check (a station's file): $out"
+check "loaxa-collectd --check on a station's file says in Vietnamese what it needs (exit 1)" sh -c \
+	"[ $rc -eq 1 ] && printf '%s\n' \"\$1\" | grep -q 'station-only.cfg: đây là cấu hình của một đài; máy thu thập cần tệp cấu hình của văn phòng huyện'" _ "$out"
+out=$(en "$BUILD/loaxa-collectd" --check -c "$T/station-only.cfg" 2>&1)
+check "... and in English under LANG=C" sh -c \
+	"printf '%s\n' \"\$1\" | grep -q \"this is a station's configuration; the collector needs a district office's file\"" _ "$out"
 
 # --- a station, in Vietnamese ------------------------------------------------
 # The station runs with the Vietnamese locale itself, built here from glibc's
@@ -117,6 +132,8 @@ else
 	vi_real() { vi_lang "$@"; }
 fi
 
+# The district's collector has its own identity (for its log, at the end).
+BROKER_CLIENTS=collector
 start_broker || { notok "broker starts"; exit 1; }
 S=$T/station
 station_config "$S" tan-thanh "file:'$S/out.raw',raw"
@@ -187,3 +204,68 @@ check "the log's heading and its rows line up ($(cols "$head") / $(cols "$row"))
 out=$(en "$LOAXACTL" -s "$S/control.sock" log)
 check "the same log is English under LANG=C" sh -c \
 	"printf '%s\n' \"\$1\" | grep -q '^TIME' && printf '%s\n' \"\$1\" | grep -q 'finished'" _ "$out"
+
+# --- loaxad's and loaxa-collectd's own logs, in the daemon's language -------
+# The station above runs in vi_VN: its log says so in Vietnamese, from its
+# start-up to what the operators did; the English of the same lines is absent.
+echo "# loaxad's log under vi_VN: $(grep -E '^(station|ctl): ' "$S/loaxad.log" | head -n 3)"
+check "loaxad logs its start-up in Vietnamese" \
+	grep -q '^station: đài tan-thanh (Đài truyền thanh xã tan-thanh) đã sẵn sàng: ' "$S/loaxad.log"
+check "... and what the operators did (a cancel), not in English" sh -c \
+	"grep -q '^ctl: đã huỷ mục $id trong hàng chờ' '$S/loaxad.log' &&
+	! grep -Eq ' ready: |queued item $id cancelled' '$S/loaxad.log'"
+
+# A station whose sound card is missing, as a district technician finds it in
+# the journal: the device's failure and the operator's mute, in Vietnamese
+# under vi_VN and in English under C. (env runs the daemon itself, so that
+# its PID is the daemon's.)
+VI_ENV="-u LC_ALL -u LC_MESSAGES -u LANGUAGE LOCPATH=$LOCPATH_VI LANG=vi_VN.UTF-8"
+EN_ENV="-u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=C"
+N=$T/nocard
+station_config "$N" khong-card "hw:CARD=KhongCo"
+for lang in vi en; do
+	rm -rf "$N/state" "$N/loaxad.log"
+	if [ "$lang" = vi ]; then lenv=$VI_ENV; else lenv=$EN_ENV; fi
+	# shellcheck disable=SC2086
+	env $lenv "$BUILD/loaxad" -c "$N/loaxa.cfg" >"$N/loaxad.log" 2>&1 &
+	NPID=$!
+	PIDS="$PIDS $NPID"
+	wait_for 10 grep -Eq '^station: .*(ready|sẵn sàng): ' "$N/loaxad.log" ||
+		notok "the station without a sound card starts ($lang)"
+	# shellcheck disable=SC2086
+	env $lenv "$LOAXACTL" -s "$N/control.sock" queue "$FIX/bản tin số 1.opus" >/dev/null
+	if [ "$lang" = vi ]; then
+		check "no sound card: loaxad's log says so in Vietnamese, with what to check" \
+			wait_for 20 grep -q '^alsa: không mở được thiết bị âm thanh "hw:CARD=KhongCo": .*hãy kiểm tra' "$N/loaxad.log"
+		vi_real "$LOAXACTL" -s "$N/control.sock" mute >/dev/null
+		check "... and who muted the loudspeakers" \
+			wait_for 10 grep -q '^ctl: .* đã tắt loa$' "$N/loaxad.log"
+	else
+		check "the same under LANG=C is English" \
+			wait_for 20 grep -q '^alsa: cannot open audio device "hw:CARD=KhongCo"' "$N/loaxad.log"
+		en "$LOAXACTL" -s "$N/control.sock" mute >/dev/null
+		check "... the mute too" wait_for 10 grep -q '^ctl: the loudspeakers were muted by ' "$N/loaxad.log"
+	fi
+	echo "# loaxad without a sound card ($lang): $(grep -E '^(alsa|ctl): [^"]' "$N/loaxad.log" | tail -n 2)"
+	stop_station "$NPID"
+done
+
+# The district's collector, run in vi_VN: its start-up and connection in its
+# log, and an import of a file that is not a station's log refused with what
+# to do, in Vietnamese.
+collector_setup
+# shellcheck disable=SC2086
+env $VI_ENV "$BUILD/loaxa-collectd" -c "$CFG" -v >>"$CLOG" 2>&1 &
+CPID=$!
+PIDS="$PIDS $CPID"
+check "loaxa-collectd logs its start and its connection in Vietnamese" \
+	wait_for 20 sh -c "grep -q '^collector: khu vực \"hon-quan\", máy chủ MQTT 127.0.0.1:$PORT với danh tính district.collector' '$CLOG' &&
+	grep -q '^collector: mqtt: đã kết nối tới 127.0.0.1:$PORT với danh tính district.collector' '$CLOG'"
+echo "# loaxa-collectd's log under vi_VN: $(head -n 3 "$CLOG")"
+echo '{"records": 3}' >"$T/not-a-log.json"
+out=$(vi_real "$BUILD/loaxa-collectd" -c "$CFG" --import "$T/not-a-log.json" 2>&1); rc=$?
+echo "# loaxa-collectd --import (not a log): $out"
+check "loaxa-collectd --import of a file that is not a station's log is refused in Vietnamese (exit 1)" sh -c \
+	"[ $rc -eq 1 ] && printf '%s\n' \"\$1\" | grep -q \"không phải kết quả của 'loaxactl log --json'\"" _ "$out"
+kill "$CPID"
+check "... and its stop, with its counts" wait_for 10 grep -q '^collector: đã dừng; từ lúc khởi động: đã lưu ' "$CLOG"

@@ -5,6 +5,7 @@
 
 #include <alsa/asoundlib.h>
 
+#include "config/i18n.h"
 #include "daemon/audio/mixer.h"
 #include "daemon/core/log.h"
 
@@ -47,7 +48,7 @@ static void
 mixer_fail(struct mixer *m, const char *what, int rc)
 {
 	if (rc != m->last_err)
-		log_warnx("mixer: cannot %s volume control \"%s\" on %s: %s; the volume stays as it is",
+		log_warnx(_("mixer: cannot %s volume control \"%s\" on %s: %s; the volume stays as it is"),
 		    what, m->control, m->device, snd_strerror(rc));
 	m->last_err = rc;
 }
@@ -109,7 +110,7 @@ mixer_raise(struct mixer *m, int percent)
 	int rc;
 
 	if ((rc = mixer_attach(m, &x)) < 0) {
-		mixer_fail(m, "find the", rc);
+		mixer_fail(m, _("find the"), rc);
 		return rc;
 	}
 	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
@@ -120,12 +121,12 @@ mixer_raise(struct mixer *m, int percent)
 		    x.min + (x.max - x.min) * percent / 100);
 	snd_mixer_close(x.h);
 	if (rc < 0) {
-		mixer_fail(m, "set the", rc);
+		mixer_fail(m, _("set the"), rc);
 		return rc;
 	}
 	m->raised = 1;
 	m->last_err = 0;
-	log_info("mixer: volume \"%s\" raised to %d%% for an emergency", m->control, percent);
+	log_info(_("mixer: volume \"%s\" raised to %d%% for an emergency"), m->control, percent);
 	return 0;
 }
 
@@ -138,17 +139,17 @@ mixer_restore(struct mixer *m)
 	if (!m->raised)
 		return 0;
 	if ((rc = mixer_attach(m, &x)) < 0) {
-		mixer_fail(m, "restore the", rc);
+		mixer_fail(m, _("restore the"), rc);
 		return rc;
 	}
 	rc = snd_mixer_selem_set_playback_volume_all(x.e, m->saved);
 	snd_mixer_close(x.h);
 	if (rc < 0) {
-		mixer_fail(m, "restore the", rc);
+		mixer_fail(m, _("restore the"), rc);
 		return rc;
 	}
 	m->raised = 0;
-	log_info("mixer: volume \"%s\" restored", m->control);
+	log_info(_("mixer: volume \"%s\" restored"), m->control);
 	return 0;
 }
 

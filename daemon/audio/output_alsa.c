@@ -312,7 +312,7 @@ alsa_open(struct output *o, const struct audio_fmt *fmt)
 	if ((rc = alsa_setup_hw(ao, fmt)) < 0 || (rc = alsa_setup_sw(ao)) < 0)
 		goto fail;
 	if (o->health == OUTPUT_FAILED)
-		log_info("alsa: audio device \"%s\" works again", ao->device);
+		log_info(_("alsa: audio device \"%s\" works again"), ao->device);
 	o->health = OUTPUT_OK;
 	o->error[0] = '\0';
 	ao->pfd_warned = 0;
@@ -348,8 +348,8 @@ alsa_log_xrun(struct alsa_out *ao, int err)
 
 	if (ao->xrun_reported && now - ao->xrun_log_ms < ALSA_XRUN_LOG_MS)
 		return;
-	log_warnx("alsa: %s on \"%s\" (%lu since the last report, %lu in all); "
-	    "playback goes on", err == -ESTRPIPE ? "suspend" : "underrun",
+	log_warnx(_("alsa: %s on \"%s\" (%lu since the last report, %lu in all); "
+	    "playback goes on"), err == -ESTRPIPE ? _("suspend") : _("underrun"),
 	    ao->device, ao->base.xruns - ao->xruns_logged, ao->base.xruns);
 	ao->xruns_logged = ao->base.xruns;
 	ao->xrun_log_ms = now;
@@ -408,8 +408,8 @@ alsa_pollfds(struct output *o, struct pollfd *pfd, int max)
 		return 0;
 	if (count > max || count > ALSA_MAX_PFDS) {
 		if (!ao->pfd_warned)
-			log_warnx("alsa: \"%s\" needs %d descriptors to wait "
-			    "on, more than the %d there is room for", ao->device,
+			log_warnx(_("alsa: \"%s\" needs %d descriptors to wait "
+			    "on, more than the %d there is room for"), ao->device,
 			    count, max < ALSA_MAX_PFDS ? max : ALSA_MAX_PFDS);
 		ao->pfd_warned = 1;
 		return 0;

@@ -24,6 +24,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "config/i18n.h"
 #include "daemon/audio/player_int.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/ev.h"
@@ -52,7 +53,7 @@ player_post(struct player *p, enum player_msg_kind kind, const struct play_item 
 
 	if (m == NULL || (it != NULL && play_item_copy(&m->item, it) < 0) ||
 	    (error != NULL && (m->error = strdup(error)) == NULL)) {
-		log_warnx("player: out of memory: a \"%s\" report is lost", event != NULL ? event : "");
+		log_warnx(_("player: out of memory: a \"%s\" report is lost"), event != NULL ? event : "");
 		if (m != NULL)
 			player_msg_free(m);
 		return;
@@ -63,7 +64,7 @@ player_post(struct player *p, enum player_msg_kind kind, const struct play_item 
 	*p->msgs_tail = m;
 	p->msgs_tail = &m->next;
 	if (eventfd_write(p->msg_fd, 1) == -1)
-		log_warn("player: cannot wake the loop");
+		log_warn(_("player: cannot wake the loop"));
 }
 
 /* --- the lock, as the loop takes it ---------------------------------------------------- */
@@ -160,7 +161,7 @@ player_poke(struct player *p)
 {
 	p->gen++;
 	if (eventfd_write(p->wake_fd, 1) == -1)
-		log_warn("player: cannot wake the playback thread");
+		log_warn(_("player: cannot wake the playback thread"));
 }
 
 static void
@@ -173,11 +174,11 @@ player_ask_realtime(struct player *p)
 	p->realtime = rc == 0;
 	pthread_mutex_unlock(&p->lock);
 	if (rc == 0)
-		log_info("player: the playback thread runs with real-time priority "
-		    "(SCHED_FIFO %d)", PLAYER_RT_PRIORITY);
+		log_info(_("player: the playback thread runs with real-time priority "
+		    "(SCHED_FIFO %d)"), PLAYER_RT_PRIORITY);
 	else
-		log_info("player: the playback thread runs without real-time priority (%s); "
-		    "LimitRTPRIO=%d in the service unit grants it", strerror(rc), PLAYER_RT_PRIORITY);
+		log_info(_("player: the playback thread runs without real-time priority (%s); "
+		    "LimitRTPRIO=%d in the service unit grants it"), strerror(rc), PLAYER_RT_PRIORITY);
 }
 
 static int
@@ -231,7 +232,7 @@ player_spawn(struct player *p)
 
 	if (rc < 0) {
 		errno = -rc;
-		log_warn("player: cannot start the playback thread");
+		log_warn(_("player: cannot start the playback thread"));
 		return rc;
 	}
 	p->thread_started = 1;

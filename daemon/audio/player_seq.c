@@ -195,7 +195,7 @@ seq_device_lost(struct player *p, int64_t now)
 {
 	struct play_item *it = &p->items[p->cur];
 
-	log_warnx("player: audio device failed while playing \"%s\": %s", it->file,
+	log_warnx(_("player: audio device failed while playing \"%s\": %s"), it->file,
 	    p->out->error[0] ? p->out->error : "unknown error");
 	if (p->started)
 		player_post(p, MSG_ENDED, it, "interrupted", seq_seconds(p, p->written),
@@ -225,8 +225,8 @@ seq_refill(struct player *p, size_t want)
 		}
 		if (got == 0 && p->started) {
 			if (opus_reader_padding(p->rd) > 0)
-				log_info("player: \"%s\" ends with %llu bytes of padding after its "
-				    "last page (not audio, not damage)", p->items[p->cur].file,
+				log_info(_("player: \"%s\" ends with %llu bytes of padding after its "
+				    "last page (not audio, not damage)"), p->items[p->cur].file,
 				    (unsigned long long)opus_reader_padding(p->rd));
 			seq_end_item(p, "finished", p->written, NULL);
 			continue;

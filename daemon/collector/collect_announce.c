@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config/conf.h"
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_announce.h"
 #include "daemon/collector/collect_discovery.h"
@@ -192,7 +193,7 @@ cann_ha_status(struct cann *a, const void *payload, size_t len)
 {
 	/* Home Assistant's default birth; its Last Will says "offline". */
 	if (len == 6 && memcmp(payload, "online", 6) == 0) {
-		log_info("collector: Home Assistant started: the stations' discovery goes again");
+		log_info(_("collector: Home Assistant started: the stations' discovery goes again"));
 		cann_mark_all(a);
 	}
 }
@@ -210,8 +211,8 @@ cann_publish(struct cann *a, struct cann_station *s)
 		rc = cmqtt_publish(a->mqtt, topic, "", 0, 1);
 		if (rc == 0 && !s->told) {
 			s->told = 1;
-			log_info("collector: %s is gone (its retained status was removed): its "
-			    "dashboard device is removed (%s)", s->id, topic);
+			log_info(_("collector: %s is gone (its retained status was removed): its "
+			    "dashboard device is removed (%s)"), s->id, topic);
 		}
 		return rc;
 	}
@@ -265,7 +266,7 @@ cann_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		if ((rc = cann_publish(a, &a->v[i])) == -ENOTCONN)
 			return;
 		if (rc < 0)
-			log_warnx("collector: cannot publish the dashboard discovery of %s: %s",
+			log_warnx(_("collector: cannot publish the dashboard discovery of %s: %s"),
 			    a->v[i].id, strerror(-rc));
 		a->v[i].due = 0;
 		a->ndue--;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
 
@@ -21,15 +22,15 @@ avail_change(struct cdb *c, const char *region, const char *station, int online,
 
 	if ((rc = cdb_bind(c, c->st[CS_AV_ADD], "ttiiti", region, station, (int64_t)online,
 	    (int64_t)at, how, (int64_t)now)) < 0 ||
-	    (rc = cdb_run(c, CS_AV_ADD, "cannot record an availability change")) < 0 ||
+	    (rc = cdb_run(c, CS_AV_ADD, N_("cannot record an availability change"))) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ST_ONLINE], "iitt", (int64_t)online, (int64_t)at,
 	    region, station)) < 0 ||
-	    (rc = cdb_run(c, CS_ST_ONLINE, "cannot update a station")) < 0)
+	    (rc = cdb_run(c, CS_ST_ONLINE, N_("cannot update a station"))) < 0)
 		return rc;
 	t->transitions++;
-	log_info("collector: %s is %s (%s)", station, online ? "online" : "offline",
-	    strcmp(how, "will") == 0 ? "its Last Will: it vanished" :
-	    strcmp(how, "stop") == 0 ? "it stopped" : "its status");
+	log_info(_("collector: %s is %s (%s)"), station, online ? _("online") : _("offline"),
+	    strcmp(how, "will") == 0 ? _("its Last Will: it vanished") :
+	    strcmp(how, "stop") == 0 ? _("it stopped") : _("its status"));
 	return 0;
 }
 
@@ -43,7 +44,7 @@ avail_keep(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_bind(c, c->st[CS_ST_STATUS], "tititt", json, (int64_t)status_at, st->name,
 	    (int64_t)st->at, region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_STATUS, "cannot keep a status");
+	return cdb_run(c, CS_ST_STATUS, N_("cannot keep a status"));
 }
 
 int

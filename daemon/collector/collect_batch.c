@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_batch.h"
@@ -107,7 +108,7 @@ static int
 cbatch_refuse(struct cdb *db, const char *topic, const char *payload, size_t len,
     const char *why, time_t now, struct cdb_tally *t)
 {
-	log_warnx("collector: a message on \"%s\" is kept aside: %s", topic, why);
+	log_warnx(_("collector: a message on \"%s\" is kept aside: %s"), topic, why);
 	return cdb_refused_put(db, topic, payload, len, why, now, t);
 }
 
@@ -173,8 +174,8 @@ cbatch_flush(struct cbatch *b)
 	else
 		cdb_rollback(b->db);
 	if (rc < 0) {
-		log_warnx("collector: could not store %zu messages (%s); they are not acknowledged "
-		    "and will come again", b->n, strerror(-rc));
+		log_warnx(_("collector: could not store %zu messages (%s); they are not acknowledged "
+		    "and will come again"), b->n, strerror(-rc));
 		if (b->mqtt != NULL)
 			cmqtt_abandon(b->mqtt, "the messages could not be stored");
 		cbatch_clear(b);

@@ -120,6 +120,7 @@
 #include <sys/stat.h>
 
 #include "config/errlist.h"
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
 
@@ -301,7 +302,7 @@ cdb_code(int rc)
 int
 cdb_fail(struct cdb *c, const char *what, int rc)
 {
-	log_warnx("collector: %s in %s: %s", what, c->path, sqlite3_errmsg(c->db));
+	log_warnx(_("collector: %s in %s: %s"), _(what), c->path, sqlite3_errmsg(c->db));
 	return cdb_code(rc);
 }
 
@@ -340,7 +341,7 @@ cdb_bind(struct cdb *c, sqlite3_stmt *st, const char *types, ...)
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
-	rc = cdb_fail(c, "cannot bind a value", rc);
+	rc = cdb_fail(c, N_("cannot bind a value"), rc);
 	cdb_done(st);
 	return rc;
 }
@@ -359,7 +360,7 @@ cdb_run(struct cdb *c, int idx, const char *what)
 int
 cdb_begin(struct cdb *c)
 {
-	return cdb_run(c, CS_BEGIN, "cannot begin a transaction");
+	return cdb_run(c, CS_BEGIN, N_("cannot begin a transaction"));
 }
 
 void
@@ -367,13 +368,13 @@ cdb_rollback(struct cdb *c)
 {
 	/* SQLite rolls back by itself after some errors (SQLITE_FULL among them). */
 	if (!sqlite3_get_autocommit(c->db))
-		(void)cdb_run(c, CS_ROLLBACK, "cannot roll back");
+		(void)cdb_run(c, CS_ROLLBACK, N_("cannot roll back"));
 }
 
 int
 cdb_commit(struct cdb *c)
 {
-	int rc = cdb_run(c, CS_COMMIT, "cannot commit");
+	int rc = cdb_run(c, CS_COMMIT, N_("cannot commit"));
 
 	if (rc < 0)
 		cdb_rollback(c);
@@ -387,11 +388,11 @@ cdb_station_get(struct cdb *c, const char *region, const char *station, struct c
 	int rc;
 
 	if ((rc = cdb_bind(c, c->st[CS_ST_ENSURE], "tt", region, station)) < 0 ||
-	    (rc = cdb_run(c, CS_ST_ENSURE, "cannot add a station")) < 0 ||
+	    (rc = cdb_run(c, CS_ST_ENSURE, N_("cannot add a station"))) < 0 ||
 	    (rc = cdb_bind(c, st, "tt", region, station)) < 0)
 		return rc;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		rc = cdb_fail(c, "cannot read a station", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+		rc = cdb_fail(c, N_("cannot read a station"), rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
 		cdb_done(st);
 		return rc;
 	}
@@ -420,7 +421,7 @@ cdb_refused_put(struct cdb *c, const char *topic, const void *payload, size_t le
 		cdb_done(st);
 		return -ENOMEM;
 	}
-	if ((rc = cdb_run(c, CS_REFUSED_ADD, "cannot keep a refused message")) < 0)
+	if ((rc = cdb_run(c, CS_REFUSED_ADD, N_("cannot keep a refused message"))) < 0)
 		return rc;
 	t->refused++;
 	return 0;
@@ -443,7 +444,7 @@ cdb_gaps(struct cdb *c, const char *region, const char *station, struct cdb_gap 
 		v[*n].before_at = (time_t)sqlite3_column_int64(st, 3);
 		++*n;
 	}
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cdb_fail(c, "cannot read the gaps", rc);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : cdb_fail(c, N_("cannot read the gaps"), rc);
 	cdb_done(st);
 	return rc;
 }
@@ -465,8 +466,8 @@ cdb_mkdir(const char *path, struct errlist *errs)
 		return 0;
 	if (mkdir(dir, 0750) == 0)
 		return 0;
-	errlist_add(errs, "cannot create the directory \"%s\" for the collector's database: %s; "
-	    "create it, writable by the user loaxa-collectd runs as", dir, strerror(errno));
+	errlist_add(errs, _("cannot create the directory \"%s\" for the collector's database: %s; "
+	    "create it, writable by the user loaxa-collectd runs as"), dir, strerror(errno));
 	return -1;
 }
 
@@ -506,8 +507,8 @@ cdb_setup(struct cdb *c, struct errlist *errs)
 	if ((rc = cdb_pragma(c->db, "PRAGMA journal_mode=WAL", buf, sizeof(buf))) != SQLITE_OK)
 		return rc;
 	if (strcmp(buf, "wal") != 0) {
-		errlist_add(errs, "the collector's database \"%s\" cannot use SQLite's WAL mode "
-		    "(its file system does not support it); put it on a local file system", c->path);
+		errlist_add(errs, _("the collector's database \"%s\" cannot use SQLite's WAL mode "
+		    "(its file system does not support it); put it on a local file system"), c->path);
 		return SQLITE_ERROR;
 	}
 	if ((rc = cdb_exec(c->db, "PRAGMA synchronous=FULL; PRAGMA journal_size_limit="
@@ -515,8 +516,8 @@ cdb_setup(struct cdb *c, struct errlist *errs)
 	    (rc = cdb_pragma(c->db, "PRAGMA user_version", buf, sizeof(buf))) != SQLITE_OK)
 		return rc;
 	if ((v = atoi(buf)) > CDB_VERSION) {
-		errlist_add(errs, "the collector's database \"%s\" was written by a newer "
-		    "loaxa-collectd (schema %d; this one knows up to %d)", c->path, v, CDB_VERSION);
+		errlist_add(errs, _("the collector's database \"%s\" was written by a newer "
+		    "loaxa-collectd (schema %d; this one knows up to %d)"), c->path, v, CDB_VERSION);
 		return SQLITE_ERROR;
 	}
 	for (; v < CDB_VERSION; v++) {
@@ -546,7 +547,7 @@ cdb_open(const char *path, struct errlist *errs)
 	int rc, i;
 
 	if (c == NULL) {
-		errlist_add(errs, "cannot open the collector's database: out of memory");
+		errlist_add(errs, _("cannot open the collector's database: out of memory"));
 		return NULL;
 	}
 	if ((size_t)snprintf(c->path, sizeof(c->path), "%s", path) >= sizeof(c->path) ||
@@ -560,8 +561,8 @@ cdb_open(const char *path, struct errlist *errs)
 		rc = sqlite3_prepare_v3(c->db, cdb_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		    &c->st[i], NULL);
 	if (rc != SQLITE_OK) {
-		errlist_add(errs, "cannot open the collector's database \"%s\": %s; check that "
-		    "its directory is writable by the user loaxa-collectd runs as", path,
+		errlist_add(errs, _("cannot open the collector's database \"%s\": %s; check that "
+		    "its directory is writable by the user loaxa-collectd runs as"), path,
 		    c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -581,6 +582,6 @@ cdb_close(struct cdb *c)
 	for (i = 0; i < CS_COUNT; i++)
 		sqlite3_finalize(c->st[i]);
 	if (c->db != NULL && sqlite3_close(c->db) != SQLITE_OK)
-		log_warnx("collector: cannot close %s: %s", c->path, sqlite3_errmsg(c->db));
+		log_warnx(_("collector: cannot close %s: %s"), c->path, sqlite3_errmsg(c->db));
 	free(c);
 }

@@ -41,7 +41,10 @@ struct cdb_station {
 	time_t	 max_seq_at;
 };
 
-/* Logs what failed with SQLite's reason; the errno-style code. */
+/*
+ * Logs what failed with SQLite's reason; the errno-style code. what is a
+ * message marked N_() ("cannot add a record"), translated here.
+ */
 int	cdb_fail(struct cdb *, const char *what, int rc);
 /* Binds by type letters: 't' text (NULL binds NULL), 'i' int64_t, 'd' double, 'n' NULL. */
 int	cdb_bind(struct cdb *, sqlite3_stmt *, const char *types, ...);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "config/conf.h"
+#include "config/i18n.h"
 #include "config/readfile.h"
 #include "daemon/core/clock.h"
 #include "daemon/collector/collect_db.h"
@@ -57,22 +58,22 @@ cimport_one(struct cdb *db, const char *region, const json_t *o, const char *pat
 		return -ENOMEM;
 	rc = cmsg_record_parse(text, strlen(text), &rec, why, sizeof(why));
 	if (rc == 1) {
-		snprintf(why, sizeof(why), "an outbox_overflow report is not a record");
+		snprintf(why, sizeof(why), _("an outbox_overflow report is not a record"));
 		rc = -EINVAL;
 	} else if (rc == 0 && (rec.station == NULL || rec.region == NULL ||
 	    !conf_id_valid(rec.station))) {
-		snprintf(why, sizeof(why), "it does not say its station and region");
+		snprintf(why, sizeof(why), _("it does not say its station and region"));
 		rc = -EINVAL;
 	} else if (rc == 0 && strcmp(rec.region, region) != 0) {
-		snprintf(why, sizeof(why), "it is from region \"%s\", and this collector's is "
-		    "\"%s\"", rec.region, region);
+		snprintf(why, sizeof(why), _("it is from region \"%s\", and this collector's is "
+		    "\"%s\""), rec.region, region);
 		rc = -EINVAL;
 	}
 	if (rc == 0 && (rc = seen_add(seen, rec.station)) == 0)
 		rc = cdb_record_put(db, rec.region, rec.station, &rec, text, CDB_IMPORT,
 		    clock_wall_now(), t);
 	else if (rc == -EINVAL)
-		fprintf(stderr, "loaxa-collectd: %s: record %zu: %s; nothing was imported\n", path,
+		fprintf(stderr, _("loaxa-collectd: %s: record %zu: %s; nothing was imported\n"), path,
 		    idx + 1, why);
 	cmsg_record_clear(&rec);	/* zeroed by a parse that failed: fine */
 	free(text);
@@ -92,8 +93,8 @@ cimport_value(struct cdb *db, const char *region, const json_t *v, const char *p
 	if (json_is_object(list))
 		return cimport_one(db, region, list, path, (*idx)++, t, seen);
 	if (!json_is_array(list)) {
-		fprintf(stderr, "loaxa-collectd: %s: not the output of 'loaxactl log --json' (nor "
-		    "an array of records); nothing was imported\n", path);
+		fprintf(stderr, _("loaxa-collectd: %s: not the output of 'loaxactl log --json' (nor "
+		    "an array of records); nothing was imported\n"), path);
 		return -EINVAL;
 	}
 	json_array_foreach(list, i, r)
@@ -119,7 +120,7 @@ cimport_texts(struct cdb *db, const char *region, const char *path, const char *
 			break;
 		v = json_loadb(text + off, len - off, JSON_DISABLE_EOF_CHECK, &err);
 		if (v == NULL) {
-			fprintf(stderr, "loaxa-collectd: %s:%d: not JSON: %s; nothing was imported\n",
+			fprintf(stderr, _("loaxa-collectd: %s:%d: not JSON: %s; nothing was imported\n"),
 			    path, err.line, err.text);
 			return -EINVAL;
 		}
@@ -131,7 +132,7 @@ cimport_texts(struct cdb *db, const char *region, const char *path, const char *
 		texts++;
 	}
 	if (texts == 0) {
-		fprintf(stderr, "loaxa-collectd: %s: the file is empty; nothing was imported\n", path);
+		fprintf(stderr, _("loaxa-collectd: %s: the file is empty; nothing was imported\n"), path);
 		return -EINVAL;
 	}
 	return 0;
@@ -149,10 +150,10 @@ cimport_summary(struct cdb *db, const char *region, const struct cimport_seen *s
 		if (cdb_gaps(db, region, seen->ids[i], g, CIMPORT_GAPS_SHOWN, &n) < 0)
 			continue;
 		if (n == 0) {
-			fprintf(out, "  %s: no records missing\n", seen->ids[i]);
+			fprintf(out, _("  %s: no records missing\n"), seen->ids[i]);
 			continue;
 		}
-		fprintf(out, "  %s: still missing:", seen->ids[i]);
+		fprintf(out, _("  %s: still missing:"), seen->ids[i]);
 		for (j = 0; j < n; j++)
 			fprintf(out, g[j].first == g[j].last ? " %lld" : " %lld-%lld",
 			    (long long)g[j].first, (long long)g[j].last);
@@ -169,7 +170,7 @@ cimport_file(struct cdb *db, const char *region, const char *path, FILE *out)
 	int rc;
 
 	if ((rc = readfile_text(path, CIMPORT_MAX_BYTES, &text)) < 0) {
-		fprintf(stderr, "loaxa-collectd: cannot read %s: %s\n", path, readfile_strerror(rc));
+		fprintf(stderr, _("loaxa-collectd: cannot read %s: %s\n"), path, readfile_strerror(rc));
 		return -1;
 	}
 	if ((rc = cdb_begin(db)) == 0 &&
@@ -180,13 +181,13 @@ cimport_file(struct cdb *db, const char *region, const char *path, FILE *out)
 	free(text);
 	if (rc < 0) {
 		if (rc != -EINVAL)
-			fprintf(stderr, "loaxa-collectd: %s: the collector's database failed (%s); "
-			    "nothing was imported\n", path, strerror(-rc));
+			fprintf(stderr, _("loaxa-collectd: %s: the collector's database failed (%s); "
+			    "nothing was imported\n"), path, strerror(-rc));
 		free(seen.ids);
 		return -1;
 	}
-	fprintf(out, "%s: %ld records new to the collector (%ld of them filled gaps), %ld it had "
-	    "already\n", path, t.records, t.filled, t.duplicates);
+	fprintf(out, _("%s: %ld records new to the collector (%ld of them filled gaps), %ld it had "
+	    "already\n"), path, t.records, t.filled, t.duplicates);
 	cimport_summary(db, region, &seen, out);
 	free(seen.ids);
 	return 0;

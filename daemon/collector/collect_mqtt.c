@@ -12,6 +12,7 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include "config/i18n.h"
 #include "config/readfile.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
@@ -67,7 +68,7 @@ cb_connect(struct mosquitto *mosq, void *obj, int rc, int flags, const mosquitto
 	c->cb_connack = rc == 0 ? 1 : -1;
 	c->cb_session = (flags & 1) != 0;
 	if (rc != 0)
-		snprintf(c->reason, sizeof(c->reason), "the broker refused the connection: %s",
+		snprintf(c->reason, sizeof(c->reason), _("the broker refused the connection: %s"),
 		    mosquitto_reason_string(rc));
 }
 
@@ -141,9 +142,9 @@ cmqtt_down(struct cmqtt *c, const char *why, int64_t now)
 		return;
 	c->state = CM_WAITING;
 	c->attempt_ms = now + c->backoff_ms;
-	log_warnx("collector: mqtt: %s %s:%d: %s; trying again in %d s", was ?
-	    "lost the connection to" : "cannot connect to", c->host, c->port,
-	    c->reason[0] != '\0' ? c->reason : "connection lost", c->backoff_ms / 1000);
+	log_warnx(_("collector: mqtt: %s %s:%d: %s; trying again in %d s"), was ?
+	    _("lost the connection to") : _("cannot connect to"), c->host, c->port,
+	    c->reason[0] != '\0' ? c->reason : _("connection lost"), c->backoff_ms / 1000);
 	c->backoff_ms = c->backoff_ms * 2 > CMQTT_BACKOFF_MAX_MS ? CMQTT_BACKOFF_MAX_MS :
 	    c->backoff_ms * 2;
 }
@@ -236,7 +237,7 @@ cmqtt_credentials(struct cmqtt *c)
 	if (c->password_file == NULL)
 		return 0;
 	if ((rc = readfile_text(c->password_file, 1024, &text)) < 0) {
-		snprintf(c->reason, sizeof(c->reason), "cannot read the password file \"%s\": %s",
+		snprintf(c->reason, sizeof(c->reason), _("cannot read the password file \"%s\": %s"),
 		    c->password_file, readfile_strerror(rc));
 		return -1;
 	}
@@ -279,7 +280,7 @@ cmqtt_resolved(struct cmqtt *c, int64_t now)
 	resolve_free(c->lookup);
 	c->lookup = NULL;
 	if (rc < 0) {
-		snprintf(c->reason, sizeof(c->reason), "cannot resolve \"%s\": %s", c->host,
+		snprintf(c->reason, sizeof(c->reason), _("cannot resolve \"%s\": %s"), c->host,
 		    ans.error);
 		cmqtt_down(c, NULL, now);
 		return;
@@ -296,8 +297,8 @@ cmqtt_up(struct cmqtt *c)
 	c->state = CM_CONNECTED;
 	c->backoff_ms = CMQTT_BACKOFF_MIN_MS;
 	c->connections++;
-	log_info("collector: mqtt: connected to %s:%d as %s (%s)", c->host, c->port, c->client_id,
-	    c->cb_session ? "the broker kept the session" : "a new session");
+	log_info(_("collector: mqtt: connected to %s:%d as %s (%s)"), c->host, c->port, c->client_id,
+	    c->cb_session ? _("the broker kept the session") : _("a new session"));
 	/*
 	 * Retained statuses only with a new subscription, and once at start:
 	 * a session the broker kept has had them, and what changed meanwhile is
@@ -345,14 +346,14 @@ static void
 cmqtt_after_io(struct cmqtt *c, int rc, int64_t now)
 {
 	if (c->cb_refused > 0) {
-		log_warnx("collector: mqtt: the broker refused %d of the collector's publishes (%s): "
+		log_warnx(_("collector: mqtt: the broker refused %d of the collector's publishes (%s): "
 		    "its identity may not write the dashboards' discovery; make it with "
-		    "'loaxa-district add-client DIR NAME --role collector'", c->cb_refused,
+		    "'loaxa-district add-client DIR NAME --role collector'"), c->cb_refused,
 		    mosquitto_reason_string(c->cb_refusal));
 		c->cb_refused = 0;
 	}
 	if (c->cb_nomem) {
-		cmqtt_down(c, "out of memory for an incoming message", now);
+		cmqtt_down(c, _("out of memory for an incoming message"), now);
 		return;
 	}
 	if (c->cb_connack < 0) {
@@ -442,8 +443,8 @@ cmqtt_abandon(struct cmqtt *c, const char *why)
 {
 	c->held = 0;
 	if (c->state == CM_CONNECTING || c->state == CM_CONNECTED) {
-		snprintf(c->reason, sizeof(c->reason), "%s; nothing of it was acknowledged, the "
-		    "broker sends it again", why);
+		snprintf(c->reason, sizeof(c->reason), _("%s; nothing of it was acknowledged, the "
+		    "broker sends it again"), why);
 		cmqtt_down(c, NULL, clock_mono_ms());
 	}
 }
@@ -531,7 +532,7 @@ cmqtt_new(const struct cmqtt_params *p)
 	if (p->client_id == NULL || p->client_id[0] == '\0' || p->nfilters < 1 ||
 	    p->nfilters > CMQTT_FILTERS_MAX || p->on_message == NULL ||
 	    (p->tls.ca == NULL) != (p->tls.cert == NULL) || (p->tls.ca == NULL) != (p->tls.key == NULL)) {
-		log_warnx("collector: mqtt: cannot set up the client: a parameter is missing");
+		log_warnx(_("collector: mqtt: cannot set up the client: a parameter is missing"));
 		return NULL;
 	}
 	if (!lib_ready && mosquitto_lib_init() == MOSQ_ERR_SUCCESS)
@@ -557,7 +558,7 @@ cmqtt_new(const struct cmqtt_params *p)
 		goto fail;
 	return c;
 fail:
-	log_warnx("collector: mqtt: cannot set up the client: out of memory");
+	log_warnx(_("collector: mqtt: cannot set up the client: out of memory"));
 	cmqtt_free(c);
 	return NULL;
 }

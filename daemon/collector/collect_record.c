@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/collector/collect_db_int.h"
@@ -47,7 +48,7 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 		sqlite3_bind_double(st, 16, r->seconds);
 	if (r->queue_id == 0)
 		sqlite3_bind_null(st, 18);
-	if ((rc = cdb_run(c, CS_REC_ADD, "cannot add a record")) < 0)
+	if ((rc = cdb_run(c, CS_REC_ADD, N_("cannot add a record"))) < 0)
 		return rc;
 	*added = sqlite3_changes(c->db) > 0;
 	return 0;
@@ -75,10 +76,10 @@ rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
 	int rc;
 
 	if ((rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN_NAME], "tttt", region, sha, r->title,
-	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, "cannot add a bulletin")) < 0 ||
+	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, N_("cannot add a bulletin"))) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN], "tttiid", region, sha, station,
 	    (int64_t)day, (int64_t)finished, secs)) < 0 ||
-	    (rc = cdb_run(c, CS_ROLL_BULLETIN, "cannot add to a bulletin's sums")) < 0)
+	    (rc = cdb_run(c, CS_ROLL_BULLETIN, N_("cannot add to a bulletin's sums"))) < 0)
 		return rc;
 	json_array_foreach(tags, i, v) {
 		if (!json_is_string(v))
@@ -90,7 +91,7 @@ rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
 			continue;	/* written twice: counted once */
 		if ((rc = cdb_bind(c, c->st[CS_ROLL_TAG], "tttiid", region, json_string_value(v),
 		    station, (int64_t)day, (int64_t)finished, secs)) < 0 ||
-		    (rc = cdb_run(c, CS_ROLL_TAG, "cannot add to a tag's sums")) < 0)
+		    (rc = cdb_run(c, CS_ROLL_TAG, N_("cannot add to a tag's sums"))) < 0)
 			return rc;
 	}
 	return 0;
@@ -114,7 +115,7 @@ rec_roll(struct cdb *c, const char *region, const char *station, const struct cm
 	day = rec_day(r->at - (time_t)(int64_t)secs);
 	if ((rc = cdb_bind(c, c->st[CS_ROLL_STATION], "ttiiiiid", region, station, (int64_t)day,
 	    (int64_t)finished, (int64_t)interrupted, (int64_t)missed, (int64_t)failed, secs)) < 0 ||
-	    (rc = cdb_run(c, CS_ROLL_STATION, "cannot add to a station's sums")) < 0)
+	    (rc = cdb_run(c, CS_ROLL_STATION, N_("cannot add to a station's sums"))) < 0)
 		return rc;
 	if (finished || interrupted)
 		return rec_roll_bulletin(c, region, station, r, day, finished, secs);
@@ -136,28 +137,30 @@ gap_add(struct cdb *c, const char *region, const char *station, int64_t first, i
 		sqlite3_bind_null(c->st[CS_GAP_ADD], 5);
 	if (before_at == 0)
 		sqlite3_bind_null(c->st[CS_GAP_ADD], 6);
-	return cdb_run(c, CS_GAP_ADD, "cannot record a gap");
+	return cdb_run(c, CS_GAP_ADD, N_("cannot record a gap"));
 }
 
 /* Says a new gap once, with what fills it. */
 static void
 gap_log(const char *station, int64_t first, int64_t last, time_t after_at, time_t before_at)
 {
-	char a[TIMEPARSE_ISO_MAX] = "its first record received",
-	    b[TIMEPARSE_ISO_MAX] = "?";
+	char a[TIMEPARSE_ISO_MAX], b[TIMEPARSE_ISO_MAX] = "?";
+	const char *from = _("its first record received");
 
-	if (after_at > 0)
+	if (after_at > 0) {
 		timeparse_format_iso(after_at, a, sizeof(a));
+		from = a;
+	}
 	if (before_at > 0)
 		timeparse_format_iso(before_at, b, sizeof(b));
 	if (first == last)
-		log_warnx("collector: %s: record %lld has not arrived (between %s and %s); it may "
+		log_warnx(_("collector: %s: record %lld has not arrived (between %s and %s); it may "
 		    "still come, or import the station's log (loaxactl log --json) with "
-		    "loaxa-collectd --import", station, (long long)first, a, b);
+		    "loaxa-collectd --import"), station, (long long)first, from, b);
 	else
-		log_warnx("collector: %s: records %lld to %lld have not arrived (between %s and "
+		log_warnx(_("collector: %s: records %lld to %lld have not arrived (between %s and "
 		    "%s); they may still come, or import the station's log (loaxactl log --json) "
-		    "with loaxa-collectd --import", station, (long long)first, (long long)last, a, b);
+		    "with loaxa-collectd --import"), station, (long long)first, (long long)last, from, b);
 }
 
 /*
@@ -185,12 +188,12 @@ gap_update(struct cdb *c, const char *region, const char *station, const struct 
 	if ((rc = cdb_bind(c, st, "tti", region, station, seq)) < 0)
 		return rc;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW || sqlite3_column_int64(st, 1) < seq) {
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cdb_fail(c, "cannot read a gap", rc);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : cdb_fail(c, N_("cannot read a gap"), rc);
 		cdb_done(st);
 		/* A new record under a number already taken: the station's numbering restarted. */
 		if (rc == 0)
-			log_warnx("collector: %s: a new record (%s of %s) came with number %lld, "
-			    "which an earlier record has; was the station's database replaced?",
+			log_warnx(_("collector: %s: a new record (%s of %s) came with number %lld, "
+			    "which an earlier record has; was the station's database replaced?"),
 			    station, r->event, r->ref, (long long)seq);
 		return rc;
 	}
@@ -202,7 +205,7 @@ gap_update(struct cdb *c, const char *region, const char *station, const struct 
 	cdb_done(st);
 	t->filled++;
 	if ((rc = cdb_bind(c, c->st[CS_GAP_DEL], "tti", region, station, first)) < 0 ||
-	    (rc = cdb_run(c, CS_GAP_DEL, "cannot fill a gap")) < 0 ||
+	    (rc = cdb_run(c, CS_GAP_DEL, N_("cannot fill a gap"))) < 0 ||
 	    (rc = gap_add(c, region, station, first, seq - 1, after_at, at, found)) < 0)
 		return rc;
 	return gap_add(c, region, station, seq + 1, last, at, before_at, found);
@@ -235,7 +238,7 @@ cdb_record_put(struct cdb *c, const char *region, const char *station,
 	if ((rc = cdb_bind(c, c->st[CS_ST_RECORD], "iiitt", opt_time(r->at), max_seq,
 	    opt_time(max_at), region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_RECORD, "cannot update a station");
+	return cdb_run(c, CS_ST_RECORD, N_("cannot update a station"));
 }
 
 int
@@ -247,5 +250,5 @@ cdb_overflow_put(struct cdb *c, const char *region, const char *station, const c
 	if ((rc = cdb_station_get(c, region, station, &s)) < 0 ||
 	    (rc = cdb_bind(c, c->st[CS_ST_OVERFLOW], "ttt", json, region, station)) < 0)
 		return rc;
-	return cdb_run(c, CS_ST_OVERFLOW, "cannot keep an overflow report");
+	return cdb_run(c, CS_ST_OVERFLOW, N_("cannot keep an overflow report"));
 }

@@ -54,14 +54,14 @@ struct collectd {
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: loaxa-collectd [-c FILE] [--check | --import FILE...] [-v]\n"
+	fprintf(fp, _("usage: loaxa-collectd [-c FILE] [--check | --import FILE...] [-v]\n"
 	    "  -c, --config FILE  the collector's configuration (default %s):\n"
 	    "                     a district office's file with a collector group\n"
 	    "  -n, --check        check the configuration and the TLS files, then exit\n"
 	    "  -i, --import       store the files given (each the output of 'loaxactl log\n"
 	    "                     --json' on a station), then exit; the collector may run\n"
 	    "  -v, --verbose      log more\n"
-	    "  -V, --version      print the version\n", DEFAULT_CONFIG);
+	    "  -V, --version      print the version\n"), DEFAULT_CONFIG);
 }
 
 /* The configuration, which must be a district office's with a collector group. */
@@ -77,11 +77,11 @@ load_config(const char *path, struct config *cfg)
 		errlist_print(&errs, "loaxa-collectd: ", stderr);
 	errlist_clear(&errs);
 	if (rc == 0 && (!cfg->office || cfg->collector.database[0] == '\0')) {
-		fprintf(stderr, "loaxa-collectd: %s: %s; the collector needs a district office's "
+		fprintf(stderr, _("loaxa-collectd: %s: %s; the collector needs a district office's "
 		    "file (such as the one 'loaxa-district add-client DIR collector --role collector' "
 		    "writes) with a collector group: collector = { database = "
-		    "\"/var/lib/loaxa-collector/collector.db\"; };\n", path, !cfg->office ?
-		    "this is a station's configuration" : "it has no collector group");
+		    "\"/var/lib/loaxa-collector/collector.db\"; };\n"), path, !cfg->office ?
+		    _("this is a station's configuration") : _("it has no collector group"));
 		rc = -1;
 	}
 	return rc;
@@ -96,7 +96,7 @@ client_id(const struct config *cfg, char *id, size_t len)
 	if (cfg->mqtt.tls.cert[0] != '\0') {
 		if (tls_cert_cn(cfg->mqtt.tls.cert, id, len, why, sizeof(why)) == 0)
 			return 0;
-		fprintf(stderr, "loaxa-collectd: %s: mqtt.tls.cert: %s\n", cfg->path, why);
+		fprintf(stderr, _("loaxa-collectd: %s: mqtt.tls.cert: %s\n"), cfg->path, why);
 		return -1;
 	}
 	snprintf(id, len, "%s", cfg->mqtt.username[0] != '\0' ? cfg->mqtt.username :
@@ -131,15 +131,15 @@ check_only(const struct config *cfg)
 	time_t not_after;
 
 	if (t->ca[0] != '\0' && tls_check_files(&f, 1, &not_after, why, sizeof(why)) < 0) {
-		fprintf(stderr, "loaxa-collectd: %s: mqtt.tls: %s\n", cfg->path, why);
+		fprintf(stderr, _("loaxa-collectd: %s: mqtt.tls: %s\n"), cfg->path, why);
 		return 1;
 	}
 	if (client_id(cfg, id, sizeof(id)) < 0)
 		return 1;
-	printf("%s: configuration OK: region \"%s\", broker %s:%d as %s, database %s (%s)\n",
+	printf(_("%s: configuration OK: region \"%s\", broker %s:%d as %s, database %s (%s)\n"),
 	    cfg->path, cfg->station.region, cfg->mqtt.host, cfg->mqtt.port, id,
-	    cfg->collector.database, access(cfg->collector.database, F_OK) == 0 ? "there" :
-	    "made at the first start");
+	    cfg->collector.database, access(cfg->collector.database, F_OK) == 0 ? _("there") :
+	    _("made at the first start"));
 	return 0;
 }
 
@@ -222,7 +222,7 @@ start(struct collectd *d, const char *id)
 	ev_add(d->ev, &src);
 	cann_source(d->announce, &src);
 	ev_add(d->ev, &src);
-	log_info("collector: region \"%s\", broker %s:%d as %s, database %s", cfg->station.region,
+	log_info(_("collector: region \"%s\", broker %s:%d as %s, database %s"), cfg->station.region,
 	    cfg->mqtt.host, cfg->mqtt.port, id, cfg->collector.database);
 	return 0;
 }
@@ -237,8 +237,8 @@ stop(struct collectd *d)
 		(void)cmqtt_shutdown(d->mqtt, SHUTDOWN_MS);
 	if (d->batch != NULL) {
 		t = cbatch_tally(d->batch);
-		log_info("collector: stopped; since the start: %ld records stored, %ld received "
-		    "again, %ld gaps found, %ld filled, %ld availability changes", t->records,
+		log_info(_("collector: stopped; since the start: %ld records stored, %ld received "
+		    "again, %ld gaps found, %ld filled, %ld availability changes"), t->records,
 		    t->duplicates, t->gaps, t->filled, t->transitions);
 	}
 	cmqtt_free(d->mqtt);
@@ -257,7 +257,7 @@ run(const struct config *cfg)
 	if (client_id(cfg, id, sizeof(id)) < 0)
 		return 1;
 	if ((d.ev = ev_new()) == NULL)
-		fatalx("loaxa-collectd: out of memory");
+		fatalx(_("loaxa-collectd: out of memory"));
 	/* Before libmosquitto's and SQLite's threads, which inherit the blocked signals. */
 	if ((d.sig = signals_new(d.ev, "collector", NULL, NULL)) == NULL)
 		fatal("loaxa-collectd: signalfd");

@@ -5,6 +5,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/core/notify.h"
@@ -73,13 +74,13 @@ signals_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		return;
 	while (read(s->sfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo != SIGHUP) {
-			log_info("%s: signal %u: stopping", s->who, si.ssi_signo);
+			log_info(_("%s: signal %u: stopping"), s->who, si.ssi_signo);
 			ev_stop(s->ev);
 		} else if (s->reload != NULL) {
 			s->reload(s->arg);
 		} else {
-			log_info("%s: SIGHUP: nothing to reload; restart to read the configuration "
-			    "again", s->who);
+			log_info(_("%s: SIGHUP: nothing to reload; restart to read the configuration "
+			    "again"), s->who);
 		}
 	}
 }

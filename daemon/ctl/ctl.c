@@ -192,7 +192,7 @@ ctl_mkdir(const char *path, char *err, size_t errlen)
 	}
 	/* mkdir() obeyed the umask; say exactly what we mean. */
 	if (chmod(dir, 0750) == -1)
-		log_warn("ctl: cannot chmod 0750 %s", dir);
+		log_warn(_("ctl: cannot chmod 0750 %s"), dir);
 	return 0;
 }
 
@@ -238,7 +238,7 @@ ctl_unlink_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
 	if (unlink(sun->sun_path) == -1 && errno != ENOENT)
 		return ctl_syserr(err, errlen, _("cannot remove the stale control "
 		    "socket %s"), sun->sun_path);
-	log_info("ctl: removed the stale socket %s", sun->sun_path);
+	log_info(_("ctl: removed the stale socket %s"), sun->sun_path);
 	return 0;
 }
 
@@ -348,7 +348,7 @@ ctl_accept(struct ctl *c, int64_t now)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_warn("ctl: cannot accept a connection on %s", c->path);
+				log_warn(_("ctl: cannot accept a connection on %s"), c->path);
 				c->accept_after_ms = now + CTL_ACCEPT_BACKOFF_MS;
 			}
 			return;
@@ -377,8 +377,8 @@ ctl_take_fds(struct ctl_client *cl, struct msghdr *msg)
 	int *fds, i, n;
 
 	if (msg->msg_flags & MSG_CTRUNC)
-		log_warnx("ctl: uid %u passed more than %d descriptors; the kernel "
-		    "closed the extra ones", (unsigned)cl->uid, CTL_FDS_MAX);
+		log_warnx(_("ctl: uid %u passed more than %d descriptors; the kernel "
+		    "closed the extra ones"), (unsigned)cl->uid, CTL_FDS_MAX);
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -550,7 +550,7 @@ ctl_serve(struct ctl *c, struct ctl_client *cl, int64_t now)
 			return 0;
 		}
 	} else {
-		log_info("ctl: refused a request from uid %u: %s", (unsigned)cl->uid, err);
+		log_info(_("ctl: refused a request from uid %u: %s"), (unsigned)cl->uid, err);
 		json_object_set_new(reply, "error", ctl_json_text(err));
 		ctl_errf(fallback, sizeof(fallback), "%s", err);
 	}
@@ -662,12 +662,12 @@ ctl_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now)
 		if (cl->fd == -1 || now < cl->deadline_ms)
 			continue;
 		if (cl->later)
-			log_warnx("ctl: gave up on a request from uid %u (pid %d) that took "
-			    "longer than %d s", (unsigned)cl->uid, (int)cl->pid, CTL_LATER_MS / 1000);
+			log_warnx(_("ctl: gave up on a request from uid %u (pid %d) that took "
+			    "longer than %d s"), (unsigned)cl->uid, (int)cl->pid, CTL_LATER_MS / 1000);
 		else
-			log_info("ctl: dropped a connection from uid %u (pid %d) that did not %s "
-			    "within %d s", (unsigned)cl->uid, (int)cl->pid, cl->writing ?
-			    "read its reply" : "send a whole request", CTL_TIMEOUT_MS / 1000);
+			log_info(_("ctl: dropped a connection from uid %u (pid %d) that did not %s "
+			    "within %d s"), (unsigned)cl->uid, (int)cl->pid, cl->writing ?
+			    _("read its reply") : _("send a whole request"), CTL_TIMEOUT_MS / 1000);
 		ctl_drop(c, cl);
 	}
 	if (c->lidx >= 0 && c->lidx < n && pfd[c->lidx].fd == c->fd &&

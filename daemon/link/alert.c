@@ -132,8 +132,8 @@ alert_save(struct alert *a)
 	text = arr != NULL ? json_dumps(arr, JSON_COMPACT) : NULL;
 	json_decref(arr);
 	if (text == NULL)
-		log_warnx("alert: cannot save the alerts (out of memory); after a restart the "
-		    "station may not repeat them");
+		log_warnx(_("alert: cannot save the alerts (out of memory); after a restart the "
+		    "station may not repeat them"));
 	else
 		store_writer_kv_set(a->writer, ALERT_KV_KEY, text);	/* the disk catches up */
 	free(text);
@@ -177,7 +177,7 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	time_t now = time(NULL), expires = r->m->expires;
 
 	if (alert_now(a) >= r->m->expires) {
-		log_info("alert: \"%s\" (%s) expired; it is not played again", r->m->title, r->id);
+		log_info(_("alert: \"%s\" (%s) expired; it is not played again"), r->m->title, r->id);
 		r->done = 1;
 		r->next_ms = EV_NO_DEADLINE;
 		alert_save(a);
@@ -190,7 +190,7 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	if (r->m->repeat > 0 && r->m->repeat < expires - now)
 		expires = now + r->m->repeat;
 	alert_path(a, r->m->sha256, path, sizeof(path));
-	log_info("alert: playing \"%s\" (%s), time %d", r->m->title, r->id, r->plays);
+	log_info(_("alert: playing \"%s\" (%s), time %d"), r->m->title, r->id, r->plays);
 	if (a->hooks.play != NULL)
 		a->hooks.play(a->hooks.arg, r->m, path, expires);
 	rec_schedule(r, now_ms, now);
@@ -257,7 +257,7 @@ alert_refuse(struct alert *a, const char *id, int64_t seq, enum alert_code code,
 	snprintf(a->ref_reason, sizeof(a->ref_reason), "%s", why);
 	conf_text_defang(a->ref_reason);	/* a reason cut short, or quoting a message: UTF-8 all the same */
 	a->ref_at = time(NULL);
-	log_warnx("alert: refused alert \"%s\": %s", id, why);
+	log_warnx(_("alert: refused alert \"%s\": %s"), id, why);
 	o = json_pack("{s:s, s:s, s:s}", "id", id, "code", a->ref_code, "reason", a->ref_reason);
 	if (o != NULL && seq > 0)
 		json_object_set_new(o, "sequence", json_integer(seq));
@@ -306,8 +306,8 @@ alert_cancel(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	rec_fill(r, m, payload, hash);
 	r->keep_until = keep;
 	rec_retire(r);
-	log_info("alert: alert \"%s\" cancelled by the district%s", m->id, active ?
-	    "; it was stopped" : "");
+	log_info(_("alert: alert \"%s\" cancelled by the district%s"), m->id, active ?
+	    _("; it was stopped") : "");
 	o = json_pack("{s:s, s:I, s:b, s:I}", "id", m->id, "sequence", (json_int_t)m->sequence,
 	    "active", active, "delay_ms", (json_int_t)(clock_wall_ms() - m->issued_ms));
 	alert_event(a, "alert_cancelled", o);
@@ -340,7 +340,7 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 	rec_fill(r, m, payload, hash);
 	r->m = m;
 	r->keep_until = m->expires;
-	log_info("alert: received %s%s alert \"%s\" (%s), sequence %lld", m->test ? "test " : "",
+	log_info(_("alert: received %s%s alert \"%s\" (%s), sequence %lld"), m->test ? _("test ") : "",
 	    sched_class_name(m->cls), m->title, m->id, (long long)m->sequence);
 	o = json_pack("{s:s, s:I, s:s, s:b, s:s, s:I, s:I}", "id", m->id,
 	    "sequence", (json_int_t)m->sequence, "class", sched_class_name(m->cls),
@@ -486,7 +486,7 @@ alert_prepare(void *arg, struct pollfd *pfd, int max, int64_t *deadline_ms)
 static void
 rec_expire_unfetched(struct alert *a, struct rec *r)
 {
-	log_warnx("alert: \"%s\" (%s) expired before its bulletin came; it is not played",
+	log_warnx(_("alert: \"%s\" (%s) expired before its bulletin came; it is not played"),
 	    r->m->title, r->id);
 	r->done = 1;
 	alert_event(a, "alert_refused", json_pack("{s:s, s:I, s:s, s:s}", "id", r->id,
@@ -692,7 +692,7 @@ alert_new(const struct config *cfg, struct store *store, struct store_writer *wr
 	alert_restore(a);
 	snprintf(filter, sizeof(filter), "%s+", a->topic_alerts);
 	if (mqtt != NULL && mqtt_subscribe(mqtt, filter, 1) < 0)
-		log_warnx("alert: cannot subscribe to %s: district alerts will not arrive", filter);
+		log_warnx(_("alert: cannot subscribe to %s: district alerts will not arrive"), filter);
 	return a;
 fail:
 	alert_free(a);

@@ -71,7 +71,7 @@ afetch_new(struct alert *a, const struct alert_msg *m)
 		return NULL;
 	}
 	if (a->mqtt != NULL && mqtt_subscribe(a->mqtt, f->filter, 1) < 0)
-		log_warnx("alert: cannot subscribe to %s; will try again", f->filter);
+		log_warnx(_("alert: cannot subscribe to %s; will try again"), f->filter);
 	return f;
 }
 
@@ -129,13 +129,13 @@ alert_stored(struct alert *a, const char *hex, int rc)
 		    "from the broker does not match the SHA-256 the district signed") :
 		    strerror(-rc));
 
-		log_warnx("alert: the bulletin of \"%s\" (%s) cannot be used: %s", r->m->title, r->id,
-		    rc == -EBADMSG ? "its SHA-256 does not match" : strerror(-rc));
+		log_warnx(_("alert: the bulletin of \"%s\" (%s) cannot be used: %s"), r->m->title, r->id,
+		    rc == -EBADMSG ? _("its SHA-256 does not match") : strerror(-rc));
 		r->done = 1;
 		alert_event(a, "alert_refused", o);
 	}
 	if (rc == 0) {
-		log_info("alert: stored the bulletin %s", hex);
+		log_info(_("alert: stored the bulletin %s"), hex);
 		alert_ready(a, hex);
 	}
 	alert_fetch_next(a);
@@ -189,7 +189,7 @@ alert_fetch_chunk(struct alert *a, size_t idx, const void *data, size_t len)
 	if (rc == -EBADMSG || rc > 0)
 		return;
 	if (rc < 0) {
-		log_warnx("alert: cannot write %s: %s", f->cf->tmp, strerror(-rc));
+		log_warnx(_("alert: cannot write %s: %s"), f->cf->tmp, strerror(-rc));
 		return;
 	}
 	f->progress_ms = clock_mono_ms();
@@ -241,7 +241,7 @@ alert_fetch_next(struct alert *a)
 		alert_fetch_free(a);
 		if (a->commit != NULL)
 			return;		/* after the bulletin being stored: alert_commit_done() */
-		log_info("alert: fetching the bulletin of \"%s\" (%s, %llu bytes in %zu parts)",
+		log_info(_("alert: fetching the bulletin of \"%s\" (%s, %llu bytes in %zu parts)"),
 		    best->m->title, best->id, (unsigned long long)best->m->size, best->m->chunks);
 		if ((a->fetch = afetch_new(a, best->m)) != NULL)
 			return;
@@ -269,7 +269,7 @@ alert_fetch_stall(struct alert *a, int64_t now_ms)
 	}
 	/* Unsubscribe and subscribe again, and the broker sends the retained chunks again. */
 	if (a->mqtt != NULL && mqtt_connected(a->mqtt)) {
-		log_info("alert: no part of bulletin %s for a while; asking again",
+		log_info(_("alert: no part of bulletin %s for a while; asking again"),
 		    a->fetch->cf->sha256);
 		(void)mqtt_unsubscribe(a->mqtt, a->fetch->filter);
 		(void)mqtt_subscribe(a->mqtt, a->fetch->filter, 1);

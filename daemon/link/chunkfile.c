@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/link/chunkfile.h"
 #include "daemon/store/bulletin_store.h"
@@ -35,7 +36,7 @@ chunkfile_new(const char *dir, const char *prefix, const char *sha256, uint64_t 
 		goto fail;
 	cf->fd = open(cf->tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (cf->fd == -1) {
-		log_warn("%s: cannot create %s", who, cf->tmp);
+		log_warn(_("%s: cannot create %s"), who, cf->tmp);
 		goto fail;
 	}
 	return cf;

@@ -52,9 +52,9 @@ district_refuse(struct district *d, const unsigned char hash[32], int64_t versio
 	d->ref_at = time(NULL);
 	if (hash != NULL)
 		memcpy(d->ref_hash, hash, sizeof(d->ref_hash));
-	log_warnx("district: refused the district schedule%s%.0lld: %s; %s", version > 0 ?
-	    " version " : "", (long long)version, d->ref_reason, d->armed != NULL ?
-	    "the schedule in force stays" : "the station plays its local schedule and queue");
+	log_warnx(_("district: refused the district schedule%s%.0lld: %s; %s"), version > 0 ?
+	    _(" version ") : "", (long long)version, d->ref_reason, d->armed != NULL ?
+	    _("the schedule in force stays") : _("the station plays its local schedule and queue"));
 	o = json_pack("{s:s, s:s}", "code", code, "reason", d->ref_reason);
 	if (o != NULL && version > 0)
 		json_object_set_new(o, "version", json_integer(version));
@@ -80,8 +80,8 @@ district_arm(struct district *d)
 	memcpy(d->armed_hash, f->hash, sizeof(d->armed_hash));
 	district_fetch_free(d, f, 1);
 	d->fetch = NULL;
-	log_info("district: armed district schedule version %lld issued %s: %zu slots, %zu "
-	    "bulletins", (long long)m->version, m->issued, m->n_slots, m->n_bulletins);
+	log_info(_("district: armed district schedule version %lld issued %s: %zu slots, %zu "
+	    "bulletins"), (long long)m->version, m->issued, m->n_slots, m->n_bulletins);
 	if (d->hooks.armed != NULL)
 		d->hooks.armed(d->hooks.arg, manifest_take_schedule(m));
 	o = json_pack("{s:I, s:s, s:I, s:I, s:I, s:s}", "version", (json_int_t)m->version,
@@ -119,12 +119,12 @@ district_gc(struct district *d)
 		if (unlinkat(dirfd(dir), de->d_name, 0) == 0)
 			removed++;
 		else
-			log_warn("district: cannot remove %s/%s", d->bdir, de->d_name);
+			log_warn(_("district: cannot remove %s/%s"), d->bdir, de->d_name);
 	}
 	closedir(dir);
 	if (removed > 0)
-		log_info("district: removed %d stored bulletins that no schedule or queue uses "
-		    "any more", removed);
+		log_info(_("district: removed %d stored bulletins that no schedule or queue uses "
+		    "any more"), removed);
 }
 
 /* --- receiving --------------------------------------------------------------------------- */
@@ -249,8 +249,8 @@ district_restore(struct district *d)
 	for (i = 0; i < m->n_bulletins; i++)
 		missing += !district_have(d, &m->bulletins[i]);
 	if (missing > 0) {
-		log_warnx("district: %zu bulletins of district schedule version %lld are missing "
-		    "from storage; fetching them again before it plays", missing, (long long)version);
+		log_warnx(_("district: %zu bulletins of district schedule version %lld are missing "
+		    "from storage; fetching them again before it plays"), missing, (long long)version);
 		district_start(d, m, buf, strlen(buf), hash);
 		free(buf);
 		return;
@@ -258,8 +258,8 @@ district_restore(struct district *d)
 	d->armed = m;
 	memcpy(d->armed_hash, hash, sizeof(hash));
 	free(buf);
-	log_info("district: district schedule version %lld issued %s is in force (%zu slots, %zu "
-	    "bulletins)", (long long)m->version, m->issued, m->n_slots, m->n_bulletins);
+	log_info(_("district: district schedule version %lld issued %s is in force (%zu slots, %zu "
+	    "bulletins)"), (long long)m->version, m->issued, m->n_slots, m->n_bulletins);
 	if (d->hooks.armed != NULL)
 		d->hooks.armed(d->hooks.arg, manifest_take_schedule(m));
 }
@@ -297,8 +297,8 @@ district_new(const struct config *cfg, struct store *store, struct store_writer 
 	if (hooks != NULL)
 		d->hooks = *hooks;
 	if (cfg->district.public_key[0] == '\0') {
-		log_info("district: no district key configured (district.public_key): the station "
-		    "plays only its local schedule and queue");
+		log_info(_("district: no district key configured (district.public_key): the station "
+		    "plays only its local schedule and queue"));
 		return d;
 	}
 	if (sodium_init() < 0 || keys_load_public(cfg->district.public_key, d->pk, why,
@@ -318,7 +318,7 @@ district_new(const struct config *cfg, struct store *store, struct store_writer 
 		district_free(d);
 		return NULL;
 	}
-	log_info("district: listening for district schedules at %s (district key %s)",
+	log_info(_("district: listening for district schedules at %s (district key %s)"),
 	    d->topic_manifest, d->key_id);
 	return d;
 }

@@ -93,7 +93,7 @@ part_fill_window(struct district *d, struct part *p)
 		if (subscribed || district_chunk_topic(d, p->cf->sha256, i, topic, sizeof(topic)) < 0)
 			continue;
 		if (d->mqtt != NULL && mqtt_subscribe(d->mqtt, topic, 1) < 0) {
-			log_warnx("district: cannot subscribe to %s; will try again", topic);
+			log_warnx(_("district: cannot subscribe to %s; will try again"), topic);
 			break;
 		}
 		p->sub[p->nsub++] = i;
@@ -222,8 +222,8 @@ district_commit_done(void *arg, struct chunkfile *cf, int rc)
 		b = manifest_bulletin_find(f->m, d->commit.sha256);
 	if (b == NULL) {
 		if (rc < 0)
-			log_info("district: bulletin %.12s… was not stored (%s); no schedule needs it "
-			    "any more", d->commit.sha256, strerror(-rc));
+			log_info(_("district: bulletin %.12s… was not stored (%s); no schedule needs it "
+			    "any more"), d->commit.sha256, strerror(-rc));
 		if (d->fetch == NULL)
 			return;
 		d->fetch->missing = district_missing(d, d->fetch->m);
@@ -234,7 +234,7 @@ district_commit_done(void *arg, struct chunkfile *cf, int rc)
 		district_commit_fail(d, b, rc);
 		return;
 	}
-	log_info("district: stored bulletin \"%s\" (%s, %llu bytes)", b->title, b->file,
+	log_info(_("district: stored bulletin \"%s\" (%s, %llu bytes)"), b->title, b->file,
 	    (unsigned long long)b->size);
 	f->missing = district_missing(d, f->m);
 	district_fetch_next(d);
@@ -265,8 +265,8 @@ district_part_done(struct district *d)
 	p->cf = NULL;		/* the job's now: not to be touched until done */
 	part_free(d, p);
 	f->part = NULL;
-	log_info("district: all %zu parts of bulletin \"%s\" (%s) received; checking and "
-	    "storing it", b->chunks, b->title, b->file);
+	log_info(_("district: all %zu parts of bulletin \"%s\" (%s) received; checking and "
+	    "storing it"), b->chunks, b->title, b->file);
 }
 
 /* A chunk of the bulletin being fetched: write it where it belongs. */
@@ -332,7 +332,7 @@ district_fetch_next(struct district *d)
 		return;
 	}
 	f->progress_ms = clock_mono_ms();
-	log_info("district: fetching bulletin \"%s\" (%s, %llu bytes in %zu parts)", b->title,
+	log_info(_("district: fetching bulletin \"%s\" (%s, %llu bytes in %zu parts)"), b->title,
 	    b->file, (unsigned long long)b->size, b->chunks);
 	part_fill_window(d, f->part);
 }
@@ -411,8 +411,8 @@ district_start(struct district *d, struct manifest *m, const void *payload, size
 	district_carry_part(d, f);
 	district_fetch_drop(d);
 	d->fetch = f;
-	log_info("district: district schedule version %lld verified (%zu slots, %zu bulletins, "
-	    "%zu to fetch)", (long long)m->version, m->n_slots, m->n_bulletins, f->missing);
+	log_info(_("district: district schedule version %lld verified (%zu slots, %zu bulletins, "
+	    "%zu to fetch)"), (long long)m->version, m->n_slots, m->n_bulletins, f->missing);
 	district_fetch_next(d);
 }
 
@@ -446,8 +446,8 @@ district_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 	if (d->fetch == NULL || (p = d->fetch->part) == NULL || !d->connected ||
 	    now_ms < d->fetch->progress_ms + DISTRICT_STALL_MS)
 		return;
-	log_warnx("district: no part of bulletin %.12s… came for %d s; asking the broker again "
-	    "(is it published at %s%s/?)", p->cf->sha256, DISTRICT_STALL_MS / 1000, d->topic_audio,
+	log_warnx(_("district: no part of bulletin %.12s… came for %d s; asking the broker again "
+	    "(is it published at %s%s/?)"), p->cf->sha256, DISTRICT_STALL_MS / 1000, d->topic_audio,
 	    p->cf->sha256);
 	part_unsubscribe_all(d, p);
 	part_fill_window(d, p);

@@ -134,7 +134,7 @@ mqtt_cb_message(struct mosquitto *mosq, void *obj, const struct mosquitto_messag
 	if (msg->qos > 0)
 		m->cb_in_qos = 1;
 	if (msg->payloadlen < 0 || (size_t)msg->payloadlen > m->max_payload) {
-		log_warnx("mqtt: dropped a message of %d bytes on \"%s\": the limit is %zu bytes",
+		log_warnx(_("mqtt: dropped a message of %d bytes on \"%s\": the limit is %zu bytes"),
 		    msg->payloadlen, msg->topic, m->max_payload);
 		return;
 	}
@@ -296,10 +296,10 @@ mqtt_down(struct mqtt *m, int rc, int err, int64_t now)
 	m->state = MQTT_WAITING;
 	m->attempt_ms = now + delay;
 	if (was_connected) {
-		log_warnx("mqtt: lost the connection to %s: %s; reconnecting with back-off",
+		log_warnx(_("mqtt: lost the connection to %s: %s; reconnecting with back-off"),
 		    where, m->reason);
 	} else if (strcmp(m->logged, m->reason) != 0) {
-		log_warnx("mqtt: cannot connect to %s: %s; retrying with back-off (at most %d s)",
+		log_warnx(_("mqtt: cannot connect to %s: %s; retrying with back-off (at most %d s)"),
 		    where, m->reason, MQTT_BACKOFF_MAX_MS / 1000);
 	} else {
 		log_debug("mqtt: cannot connect to %s: %s; next attempt in %d ms",
@@ -408,7 +408,7 @@ mqtt_unresolved(struct mqtt *m, const struct resolve_answer *ans, int64_t now)
 		return;
 	}
 	if (!said)
-		log_warnx("mqtt: cannot resolve \"%s\" (%s); using its last known address %s",
+		log_warnx(_("mqtt: cannot resolve \"%s\" (%s); using its last known address %s"),
 		    m->host, ans->error, m->known);
 	m->on_known = 1;
 	memcpy(known.addr[0], m->known, sizeof(known.addr[0]));
@@ -431,7 +431,7 @@ mqtt_resolved(struct mqtt *m, int64_t now)
 		return;
 	}
 	if (m->dns_down)
-		log_info("mqtt: \"%s\" resolves again, to %s", m->host, ans.addr[0]);
+		log_info(_("mqtt: \"%s\" resolves again, to %s"), m->host, ans.addr[0]);
 	m->dns_down = 0;
 	mqtt_connect_any(m, &ans, now);
 }
@@ -478,8 +478,8 @@ mqtt_credentials(struct mqtt *m)
 	if (m->tls_ctx != NULL) {
 		trusted = clock_trusted(clock_wall_now(), &untrusted);
 		if (!trusted && !m->tls_undated)
-			log_warnx("mqtt: %s: the broker's certificate is checked without its dates "
-			    "until the clock can be believed", untrusted);
+			log_warnx(_("mqtt: %s: the broker's certificate is checked without its dates "
+			    "until the clock can be believed"), untrusted);
 		m->tls_undated = !trusted;
 		tls_ctx_check_time(m->tls_ctx, trusted);
 	}
@@ -531,7 +531,7 @@ mqtt_up(struct mqtt *m)
 	if (m->literal[0] == '\0')
 		memcpy(m->known, m->addr, sizeof(m->known));
 	mqtt_out_restart(m);
-	log_info("mqtt: connected to %s", mqtt_where(m, where, sizeof(where)));
+	log_info(_("mqtt: connected to %s"), mqtt_where(m, where, sizeof(where)));
 	if (m->on_connect != NULL)
 		m->on_connect(m->arg, 1);
 }
@@ -685,7 +685,7 @@ mqtt_check_params(const struct mqtt_params *p)
 		what = "the will topic is not a valid topic to publish to";
 	if (what == NULL)
 		return 0;
-	log_warnx("mqtt: cannot set up the client for %s:%d: %s",
+	log_warnx(_("mqtt: cannot set up the client for %s:%d: %s"),
 	    p->host != NULL ? p->host : "", p->port, what);
 	return -EINVAL;
 }
@@ -735,7 +735,7 @@ mqtt_new(const struct mqtt_params *p)
 		goto fail;
 	return m;
 fail:
-	log_warn("mqtt: cannot set up the client for %s:%d", p->host, p->port);
+	log_warn(_("mqtt: cannot set up the client for %s:%d"), p->host, p->port);
 	mqtt_free(m);
 	return NULL;
 }
@@ -894,8 +894,8 @@ mqtt_shutdown(struct mqtt *m, const char *topic, const char *payload, int timeou
 	if (rc == 0)
 		rc = mqtt_wait(m, deadline, mqtt_closed);
 	if (rc < 0)
-		log_warnx("mqtt: could not say goodbye to %s:%d: %s; the broker will send the "
-		    "will instead", m->host, m->port, strerror(-rc));
+		log_warnx(_("mqtt: could not say goodbye to %s:%d: %s; the broker will send the "
+		    "will instead"), m->host, m->port, strerror(-rc));
 	mqtt_session_end(m);
 	m->state = MQTT_STOPPED;
 	return rc;

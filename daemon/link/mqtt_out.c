@@ -15,6 +15,7 @@
 
 #include <mosquitto.h>
 
+#include "config/i18n.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/mqtt_int.h"
@@ -44,8 +45,8 @@ mqtt_refused(struct mqtt *m, const char *why, const char *topic)
 	if (m->refused < LLONG_MAX)
 		m->refused++;
 	snprintf(m->last_refusal, sizeof(m->last_refusal), "%s: %s", why, topic);
-	log_warnx("mqtt: the broker refused a publish to \"%s\": %s; it is kept and sent "
-	    "again in %d minutes or on the next connection", topic, why,
+	log_warnx(_("mqtt: the broker refused a publish to \"%s\": %s; it is kept and sent "
+	    "again in %d minutes or on the next connection"), topic, why,
 	    MQTT_REFUSED_RETRY_MS / 60000);
 	if (m->retry_ms == 0)
 		m->retry_ms = now + MQTT_REFUSED_RETRY_MS;
@@ -172,8 +173,8 @@ mqtt_publish_one(struct mqtt *m, int64_t seq, const char *topic, const char *pay
 		return MOSQ_ERR_SUCCESS;
 	}
 	if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_PAYLOAD_SIZE || rc == MOSQ_ERR_MALFORMED_UTF8) {
-		log_warnx("mqtt: cannot publish outbox message %lld to \"%s\": %s; "
-		    "it stays in the outbox", (long long)seq, topic != NULL ? topic : "",
+		log_warnx(_("mqtt: cannot publish outbox message %lld to \"%s\": %s; "
+		    "it stays in the outbox"), (long long)seq, topic != NULL ? topic : "",
 		    mosquitto_strerror(rc));
 		return MOSQ_ERR_SUCCESS;
 	}
@@ -201,8 +202,8 @@ mqtt_pump(struct mqtt *m, int64_t now)
 			break;
 		}
 		if (rc < 0 || seq <= m->sent_upto) {
-			log_warnx("mqtt: cannot read the outbox after message %lld: %s",
-			    (long long)m->sent_upto, rc < 0 ? strerror(-rc) : "out of order");
+			log_warnx(_("mqtt: cannot read the outbox after message %lld: %s"),
+			    (long long)m->sent_upto, rc < 0 ? strerror(-rc) : _("out of order"));
 			m->kicked = 0;	/* until the next kick: no busy loop */
 			break;
 		}

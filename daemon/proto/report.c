@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
@@ -154,7 +155,7 @@ report_details(json_t *details, const char *who, const char *event)
 {
 	if (details != NULL)
 		return details;
-	log_warnx("%s: the details of the %s report could not be built (out of memory, or text "
-	    "that is not UTF-8); it is sent without them", who, event);
+	log_warnx(_("%s: the details of the %s report could not be built (out of memory, or text "
+	    "that is not UTF-8); it is sent without them"), who, event);
 	return json_pack("{s:s}", "error", "the station could not build this report's details");
 }

@@ -160,7 +160,7 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	ev_add(ev, &src);
 	station_source(st, &src);
 	ev_add(ev, &src);
-	log_info("station: %s (%s) ready: %zu slots, %zu queued, audio \"%s\", district link %s:%d",
+	log_info(_("station: %s (%s) ready: %zu slots, %zu queued, audio \"%s\", district link %s:%d"),
 	    cfg->station.id, cfg->station.name,
 	    st->scheds[SCHED_LOCAL] ? st->scheds[SCHED_LOCAL]->n_slots : 0, st->nqueue,
 	    cfg->audio.device, cfg->mqtt.host, cfg->mqtt.port);
@@ -176,14 +176,14 @@ station_reload(struct station *st, struct errlist *errs)
 		return 0;
 	s = schedule_load(st->cfg.schedule.file, 1, errs);
 	if (s == NULL) {
-		log_warnx("station: the new schedule was refused; the previous one stays in force");
+		log_warnx(_("station: the new schedule was refused; the previous one stays in force"));
 		return -EINVAL;
 	}
 	schedule_free(st->scheds[SCHED_LOCAL]);
 	st->scheds[SCHED_LOCAL] = s;
 	st->next_due_stale = 1;
 	station_mark_dirty(st);
-	log_info("station: schedule %s reloaded: %zu slots", s->path, s->n_slots);
+	log_info(_("station: schedule %s reloaded: %zu slots"), s->path, s->n_slots);
 	return 0;
 }
 

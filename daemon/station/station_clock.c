@@ -34,7 +34,7 @@ station_save_cursor(struct station *st)
 	if (st->writer != NULL)
 		store_writer_kv_set(st->writer, CURSOR_KEY, buf);
 	else if (store_kv_set(st->store, CURSOR_KEY, buf) < 0)
-		log_warnx("station: could not save the schedule position");
+		log_warnx(_("station: could not save the schedule position"));
 }
 
 /*
@@ -68,7 +68,7 @@ station_advance(struct station *st, time_t now)
 
 	if (now < st->cursor) {
 		if (st->cursor - now > CLOCK_BACK_RESET) {
-			log_warnx("station: the clock went back by %lld s; slots are counted from now on",
+			log_warnx(_("station: the clock went back by %lld s; slots are counted from now on"),
 			    (long long)(st->cursor - now));
 			st->cursor = now;
 			station_save_cursor(st);
@@ -113,7 +113,7 @@ station_clock_check(struct station *st, time_t now)
 		if (!ok)
 			log_warnx("station: %s", why);
 		else
-			log_info("station: the clock is trusted; the schedule runs");
+			log_info(_("station: the clock is trusted; the schedule runs"));
 		if (ok && st->cursor < clock_build_time())
 			st->cursor = now - st->cfg.schedule.grace;
 		st->next_due_stale = 1;
@@ -242,7 +242,7 @@ station_dispatch(void *arg, const struct pollfd *pfd, int n, int64_t now_ms)
 
 	if (n > 0 && (pfd->revents & POLLIN)) {
 		if (read(st->tfd, &expirations, sizeof(expirations)) == -1 && errno == ECANCELED)
-			log_info("station: the wall clock was set; recomputing the schedule");
+			log_info(_("station: the wall clock was set; recomputing the schedule"));
 		st->armed_for = 0;	/* re-arm the watcher in the next prepare */
 		st->next_due_stale = 1;
 	}

@@ -257,7 +257,7 @@ ctl_stop(struct station *st, struct ctl_request *rq, json_t *reply)
 	/* Silence first; the records follow. */
 	player_stop(st->player, reason);
 	station_emit_note(st, "stopped", json_pack("{s:s, s:o}", "by", who, "title", title));
-	log_warnx("ctl: playback stopped by %s", who);
+	log_warnx(_("ctl: playback stopped by %s"), who);
 	return 0;
 }
 
@@ -312,7 +312,7 @@ ctl_mute(struct station *st, struct ctl_request *rq, json_t *reply)
 		    "e.g. --for 30m"));
 	ctl_user(rq, who, sizeof(who));
 	rc = station_mute(st, rq, who, secs > 0 ? time(NULL) + (time_t)secs : 0);
-	log_warnx("ctl: the loudspeakers were muted by %s", who);
+	log_warnx(_("ctl: the loudspeakers were muted by %s"), who);
 	if (rc < 0)
 		return station_ctl_fail(reply, _("the loudspeakers are muted now, but the station could not "
 		    "save it (%s): after a restart they would not stay muted; mute again"),

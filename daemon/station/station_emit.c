@@ -45,7 +45,7 @@ station_record(struct station *st, const struct asrun_rec *rec, const char *hash
 	else if ((rc = store_event_add(st->store, rec, st->topic_events)) == 0)
 		station_record_done(st, 0);
 	if (rc < 0)
-		log_warnx("station: the %s record for %s could not be stored", rec->event,
+		log_warnx(_("station: the %s record for %s could not be stored"), rec->event,
 		    rec->play_id);
 	return rc;
 }
@@ -73,7 +73,7 @@ station_emit(struct station *st, struct play_item *it, const char *event, double
 
 	json_decref(o);
 	if (payload == NULL) {
-		log_warnx("station: out of memory for a %s report", event);
+		log_warnx(_("station: out of memory for a %s report"), event);
 		return -ENOMEM;
 	}
 	log_info("station: %s \"%s\" (%s)%s%s", event, it->title, it->file,
@@ -106,7 +106,7 @@ station_emit_note(struct station *st, const char *event, json_t *details)
 	payload = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (payload == NULL) {
-		log_warnx("station: the %s record could not be built (out of memory); it is lost",
+		log_warnx(_("station: the %s record could not be built (out of memory); it is lost"),
 		    event);
 		return;
 	}

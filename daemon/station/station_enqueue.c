@@ -129,7 +129,7 @@ enqueue_done(void *arg, int rc)
 			    "queue"), e->name);
 		json_object_set_new(reply, "error", json_string(e->err));
 	} else {
-		log_info("ctl: queued \"%s\" (%s) as %lld for uid %u", e->title, e->name,
+		log_info(_("ctl: queued \"%s\" (%s) as %lld for uid %u"), e->title, e->name,
 		    (long long)e->q.id, e->uid);
 		station_queue_refresh(st);
 		json_object_set_new(reply, "id", json_integer(e->q.id));
@@ -141,7 +141,7 @@ enqueue_done(void *arg, int rc)
 			json_object_set_new(reply, "tags", json_loads(e->tags, 0, NULL));
 	}
 	if (ctl_answer(st->ctl, e->token, rc < 0 ? -1 : 0, reply) < 0)
-		log_info("ctl: uid %u did not wait for the answer about \"%s\"", e->uid, e->name);
+		log_info(_("ctl: uid %u did not wait for the answer about \"%s\""), e->uid, e->name);
 	json_decref(reply);
 	enqueue_free(e);
 }
@@ -212,7 +212,7 @@ dequeue_done(void *arg, int rc)
 		    (long long)d->id);
 		json_object_set_new(reply, "error", json_string(msg));
 	} else {
-		log_info("ctl: queued item %lld cancelled", (long long)d->id);
+		log_info(_("ctl: queued item %lld cancelled"), (long long)d->id);
 		json_object_set_new(reply, "id", json_integer(d->id));
 	}
 	station_queue_refresh(st);

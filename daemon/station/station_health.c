@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
+#include "config/i18n.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
 #include "daemon/station/station_int.h"
@@ -69,7 +70,7 @@ health_done(void *arg, int rc)
 		h->disk_free = (unsigned long long)p->vfs.f_bavail * p->vfs.f_frsize;
 		h->disk_total = (unsigned long long)p->vfs.f_blocks * p->vfs.f_frsize;
 	} else {
-		log_warnx("station: cannot measure the free space of %s: %s", p->dir,
+		log_warnx(_("station: cannot measure the free space of %s: %s"), p->dir,
 		    strerror(-p->vfs_rc));
 	}
 	h->have_outbox = p->ob_rc == 0;

@@ -111,7 +111,7 @@ station_slot_due(struct station *st, const struct schedule *sch,
 
 	items = station_slot_items(st, slot, occ->at, grace, &n);
 	if (items == NULL) {
-		log_warnx("station: out of memory for slot \"%s\"", slot->title);
+		log_warnx(_("station: out of memory for slot \"%s\""), slot->title);
 		return;
 	}
 	if (now - occ->at > grace) {
@@ -239,8 +239,8 @@ station_queue_item(const struct queue_item *q, int grace)
 	/* Checked when it was queued: text that no longer reads is a damaged row, played untagged. */
 	if (tags_json_loads(q->tags, &it->tags, NULL, 0) < 0) {
 		tags_clear(&it->tags);
-		log_warnx("station: queued item %lld: its tags cannot be read; it plays without "
-		    "them", (long long)q->id);
+		log_warnx(_("station: queued item %lld: its tags cannot be read; it plays without "
+		    "them"), (long long)q->id);
 	}
 	it->source = PLAY_QUEUE;
 	it->cls = (enum sched_class)q->cls;

@@ -235,14 +235,14 @@ station_tls_check(struct station *st)
 		return;
 	if (tls_check_files(&f, clock_trusted(clock_wall_now(), NULL), &st->tls_not_after,
 	    st->tls_why, sizeof(st->tls_why)) < 0) {
-		log_warnx("tls: %s; the station plays on, but cannot reach the district's broker",
+		log_warnx(_("tls: %s; the station plays on, but cannot reach the district's broker"),
 		    st->tls_why);
 		return;
 	}
 	days = tls_days_left(st->tls_not_after, clock_wall_now());
 	if (days < TLS_WARN_DAYS)
-		log_warnx("tls: the station's certificate %s expires in %d days; ask the district "
-		    "office for a new bundle", t->cert, days);
+		log_warnx(_("tls: the station's certificate %s expires in %d days; ask the district "
+		    "office for a new bundle"), t->cert, days);
 }
 
 int

@@ -134,8 +134,8 @@ move_apply(struct station *st, const struct move_save *m)
 			if (st->pending[k].serial == m->serials[i])
 				st->pending[k].entry.rank = m->pranks[i];
 	if (station_queue_refresh(st) < 0)
-		log_warnx("ctl: the queue could not be read again after a move; it is read at "
-		    "its next change");
+		log_warnx(_("ctl: the queue could not be read again after a move; it is read at "
+		    "its next change"));
 }
 
 static void
@@ -152,8 +152,8 @@ move_save_done(void *arg, int rc)
 		return;
 	}
 	if (rc < 0) {
-		log_warnx("ctl: the new order of the queue could not be saved: %s; it stays as it "
-		    "was", strerror(-rc));
+		log_warnx(_("ctl: the new order of the queue could not be saved: %s; it stays as it "
+		    "was"), strerror(-rc));
 		if (rc == -ENOSPC)
 			station_ctl_fail(reply, _("the new order could not be saved (%s), so the queue "
 			    "keeps its previous order; free space in %s and move again"),
@@ -163,13 +163,13 @@ move_save_done(void *arg, int rc)
 			    "keeps its previous order; move again"), strerror(-rc));
 	} else {
 		move_apply(st, m);
-		log_info("ctl: queued item %lld moved to position %lld", (long long)m->id,
+		log_info(_("ctl: queued item %lld moved to position %lld"), (long long)m->id,
 		    (long long)m->position);
 		json_object_set_new(reply, "id", json_integer(m->id));
 		json_object_set_new(reply, "position", json_integer(m->position));
 	}
 	if (st->ctl != NULL && ctl_answer(st->ctl, m->token, rc < 0 ? -1 : 0, reply) < 0)
-		log_info("ctl: the operator who moved item %lld did not wait for the answer",
+		log_info(_("ctl: the operator who moved item %lld did not wait for the answer"),
 		    (long long)m->id);
 	json_decref(reply);
 	move_save_free(m);

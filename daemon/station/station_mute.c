@@ -106,7 +106,7 @@ station_load_mute(struct station *st)
 	st->muted_since = (time_t)since;
 	st->muted_until = (time_t)until;
 	snprintf(st->muted_by, sizeof(st->muted_by), "%s", buf + off);
-	log_warnx("station: muted since before the restart, by %s", st->muted_by);
+	log_warnx(_("station: muted since before the restart, by %s"), st->muted_by);
 }
 
 int
@@ -158,7 +158,7 @@ station_mute_expire(struct station *st)
 
 	station_unmuted(st, by);
 	if (mute_save(st, NULL, 0, by) < 0)
-		log_warnx("station: out of memory: the end of the mute period is not saved");
+		log_warnx(_("station: out of memory: the end of the mute period is not saved"));
 }
 
 /* An unmute on disk takes effect, unless a mute came after it (saved after it, too). */
@@ -174,7 +174,7 @@ mute_unmute_saved(struct station *st, const struct mute_save *m)
 	}
 	if (st->muted) {
 		station_unmuted(st, m->by);
-		log_warnx("ctl: the loudspeakers were unmuted by %s", m->by);
+		log_warnx(_("ctl: the loudspeakers were unmuted by %s"), m->by);
 	}
 	return json_pack("{s:b}", "muted", 0);
 }
@@ -230,9 +230,9 @@ mute_save_done(void *arg, int rc)
 		return;
 	}
 	if (rc < 0)
-		log_warnx("station: could not save that the station is %s: %s%s", m->mute ?
-		    "muted" : "unmuted", strerror(-rc), m->mute ? "; it holds until a restart" :
-		    !m->answer ? "; a restart unmutes it all the same" : "");
+		log_warnx(_("station: could not save that the station is %s: %s%s"), m->mute ?
+		    _("muted") : _("unmuted"), strerror(-rc), m->mute ? _("; it holds until a restart") :
+		    !m->answer ? _("; a restart unmutes it all the same") : "");
 	if (!m->answer) {		/* the end of a mute period: on already */
 		free(m);
 		return;
@@ -241,8 +241,8 @@ mute_save_done(void *arg, int rc)
 	reply = mute_reply(st, m, rc);
 	if (st->ctl != NULL && (reply == NULL || ctl_answer(st->ctl, m->token,
 	    json_object_get(reply, "error") != NULL ? -1 : 0, reply) < 0))
-		log_info("ctl: the operator who %s the station did not wait for the answer",
-		    m->mute ? "muted" : "unmuted");
+		log_info(_("ctl: the operator who %s the station did not wait for the answer"),
+		    m->mute ? _("muted") : _("unmuted"));
 	json_decref(reply);
 	free(m);
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/i18n.h"
 #include "config/readfile.h"
 #include "daemon/core/file.h"
 #include "daemon/core/log.h"
@@ -33,7 +34,7 @@ bs_already_stored(const char *final, const char *hex)
 	if (file_sha256(final, have) < 0)
 		return 0;
 	if (strcmp(have, hex) != 0) {
-		log_warnx("store: %s does not match its checksum; replacing it", final);
+		log_warnx(_("store: %s does not match its checksum; replacing it"), final);
 		return 0;
 	}
 	return 1;
@@ -48,15 +49,15 @@ bs_fill_tmp(int fd, int tfd, const char *tmp, uint64_t max_bytes, char hex[65])
 
 	if ((rc = file_copy_sha256(fd, tfd, max_bytes, &total, hex)) < 0) {
 		if (rc == -ENOSPC)
-			log_warnx("store: the disk is full: %s ran out of space after %llu bytes",
+			log_warnx(_("store: the disk is full: %s ran out of space after %llu bytes"),
 			    tmp, (unsigned long long)total);
 		else if (rc != -EFBIG)
-			log_warnx("store: cannot copy a bulletin into %s: %s", tmp, strerror(-rc));
+			log_warnx(_("store: cannot copy a bulletin into %s: %s"), tmp, strerror(-rc));
 		return rc;
 	}
 	if (fchmod(tfd, 0640) == -1 || fsync(tfd) == -1) {
 		rc = -errno;
-		log_warn("store: cannot write %s", tmp);
+		log_warn(_("store: cannot write %s"), tmp);
 		return rc;
 	}
 	return 0;
@@ -94,13 +95,13 @@ bulletin_store_import(const char *dir, int fd, uint64_t max_bytes,
 		return -ENAMETOOLONG;
 	if ((tfd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		rc = -errno;
-		log_warn("store: cannot create a temporary file in %s", dir);
+		log_warn(_("store: cannot create a temporary file in %s"), dir);
 		return rc;
 	}
 	rc = bs_fill_tmp(fd, tfd, tmp, max_bytes, sha256_hex);
 	if (close(tfd) == -1 && rc == 0) {
 		rc = -errno;
-		log_warn("store: cannot write %s", tmp);
+		log_warn(_("store: cannot write %s"), tmp);
 	}
 	if (rc < 0)
 		goto fail;
@@ -115,12 +116,12 @@ bulletin_store_import(const char *dir, int fd, uint64_t max_bytes,
 	}
 	if (rename(tmp, path) == -1) {
 		rc = -errno;
-		log_warn("store: cannot rename %s to %s", tmp, path);
+		log_warn(_("store: cannot rename %s to %s"), tmp, path);
 		goto fail;
 	}
 	/* The file is whole from here on; only its name may not yet be durable. */
 	if ((rc = file_sync_dir(dir)) < 0)
-		log_warnx("store: cannot sync directory %s: %s", dir, strerror(-rc));
+		log_warnx(_("store: cannot sync directory %s: %s"), dir, strerror(-rc));
 	return rc;
 fail:
 	unlink(tmp);
@@ -153,7 +154,7 @@ bulletin_store_cleanup(const char *dir)
 	int removed = 0;
 
 	if ((d = opendir(dir)) == NULL) {
-		log_warn("store: cannot read directory %s", dir);
+		log_warn(_("store: cannot read directory %s"), dir);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -162,9 +163,9 @@ bulletin_store_cleanup(const char *dir)
 		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
 			removed++;
 		else
-			log_warn("store: cannot remove %s/%s", dir, de->d_name);
+			log_warn(_("store: cannot remove %s/%s"), dir, de->d_name);
 	}
 	closedir(d);
 	if (removed > 0)
-		log_info("store: removed %d unfinished bulletin copies from %s", removed, dir);
+		log_info(_("store: removed %d unfinished bulletin copies from %s"), removed, dir);
 }

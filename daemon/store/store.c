@@ -127,7 +127,7 @@ store_code(int rc)
 int
 store_fail(struct store *s, const char *what, int rc)
 {
-	log_warnx("store: %s in %s: %s", what, s->dbpath, sqlite3_errmsg(s->db));
+	log_warnx(_("store: %s in %s: %s"), _(what), s->dbpath, sqlite3_errmsg(s->db));
 	return store_code(rc);
 }
 
@@ -163,7 +163,7 @@ store_bind(struct store *s, sqlite3_stmt *st, const char *types, ...)
 	va_end(ap);
 	if (rc == SQLITE_OK)
 		return 0;
-	rc = store_fail(s, "cannot bind a value", rc);
+	rc = store_fail(s, N_("cannot bind a value"), rc);
 	store_done(st);
 	return rc;
 }
@@ -185,7 +185,7 @@ store_rollback(struct store *s)
 {
 	/* SQLite rolls back by itself after some errors (SQLITE_FULL among them). */
 	if (!sqlite3_get_autocommit(s->db))
-		(void)store_run(s, ST_ROLLBACK, "cannot roll back");
+		(void)store_run(s, ST_ROLLBACK, N_("cannot roll back"));
 }
 
 int
@@ -193,7 +193,7 @@ store_commit(struct store *s)
 {
 	int rc;
 
-	if ((rc = store_run(s, ST_COMMIT, "cannot commit")) < 0)
+	if ((rc = store_run(s, ST_COMMIT, N_("cannot commit"))) < 0)
 		store_rollback(s);
 	return rc;
 }
@@ -209,7 +209,7 @@ store_count(struct store *s, int idx)
 	if (rc == SQLITE_ROW)
 		n = (long)sqlite3_column_int64(st, 0);
 	else
-		n = store_fail(s, "cannot count", rc);
+		n = store_fail(s, N_("cannot count"), rc);
 	store_done(st);
 	return n;
 }
@@ -342,7 +342,7 @@ store_migrate_one(sqlite3 *db, int from)
 		goto fail;
 	return SQLITE_OK;
 fail:
-	log_warnx("store: cannot bring the schema to version %d: %s", from + 1, sqlite3_errmsg(db));
+	log_warnx(_("store: cannot bring the schema to version %d: %s"), from + 1, sqlite3_errmsg(db));
 	if (!sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
@@ -366,7 +366,7 @@ store_migrate(struct store *s, struct errlist *errs)
 	for (; v < STORE_VERSION; v++) {
 		if ((rc = store_migrate_one(s->db, v)) != SQLITE_OK)
 			goto fail;
-		log_info("store: %s is now at schema version %d", s->dbpath, v + 1);
+		log_info(_("store: %s is now at schema version %d"), s->dbpath, v + 1);
 	}
 	return 0;
 fail:
@@ -418,7 +418,7 @@ store_db_close(struct store *s)
 		s->st[i] = NULL;
 	}
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
-		log_warnx("store: cannot close %s: %s", s->dbpath, sqlite3_errmsg(s->db));
+		log_warnx(_("store: cannot close %s: %s"), s->dbpath, sqlite3_errmsg(s->db));
 	s->db = NULL;
 }
 
@@ -459,7 +459,7 @@ store_db_open_or_recover(struct store *s, struct errlist *errs)
 		errlist_clear(&first);
 		return -1;
 	}
-	log_warnx("store: %s", first.n > 0 ? first.msg[0] : "the state database is damaged");
+	log_warnx("store: %s", first.n > 0 ? first.msg[0] : _("the state database is damaged"));
 	errlist_clear(&first);
 	store_db_close(s);
 	return store_recover(s, store_db_open, errs);
@@ -571,7 +571,7 @@ store_queue_add(struct store *s, struct queue_item *it)
 	    (int64_t)STORE_QUEUE_MAX);
 	if (rc < 0)
 		return rc;
-	if ((rc = store_run(s, ST_Q_ADD, "cannot add to the queue")) < 0)
+	if ((rc = store_run(s, ST_Q_ADD, N_("cannot add to the queue"))) < 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
 		return -EDQUOT;
@@ -585,7 +585,7 @@ store_queue_set_rank(struct store *s, int64_t id, int64_t rank)
 	int rc;
 
 	if ((rc = store_bind(s, s->st[ST_Q_RANK], "ii", rank, id)) < 0 ||
-	    (rc = store_run(s, ST_Q_RANK, "cannot reorder the queue")) < 0)
+	    (rc = store_run(s, ST_Q_RANK, N_("cannot reorder the queue"))) < 0)
 		return rc;
 	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
 }
@@ -597,7 +597,7 @@ store_queue_set_ranks(struct store *s, const int64_t *ids, const int64_t *ranks,
 	size_t i;
 	int rc;
 
-	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
+	if ((rc = store_run(s, ST_BEGIN, N_("cannot begin a transaction"))) < 0)
 		return rc;
 	for (i = 0; i < n; i++) {
 		/* -ENOENT: the item left the queue meanwhile (played, cancelled); nothing to order. */
@@ -615,7 +615,7 @@ store_queue_remove(struct store *s, int64_t id)
 	int rc;
 
 	if ((rc = store_bind(s, s->st[ST_Q_DEL], "i", id)) < 0 ||
-	    (rc = store_run(s, ST_Q_DEL, "cannot remove from the queue")) < 0)
+	    (rc = store_run(s, ST_Q_DEL, N_("cannot remove from the queue"))) < 0)
 		return rc;
 	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
 }
@@ -661,7 +661,7 @@ store_queue_list(struct store *s, struct queue_item **items, size_t *n)
 			goto nomem;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = store_fail(s, "cannot read the queue", rc);
+		rc = store_fail(s, N_("cannot read the queue"), rc);
 		goto fail;
 	}
 	store_done(st);
@@ -715,11 +715,11 @@ store_kv_set(struct store *s, const char *key, const char *value)
 		return -EINVAL;
 	if ((rc = store_bind(s, s->st[ST_KV_SET], "tt", key, value)) < 0)
 		return rc;
-	rc = store_run(s, ST_KV_SET, "cannot store a value");
+	rc = store_run(s, ST_KV_SET, N_("cannot store a value"));
 	/* The values are the station's state (the mute of its kill switch among them): as vital as proof of play. */
 	if (rc == -ENOSPC && store_reserve_release(s) == 0 &&
 	    (rc = store_bind(s, s->st[ST_KV_SET], "tt", key, value)) == 0)
-		rc = store_run(s, ST_KV_SET, "cannot store a value");
+		rc = store_run(s, ST_KV_SET, N_("cannot store a value"));
 	return rc;
 }
 
@@ -749,7 +749,7 @@ store_kv_get(struct store *s, const char *key, char *value, size_t len)
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
-		rc = store_fail(s, "cannot read a value", rc);
+		rc = store_fail(s, N_("cannot read a value"), rc);
 	}
 	store_done(st);
 	return rc;

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "config/conf.h"
+#include "config/i18n.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/store/store.h"
@@ -69,8 +70,8 @@ store_reserve_release(struct store *s)
 {
 	if (unlink(s->reserve) == -1)
 		return -1;
-	log_warnx("store: the disk is full; the %d KiB kept in reserve now hold the as-run "
-	    "records and the station's state; free space in the state directory soon",
+	log_warnx(_("store: the disk is full; the %d KiB kept in reserve now hold the as-run "
+	    "records and the station's state; free space in the state directory soon"),
 	    STORE_RESERVE_BYTES / 1024);
 	return 0;
 }
@@ -105,7 +106,7 @@ store_set_limits(struct store *s, const struct store_limits *l)
 	if (l->overflow_topic != NULL && l->overflow_topic[0] != '\0' &&
 	    (size_t)snprintf(s->overflow_topic, sizeof(s->overflow_topic), "%s",
 	    l->overflow_topic) >= sizeof(s->overflow_topic)) {
-		log_warnx("store: the overflow topic is too long; using %s", OVERFLOW_TOPIC_DEFAULT);
+		log_warnx(_("store: the overflow topic is too long; using %s"), OVERFLOW_TOPIC_DEFAULT);
 		snprintf(s->overflow_topic, sizeof(s->overflow_topic), "%s", OVERFLOW_TOPIC_DEFAULT);
 	}
 	s->maint_last = 0;	/* a shorter retention applies at the next pass */
@@ -143,7 +144,7 @@ store_evict(struct store *s, int kind, long n)
 	if (n <= 0)
 		return 0;
 	if ((rc = store_bind(s, s->st[ST_OB_EVICT], "ii", (int64_t)kind, (int64_t)n)) < 0 ||
-	    (rc = store_run(s, ST_OB_EVICT, "cannot make room in the outbox")) < 0)
+	    (rc = store_run(s, ST_OB_EVICT, N_("cannot make room in the outbox"))) < 0)
 		return rc;
 	return (long)sqlite3_changes(s->db);
 }
@@ -173,11 +174,11 @@ store_overflow_report(struct store *s, long tel, long notes, long rec)
 	rc = store_bind(s, s->st[ST_OB_ADD], "tti", s->overflow_topic, payload,
 	    (int64_t)STORE_KIND_OVERFLOW);
 	if (rc == 0)
-		rc = store_run(s, ST_OB_ADD, "cannot add the overflow report");
+		rc = store_run(s, ST_OB_ADD, N_("cannot add the overflow report"));
 	free(payload);
 	if (rc == 0)
-		log_warnx("store: the outbox is full (%ld messages): dropped %ld status, %ld note "
-		    "and %ld as-run messages not yet sent (%lld, %lld and %lld in all)",
+		log_warnx(_("store: the outbox is full (%ld messages): dropped %ld status, %ld note "
+		    "and %ld as-run messages not yet sent (%lld, %lld and %lld in all)"),
 		    s->outbox_max, tel, notes, rec, ttot, ntot, rtot);
 	return rc;
 }
@@ -198,7 +199,7 @@ store_make_room(struct store *s, int kind, long *delta, int *drop_new)
 
 	*drop_new = 0;
 	if ((rc = store_bind(s, s->st[ST_OB_DEL_KIND], "i", (int64_t)STORE_KIND_OVERFLOW)) < 0 ||
-	    (rc = store_run(s, ST_OB_DEL_KIND, "cannot replace the overflow report")) < 0)
+	    (rc = store_run(s, ST_OB_DEL_KIND, N_("cannot replace the overflow report"))) < 0)
 		return rc;
 	removed = (long)sqlite3_changes(s->db);
 	need = s->outbox_count - removed + 2 - s->outbox_max;
@@ -238,7 +239,7 @@ store_outbox_put(struct store *s, const char *topic, const char *payload, int ki
 	if (drop_new)
 		return 0;
 	if ((rc = store_bind(s, s->st[ST_OB_ADD], "tti", topic, payload, (int64_t)kind)) < 0 ||
-	    (rc = store_run(s, ST_OB_ADD, "cannot add to the outbox")) < 0)
+	    (rc = store_run(s, ST_OB_ADD, N_("cannot add to the outbox"))) < 0)
 		return rc;
 	++*delta;
 	return 0;
@@ -281,7 +282,7 @@ store_telemetry_add(struct store *s, const char *topic, const char *payload)
 
 	if (topic == NULL || payload == NULL)
 		return -EINVAL;
-	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
+	if ((rc = store_run(s, ST_BEGIN, N_("cannot begin a transaction"))) < 0)
 		return rc;
 	if ((rc = store_outbox_put(s, topic, payload, STORE_KIND_TELEMETRY, &delta)) < 0) {
 		store_abort_outbox(s);
@@ -327,7 +328,7 @@ store_json_with_seq(const char *json, int64_t seq, char **out)
 	*out = NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
-		log_warnx("store: a record that is not a JSON object cannot be numbered: %.80s",
+		log_warnx(_("store: a record that is not a JSON object cannot be numbered: %.80s"),
 		    json);
 		return -EINVAL;
 	}
@@ -358,7 +359,7 @@ store_asrun_numbered(struct store *s, const struct asrun_rec *rec, char **json)
 		return rc;
 	if ((rc = store_bind(s, s->st[ST_ASRUN_ADD], "ittit", seq, rec->play_id, rec->event,
 	    (int64_t)rec->at, *json)) < 0 ||
-	    (rc = store_run(s, ST_ASRUN_ADD, "cannot add to the as-run log")) < 0)
+	    (rc = store_run(s, ST_ASRUN_ADD, N_("cannot add to the as-run log"))) < 0)
 		return rc;
 	return 0;
 }
@@ -378,12 +379,12 @@ store_event_rows(struct store *s, const struct asrun_rec *rec, const char *topic
 		open_st = ST_OPEN_DEL;
 	if (open_st != -1 &&
 	    ((rc = store_bind(s, s->st[open_st], "t", rec->play_id)) < 0 ||
-	    (rc = store_run(s, open_st, "cannot record an open play")) < 0))
+	    (rc = store_run(s, open_st, N_("cannot record an open play"))) < 0))
 		return rc;
 	/* The item may be gone already (a started record took it): that is fine. */
 	if (rec->queue_id > 0 &&
 	    ((rc = store_bind(s, s->st[ST_Q_DEL], "i", rec->queue_id)) < 0 ||
-	    (rc = store_run(s, ST_Q_DEL, "cannot remove from the queue")) < 0))
+	    (rc = store_run(s, ST_Q_DEL, N_("cannot remove from the queue"))) < 0))
 		return rc;
 	/* Proof of play before everything else; other events are notes (store.h). */
 	return store_outbox_put(s, topic, *json, strcmp(rec->event, "started") == 0 ||
@@ -398,7 +399,7 @@ store_event_try(struct store *s, const struct asrun_rec *rec, const char *topic)
 	long delta;
 	int rc;
 
-	if ((rc = store_run(s, ST_BEGIN, "cannot begin a transaction")) < 0)
+	if ((rc = store_run(s, ST_BEGIN, N_("cannot begin a transaction"))) < 0)
 		return rc;
 	if ((rc = store_event_rows(s, rec, topic, &delta, &json)) < 0)
 		store_abort_outbox(s);
@@ -443,7 +444,7 @@ store_open_plays(struct store *s, char ***ids, size_t *n)
 		cnt++;
 	}
 	if (rc != SQLITE_DONE) {
-		rc = store_fail(s, "cannot read the open plays", rc);
+		rc = store_fail(s, N_("cannot read the open plays"), rc);
 		goto fail;
 	}
 	store_done(st);
@@ -515,7 +516,7 @@ store_asrun_list(struct store *s, time_t since, int64_t after, size_t max,
 		}
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		rc = store_fail(s, "cannot read the as-run log", rc);
+		rc = store_fail(s, N_("cannot read the as-run log"), rc);
 		goto fail;
 	}
 	store_done(st);
@@ -565,13 +566,13 @@ store_maintain(struct store *s, time_t now)
 	cutoff = (now < newest ? now : newest) - (time_t)s->asrun_days * 86400;
 	if ((rc = store_bind(s, s->st[ST_ASRUN_PRUNE], "ii", (int64_t)cutoff,
 	    (int64_t)STORE_PRUNE_BATCH)) < 0 ||
-	    (rc = store_run(s, ST_ASRUN_PRUNE, "cannot prune the as-run log")) < 0)
+	    (rc = store_run(s, ST_ASRUN_PRUNE, N_("cannot prune the as-run log"))) < 0)
 		return rc;
 	removed = (long)sqlite3_changes(s->db);
 	if (removed == STORE_PRUNE_BATCH)
 		s->maint_last = 0;	/* more to do: again at the next call */
 	if (removed > 0)
-		log_info("store: removed %ld as-run records older than %d days", removed,
+		log_info(_("store: removed %ld as-run records older than %d days"), removed,
 		    s->asrun_days);
 	return removed;
 }
@@ -599,7 +600,7 @@ store_outbox_next(struct store *s, int64_t after, struct outbox_msg *out)
 	} else if (rc == SQLITE_DONE) {
 		rc = -ENOENT;
 	} else {
-		rc = store_fail(s, "cannot read the outbox", rc);
+		rc = store_fail(s, N_("cannot read the outbox"), rc);
 	}
 	store_done(st);
 	return rc;
@@ -621,7 +622,7 @@ store_outbox_ack(struct store *s, int64_t seq)
 	int rc;
 
 	if ((rc = store_bind(s, s->st[ST_OB_DEL], "i", seq)) < 0 ||
-	    (rc = store_run(s, ST_OB_DEL, "cannot remove from the outbox")) < 0)
+	    (rc = store_run(s, ST_OB_DEL, N_("cannot remove from the outbox"))) < 0)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
 		return -ENOENT;

@@ -51,7 +51,10 @@ struct store {
 /* Whether raising the time floor to t moves it (by STORE_FLOOR_STEP at least). */
 int	store_time_floor_moves(struct store *, time_t t);
 
-/* Logs what failed with SQLite's reason; returns the errno-style code. */
+/*
+ * Logs what failed with SQLite's reason; returns the errno-style code. what is
+ * a message marked N_() ("cannot read the queue"), translated here.
+ */
 int	store_fail(struct store *, const char *what, int rc);
 /* Readies a statement for its next use; bound pointers are not kept. */
 void	store_done(sqlite3_stmt *);

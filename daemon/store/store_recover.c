@@ -109,7 +109,7 @@ store_salvage_table(sqlite3 *old, sqlite3 *db, const char *table, const char *wa
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO %s (%s) VALUES (%s)", table, columns,
 	    marks);
 	if (rc == SQLITE_OK && (rc = sqlite3_prepare_v2(db, sql, -1, &wr, NULL)) != SQLITE_OK)
-		log_warnx("store: salvage: %s: %s", table, sqlite3_errmsg(db));
+		log_warnx(_("store: salvage: %s: %s"), table, sqlite3_errmsg(db));
 	while (rc == SQLITE_OK && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
 		for (i = 0; i < ncol; i++)
 			sqlite3_bind_value(wr, i + 1, sqlite3_column_value(rd, i));
@@ -120,7 +120,7 @@ store_salvage_table(sqlite3 *old, sqlite3 *db, const char *table, const char *wa
 	}
 	*damaged = rc != SQLITE_DONE;
 	if (*damaged)
-		log_warnx("store: salvage: the %s table could not be read to its end: %s", table,
+		log_warnx(_("store: salvage: the %s table could not be read to its end: %s"), table,
 		    sqlite3_errcode(old) != SQLITE_OK && sqlite3_errcode(old) != SQLITE_ROW ?
 		    sqlite3_errmsg(old) : sqlite3_errmsg(db));
 	sqlite3_finalize(rd);
@@ -145,8 +145,8 @@ store_salvage_numbering(sqlite3 *old, sqlite3 *db)
 
 	if (sqlite3_prepare_v2(old, "SELECT seq FROM sqlite_sequence WHERE name = 'asrun'", -1,
 	    &rd, NULL) != SQLITE_OK || sqlite3_step(rd) != SQLITE_ROW) {
-		log_warnx("store: salvage: the as-run log's numbering could not be read; it goes "
-		    "on from the last record salvaged");
+		log_warnx(_("store: salvage: the as-run log's numbering could not be read; it goes "
+		    "on from the last record salvaged"));
 		sqlite3_finalize(rd);
 		return;
 	}
@@ -157,7 +157,7 @@ store_salvage_numbering(sqlite3 *old, sqlite3 *db)
 	    "'asrun'; INSERT INTO sqlite_sequence(name, seq) SELECT 'asrun', %lld WHERE NOT EXISTS "
 	    "(SELECT 1 FROM sqlite_sequence WHERE name = 'asrun');", last, last);
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		log_warnx("store: salvage: cannot keep the as-run log's numbering: %s",
+		log_warnx(_("store: salvage: cannot keep the as-run log's numbering: %s"),
 		    sqlite3_errmsg(db));
 }
 
@@ -171,8 +171,8 @@ store_salvage(struct store *s, const char *moved)
 	int damaged;
 
 	if (sqlite3_open_v2(moved, &old, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		log_warnx("store: salvage: cannot read %s at all: %s", moved,
-		    old != NULL ? sqlite3_errmsg(old) : "out of memory");
+		log_warnx(_("store: salvage: cannot read %s at all: %s"), moved,
+		    old != NULL ? sqlite3_errmsg(old) : _("out of memory"));
 		sqlite3_close(old);
 		rv->lost_tables = (int)ntab;
 		return;
@@ -183,7 +183,7 @@ store_salvage(struct store *s, const char *moved)
 		    store_salvaged[i].columns, &damaged);
 		rv->lost_tables += damaged;
 		if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			log_warnx("store: salvage: cannot keep what was read of %s: %s",
+			log_warnx(_("store: salvage: cannot keep what was read of %s: %s"),
 			    store_salvaged[i].table, sqlite3_errmsg(s->db));
 	}
 	store_salvage_numbering(old, s->db);
@@ -204,12 +204,12 @@ store_recover(struct store *s, int (*open_fresh)(struct store *, struct errlist 
 		return -1;
 	}
 	rv->happened = 1;
-	log_warnx("store: the state database was damaged; it is kept as %s, and the station "
-	    "starts with a fresh one and what could be read from it", rv->moved_to);
+	log_warnx(_("store: the state database was damaged; it is kept as %s, and the station "
+	    "starts with a fresh one and what could be read from it"), rv->moved_to);
 	if (open_fresh(s, errs) < 0)
 		return -1;
 	store_salvage(s, rv->moved_to);
-	log_warnx("store: salvaged %ld records from %s; %d of its tables could not be read "
-	    "whole", rv->recovered, rv->moved_to, rv->lost_tables);
+	log_warnx(_("store: salvaged %ld records from %s; %d of its tables could not be read "
+	    "whole"), rv->recovered, rv->moved_to, rv->lost_tables);
 	return 0;
 }

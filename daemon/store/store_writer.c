@@ -114,12 +114,12 @@ job_log_failure(const struct job *j)
 	if (j->rc >= 0)
 		return;
 	if (j->kind == JOB_EVENT)
-		log_warnx("store: the %s record for %s could not be stored", j->event, j->play_id);
+		log_warnx(_("store: the %s record for %s could not be stored"), j->event, j->play_id);
 	/* -ENOENT: the outbox's bound evicted the message while it was in flight. */
 	if (j->kind == JOB_OUTBOX_ACK && j->rc != -ENOENT)
-		log_warnx("store: could not remove report %lld from the outbox", (long long)j->id);
+		log_warnx(_("store: could not remove report %lld from the outbox"), (long long)j->id);
 	if (j->kind == JOB_KV_SET)
-		log_warnx("store: could not save \"%s\"", j->play_id);
+		log_warnx(_("store: could not save \"%s\""), j->play_id);
 }
 
 /* Runs the next job without the lock; returns with the lock held. */
@@ -146,7 +146,7 @@ writer_run_one(struct store_writer *w)
 	*w->done_tail = j;
 	w->done_tail = &j->next;
 	if (eventfd_write(w->done_fd, 1) == -1)
-		log_warn("store: cannot wake the loop");
+		log_warn(_("store: cannot wake the loop"));
 }
 
 /* Called and returns with the lock held. One pass; asks for another while more is left. */
@@ -355,7 +355,7 @@ store_writer_outbox_ack(struct store_writer *w, int64_t seq)
 	struct job *j = job_new(JOB_OUTBOX_ACK, NULL, NULL, NULL, NULL);
 
 	if (j == NULL) {
-		log_warnx("store: out of memory: report %lld stays in the outbox", (long long)seq);
+		log_warnx(_("store: out of memory: report %lld stays in the outbox"), (long long)seq);
 		return;
 	}
 	j->id = seq;
@@ -368,7 +368,7 @@ store_writer_kv_set(struct store_writer *w, const char *key, const char *value)
 	struct job *j = job_new(JOB_KV_SET, key, NULL, value, NULL);
 
 	if (j == NULL) {
-		log_warnx("store: out of memory: \"%s\" is not saved", key);
+		log_warnx(_("store: out of memory: \"%s\" is not saved"), key);
 		return;
 	}
 	writer_submit(w, j, 0);
