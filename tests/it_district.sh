@@ -116,8 +116,10 @@ publish "$T/office/v3.cfg" >/dev/null 2>&1
 mqtt_sub -t "loaxa/$R/schedule" -C 1 -W 5 >"$T/m3.json"
 stop_broker
 PORT=$MAIN_PORT BROKER_PID=$MAIN_BROKER DISTRICT=$MAIN_DISTRICT BROKER_OPTS=$MAIN_OPTS
-SHA=$(sha256sum "$T/office/stereo.opus" | cut -d' ' -f1)
-cp "$T/office/stereo.opus" "$T/tampered.opus"
+# What publish sent is the chord brought to the bulletins' loudness: import makes the same bytes.
+"$BUILD/loaxactl" import "$T/office/stereo.opus" "$T/prepared.opus" >/dev/null
+SHA=$(sha256sum "$T/prepared.opus" | cut -d' ' -f1)
+cp "$T/prepared.opus" "$T/tampered.opus"
 printf 'X' | dd of="$T/tampered.opus" bs=1 seek=20000 conv=notrunc 2>/dev/null
 mqtt_pub -q 1 -r -t "loaxa/$R/audio/$SHA/0" -f "$T/tampered.opus"
 mqtt_pub -q 1 -r -t "loaxa/$R/schedule" -f "$T/m3.json"

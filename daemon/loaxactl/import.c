@@ -30,7 +30,7 @@
 #define CLIPPED_BADLY	0.001		/* 0.1 % of the recording: distortion people hear */
 #define CLOSE_ENOUGH	0.5		/* LU from the target: what an encoding aims at */
 #define KEEP_LU		1.0		/* LU from the target: Ogg Opus kept as it is */
-#define KEEP_PEAK	0.5		/* dB over the peak limit an Ogg Opus kept may have */
+#define KEEP_PEAK	1.0		/* dB over the peak limit an Ogg Opus kept may have: up to 0 dBTP, which cannot clip */
 #define PEAK_MARGIN	1.0		/* dB the limiter keeps under the true-peak limit */
 #define TRIES		4		/* encodings before the result is taken as it is */
 

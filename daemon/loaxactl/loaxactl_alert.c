@@ -19,7 +19,6 @@
 
 #include <sodium.h>
 
-#include "codecs/opus_reader.h"
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
@@ -29,12 +28,12 @@
 #include "daemon/core/file.h"
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
+#include "daemon/loaxactl/import.h"
 #include "daemon/loaxactl/loaxactl_alert.h"
 #include "daemon/loaxactl/pubclient.h"
 #include "daemon/proto/alert_msg.h"
 #include "daemon/proto/manifest.h"
 
-#define AL_RATE		48000
 #define AL_TARGETS_MAX	ALERT_MAX_TARGETS
 
 struct al_opts {
@@ -154,29 +153,30 @@ al_retained_sequence(const struct pubclient *c, const struct al_opts *o,
 
 /* --- the bulletin ------------------------------------------------------------------------------ */
 
-/* Decodes, hashes and measures the bulletin before anything is sent. */
+/*
+ * Prepares the bulletin (import.h: any recording, at the loudness wanted),
+ * then hashes and measures what was prepared, before anything is sent.
+ */
 static int
-al_measure(const char *file, char sha[65], uint64_t *size, double *duration)
+al_measure(const char *file, const struct cfg_import *set, const char *title,
+    struct import_result *prep, char sha[65], uint64_t *size, double *duration)
 {
-	struct opus_info oi;
+	char why[512];
 	struct stat st;
 	int rc;
 
-	if (stat(file, &st) == -1 || !S_ISREG(st.st_mode))
-		return ctl_out_fail(_("cannot send the alert: \"%s\" cannot be read: %s; nothing was "
-		    "published"), file, strerror(errno ? errno : EINVAL));
-	if (st.st_size == 0 || (uint64_t)st.st_size > ALERT_MAX_BULLETIN)
-		return ctl_out_fail(_("cannot send the alert: \"%s\" is %lld bytes; an alert's bulletin "
-		    "is 1 byte to %llu bytes; nothing was published"), file, (long long)st.st_size,
-		    ALERT_MAX_BULLETIN);
-	if ((rc = opus_reader_check_file(file, AL_RATE, 1, &oi)) < 0)
-		return ctl_out_fail(_("cannot send the alert: \"%s\" does not play: %s; nothing was "
-		    "published"), file, opus_reader_strerror(rc));
-	if ((rc = file_sha256(file, sha)) < 0)
+	if (import_bulletin(file, set, title, prep, why, sizeof(why)) < 0)
+		return ctl_out_fail(_("cannot send the alert: \"%s\": %s; nothing was published"), file,
+		    why);
+	if (fstat(prep->fd, &st) < 0 || st.st_size == 0 || (uint64_t)st.st_size > ALERT_MAX_BULLETIN)
+		return ctl_out_fail(_("cannot send the alert: \"%s\" makes a bulletin of %lld bytes; an "
+		    "alert's bulletin is 1 byte to %llu bytes; nothing was published"), file,
+		    (long long)st.st_size, ALERT_MAX_BULLETIN);
+	if ((rc = file_sha256(prep->path, sha)) < 0)
 		return ctl_out_fail(_("cannot send the alert: \"%s\" cannot be read: %s"), file,
 		    strerror(-rc));
 	*size = (uint64_t)st.st_size;
-	*duration = (double)oi.frames / AL_RATE;
+	*duration = prep->seconds;
 	return 0;
 }
 
@@ -273,7 +273,7 @@ al_cancel(struct pubclient *c, const struct al_opts *o,
 }
 
 static int
-al_send(struct pubclient *c, const struct al_opts *o, struct alert_meta *m,
+al_send(struct pubclient *c, const struct al_opts *o, const char *path, struct alert_meta *m,
     const unsigned char sk[KEYS_SECRET_BYTES])
 {
 	char *text, *env = NULL, why[512], kid[KEYS_ID_HEX + 1], topic[256];
@@ -291,7 +291,7 @@ al_send(struct pubclient *c, const struct al_opts *o, struct alert_meta *m,
 	free(text);
 	if (env == NULL)
 		return ctl_out_fail("%s", _("out of memory"));
-	if ((rc = pubclient_send_file(c, o->d.region, o->file, m->sha256, m->size,
+	if ((rc = pubclient_send_file(c, o->d.region, path, m->sha256, m->size,
 	    MANIFEST_CHUNK_BYTES)) == 0)
 		rc = pubclient_publish_last(c, topic, env);
 	free(env);
@@ -306,18 +306,21 @@ al_send(struct pubclient *c, const struct al_opts *o, struct alert_meta *m,
 
 /* Everything an alert needs but the sequence, checked before connecting. */
 static int
-al_meta(const struct al_opts *o, struct alert_meta *m, char *id, char *sha, char *title,
+al_meta(const struct al_opts *o, const struct cfg_import *set, struct import_result *prep,
+    struct alert_meta *m, char *id, char *sha, char *title,
     size_t tlen, const char **targets, char *tbuf, size_t tbuflen)
 {
 	size_t n = 0;
 	char *p;
 	int rc;
 
-	if ((rc = al_measure(o->file, sha, &m->size, &m->duration)) != 0)
+	if ((rc = al_measure(o->file, set, o->title, prep, sha, &m->size, &m->duration)) != 0)
 		return rc;
-	m->file = strrchr(o->file, '/') != NULL ? strrchr(o->file, '/') + 1 : o->file;
-	snprintf(title, tlen, "%s", o->title != NULL ? o->title : m->file);
-	if (o->title == NULL && (p = strrchr(title, '.')) != NULL && p != title)
+	m->file = prep->name;
+	snprintf(title, tlen, "%s", o->title != NULL ? o->title : prep->title[0] != '\0' ?
+	    prep->title : m->file);
+	if (o->title == NULL && prep->title[0] == '\0' && (p = strrchr(title, '.')) != NULL &&
+	    p != title)
 		*p = '\0';
 	if (o->d.stations != NULL && (rc = ctl_args_targets(al_usage_text(), o->d.stations, tbuf,
 	    tbuflen, targets, AL_TARGETS_MAX, &n)) != 0)
@@ -342,24 +345,30 @@ loaxactl_alert(const char *conf, int argc, char **argv)
 	struct al_opts o = { 0 };
 	struct pubclient *c = NULL;
 	struct alert_meta m = { 0 };
+	struct import_result prep = { .fd = -1 };
+	struct cfg_import set;
 	char id[ALERT_ID_MAX + 1], sha[65], title[512], why[512];
 	int rc;
 
 	if (sodium_init() < 0)
 		return ctl_out_fail("%s", _("the crypto library (libsodium) cannot start"));
-	if ((rc = al_args(&o, conf, argc, argv)) != 0)
+	if ((rc = al_args(&o, conf, argc, argv)) != 0 || (rc = ctl_args_import(conf, &set)) != 0)
 		return rc;
 	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
 		return ctl_out_fail(_("cannot send the alert: %s"), why);
-	if (o.cancel == NULL && (rc = al_meta(&o, &m, id, sha, title, sizeof(title), targets,
-	    tbuf, sizeof(tbuf))) != 0)
+	if (o.cancel == NULL && (rc = al_meta(&o, &set, &prep, &m, id, sha, title, sizeof(title),
+	    targets, tbuf, sizeof(tbuf))) != 0)
 		goto done;
 	if ((c = pubclient_new()) == NULL) {
 		rc = ctl_out_fail("%s", _("out of memory; nothing was published"));
 		goto done;
 	}
-	rc = o.cancel != NULL ? al_cancel(c, &o, sk) : al_send(c, &o, &m, sk);
+	rc = o.cancel != NULL ? al_cancel(c, &o, sk) : al_send(c, &o, prep.path, &m, sk);
+	/* After the alert's id, which scripts read from the first line. */
+	if (rc == 0 && o.cancel == NULL)
+		import_print(stdout, &prep, "");
 done:
+	import_close(&prep);
 	sodium_memzero(sk, sizeof(sk));
 	pubclient_free(c);
 	return rc;

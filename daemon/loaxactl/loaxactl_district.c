@@ -19,7 +19,6 @@
 
 #include <sodium.h>
 
-#include "codecs/opus_reader.h"
 #include "config/conf.h"
 #include "config/errlist.h"
 #include "config/i18n.h"
@@ -28,12 +27,12 @@
 #include "daemon/core/file.h"
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
+#include "daemon/loaxactl/import.h"
 #include "daemon/loaxactl/keygen.h"
 #include "daemon/loaxactl/loaxactl_district.h"
 #include "daemon/loaxactl/pubclient.h"
 #include "daemon/proto/manifest.h"
 
-#define PUB_RATE	48000
 #define PUB_TARGETS_MAX	MANIFEST_MAX_TARGETS
 
 struct pub_opts {
@@ -126,53 +125,67 @@ pub_args(struct pub_opts *o, const char *conf, int argc, char **argv)
 
 /* --- publish: checking the bulletins ------------------------------------------------------- */
 
-/* Decodes, hashes and measures one item's file; the message says which item. */
+/*
+ * Prepares one item's recording (import.h), then hashes and measures what
+ * was prepared; the message says which item.
+ */
 static int
 pub_measure_one(const struct sched_slot *sl, const struct sched_item *it,
-    struct manifest_item_info *info)
+    const struct cfg_import *set, struct import_result *prep, struct manifest_item_info *info)
 {
-	struct opus_info oi;
+	char why[512];
 	struct stat st;
 	int rc;
 
-	if (stat(it->file, &st) == -1 || !S_ISREG(st.st_mode))
-		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read"), sl->title,
-		    sl->line, it->file);
-	if ((uint64_t)st.st_size > MANIFEST_MAX_BULLETIN)
-		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" is %lld bytes, more than the %llu "
-		    "a station takes; split it or encode it at a lower bitrate"), sl->title,
-		    sl->line, it->file, (long long)st.st_size, MANIFEST_MAX_BULLETIN);
-	if ((rc = opus_reader_check_file(it->file, PUB_RATE, 1, &oi)) < 0)
-		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" does not play: %s"), sl->title,
-		    sl->line, it->file, opus_reader_strerror(rc));
-	if ((rc = file_sha256(it->file, info->sha256)) < 0)
+	if (import_bulletin(it->file, set, NULL, prep, why, sizeof(why)) < 0)
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\": %s"), sl->title, sl->line,
+		    it->file, why);
+	printf(_("Prepared \"%s\" as \"%s\":\n"), it->file, prep->name);
+	import_print(stdout, prep, "  ");
+	if (fstat(prep->fd, &st) < 0 || (uint64_t)st.st_size > MANIFEST_MAX_BULLETIN)
+		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" makes a bulletin of %lld bytes, "
+		    "more than the %llu a station takes; split it"), sl->title, sl->line, it->file,
+		    (long long)st.st_size, MANIFEST_MAX_BULLETIN);
+	if ((rc = file_sha256(prep->path, info->sha256)) < 0)
 		return ctl_out_fail(_("slot \"%s\" (line %d): \"%s\" cannot be read: %s"),
 		    sl->title, sl->line, it->file, strerror(-rc));
 	info->size = (uint64_t)st.st_size;
-	info->duration = (double)oi.frames / PUB_RATE;
+	info->duration = prep->seconds;
+	info->name = prep->name;
 	return 0;
 }
 
-/* Every item, in order (files[k] is item k's); every problem is printed. 0, or how many. */
+/*
+ * Every item, in order: prep[k] is item k's bulletin, files[k] the name
+ * it is read by. Every problem is printed. 0, or how many.
+ */
 static int
-pub_measure(const struct schedule *s, struct manifest_item_info *info, const char **files)
+pub_measure(const struct schedule *s, const struct cfg_import *set, struct import_result *prep,
+    struct manifest_item_info *info, const char **files)
 {
-	size_t i, j, k = 0, m;
+	size_t i, j, k = 0, m, n;
 	int bad = 0;
 
 	for (i = 0; i < s->n_slots; i++) {
 		for (j = 0; j < s->slots[i].n_items; j++, k++) {
 			files[k] = s->slots[i].items[j].file;
-			/* A bulletin in many slots is decoded once. */
+			/* A bulletin in many slots is prepared once. */
 			for (m = 0; m < k && strcmp(files[m], files[k]) != 0; m++)
 				;
 			if (m < k)
 				info[k] = info[m];
-			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j],
-			    &info[k]) != 0)
+			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j], set,
+			    &prep[k], &info[k]) != 0)
 				bad++;
 		}
 	}
+	/* Now that no name is compared any more: what is read is what was prepared. */
+	for (n = k, k = 0; k < n; k++)
+		for (m = 0; m <= k; m++)
+			if (prep[m].fd >= 0 && info[m].name == info[k].name) {
+				files[k] = prep[m].path;
+				break;
+			}
 	return bad;
 }
 
@@ -393,10 +406,11 @@ pub_count_items(const struct schedule *s)
  * exit status with every problem printed.
  */
 static int
-pub_check(const struct pub_opts *o, struct schedule **s, struct manifest_item_info **info,
-    const char ***files, size_t *n)
+pub_check(const struct pub_opts *o, const struct cfg_import *set, struct schedule **s,
+    struct import_result **prep, struct manifest_item_info **info, const char ***files, size_t *n)
 {
 	struct errlist errs;
+	size_t k;
 
 	errlist_init(&errs);
 	*s = schedule_load(o->sched, 1, &errs);
@@ -411,9 +425,12 @@ pub_check(const struct pub_opts *o, struct schedule **s, struct manifest_item_in
 	*n = pub_count_items(*s);
 	*info = calloc(*n + 1, sizeof(**info));
 	*files = calloc(*n + 1, sizeof(**files));
-	if (*info == NULL || *files == NULL)
+	*prep = calloc(*n + 1, sizeof(**prep));
+	if (*info == NULL || *files == NULL || *prep == NULL)
 		return ctl_out_fail("%s", _("out of memory"));
-	if (pub_measure(*s, *info, *files) != 0)
+	for (k = 0; k < *n; k++)
+		(*prep)[k].fd = -1;
+	if (pub_measure(*s, set, *prep, *info, *files) != 0)
 		return ctl_out_fail(_("cannot publish %s: see the bulletins above; nothing was "
 		    "published"), o->sched);
 	return 0;
@@ -428,20 +445,22 @@ cmd_publish(const char *conf, int argc, char **argv)
 	struct pub_opts o = { 0 };
 	struct manifest_meta meta;
 	struct manifest_item_info *info = NULL;
+	struct import_result *prep = NULL;
 	struct schedule *s = NULL;
+	struct cfg_import set;
 	const char **files = NULL;
 	char why[512];
-	size_t n = 0, nt = 0;
+	size_t n = 0, nt = 0, k;
 	int rc;
 
-	if ((rc = pub_args(&o, conf, argc, argv)) != 0)
+	if ((rc = pub_args(&o, conf, argc, argv)) != 0 || (rc = ctl_args_import(conf, &set)) != 0)
 		return rc;
 	if (o.d.stations != NULL && (rc = ctl_args_targets(pub_usage_text(), o.d.stations, tbuf,
 	    sizeof(tbuf), targets, PUB_TARGETS_MAX, &nt)) != 0)
 		return rc;
 	if (keys_load_secret(o.d.key, sk, why, sizeof(why)) < 0)
 		return ctl_out_fail(_("cannot publish: %s"), why);
-	if ((rc = pub_check(&o, &s, &info, &files, &n)) != 0)
+	if ((rc = pub_check(&o, &set, &s, &prep, &info, &files, &n)) != 0)
 		goto done;
 	meta = (struct manifest_meta){ .region = o.d.region, .version = (int64_t)time(NULL),
 	    .issued = time(NULL), .targets = nt > 0 ? targets : NULL, .n_targets = nt,
@@ -450,6 +469,9 @@ cmd_publish(const char *conf, int argc, char **argv)
 	    pub_run(&o, s, files, info, n, &meta, sk);
 done:
 	sodium_memzero(sk, sizeof(sk));
+	for (k = 0; prep != NULL && k < n; k++)
+		import_close(&prep[k]);
+	free(prep);
 	schedule_free(s);
 	free(info);
 	free(files);

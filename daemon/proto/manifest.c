@@ -99,7 +99,7 @@ mf_build_item(const struct sched_slot *sl, const struct sched_item *it,
 
 	o = json_pack("{s:s, s:s, s:I, s:f, s:s}", "title", it->title, "sha256", info->sha256,
 	    "size", (json_int_t)info->size, "duration", info->duration,
-	    "file", base != NULL ? base + 1 : it->file);
+	    "file", info->name != NULL ? info->name : base != NULL ? base + 1 : it->file);
 	if (o != NULL && (tags = mf_tags(&it->tags, &sl->tags)) != NULL)
 		json_object_set_new(o, "tags", tags);
 	return o;

@@ -96,6 +96,7 @@ struct manifest_item_info {
 	char	 sha256[65];
 	uint64_t size;
 	double	 duration;
+	const char *name;	/* the bulletin's file name; NULL: the item's own */
 };
 
 struct manifest_meta {
