@@ -1,5 +1,6 @@
 /* Volume through alsa-lib's simple mixer interface (see mixer.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,53 @@ mixer_raise(struct mixer *m, int percent)
 	m->raised = 1;
 	m->last_err = 0;
 	log_info("mixer: volume \"%s\" raised to %d%% for an emergency", m->control, percent);
+	return 0;
+}
+
+/* The level, in hundredths of a dB, that is db from the saved one, within the control's range. */
+static int
+mixer_db_target(struct mixer *m, struct mixer_elem *x, double db, long *target)
+{
+	long saved_cdb, lo, hi;
+	int rc;
+
+	if ((rc = snd_mixer_selem_get_playback_dB_range(x->e, &lo, &hi)) < 0 ||
+	    (rc = snd_mixer_selem_ask_playback_vol_dB(x->e, m->saved, &saved_cdb)) < 0)
+		return -ENOTSUP;
+	*target = saved_cdb + lrint(db * 100);
+	if (*target > hi || *target < lo) {
+		log_info("mixer: \"%s\" cannot go %+.1f dB from its level (%.1f dB, range %.1f to "
+		    "%.1f dB); it goes as far as it can", m->control, db, saved_cdb / 100.0,
+		    lo / 100.0, hi / 100.0);
+		*target = *target > hi ? hi : lo;
+	}
+	return 0;
+}
+
+int
+mixer_set_db(struct mixer *m, double db)
+{
+	struct mixer_elem x;
+	long v, target;
+	int rc;
+
+	if ((rc = mixer_attach(m, &x)) < 0) {
+		mixer_fail(m, "find the", rc);
+		return rc;
+	}
+	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
+	if (rc == 0 && !m->raised)
+		m->saved = v;
+	if (rc == 0 && (rc = mixer_db_target(m, &x, db, &target)) == 0)
+		rc = snd_mixer_selem_set_playback_dB_all(x.e, target, db > 0 ? -1 : 1);
+	snd_mixer_close(x.h);
+	if (rc < 0) {
+		mixer_fail(m, rc == -ENOTSUP ? "use the decibel scale of the" : "set the", rc);
+		return rc;
+	}
+	m->raised = 1;
+	m->last_err = 0;
+	log_info("mixer: volume \"%s\" set %+.1f dB from its level", m->control, db);
 	return 0;
 }
 

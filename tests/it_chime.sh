@@ -1,0 +1,123 @@
+#!/bin/sh
+# The attention chime and the volume, on the real daemon through real ALSA (the
+# file plugin): the chime of a class sounds right before a slot's first
+# bulletin, in the same stream (no gap, no reopen), once per slot; "none"
+# sounds nothing; an emergency gets the emergency tone; a slot's and a class's
+# volume change the level heard by the dB written; a chime that cannot play is
+# refused by --check with its line, and at run time the bulletin plays without
+# it.
+. tests/lib.sh
+
+start_broker || { notok "broker starts"; exit 1; }
+S=$T/station
+mkdir -p "$S"
+cp "$FIX/bản tin số 1.opus" "$FIX/thông báo.opus" "$S/"
+B1="$S/bản tin số 1.opus"
+B2="$S/thông báo.opus"
+station_config "$S" tan-thanh "file:'$S/out.raw',raw" "$S/schedule.cfg"
+# The class settings go in the audio group.
+sed -i 's|channels = 1; };|channels = 1;\
+  chime = { normal = "default"; priority = "none"; emergency = "default"; };\
+  volume = { priority = -10; }; };|' "$S/loaxa.cfg"
+AT=$(at_plus 4)
+cat >"$S/schedule.cfg" <<EOF
+slots = (
+  { title = "Bản tin sáng"; at = "$AT";
+    items = ( { file = "bản tin số 1.opus"; }, { file = "thông báo.opus"; } ); }
+);
+EOF
+check "loaxad --check accepts chimes and volumes by class" \
+	sh -c "'$BUILD/loaxad' -c '$S/loaxa.cfg' --check >/dev/null"
+subscribe "$T/mqtt.log"
+start_station "$S"
+
+ref() { "$BUILD/tools/opus_refdecode" "$1" "$2" 1; }
+ref "$TOP/config/chimes/chime.opus" "$T/chime.raw"
+ref "$TOP/config/chimes/emergency.opus" "$T/tone.raw"
+ref "$B1" "$T/b1.raw"
+ref "$B2" "$T/b2.raw"
+idle() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
+size() { wc -c <"$1"; }
+# take NAME REF: once the capture holds as much as REF, keep it as NAME.raw.
+take() { wait_for 10 idle && wait_for 10 sh -c "[ \$(wc -c <'$S/out.raw') -ge $(size "$2") ]"; \
+	cp "$S/out.raw" "$T/$1.raw"; }
+cmp_pcm() { "$BUILD/tools/pcm_compare" "$1" "$2" 1 200; }
+started() { events "$T/mqtt.log" started | sed -n "$1p"; }
+
+# 1. The slot: chime, then its two bulletins, in one stream.
+check "the slot's two bulletins finish" wait_for 30 has_events "$T/mqtt.log" finished 2
+cat "$T/chime.raw" "$T/b1.raw" "$T/b2.raw" >"$T/ref1.raw"
+take slot "$T/ref1.raw"
+set -- $(cmp_pcm "$T/ref1.raw" "$T/slot.raw")
+echo "# pcm_compare chime+b1+b2 / capture: $*"
+check "the capture is the chime then the bulletins: as many frames, nothing added (no gap)" [ "$1" -eq "$2" ]
+check "the chime comes right before the bulletin, aligned (shift 0)" [ "$3" -eq 0 ]
+check "the capture matches the decoded chime and bulletins (SNR >= 50 dB)" ge "$4" 50
+check "the first bulletin's started says the chime sounded before it" \
+	sh -c "echo '$(started 1)' | jq -e '.chime == \"default\"' >/dev/null"
+check "the slot's second bulletin has no chime of its own" \
+	sh -c "echo '$(started 2)' | jq -e 'has(\"chime\") | not' >/dev/null"
+
+# 2. A priority item: its class has "none" and a volume of -10 dB.
+ctl "$S" queue "$B1" --class priority >/dev/null
+check "the priority item finishes" wait_for 30 has_events "$T/mqtt.log" finished 3
+take prio "$T/b1.raw"
+set -- $(cmp_pcm "$T/b1.raw" "$T/prio.raw")
+echo "# pcm_compare b1 / capture at the priority class's -10 dB: $*"
+check "\"none\": nothing sounds before the bulletin (same frames, shift 0)" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ]"
+check "the class's volume lowers what is heard by 10 dB (+-0.5)" \
+	awk -v g="$5" 'BEGIN { exit !(g >= -10.5 && g <= -9.5) }'
+check "the gain is all the difference (SNR after the gain >= 40 dB)" ge "$6" 40
+check "its started has no chime" sh -c "echo '$(started 3)' | jq -e 'has(\"chime\") | not' >/dev/null"
+
+# 3. An emergency: the emergency tone, then the bulletin.
+ctl "$S" queue "$B2" --class emergency >/dev/null
+check "the emergency item finishes" wait_for 30 has_events "$T/mqtt.log" finished 4
+cat "$T/tone.raw" "$T/b2.raw" >"$T/ref3.raw"
+take emer "$T/ref3.raw"
+set -- $(cmp_pcm "$T/ref3.raw" "$T/emer.raw")
+echo "# pcm_compare tone+b2 / capture: $*"
+check "the emergency tone sounds right before the emergency (same frames, shift 0, SNR >= 50)" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk -v s=$4 'BEGIN { exit !(s >= 50) }'"
+check "its started names the emergency tone" \
+	sh -c "echo '$(started 4)' | jq -e '.chime == \"default-emergency\" and .class == \"emergency\"' >/dev/null"
+
+# 4. A slot's own volume replaces its class's; a priority slot has no chime.
+AT=$(at_plus 3)
+cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "Thông báo"; at = "$AT"; class = "priority"; volume = -6;
+            items = ( { file = "thông báo.opus"; } ); } );
+EOF
+ctl "$S" reload >/dev/null
+check "the slot with its own volume finishes" wait_for 30 has_events "$T/mqtt.log" finished 5
+take slotvol "$T/b2.raw"
+set -- $(cmp_pcm "$T/b2.raw" "$T/slotvol.raw")
+echo "# pcm_compare b2 / capture at the slot's -6 dB: $*"
+check "the slot's volume = -6 lowers what is heard by 6 dB (+-0.5), not its class's 10" \
+	awk -v g="$5" 'BEGIN { exit !(g >= -6.5 && g <= -5.5) }'
+stop_station "$STATION_PID"
+
+# 5. A chime that is not Ogg Opus: --check says where and what to do; the station plays without it.
+head -c 3000 "$TOP/config/chimes/chime.opus" >"$S/hỏng.opus"	# truncated
+sed -i 's|normal = "default"|normal = "hỏng.opus"|' "$S/loaxa.cfg"
+"$BUILD/loaxad" -c "$S/loaxa.cfg" --check >"$T/check.out" 2>&1; rc=$?
+echo "# --check said: $(cat "$T/check.out")"
+check "--check refuses a chime that cannot play (exit 1)" [ "$rc" -eq 1 ]
+check "--check names the file, the line, the setting and what to do" \
+	grep -q "loaxa.cfg:[0-9]*: audio.chime.normal: the chime \"$S/hỏng.opus\" cannot be played: .*\"default\"" "$T/check.out"
+AT=$(at_plus 3)
+cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "Bản tin trưa"; at = "$AT"; items = ( { file = "bản tin số 1.opus"; } ); } );
+EOF
+: >"$S/loaxad.log"
+start_station "$S"
+check "the station starts all the same, and its log says the class plays without a chime" \
+	grep -q 'audio.chime.normal: .*plays without a chime' "$S/loaxad.log"
+check "the bulletin plays" wait_for 30 has_events "$T/mqtt.log" finished 6
+take nochime "$T/b1.raw"
+set -- $(cmp_pcm "$T/b1.raw" "$T/nochime.raw")
+echo "# pcm_compare b1 / capture without the bad chime: $*"
+check "only the bulletin is heard, whole (same frames, shift 0, SNR >= 50)" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk -v s=$4 'BEGIN { exit !(s >= 50) }'"
+check "its started has no chime" sh -c "echo '$(started 6)' | jq -e 'has(\"chime\") | not' >/dev/null"
