@@ -121,3 +121,25 @@ echo "# pcm_compare b1 / capture without the bad chime: $*"
 check "only the bulletin is heard, whole (same frames, shift 0, SNR >= 50)" \
 	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk -v s=$4 'BEGIN { exit !(s >= 50) }'"
 check "its started has no chime" sh -c "echo '$(started 6)' | jq -e 'has(\"chime\") | not' >/dev/null"
+stop_station "$STATION_PID"
+
+# 6. In real time, on the virtual card that runs dry like hardware: the tone and
+# the bulletin are one run of the card, with no underrun between them.
+vcard_setup card
+V=$T/vstation
+station_config "$V" vcard "$VCARD_DEV"
+sed -i 's|channels = 1; };|channels = 1; chime = { emergency = "default"; }; };|' "$V/loaxa.cfg"
+start_station "$V"
+ctl "$V" queue "$B2" --class emergency >/dev/null
+check "the emergency plays on the virtual card" wait_for 40 has_events "$T/mqtt.log" finished 7
+closed() { ctl "$V" status --json | jq -e '.state == "idle"' >/dev/null && grep -q ' close$' "$VCARD_LOG"; }
+check "then the station closes the card" wait_for 10 closed
+"$BUILD/tools/vcard_report" "$VCARD_LOG" >"$T/v.rep"
+sed 's/^/#   /' "$T/v.rep"
+check "tone and bulletin are one run of the card (the device is not reopened)" \
+	[ "$(grep -c '^start ' "$T/v.rep")" -eq 1 ]
+check "with no underrun between them" [ "$(awk '$1 == "xruns" { print $2; exit }' "$T/v.rep")" -eq 0 ]
+set -- $(cmp_pcm "$T/ref3.raw" "$VCARD_RAW")
+echo "# pcm_compare tone+b2 / the card's capture: $*"
+check "the card heard the tone then the bulletin, nothing between (same frames, shift 0, SNR >= 50)" \
+	sh -c "[ $1 -eq $2 ] && [ $3 -eq 0 ] && awk -v s=$4 'BEGIN { exit !(s >= 50) }'"
