@@ -102,43 +102,14 @@ mixer_get(struct mixer *m, int *percent)
 	return rc;
 }
 
-int
-mixer_raise(struct mixer *m, int percent)
-{
-	struct mixer_elem x;
-	long v;
-	int rc;
-
-	if ((rc = mixer_attach(m, &x)) < 0) {
-		mixer_fail(m, "find the", rc);
-		return rc;
-	}
-	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
-	if (rc == 0 && !m->raised)
-		m->saved = v;
-	if (rc == 0)
-		rc = snd_mixer_selem_set_playback_volume_all(x.e,
-		    x.min + (x.max - x.min) * percent / 100);
-	snd_mixer_close(x.h);
-	if (rc < 0) {
-		mixer_fail(m, "set the", rc);
-		return rc;
-	}
-	m->raised = 1;
-	m->last_err = 0;
-	log_info("mixer: volume \"%s\" raised to %d%% for an emergency", m->control, percent);
-	return 0;
-}
-
 /* The level, in hundredths of a dB, that is db from the saved one, within the control's range. */
 static int
 mixer_db_target(struct mixer *m, struct mixer_elem *x, double db, long *target)
 {
 	long saved_cdb, lo, hi;
-	int rc;
 
-	if ((rc = snd_mixer_selem_get_playback_dB_range(x->e, &lo, &hi)) < 0 ||
-	    (rc = snd_mixer_selem_ask_playback_vol_dB(x->e, m->saved, &saved_cdb)) < 0)
+	if (snd_mixer_selem_get_playback_dB_range(x->e, &lo, &hi) < 0 ||
+	    snd_mixer_selem_ask_playback_vol_dB(x->e, m->saved, &saved_cdb) < 0)
 		return -ENOTSUP;
 	*target = saved_cdb + lrint(db * 100);
 	if (*target > hi || *target < lo) {
@@ -150,8 +121,13 @@ mixer_db_target(struct mixer *m, struct mixer_elem *x, double db, long *target)
 	return 0;
 }
 
-int
-mixer_set_db(struct mixer *m, double db)
+/*
+ * Remembers the present volume (unless it was changed already: the level to
+ * put back is the technician's) and sets the control to percent of its
+ * range, or, with percent < 0, db decibels from the remembered level.
+ */
+static int
+mixer_change(struct mixer *m, int percent, double db)
 {
 	struct mixer_elem x;
 	long v, target;
@@ -164,7 +140,10 @@ mixer_set_db(struct mixer *m, double db)
 	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
 	if (rc == 0 && !m->raised)
 		m->saved = v;
-	if (rc == 0 && (rc = mixer_db_target(m, &x, db, &target)) == 0)
+	if (rc == 0 && percent >= 0)
+		rc = snd_mixer_selem_set_playback_volume_all(x.e,
+		    x.min + (x.max - x.min) * percent / 100);
+	else if (rc == 0 && (rc = mixer_db_target(m, &x, db, &target)) == 0)
 		rc = snd_mixer_selem_set_playback_dB_all(x.e, target, db > 0 ? -1 : 1);
 	snd_mixer_close(x.h);
 	if (rc < 0) {
@@ -173,8 +152,28 @@ mixer_set_db(struct mixer *m, double db)
 	}
 	m->raised = 1;
 	m->last_err = 0;
-	log_info("mixer: volume \"%s\" set %+.1f dB from its level", m->control, db);
 	return 0;
+}
+
+int
+mixer_raise(struct mixer *m, int percent)
+{
+	int rc = mixer_change(m, percent, 0);
+
+	if (rc == 0)
+		log_info("mixer: volume \"%s\" raised to %d%% for an emergency", m->control,
+		    percent);
+	return rc;
+}
+
+int
+mixer_set_db(struct mixer *m, double db)
+{
+	int rc = mixer_change(m, -1, db);
+
+	if (rc == 0)
+		log_info("mixer: volume \"%s\" set %+.1f dB from its level", m->control, db);
+	return rc;
 }
 
 int
