@@ -98,6 +98,24 @@ set -- $(cmp_pcm "$T/b2.raw" "$T/slotvol.raw")
 echo "# pcm_compare b2 / capture at the slot's -6 dB: $*"
 check "the slot's volume = -6 lowers what is heard by 6 dB (+-0.5), not its class's 10" \
 	awk -v g="$5" 'BEGIN { exit !(g >= -6.5 && g <= -5.5) }'
+
+# 4b. +12 dB takes the bulletin's peaks past full scale: clamped (and said), never wrapped round.
+AT=$(at_plus 3)
+cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "To"; at = "$AT"; class = "priority"; volume = 12; items = ( { file = "thông báo.opus"; } ); } );
+EOF
+ctl "$S" reload >/dev/null
+check "the slot at +12 dB finishes" wait_for 30 has_events "$T/mqtt.log" finished 6
+take loud "$T/b2.raw"
+set -- $(cmp_pcm "$T/b2.raw" "$T/loud.raw")
+echo "# pcm_compare b2 / capture at +12 dB: $*"
+check "it is louder, less than 12 dB where the peaks were clamped (6 to 12 dB)" \
+	awk -v g="$5" 'BEGIN { exit !(g > 6 && g <= 12.05) }'
+# A sample wrapped round changes sign: the capture would no longer follow the bulletin.
+check "clamped, not wrapped: the capture still follows the bulletin (SNR after the gain >= 5 dB; wrapped round: about -10)" \
+	ge "$6" 5
+check "the log says how many samples were clamped, and what to do" \
+	grep -q 'thông báo.opus" at +12.0 dB: [0-9]* samples went past full scale and were clamped.*lower the volume' "$S/loaxad.log"
 stop_station "$STATION_PID"
 
 # 5. A chime that is not Ogg Opus: --check says where and what to do; the station plays without it.
@@ -116,13 +134,13 @@ EOF
 start_station "$S"
 check "the station starts all the same, and its log says the class plays without a chime" \
 	grep -q 'audio.chime.normal: .*plays without a chime' "$S/loaxad.log"
-check "the bulletin plays" wait_for 30 has_events "$T/mqtt.log" finished 6
+check "the bulletin plays" wait_for 30 has_events "$T/mqtt.log" finished 7
 take nochime "$T/b1.raw"
 set -- $(cmp_pcm "$T/b1.raw" "$T/nochime.raw")
 echo "# pcm_compare b1 / capture without the bad chime: $*"
 check "only the bulletin is heard, whole (same frames, shift 0, SNR >= 50)" \
 	exact "$@"
-check "its started has no chime" sh -c "echo '$(started 6)' | jq -e 'has(\"chime\") | not' >/dev/null"
+check "its started has no chime" sh -c "echo '$(started 7)' | jq -e 'has(\"chime\") | not' >/dev/null"
 stop_station "$STATION_PID"
 
 # 6. In real time, on the virtual card that runs dry like hardware: the tone and
@@ -133,7 +151,7 @@ station_config "$V" vcard "$VCARD_DEV"
 sed -i 's|channels = 1; };|channels = 1; chime = { emergency = "default"; }; };|' "$V/loaxa.cfg"
 start_station "$V"
 ctl "$V" queue "$B2" --class emergency >/dev/null
-check "the emergency plays on the virtual card" wait_for 40 has_events "$T/mqtt.log" finished 7
+check "the emergency plays on the virtual card" wait_for 40 has_events "$T/mqtt.log" finished 8
 closed() { ctl "$V" status --json | jq -e '.state == "idle"' >/dev/null && grep -q ' close$' "$VCARD_LOG"; }
 check "then the station closes the card" wait_for 10 closed
 "$BUILD/tools/vcard_report" "$VCARD_LOG" >"$T/v.rep"

@@ -6,6 +6,7 @@
 
 #include <alsa/asoundlib.h>
 
+#include "config/i18n.h"
 #include "daemon/audio/mixer.h"
 #include "daemon/core/log.h"
 
@@ -113,8 +114,8 @@ mixer_db_target(struct mixer *m, struct mixer_elem *x, double db, long *target)
 		return -ENOTSUP;
 	*target = saved_cdb + lrint(db * 100);
 	if (*target > hi || *target < lo) {
-		log_info("mixer: \"%s\" cannot go %+.1f dB from its level (%.1f dB, range %.1f to "
-		    "%.1f dB); it goes as far as it can", m->control, db, saved_cdb / 100.0,
+		log_info(_("mixer: \"%s\" cannot go %+.1f dB from its level (%.1f dB, range %.1f "
+		    "to %.1f dB); it goes as far as it can"), m->control, db, saved_cdb / 100.0,
 		    lo / 100.0, hi / 100.0);
 		*target = *target > hi ? hi : lo;
 	}

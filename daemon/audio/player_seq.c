@@ -74,8 +74,8 @@ seq_end_item(struct player *p, const char *event, uint64_t frames, const char *e
 {
 	/* Clamping is heard as distortion: say so once per bulletin, never per period. */
 	if (p->clamped > 0)
-		log_warnx("player: \"%s\" at %+.1f dB: %llu samples went past full scale and were "
-		    "clamped (heard as distortion); lower the volume of its slot or class",
+		log_warnx(_("player: \"%s\" at %+.1f dB: %llu samples went past full scale and "
+		    "were clamped (heard as distortion); lower the volume of its slot or class"),
 		    p->items[p->cur].file, p->items[p->cur].gain_db,
 		    (unsigned long long)p->clamped);
 	player_post(p, MSG_ENDED, &p->items[p->cur], event, seq_seconds(p, frames), error);
@@ -114,7 +114,8 @@ seq_begin_chime(struct player *p, struct play_item *it)
 	p->rd = opus_reader_open_mem(it->chime->ogg, it->chime->len, p->fmt.rate, p->fmt.channels,
 	    &err);
 	if (p->rd == NULL) {
-		log_warnx("player: the chime \"%s\" cannot be played: %s; \"%s\" plays without it",
+		log_warnx(_("player: the chime \"%s\" cannot be played: %s; \"%s\" plays without "
+		    "it"),
 		    it->chime->name, opus_reader_strerror(err), it->file);
 		return -ENOENT;
 	}
@@ -129,8 +130,8 @@ seq_end_chime(struct player *p, long got)
 	struct play_item *it = &p->items[p->cur];
 
 	if (got < 0)
-		log_warnx("player: the chime \"%s\" failed: %s; \"%s\" plays without the rest "
-		    "of it", it->chime->name, opus_reader_strerror((int)got), it->file);
+		log_warnx(_("player: the chime \"%s\" failed: %s; \"%s\" plays without the rest "
+		    "of it"), it->chime->name, opus_reader_strerror((int)got), it->file);
 	it->chimed = got == 0;
 	opus_reader_free(p->rd);
 	p->rd = NULL;
