@@ -85,34 +85,34 @@ check "the emergency tone sounds right before the emergency (same frames, shift 
 check "its started names the emergency tone" \
 	sh -c "echo '$(started 4)' | jq -e '.chime == \"default-emergency\" and .class == \"emergency\"' >/dev/null"
 
-# 4. A slot's own volume replaces its class's; a priority slot has no chime.
-AT=$(at_plus 3)
-cat >"$S/schedule.cfg" <<EOF
-slots = ( { title = "Thông báo"; at = "$AT"; class = "priority"; volume = -6;
+# priority_slot VOLUME N NAME: a priority slot (no chime) of thông báo.opus at VOLUME
+# dB, 3 s from now by a reload; once it is the Nth to finish, its capture is NAME.raw
+# and pcm_compare's figures against the bulletin are in "$@".
+priority_slot() {
+	cat >"$S/schedule.cfg" <<EOF
+slots = ( { title = "Thông báo"; at = "$(at_plus 3)"; class = "priority"; volume = $1;
             items = ( { file = "thông báo.opus"; } ); } );
 EOF
-ctl "$S" reload >/dev/null
-check "the slot with its own volume finishes" wait_for 30 has_events "$T/mqtt.log" finished 5
-take slotvol "$T/b2.raw"
+	ctl "$S" reload >/dev/null
+	check "the slot at $1 dB finishes" wait_for 30 has_events "$T/mqtt.log" finished "$2"
+	take "$3" "$T/b2.raw"
+}
+
+# 4. A slot's own volume replaces its class's.
+priority_slot -6 5 slotvol
 set -- $(cmp_pcm "$T/b2.raw" "$T/slotvol.raw")
 echo "# pcm_compare b2 / capture at the slot's -6 dB: $*"
 check "the slot's volume = -6 lowers what is heard by 6 dB (+-0.5), not its class's 10" \
 	awk -v g="$5" 'BEGIN { exit !(g >= -6.5 && g <= -5.5) }'
 
 # 4b. +12 dB takes the bulletin's peaks past full scale: clamped (and said), never wrapped round.
-AT=$(at_plus 3)
-cat >"$S/schedule.cfg" <<EOF
-slots = ( { title = "To"; at = "$AT"; class = "priority"; volume = 12; items = ( { file = "thông báo.opus"; } ); } );
-EOF
-ctl "$S" reload >/dev/null
-check "the slot at +12 dB finishes" wait_for 30 has_events "$T/mqtt.log" finished 6
-take loud "$T/b2.raw"
+priority_slot 12 6 loud
 set -- $(cmp_pcm "$T/b2.raw" "$T/loud.raw")
 echo "# pcm_compare b2 / capture at +12 dB: $*"
 check "it is louder, less than 12 dB where the peaks were clamped (6 to 12 dB)" \
 	awk -v g="$5" 'BEGIN { exit !(g > 6 && g <= 12.05) }'
 # A sample wrapped round changes sign: the capture would no longer follow the bulletin.
-check "clamped, not wrapped: the capture still follows the bulletin (SNR after the gain >= 5 dB; wrapped round: about -10)" \
+check "clamped, not wrapped: it still follows the bulletin (SNR after the gain >= 5 dB; wrapped: -10)" \
 	ge "$6" 5
 check "the log says how many samples were clamped, and what to do" \
 	grep -q 'thông báo.opus" at +12.0 dB: [0-9]* samples went past full scale and were clamped.*lower the volume' "$S/loaxad.log"

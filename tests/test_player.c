@@ -357,6 +357,17 @@ expect(int i, const char *event, const char *file)
 	T_EQ_INT(strlen(W.rec[i].play_id), 32);
 }
 
+/* Two bulletins played through, one after the other. */
+static void
+expect_two_plays(const char *first, const char *second)
+{
+	T_EQ_INT(W.n, 4);
+	expect(0, "started", first);
+	expect(1, "finished", first);
+	expect(2, "started", second);
+	expect(3, "finished", second);
+}
+
 static int
 near(double a, double b, double tolerance)
 {
@@ -376,11 +387,7 @@ test_back_to_back(void)
 	T_ASSERT(player_busy(W.p));
 	T_EQ_INT(player_class(W.p), SCHED_PRIORITY);
 	T_ASSERT(run_until(c_idle));
-	T_EQ_INT(W.n, 4);
-	expect(0, "started", F_SHORT);
-	expect(1, "finished", F_SHORT);
-	expect(2, "started", F_LONG);
-	expect(3, "finished", F_LONG);
+	expect_two_plays(F_SHORT, F_LONG);
 	if (W.n == 4) {
 		/* The reported lengths are what the device got, and what opusinfo says. */
 		T_ASSERT(near(W.rec[1].seconds, SECS_SHORT, 0.03));
@@ -442,11 +449,7 @@ test_chime_before_the_first_bulletin(void)
 	T_ASSERT(it[0].chime != NULL);
 	T_EQ_INT(player_start(W.p, it, 2), 0);
 	T_ASSERT(run_until(c_idle));
-	T_EQ_INT(W.n, 4);
-	expect(0, "started", F_LONG);
-	expect(1, "finished", F_LONG);
-	expect(2, "started", F_LONG);
-	expect(3, "finished", F_LONG);
+	expect_two_plays(F_LONG, F_LONG);
 	if (W.n == 4) {
 		T_EQ_INT(W.rec[0].chimed, 1);
 		T_EQ_INT(W.rec[2].chimed, 0);
