@@ -28,7 +28,7 @@ MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c daemon/collector/collectd.c
 DECODE_SRC = $(wildcard daemon/decoder/*.c)
 DECODE_OBJ = $(DECODE_SRC:%.c=$(BUILD)/%.o)
 LIB_SRC	 = $(filter-out $(MAINS) $(DECODE_SRC), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
-LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/chime_sounds.o
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 # What the tests share: a private broker, a temporary store (tests/helpers/).
@@ -81,6 +81,16 @@ po-todo:
 
 # lrintf() inlined to one instruction in the decoder's sample conversion.
 $(BUILD)/codecs/opus_reader.o: ALL_CFLAGS += -fno-math-errno
+
+# The chime and the emergency tone loaxa ships (config/chimes/, made by its
+# make.sh), built into the program as arrays, so that "default" can never be
+# a missing file.
+CHIME_SOUNDS = config/chimes/chime.opus config/chimes/emergency.opus
+$(BUILD)/gen/chime_sounds.c: $(CHIME_SOUNDS) config/chimes/embed.sh
+	@mkdir -p $(dir $@)
+	sh config/chimes/embed.sh $(CHIME_SOUNDS) >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/chime_sounds.o: $(BUILD)/gen/chime_sounds.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libloaxa.a: $(LIB_OBJ)
 	@rm -f $@

@@ -22,6 +22,25 @@ struct cfg_station {
 	char	name[256];		/* UTF-8, 1..CONF_TEXT_MAX bytes */
 };
 
+/*
+ * The attention chime before a sequence of one class (a slot, a queued item,
+ * an alert): none, the sound loaxa ships for the class (the chime, or before
+ * an emergency the emergency tone), or an Ogg Opus file. The file's audio is
+ * checked where the decoder is (daemon/audio/chime.c); where says where the
+ * setting was written, for its messages.
+ */
+enum cfg_chime_kind { CHIME_NONE, CHIME_DEFAULT, CHIME_FILE };
+
+struct cfg_chime {
+	enum cfg_chime_kind kind;
+	char	 file[PATH_MAX];	/* CHIME_FILE: absolute */
+	char	 where[PATH_MAX + 80];	/* "FILE:LINE: audio.chime.normal" */
+};
+
+#define CONF_CLASSES		3	/* enum sched_class: normal, priority, emergency */
+#define CONF_VOLUME_MIN		(-40.0)	/* dB */
+#define CONF_VOLUME_MAX		12.0
+
 struct cfg_audio {
 	char	 device[256];		/* ALSA PCM name */
 	unsigned rate;			/* 8000 12000 16000 24000 48000 */
@@ -30,6 +49,9 @@ struct cfg_audio {
 	char	 mixer[64];		/* ALSA mixer device for volume; "": none */
 	char	 mixer_control[64];	/* its simple control, e.g. "Master" */
 	int	 emergency_volume;	/* percent, 0..100, while an emergency plays */
+	struct cfg_chime chime[CONF_CLASSES];	/* by class; CHIME_NONE when not set */
+	double	 volume[CONF_CLASSES];	/* dB, by class, CONF_VOLUME_MIN..MAX; 0 when not set */
+	unsigned volume_set;		/* bit (1 << class): volume[class] was written */
 };
 
 /* TLS to the broker: the three files together, or none (plain MQTT, for a lab). */
@@ -192,6 +214,12 @@ int	conf_int(struct conf_ctx *, const config_setting_t *grp, const char *key,
  */
 int	conf_text(struct conf_ctx *, const config_setting_t *grp, const char *key,
 	    size_t maxlen, int required, const char *example, const char **out);
+/*
+ * A volume in decibels (a whole or a decimal number, e.g. -6 or 3.5) in
+ * CONF_VOLUME_MIN..CONF_VOLUME_MAX. Absent: 0. Returns 0, 1 when set, or
+ * -EINVAL once recorded.
+ */
+int	conf_volume(struct conf_ctx *, const config_setting_t *grp, const char *key, double *out);
 /* Checks that s is a string; records the problem otherwise. 0 or -EINVAL. */
 int	conf_is_string(struct conf_ctx *, const config_setting_t *s, const char *example);
 

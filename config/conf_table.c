@@ -7,17 +7,22 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/conf.h"
 #include "config/conf_int.h"
 #include "config/i18n.h"
 #include "config/keys.h"
+#include "config/readfile.h"
 
 /*
  * K_PUBKEY: a path to a district public key file, read and checked here.
  * K_GROUP: a group inside the group (mqtt.tls), with its own table in sub.
+ * K_CHIME: "none", "default" or an audio file (struct cfg_chime).
+ * K_VOLUME: decibels into a double; lo is the class, for audio.volume_set.
  */
-enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL, K_GROUP };
+enum key_kind { K_ID, K_TEXT, K_PATH, K_INT, K_UINT, K_RATE, K_PUBKEY, K_BOOL, K_GROUP,
+	K_CHIME, K_VOLUME };
 
 struct conf_group_def;
 
@@ -49,6 +54,27 @@ static const struct conf_key station_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+#define CHIME_EX	"chime = { normal = \"default\"; emergency = \"default\"; };"
+
+static const struct conf_key chime_keys[] = {
+	{ "normal", K_CHIME, FIELD(audio, chime[0]), 0, 0, 0, CHIME_EX, NULL },
+	{ "priority", K_CHIME, FIELD(audio, chime[1]), 1, 0, 0, CHIME_EX, NULL },
+	{ "emergency", K_CHIME, FIELD(audio, chime[2]), 2, 0, 0, CHIME_EX, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+static const struct conf_group_def chime_group = { "chime", chime_keys, CHIME_EX, 0 };
+
+static const struct conf_key volume_keys[] = {
+	{ "normal", K_VOLUME, FIELD(audio, volume[0]), 0, 0, 0, NULL, NULL },
+	{ "priority", K_VOLUME, FIELD(audio, volume[1]), 1, 0, 0, NULL, NULL },
+	{ "emergency", K_VOLUME, FIELD(audio, volume[2]), 2, 0, 0, NULL, NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
+static const struct conf_group_def volume_group = { "volume", volume_keys,
+	"volume = { normal = 0; emergency = 6; };", 0 };
+
 static const struct conf_key audio_keys[] = {
 	{ "device", K_TEXT, FIELD(audio, device), 0, 255, 0, "device = \"default\";", NULL },
 	{ "rate", K_RATE, FIELD(audio, rate), 0, 0, 0, "rate = 48000;", NULL },
@@ -58,6 +84,8 @@ static const struct conf_key audio_keys[] = {
 	{ "mixer_control", K_TEXT, FIELD(audio, mixer_control), 0, 63, 0,
 	    "mixer_control = \"Master\";", NULL },
 	{ "emergency_volume", K_INT, FIELD(audio, emergency_volume), 0, 100, 0, NULL, NULL },
+	{ "chime", K_GROUP, 0, 0, 0, 0, 0, NULL, &chime_group },
+	{ "volume", K_GROUP, 0, 0, 0, 0, 0, NULL, &volume_group },
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -233,6 +261,71 @@ set_string(const struct conf_key *k, const config_setting_t *grp, struct conf_ct
 		    strerror(-rc));
 }
 
+/* A chime file must be there and readable now; whether it plays is chime.c's to say. */
+static void
+check_chime_file(struct conf_ctx *ctx, const config_setting_t *s, const char *path)
+{
+	char q[160];
+	int fd = readfile_open(path), err = -fd;
+
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	conf_quote(path, q, sizeof(q));
+	if (err == ENOENT || err == ENOTDIR)
+		conf_err(ctx, s, NULL, _("the chime \"%s\" does not exist; copy an Ogg Opus file "
+		    "there, correct the name, or write \"default\" or \"none\""), q);
+	else if (err == EINVAL || err == EISDIR)
+		conf_err(ctx, s, NULL, _("the chime \"%s\" is not a regular file; name an Ogg "
+		    "Opus file, or write \"default\" or \"none\""), q);
+	else
+		conf_err(ctx, s, NULL, _("the chime \"%s\" cannot be read: %s; let loaxa read it "
+		    "(e.g. chmod a+r)"), q, strerror(err));
+}
+
+/* "none", "default", or a file (relative to the configuration's directory). */
+static void
+set_chime(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    const char *basedir, struct config *c)
+{
+	struct cfg_chime *ch = (struct cfg_chime *)(void *)((char *)c + k->off);
+	const config_setting_t *s = config_setting_get_member(grp, k->name);
+	char path[256];
+	const char *v;
+	int rc;
+
+	if (conf_text(ctx, grp, k->name, PATH_MAX, 0, k->example, &v) <= 0)
+		return;
+	conf_setting_path(s, path, sizeof(path));
+	(void)snprintf(ch->where, sizeof(ch->where), "%s:%u: %s",
+	    config_setting_source_file(s) != NULL ? config_setting_source_file(s) : ctx->name,
+	    config_setting_source_line(s), path);
+	if (strcmp(v, "none") == 0) {
+		ch->kind = CHIME_NONE;
+		return;
+	}
+	if (strcmp(v, "default") == 0) {
+		ch->kind = CHIME_DEFAULT;
+		return;
+	}
+	ch->kind = CHIME_FILE;
+	if ((rc = conf_path_resolve(basedir, v, ch->file, sizeof(ch->file))) < 0) {
+		conf_err(ctx, s, NULL, _("the path is too long or cannot be made absolute: %s"),
+		    strerror(-rc));
+		return;
+	}
+	check_chime_file(ctx, s, ch->file);
+}
+
+static void
+set_volume(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
+    struct config *c)
+{
+	if (conf_volume(ctx, grp, k->name, (double *)(void *)((char *)c + k->off)) == 1)
+		c->audio.volume_set |= 1u << k->lo;
+}
+
 static void
 set_bool(const struct conf_key *k, const config_setting_t *grp, struct conf_ctx *ctx,
     struct config *c)
@@ -313,6 +406,10 @@ parse_group(struct conf_ctx *ctx, const config_setting_t *root, const struct con
 			set_string(k, g, ctx, basedir, c);
 		else if (k->kind == K_BOOL)
 			set_bool(k, g, ctx, c);
+		else if (k->kind == K_CHIME)
+			set_chime(k, g, ctx, basedir, c);
+		else if (k->kind == K_VOLUME)
+			set_volume(k, g, ctx, c);
 		else
 			set_number(k, g, ctx, c);
 	}

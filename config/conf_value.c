@@ -64,6 +64,35 @@ conf_int(struct conf_ctx *ctx, const config_setting_t *grp, const char *key,
 }
 
 int
+conf_volume(struct conf_ctx *ctx, const config_setting_t *grp, const char *key, double *out)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	double v;
+
+	if (s == NULL)
+		return 0;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = conf_too_large(s) ? 1e9 : (double)config_setting_get_int64(s);
+		break;
+	case CONFIG_TYPE_FLOAT:
+		v = config_setting_get_float(s);
+		break;
+	default:
+		return conf_err(ctx, s, NULL, _("must be a number of decibels without quotes, "
+		    "from %.0f to %.0f, e.g. %s = -6; or %s = 3.5;"), CONF_VOLUME_MIN,
+		    CONF_VOLUME_MAX, key, key);
+	}
+	if (!(v >= CONF_VOLUME_MIN && v <= CONF_VOLUME_MAX))
+		return conf_err(ctx, s, NULL, _("%g dB is out of range; use a number of decibels "
+		    "from %.0f (much quieter) to +%.0f (louder), 0 leaves the sound as it is"), v,
+		    CONF_VOLUME_MIN, CONF_VOLUME_MAX);
+	*out = v;
+	return 1;
+}
+
+int
 conf_is_string(struct conf_ctx *ctx, const config_setting_t *s, const char *example)
 {
 	if (config_setting_type(s) == CONFIG_TYPE_STRING)

@@ -37,11 +37,11 @@ readfile_open(const char *path)
 }
 
 int
-readfile_text(const char *path, size_t max, char **text)
+readfile_bytes(const char *path, size_t max, unsigned char **data, size_t *len)
 {
 	size_t n = 0;
 	ssize_t r;
-	char *buf;
+	unsigned char *buf;
 	int fd, rc = 0;
 
 	if ((fd = readfile_open(path)) < 0)
@@ -61,14 +61,32 @@ readfile_text(const char *path, size_t max, char **text)
 		n += (size_t)r;
 	}
 	close(fd);
-	if (rc == 0)
-		rc = n > max ? -EFBIG : memchr(buf, '\0', n) != NULL ? -EILSEQ : 0;
+	if (rc == 0 && n > max)
+		rc = -EFBIG;
 	if (rc < 0) {
 		free(buf);
 		return rc;
 	}
 	buf[n] = '\0';
-	*text = buf;
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+int
+readfile_text(const char *path, size_t max, char **text)
+{
+	unsigned char *buf;
+	size_t n;
+	int rc = readfile_bytes(path, max, &buf, &n);
+
+	if (rc < 0)
+		return rc;
+	if (memchr(buf, '\0', n) != NULL) {
+		free(buf);
+		return -EILSEQ;
+	}
+	*text = (char *)buf;
 	return 0;
 }
 

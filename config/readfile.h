@@ -23,6 +23,8 @@ int		 readfile_check_fd(int fd);
  * 0, or the errors of readfile_open, -EFBIG, -EILSEQ for a NUL byte, -errno.
  */
 int		 readfile_text(const char *path, size_t max, char **text);
+/* The whole file, at most max bytes, in *data (free it; a NUL follows) and *len. */
+int		 readfile_bytes(const char *path, size_t max, unsigned char **data, size_t *len);
 /* Why a readfile_* call failed, as a sentence for people. Never NULL. */
 const char	*readfile_strerror(int rc);
 

@@ -32,7 +32,8 @@ struct parse {
 
 static const char *const root_keys[] = { "slots", NULL };
 static const char *const slot_keys[] = {
-	"title", "at", "days", "from", "until", "grace", "class", "tags", "items", NULL
+	"title", "at", "days", "from", "until", "grace", "class", "tags", "volume",
+	"items", NULL
 };
 static const char *const item_keys[] = { "file", "title", "tags", NULL };
 static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
@@ -422,6 +423,8 @@ parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	if (conf_int(&p->ctx, g, "grace", 0, 86400, 0, &grace) > 0)
 		sl->grace = (int)grace;
 	parse_class(p, g, sl);
+	if (conf_volume(&p->ctx, g, "volume", &sl->volume) > 0)
+		sl->has_volume = 1;
 	parse_tags(p, g, &sl->tags);
 	parse_items(p, g, sl);
 }

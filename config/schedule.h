@@ -41,6 +41,8 @@ struct sched_slot {
 	int	 grace;			/* seconds, or -1: the station's */
 	enum sched_class cls;		/* "class" in the file; normal when absent */
 	struct tags tags;		/* the slot's own; every item has them too */
+	int	 has_volume;		/* "volume" in the file: it replaces its class's */
+	double	 volume;		/* dB, CONF_VOLUME_MIN..CONF_VOLUME_MAX */
 	struct sched_item *items;
 	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS */
 };

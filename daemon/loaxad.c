@@ -13,6 +13,7 @@
 #include "config/errlist.h"
 #include "config/i18n.h"
 #include "config/schedule.h"
+#include "daemon/audio/chime.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/ev.h"
 #include "daemon/core/log.h"
@@ -83,6 +84,23 @@ check_tls(const struct config *cfg)
 	return 0;
 }
 
+/* --check of the chimes: each one named must play (the station would play without it). */
+static int
+check_chimes(const struct config *cfg)
+{
+	struct play_chime *c[CONF_CLASSES];
+	struct errlist errs;
+	int rc;
+
+	errlist_init(&errs);
+	rc = chime_load(&cfg->audio, c, &errs);
+	if (rc < 0)
+		errlist_print(&errs, "loaxad: ", stderr);
+	errlist_clear(&errs);
+	chime_free(c);
+	return rc;
+}
+
 /* --check: the configuration, its TLS files and the schedule, every problem at once. */
 static int
 check_only(const char *path)
@@ -93,7 +111,7 @@ check_only(const char *path)
 
 	if (load_config(path, &cfg) < 0)
 		return 1;
-	if (check_tls(&cfg) < 0)
+	if (check_tls(&cfg) < 0 || check_chimes(&cfg) < 0)
 		return 1;
 	if (cfg.schedule.file[0] != '\0') {
 		errlist_init(&errs);

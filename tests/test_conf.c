@@ -263,10 +263,12 @@ test_unknown_settings(void)
 	    "t.cfg:4: audio.devcie: unknown setting 'devcie' in audio; did you mean 'device'?");
 	one_error(GOOD_STATION GOOD_STORAGE "mqqt = { };",
 	    "t.cfg:3: mqqt: unknown setting 'mqqt'; did you mean 'mqtt'?");
-	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = 11; };",
-	    "t.cfg:3: audio.volume: unknown setting 'volume' in audio; remove it or correct "
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volme = 11; };",
+	    "t.cfg:3: audio.volme: unknown setting 'volme' in audio; did you mean 'volume'?");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { gain = 11; };",
+	    "t.cfg:3: audio.gain: unknown setting 'gain' in audio; remove it or correct "
 	    "its name (known here: device, rate, channels, buffer_ms, mixer, mixer_control, "
-	    "emergency_volume)");
+	    "emergency_volume, chime, volume)");
 	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
 	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
 	    "name (known here: station, audio, mqtt, storage, control, schedule, district, import)");
@@ -295,6 +297,60 @@ test_out_of_range(void)
 	    "from 5 to 86400");
 	one_error(GOOD_STATION GOOD_STORAGE "schedule = { grace = -1; };",
 	    "t.cfg:3: schedule.grace: -1 is out of range; use a whole number from 0 to 86400");
+}
+
+/* The chime and the volume of each class: "none", "default" or a file; decibels, whole or not. */
+static void
+test_chime_and_volume(void)
+{
+	char cfg[PATH_MAX + 1024], chime[PATH_MAX + 16];
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(parse(GOOD_STATION GOOD_STORAGE, &c, &el), 0);
+	T_EQ_INT(c.audio.chime[0].kind, CHIME_NONE);	/* none unless asked: an upgrade sounds the same */
+	T_EQ_INT(c.audio.chime[2].kind, CHIME_NONE);
+	T_EQ_INT(c.audio.volume_set, 0);
+	errlist_clear(&el);
+
+	snprintf(chime, sizeof(chime), "%s/gong.opus", tmpdir);
+	write_file(chime, "OggS");
+	snprintf(cfg, sizeof(cfg), GOOD_STATION GOOD_STORAGE "audio = {\n chime = { normal = "
+	    "\"default\"; priority = \"none\"; emergency = \"%s\"; };\n volume = { normal = -3; "
+	    "emergency = 6.5; }; };", chime);
+	T_EQ_INT(parse(cfg, &c, &el), 0);
+	T_EQ_INT(c.audio.chime[0].kind, CHIME_DEFAULT);
+	T_EQ_STR(c.audio.chime[0].where, "t.cfg:4: audio.chime.normal");
+	T_EQ_INT(c.audio.chime[1].kind, CHIME_NONE);
+	T_EQ_INT(c.audio.chime[2].kind, CHIME_FILE);
+	T_EQ_STR(c.audio.chime[2].file, chime);
+	T_EQ_INT(c.audio.volume_set, 1u << 0 | 1u << 2);
+	T_ASSERT(c.audio.volume[0] == -3.0);
+	T_ASSERT(c.audio.volume[2] == 6.5);
+	errlist_clear(&el);
+	unlink(chime);
+
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { chime = { normal = \"gong.opus\"; }; };",
+	    "t.cfg:3: audio.chime.normal: the chime \"/etc/loaxa/gong.opus\" does not exist; "
+	    "copy an Ogg Opus file there, correct the name, or write \"default\" or \"none\"");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { chime = { urgent = \"none\"; }; };",
+	    "t.cfg:3: audio.chime.urgent: unknown setting 'urgent' in audio.chime; remove it or "
+	    "correct its name (known here: normal, priority, emergency)");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { chime = { normal = 1; }; };",
+	    "t.cfg:3: audio.chime.normal: must be text in double quotes, e.g. chime = { normal = "
+	    "\"default\"; emergency = \"default\"; };");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = { emergency = 13; }; };",
+	    "t.cfg:3: audio.volume.emergency: 13 dB is out of range; use a number of decibels "
+	    "from -40 (much quieter) to +12 (louder), 0 leaves the sound as it is");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = { normal = -40.5; }; };",
+	    "t.cfg:3: audio.volume.normal: -40.5 dB is out of range; use a number of decibels "
+	    "from -40 (much quieter) to +12 (louder), 0 leaves the sound as it is");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = { priority = \"-6dB\"; }; };",
+	    "t.cfg:3: audio.volume.priority: must be a number of decibels without quotes, from "
+	    "-40 to 12, e.g. priority = -6; or priority = 3.5;");
+	one_error(GOOD_STATION GOOD_STORAGE "audio = { volume = { normal = 5000000000L; }; };",
+	    "t.cfg:3: audio.volume.normal: 5e+09 dB is out of range; use a number of decibels "
+	    "from -40 (much quieter) to +12 (louder), 0 leaves the sound as it is");
 }
 
 /* libconfig 1.5 keeps the low 32 bits of a larger number: 4294968179 would read as 883. */
@@ -759,6 +815,7 @@ main(void)
 	T_RUN(test_wrong_types);
 	T_RUN(test_unknown_settings);
 	T_RUN(test_out_of_range);
+	T_RUN(test_chime_and_volume);
 	T_RUN(test_numbers_too_large);
 	T_RUN(test_bad_ids);
 	T_RUN(test_id_length);

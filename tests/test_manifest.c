@@ -422,9 +422,9 @@ test_head_fields(void)
 {
 	char text[1024], *env;
 	static const struct { const char *head, *code, *text; } cases[] = {
-		{ "\"format\":3,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
-		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 3; this station "
-		    "reads formats 1 to 2" },
+		{ "\"format\":4,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
+		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 4; this station "
+		    "reads formats 1 to 3" },
 		{ "\"format\":0,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
 		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 0" },
 		{ "\"format\":1,\"region\":\"hon-quan\",\"version\":0,\"issued\":\"2026-11-22T07:30:05Z\","
@@ -499,6 +499,62 @@ test_build_limits(void)
  * Before, "version": INT64_MAX was accepted and saved, and no manifest could
  * ever be newer.
  */
+/*
+ * Builds the manifest of a schedule text (*text, to free), signs it and
+ * verifies it as a station would: the manifest (to free), or NULL.
+ */
+static struct manifest *
+round_trip(const char *cfg_text, char **text)
+{
+	struct schedule *s = schedule_parse_string(cfg_text, "lich.cfg", "/srv/district", 0, NULL);
+	struct manifest_item_info info[3];
+	struct manifest_meta meta = { "hon-quan", 1795334400, 1795334400, NULL, 0, 0 };
+	enum manifest_code code;
+	struct manifest *m = NULL;
+	char why[512], *env;
+
+	fill_info(info);
+	T_ASSERT(s != NULL);
+	*text = s != NULL ? manifest_build(s, info, 3, &meta, why, sizeof(why)) : NULL;
+	schedule_free(s);
+	T_ASSERT(*text != NULL);
+	if (*text == NULL)
+		return NULL;
+	env = manifest_sign(*text, g_sk);
+	m = env != NULL ? verify(env, 0, &code, why, sizeof(why)) : NULL;
+	if (m == NULL)
+		fprintf(stderr, "  %s\n", why);
+	free(env);
+	return m;
+}
+
+/* A slot's volume travels in format 3, and the station checks it with schedule.c's words. */
+static void
+test_volume_round_trip(void)
+{
+	static const char *const loud =
+	    "slots = ( { title = \"Sáng\"; at = \"06:00\"; volume = -4.5; tags = [ \"x\" ];\n"
+	    "  items = ( { file = \"a.opus\"; }, { file = \"b.opus\"; } ); },\n"
+	    "  { title = \"Chiều\"; at = \"17:00\"; items = ( { file = \"b.opus\"; } ); } );\n";
+	char *text = NULL;
+	struct manifest *m = round_trip(loud, &text);
+
+	T_ASSERT(m != NULL);
+	if (text != NULL) {
+		T_CONTAINS(text, "\"format\":3,");
+		T_CONTAINS(text, "\"volume\":-4.5");
+	}
+	if (m != NULL) {
+		T_EQ_INT(m->sched->slots[0].has_volume, 1);
+		T_ASSERT(m->sched->slots[0].volume == -4.5);
+		T_EQ_INT(m->sched->slots[1].has_volume, 0);
+	}
+	manifest_free(m);
+	free(text);
+	expect_slot_refused("{\"title\":\"Sáng\",\"at\":\"06:00\",\"volume\":30,\"items\":["
+	    ITEM_A "]}", MANIFEST_INVALID_SCHEDULE, "slots.[0].volume: 30 dB is out of range");
+}
+
 /* Tags travel: the slot's on the slot, the rest on the item; the station's items have both. */
 static void
 test_tags_round_trip(void)
@@ -508,26 +564,19 @@ test_tags_round_trip(void)
 	    "  items = ( { file = \"a.opus\"; tags = [ \"du-an-6\", \"giam-ngheo\" ]; },\n"
 	    "            { file = \"b.opus\"; } ); },\n"
 	    "  { title = \"Chiều\"; at = \"17:00\"; items = ( { file = \"b.opus\"; } ); } );\n";
-	struct schedule *s = schedule_parse_string(tagged, "lich.cfg", "/srv/district", 0, NULL);
 	struct manifest_item_info info[3];
 	struct manifest_meta meta = { "hon-quan", 1795334400, 1795334400, NULL, 0, 0 };
-	enum manifest_code code;
-	struct manifest *m = NULL;
+	struct schedule *s;
+	char why[512], *text = NULL;
+	struct manifest *m = round_trip(tagged, &text);
 	const struct sched_slot *a;
-	char why[512], *text, *env = NULL;
 
 	fill_info(info);
-	T_ASSERT(s != NULL);
-	text = s != NULL ? manifest_build(s, info, 3, &meta, why, sizeof(why)) : NULL;
-	schedule_free(s);
-	T_ASSERT(text != NULL);
-	if (text == NULL)
-		return;
-	T_CONTAINS(text, "\"format\":2,");
-	T_CONTAINS(text, "\"tags\":[\"giam-ngheo\"],\"items\"");
-	T_CONTAINS(text, "\"file\":\"a.opus\",\"tags\":[\"du-an-6\"]}");
-	env = manifest_sign(text, g_sk);
-	m = env != NULL ? verify(env, 0, &code, why, sizeof(why)) : NULL;
+	if (text != NULL) {
+		T_CONTAINS(text, "\"format\":2,");
+		T_CONTAINS(text, "\"tags\":[\"giam-ngheo\"],\"items\"");
+		T_CONTAINS(text, "\"file\":\"a.opus\",\"tags\":[\"du-an-6\"]}");
+	}
 	T_ASSERT(m != NULL);
 	if (m != NULL) {
 		a = &m->sched->slots[0];
@@ -539,10 +588,8 @@ test_tags_round_trip(void)
 		}
 		T_EQ_INT(a->items[1].tags.n, 1);
 		T_EQ_INT(m->sched->slots[1].items[0].tags.n, 0);
-	} else
-		fprintf(stderr, "  %s\n", why);
+	}
 	manifest_free(m);
-	free(env);
 	free(text);
 	/* Without tags, format 1, which every station reads. */
 	s = parse_sched();
@@ -622,5 +669,6 @@ main(void)
 	T_RUN(test_build_limits);
 	T_RUN(test_version_lockout_refused);
 	T_RUN(test_tags_round_trip);
+	T_RUN(test_volume_round_trip);
 	return T_EXIT();
 }

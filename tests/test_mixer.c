@@ -17,6 +17,8 @@ test_missing_card_changes_nothing(void)
 	T_ASSERT(m != NULL);
 	T_ASSERT(mixer_raise(m, 100) < 0);
 	T_ASSERT(!mixer_raised(m));
+	T_ASSERT(mixer_set_db(m, 6) < 0);
+	T_ASSERT(!mixer_raised(m));
 	T_EQ_INT(mixer_restore(m), 0);
 	T_ASSERT(mixer_get(m, &pct) < 0);
 	T_EQ_INT(pct, -1);

@@ -212,6 +212,7 @@ struct rec {
 	char		 play_id[33];
 	char		 error[256];
 	double		 seconds;
+	int		 chimed;	/* the item says its chime sounded */
 };
 
 struct world {
@@ -237,6 +238,7 @@ record(struct play_item *it, const char *event, double seconds, const char *erro
 	snprintf(r->play_id, sizeof(r->play_id), "%s", it->play_id);
 	snprintf(r->error, sizeof(r->error), "%s", error != NULL ? error : "");
 	r->seconds = seconds;
+	r->chimed = it->chimed;
 }
 
 static void
@@ -355,6 +357,17 @@ expect(int i, const char *event, const char *file)
 	T_EQ_INT(strlen(W.rec[i].play_id), 32);
 }
 
+/* Two bulletins played through, one after the other. */
+static void
+expect_two_plays(const char *first, const char *second)
+{
+	T_EQ_INT(W.n, 4);
+	expect(0, "started", first);
+	expect(1, "finished", first);
+	expect(2, "started", second);
+	expect(3, "finished", second);
+}
+
 static int
 near(double a, double b, double tolerance)
 {
@@ -374,11 +387,7 @@ test_back_to_back(void)
 	T_ASSERT(player_busy(W.p));
 	T_EQ_INT(player_class(W.p), SCHED_PRIORITY);
 	T_ASSERT(run_until(c_idle));
-	T_EQ_INT(W.n, 4);
-	expect(0, "started", F_SHORT);
-	expect(1, "finished", F_SHORT);
-	expect(2, "started", F_LONG);
-	expect(3, "finished", F_LONG);
+	expect_two_plays(F_SHORT, F_LONG);
 	if (W.n == 4) {
 		/* The reported lengths are what the device got, and what opusinfo says. */
 		T_ASSERT(near(W.rec[1].seconds, SECS_SHORT, 0.03));
@@ -398,6 +407,80 @@ test_back_to_back(void)
 	T_EQ_INT(W.idles, 1);
 	T_ASSERT(!player_current(W.p, &cur, NULL));
 	T_EQ_INT(player_class(W.p), SCHED_NORMAL);
+	world_free();
+}
+
+/* A chime from memory: the bytes of a fixture, with one reference. NULL when unreadable. */
+static struct play_chime *
+chime_of(const char *file)
+{
+	static unsigned char buf[256 * 1024];
+	struct play_chime *c = NULL;
+	char path[1024];
+	FILE *fp;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", g_fix, file);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	if (n > 0)
+		c = play_chime_new(file, buf, n);
+	return c;
+}
+
+/*
+ * The chime sounds before the first bulletin only, in the same stream (one
+ * open, nothing between), with no events of its own; the bulletin's seconds
+ * do not count it, and its started says it sounded.
+ */
+static void
+test_chime_before_the_first_bulletin(void)
+{
+	const char *files[] = { F_LONG, F_LONG };
+	struct play_item *it = items_new(files, 2, 0);
+
+	world_new();
+	T_ASSERT(it != NULL);
+	if (it == NULL)
+		return;
+	it[0].chime = chime_of(F_SHORT);	/* any Ogg Opus will do */
+	T_ASSERT(it[0].chime != NULL);
+	T_EQ_INT(player_start(W.p, it, 2), 0);
+	T_ASSERT(run_until(c_idle));
+	expect_two_plays(F_LONG, F_LONG);
+	if (W.n == 4) {
+		T_EQ_INT(W.rec[0].chimed, 1);
+		T_EQ_INT(W.rec[2].chimed, 0);
+		T_ASSERT(near(W.rec[1].seconds, SECS_LONG, 0.03));
+		T_ASSERT(near(SECS_SHORT + 2 * SECS_LONG, (double)W.out->frames / RATE, 0.05));
+	}
+	T_EQ_INT(W.out->opens, 1);
+	world_free();
+}
+
+/* A chime that does not decode is skipped: the bulletin plays, whole, and says no chime. */
+static void
+test_bad_chime_is_skipped(void)
+{
+	const char *files[] = { F_SHORT };
+	struct play_item *it = items_new(files, 1, 0);
+
+	world_new();
+	T_ASSERT(it != NULL);
+	if (it == NULL)
+		return;
+	it[0].chime = chime_of("mp3-renamed.opus");
+	T_ASSERT(it[0].chime != NULL);
+	T_EQ_INT(player_start(W.p, it, 1), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(0, "started", F_SHORT);
+	expect(1, "finished", F_SHORT);
+	if (W.n == 2)
+		T_EQ_INT(W.rec[0].chimed, 0);
+	T_ASSERT(near((double)W.out->frames / RATE, SECS_SHORT, 0.03));
 	world_free();
 }
 
@@ -641,6 +724,8 @@ main(void)
 	alarm(300);	/* a watchdog: a hung case must not hang the whole check */
 	snprintf(g_fix, sizeof(g_fix), "%s", fix != NULL ? fix : "build/fixtures");
 	T_RUN(test_back_to_back);
+	T_RUN(test_chime_before_the_first_bulletin);
+	T_RUN(test_bad_chime_is_skipped);
 	T_RUN(test_bad_files_fail_and_the_rest_plays);
 	T_RUN(test_busy_refuses_and_frees);
 	T_RUN(test_stop_interrupts_and_misses_the_rest);

@@ -71,7 +71,7 @@ test_example_file(void)
 	T_EQ_INT(s->n_slots, 4);
 	sl = &s->slots[0];
 	T_EQ_STR(sl->title, "Bản tin sáng");
-	T_EQ_INT(sl->line, 21);
+	T_EQ_INT(sl->line, 23);
 	T_EQ_INT(sl->once, 0);
 	T_EQ_INT(sl->hh * 3600 + sl->mm * 60 + sl->ss, 6 * 3600);
 	T_EQ_INT(sl->days, SCHED_DAILY);
@@ -150,6 +150,33 @@ test_spec_example(void)
 	T_EQ_INT(s->slots[2].grace, -1);
 	schedule_free(s);
 	errlist_clear(&el);
+}
+
+/* A slot's volume, in decibels: replaces its class's; absent, the slot has none. */
+static void
+test_slot_volume(void)
+{
+	struct errlist el;
+	struct schedule *s;
+
+	s = parse("slots = ( { title = \"x\"; at = \"06:00\"; volume = -6; " ITEM " },\n"
+	    "  { title = \"y\"; at = \"07:00\"; volume = 2.5; class = \"emergency\"; " ITEM " },\n"
+	    "  { title = \"z\"; at = \"08:00\"; " ITEM " } );", &el);
+	T_ASSERT(s != NULL);
+	if (s != NULL) {
+		T_EQ_INT(s->slots[0].has_volume, 1);
+		T_ASSERT(s->slots[0].volume == -6.0);
+		T_EQ_INT(s->slots[1].has_volume, 1);
+		T_ASSERT(s->slots[1].volume == 2.5);
+		T_EQ_INT(s->slots[2].has_volume, 0);
+	}
+	schedule_free(s);
+	slot_error("title = \"x\"; at = \"06:00\"; volume = 20; " ITEM,
+	    "s.cfg:1: slots.[0].volume: 20 dB is out of range; use a number of decibels from -40 "
+	    "(much quieter) to +12 (louder), 0 leaves the sound as it is");
+	slot_error("title = \"x\"; at = \"06:00\"; volume = \"to\"; " ITEM,
+	    "s.cfg:1: slots.[0].volume: must be a number of decibels without quotes, from -40 to "
+	    "12, e.g. volume = -6; or volume = 3.5;");
 }
 
 static void
@@ -272,9 +299,10 @@ test_slot_errors(void)
 	    "s.cfg:1: slots.[0].grace: must be a whole number without quotes, from 0 to 86400");
 	slot_error("title = \"x\"; at = \"06:00\"; dayz = \"daily\"; " ITEM,
 	    "s.cfg:1: slots.[0].dayz: unknown setting 'dayz' in slots.[0]; did you mean 'days'?");
-	slot_error("title = \"x\"; at = \"06:00\"; volume = 3; " ITEM,
-	    "s.cfg:1: slots.[0].volume: unknown setting 'volume' in slots.[0]; remove it or "
-	    "correct its name (known here: title, at, days, from, until, grace, class, tags, items)");
+	slot_error("title = \"x\"; at = \"06:00\"; gain = 3; " ITEM,
+	    "s.cfg:1: slots.[0].gain: unknown setting 'gain' in slots.[0]; remove it or "
+	    "correct its name (known here: title, at, days, from, until, grace, class, tags, "
+	    "volume, items)");
 	one_error("slots = ( 5 );", "s.cfg:1: slots.[0]: must be a slot in braces, e.g. "
 	    "{ title = \"Bản tin sáng\"; at = \"06:00\"; items = ( { file = \"ban-tin.opus\"; } ); }");
 }
@@ -643,6 +671,7 @@ main(void)
 	T_RUN(test_example_file);
 	T_RUN(test_spec_example);
 	T_RUN(test_small_forms);
+	T_RUN(test_slot_volume);
 	T_RUN(test_time_errors);
 	T_RUN(test_day_errors);
 	T_RUN(test_slot_errors);

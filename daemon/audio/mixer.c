@@ -1,5 +1,6 @@
 /* Volume through alsa-lib's simple mixer interface (see mixer.h). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,11 +103,35 @@ mixer_get(struct mixer *m, int *percent)
 	return rc;
 }
 
-int
-mixer_raise(struct mixer *m, int percent)
+/* The level, in hundredths of a dB, that is db from the saved one, within the control's range. */
+static int
+mixer_db_target(struct mixer *m, struct mixer_elem *x, double db, long *target)
+{
+	long saved_cdb, lo, hi;
+
+	if (snd_mixer_selem_get_playback_dB_range(x->e, &lo, &hi) < 0 ||
+	    snd_mixer_selem_ask_playback_vol_dB(x->e, m->saved, &saved_cdb) < 0)
+		return -ENOTSUP;
+	*target = saved_cdb + lrint(db * 100);
+	if (*target > hi || *target < lo) {
+		log_info(_("mixer: \"%s\" cannot go %+.1f dB from its level (%.1f dB, range %.1f "
+		    "to %.1f dB); it goes as far as it can"), m->control, db, saved_cdb / 100.0,
+		    lo / 100.0, hi / 100.0);
+		*target = *target > hi ? hi : lo;
+	}
+	return 0;
+}
+
+/*
+ * Remembers the present volume (unless it was changed already: the level to
+ * put back is the technician's) and sets the control to percent of its
+ * range, or, with percent < 0, db decibels from the remembered level.
+ */
+static int
+mixer_change(struct mixer *m, int percent, double db)
 {
 	struct mixer_elem x;
-	long v;
+	long v, target;
 	int rc;
 
 	if ((rc = mixer_attach(m, &x)) < 0) {
@@ -116,18 +141,40 @@ mixer_raise(struct mixer *m, int percent)
 	rc = snd_mixer_selem_get_playback_volume(x.e, SND_MIXER_SCHN_FRONT_LEFT, &v);
 	if (rc == 0 && !m->raised)
 		m->saved = v;
-	if (rc == 0)
+	if (rc == 0 && percent >= 0)
 		rc = snd_mixer_selem_set_playback_volume_all(x.e,
 		    x.min + (x.max - x.min) * percent / 100);
+	else if (rc == 0 && (rc = mixer_db_target(m, &x, db, &target)) == 0)
+		rc = snd_mixer_selem_set_playback_dB_all(x.e, target, db > 0 ? -1 : 1);
 	snd_mixer_close(x.h);
 	if (rc < 0) {
-		mixer_fail(m, _("set the"), rc);
+		mixer_fail(m, rc == -ENOTSUP ? _("use the decibel scale of the") : _("set the"), rc);
 		return rc;
 	}
 	m->raised = 1;
 	m->last_err = 0;
-	log_info(_("mixer: volume \"%s\" raised to %d%% for an emergency"), m->control, percent);
 	return 0;
+}
+
+int
+mixer_raise(struct mixer *m, int percent)
+{
+	int rc = mixer_change(m, percent, 0);
+
+	if (rc == 0)
+		log_info(_("mixer: volume \"%s\" raised to %d%% for an emergency"), m->control,
+		    percent);
+	return rc;
+}
+
+int
+mixer_set_db(struct mixer *m, double db)
+{
+	int rc = mixer_change(m, -1, db);
+
+	if (rc == 0)
+		log_info(_("mixer: volume \"%s\" set %+.1f dB from its level"), m->control, db);
+	return rc;
 }
 
 int

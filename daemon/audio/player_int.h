@@ -60,6 +60,10 @@ struct player {
 	int64_t			*expire_ms;	/* each item's expiry on the monotonic clock; 0: none */
 	size_t			 n, cur;
 	struct opus_reader	*rd;		/* the current item's decoder, or NULL */
+	int			 in_chime;	/* rd decodes the current item's chime, not the item */
+	int			 chime_done;	/* the current item's chime was sounded or given up */
+	float			 gain;		/* the current item's software gain, linear */
+	uint64_t		 clamped;	/* samples of it the gain took past full scale */
 	int			 started;	/* the current item sent "started" */
 	uint64_t		 written;	/* frames of the current item written */
 	time_t			 since;		/* set by the loop when told "started"; 0 until then */

@@ -12,6 +12,7 @@
  * happens is told to the loop through player_post().
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ seq_close_reader(struct player *p)
 {
 	opus_reader_free(p->rd);
 	p->rd = NULL;
+	p->in_chime = 0;
+	p->chime_done = 0;
+	p->clamped = 0;
 	p->buf_len = p->buf_pos = 0;
 	p->started = 0;
 	p->written = 0;
@@ -68,6 +72,12 @@ seq_seconds(const struct player *p, uint64_t frames)
 static void
 seq_end_item(struct player *p, const char *event, uint64_t frames, const char *error)
 {
+	/* Clamping is heard as distortion: say so once per bulletin, never per period. */
+	if (p->clamped > 0)
+		log_warnx(_("player: \"%s\" at %+.1f dB: %llu samples went past full scale and "
+		    "were clamped (heard as distortion); lower the volume of its slot or class"),
+		    p->items[p->cur].file, p->items[p->cur].gain_db,
+		    (unsigned long long)p->clamped);
 	player_post(p, MSG_ENDED, &p->items[p->cur], event, seq_seconds(p, frames), error);
 	seq_close_reader(p);
 	p->cur++;
@@ -89,6 +99,65 @@ seq_expired(const struct player *p, size_t i, int64_t now)
 }
 
 /*
+ * The chime before an item, from memory: 0 with p->rd on it, or -ENOENT when
+ * there is none to sound (none set, sounded already, or it cannot be decoded:
+ * the bulletin then plays without it, never later nor not at all).
+ */
+static int
+seq_begin_chime(struct player *p, struct play_item *it)
+{
+	int err;
+
+	if (p->chime_done || it->chime == NULL)
+		return -ENOENT;
+	p->chime_done = 1;
+	p->rd = opus_reader_open_mem(it->chime->ogg, it->chime->len, p->fmt.rate, p->fmt.channels,
+	    &err);
+	if (p->rd == NULL) {
+		log_warnx(_("player: the chime \"%s\" cannot be played: %s; \"%s\" plays without "
+		    "it"),
+		    it->chime->name, opus_reader_strerror(err), it->file);
+		return -ENOENT;
+	}
+	p->in_chime = 1;
+	return 0;
+}
+
+/* The chime has ended (or failed): the item's own audio follows in the same stream. */
+static void
+seq_end_chime(struct player *p, long got)
+{
+	struct play_item *it = &p->items[p->cur];
+
+	if (got < 0)
+		log_warnx(_("player: the chime \"%s\" failed: %s; \"%s\" plays without the rest "
+		    "of it"), it->chime->name, opus_reader_strerror((int)got), it->file);
+	it->chimed = got == 0;
+	opus_reader_free(p->rd);
+	p->rd = NULL;
+	p->in_chime = 0;
+}
+
+/* Software gain on what was just decoded, clamped to full scale (and counted), never wrapped. */
+static void
+seq_apply_gain(struct player *p, size_t frames)
+{
+	size_t i, n = frames * p->fmt.channels;
+	float v;
+
+	if (p->gain == 1.0f)
+		return;
+	for (i = 0; i < n; i++) {
+		v = p->buf[i] * p->gain;
+		if (v > 32767.0f || v < -32768.0f) {
+			p->clamped++;
+			v = v > 0 ? 32767.0f : -32768.0f;
+		}
+		p->buf[i] = (int16_t)lrintf(v);
+	}
+}
+
+/*
  * Opens the next playable item's decoder. Items past their expiry are
  * missed, items that cannot be opened failed. Returns 0 with p->rd set, or
  * -ENOENT when the sequence is over.
@@ -102,11 +171,15 @@ seq_begin_item(struct player *p)
 	while (p->cur < p->n) {
 		struct play_item *it = &p->items[p->cur];
 
-		play_id_new(it->play_id);
-		if (seq_expired(p, p->cur, clock_mono_ms())) {
+		if (!p->chime_done)
+			play_id_new(it->play_id);
+		if (!p->chime_done && seq_expired(p, p->cur, clock_mono_ms())) {
 			seq_end_item(p, "missed", 0, _("it could not start within its grace period"));
 			continue;
 		}
+		p->gain = it->gain_db == 0 ? 1.0f : powf(10.0f, (float)it->gain_db / 20.0f);
+		if (seq_begin_chime(p, it) == 0)
+			return 0;
 		p->rd = opus_reader_open_file(it->path, p->fmt.rate, p->fmt.channels, &err);
 		if (p->rd != NULL)
 			return 0;
@@ -219,9 +292,14 @@ seq_refill(struct player *p, size_t want)
 			return -ENOENT;
 		got = opus_reader_read(p->rd, p->buf, want < PLAYER_BUF_FRAMES ? want : PLAYER_BUF_FRAMES);
 		if (got > 0) {
+			seq_apply_gain(p, (size_t)got);
 			p->buf_len = (size_t)got;
 			p->buf_pos = 0;
 			return 0;
+		}
+		if (p->in_chime) {
+			seq_end_chime(p, got);
+			continue;
 		}
 		if (got == 0 && p->started) {
 			if (opus_reader_padding(p->rd) > 0)
@@ -263,13 +341,14 @@ seq_write(struct player *p, const struct pollfd *pfd, int n, int64_t now)
 		}
 		if (w == 0)
 			return;
-		if (!p->started) {
+		if (!p->started && !p->in_chime) {
 			p->started = 1;
 			p->since = 0;
 			player_post(p, MSG_STARTED, &p->items[p->cur], NULL, 0, NULL);
 		}
 		p->buf_pos += (size_t)w;
-		p->written += (uint64_t)w;
+		if (!p->in_chime)
+			p->written += (uint64_t)w;
 		budget -= (size_t)w;
 		if (player_loop_waits(p))
 			return;

@@ -134,6 +134,8 @@ mf_build_slot(const struct sched_slot *sl, const struct manifest_item_info *info
 		json_object_set_new(o, "class", json_string(sched_class_name(sl->cls)));
 	if (sl->tags.n > 0)
 		json_object_set_new(o, "tags", mf_tags(&sl->tags, NULL));
+	if (sl->has_volume)
+		json_object_set_new(o, "volume", json_real(sl->volume));
 	for (i = 0; i < sl->n_items; i++)
 		if (json_array_append_new(items, mf_build_item(sl, &sl->items[i], &info[i])) < 0)
 			goto fail;
@@ -206,17 +208,21 @@ mf_build_targets(const struct manifest_meta *meta, char *why, size_t whylen)
 	return a;
 }
 
-/* Format 1 unless a tag needs format 2 (see manifest.h). */
+/* Format 1 unless a tag needs format 2, or a slot's volume format 3 (see manifest.h). */
 static int
 mf_format(const struct schedule *s)
 {
 	size_t i, j;
+	int f = 1;
 
-	for (i = 0; i < s->n_slots; i++)
+	for (i = 0; i < s->n_slots; i++) {
+		if (s->slots[i].has_volume)
+			return 3;
 		for (j = 0; j < s->slots[i].n_items; j++)
 			if (s->slots[i].items[j].tags.n > 0)
-				return 2;
-	return 1;
+				f = 2;
+	}
+	return f;
 }
 
 char *

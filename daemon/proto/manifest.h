@@ -22,7 +22,8 @@
  * plays with its slot's tags and its own, as in schedule.cfg. A manifest
  * that uses tags is format 2, so that a station too old to know them says
  * it must be updated instead of refusing an unknown setting; one without
- * tags stays format 1, which every station reads.
+ * tags stays format 1, which every station reads. A slot's "volume" (in dB,
+ * as in schedule.cfg) makes it format 3, for the same reason.
  * Times are the stations' local time, as in schedule.cfg. Bulletin <sha256>
  * is published in ceil(size / chunk_size) retained chunks at
  * loaxa/<region>/audio/<sha256>/<index>, index from 0.
@@ -37,7 +38,7 @@
 #include "config/keys.h"
 #include "config/schedule.h"
 
-#define MANIFEST_FORMAT		2	/* the newest this build reads and writes */
+#define MANIFEST_FORMAT		3	/* the newest this build reads and writes */
 #define MANIFEST_FORMAT_MIN	1	/* the oldest it reads: format 1 has no tags */
 #define MANIFEST_MAX_BYTES	(256 * 1024)	/* the whole envelope */
 #define MANIFEST_CHUNK_BYTES	(256 * 1024)	/* what publish uses, and the most a station takes */

@@ -1,5 +1,7 @@
 /* A play: its id and its cleanup (see play.h). */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,9 +33,11 @@ play_item_copy(struct play_item *dst, const struct play_item *src)
 	if (play_strdup(&dst->path, src->path) < 0 || play_strdup(&dst->file, src->file) < 0 ||
 	    play_strdup(&dst->title, src->title) < 0 || play_strdup(&dst->slot, src->slot) < 0 ||
 	    tags_copy(&dst->tags, &src->tags) < 0) {
+		dst->chime = NULL;
 		play_item_clear(dst);
 		return -ENOMEM;
 	}
+	play_chime_ref(dst->chime);
 	return 0;
 }
 
@@ -45,5 +49,35 @@ play_item_clear(struct play_item *it)
 	free(it->title);
 	free(it->slot);
 	tags_clear(&it->tags);
+	play_chime_unref(it->chime);
 	memset(it, 0, sizeof(*it));
+}
+
+struct play_chime *
+play_chime_new(const char *name, const unsigned char *ogg, size_t len)
+{
+	struct play_chime *c = malloc(sizeof(*c) + len);
+
+	if (c == NULL)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	(void)snprintf(c->name, sizeof(c->name), "%s", name);
+	c->len = len;
+	memcpy(c->ogg, ogg, len);
+	return c;
+}
+
+struct play_chime *
+play_chime_ref(struct play_chime *c)
+{
+	if (c != NULL)
+		atomic_fetch_add(&c->refs, 1);
+	return c;
+}
+
+void
+play_chime_unref(struct play_chime *c)
+{
+	if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1)
+		free(c);
 }

@@ -1,6 +1,7 @@
 /* The station's reports as JSON (jansson does the escaping). */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "config/i18n.h"
 #include "config/timeparse.h"
@@ -59,6 +60,9 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 	}
 	if (error != NULL)
 		json_object_set_new(o, "error", json_string(error));
+	/* What the loudspeakers sounded just before the bulletin, in the same stream. */
+	if (it->chimed && it->chime != NULL && strcmp(event, "started") == 0)
+		json_object_set_new(o, "chime", json_string(it->chime->name));
 	return o;
 }
 

@@ -65,7 +65,7 @@ station_on_idle(void *arg)
 {
 	struct station *st = arg;
 
-	mixer_follow(st, SCHED_NORMAL);
+	mixer_follow(st, NULL);
 	st->wake = 1;
 	station_mark_dirty(st);
 }
@@ -110,6 +110,7 @@ station_open_parts(struct station *st, struct errlist *errs)
 	if (st->cfg.audio.mixer[0] != '\0' &&
 	    (st->mixer = mixer_new(st->cfg.audio.mixer, st->cfg.audio.mixer_control)) == NULL)
 		return -1;
+	station_chimes_open(st);
 	if (station_mqtt_open(st, errs) < 0)
 		return -1;
 	if (station_district_open(st, errs) < 0 || station_alerts_open(st, errs) < 0)
@@ -228,6 +229,7 @@ station_free(struct station *st)
 	for (k = 0; k < STATION_NSCHED; k++)
 		schedule_free(st->scheds[k]);
 	mixer_free(st->mixer);
+	station_chimes_close(st);
 	if (st->tfd != -1)
 		close(st->tfd);
 	free(st);

@@ -107,6 +107,7 @@ struct station {
 	unsigned		 mutes;		/* mutes asked: an unmute saved before a later one is void */
 
 	struct mixer		*mixer;		/* NULL: no volume control configured */
+	struct play_chime	*chimes[CONF_CLASSES];	/* by class; NULL: none */
 
 	/* The station's TLS certificate, checked when the link opens; not_after 0: unknown. */
 	time_t			 tls_not_after;
@@ -231,7 +232,12 @@ int	station_unmute(struct station *, struct ctl_request *rq, const char *by);
 /* The mute period is over: unmuted at once, saved later. */
 void	station_mute_expire(struct station *);
 void	station_load_mute(struct station *);
-void	mixer_follow(struct station *, enum sched_class playing);
+
+/* station_sound.c: chimes and volume */
+void	station_chimes_open(struct station *);
+void	station_chimes_close(struct station *);
+void	station_sound_prepare(struct station *, struct play_item *items, size_t n);
+void	mixer_follow(struct station *, const struct play_item *first);
 
 /* station_link.c: MQTT, the district's schedule and its alerts */
 /* A control request refused: reply gets "error": the sentence; returns -EINVAL. */

@@ -53,6 +53,8 @@ station_slot_items(const struct station *st, const struct sched_slot *slot, time
 		(void)tags_copy(&items[i].tags, &slot->items[i].tags);
 		items[i].source = PLAY_SCHEDULE;
 		items[i].cls = slot->cls;
+		items[i].volume_set = slot->has_volume;
+		items[i].volume_db = slot->volume;
 		items[i].scheduled_at = at;
 		items[i].expires = at + grace;
 	}
@@ -325,15 +327,19 @@ static void
 station_start(struct station *st, const struct line_ref *ref)
 {
 	struct pending_slot ps;
-	struct play_item *it;
+	struct play_item first;
 
-	if (ref->pending >= 0) {
+	if (ref->pending >= 0)
 		station_pending_take(st, ref->pending, &ps);
-		player_start(st->player, ps.items, ps.n);
-	} else if ((it = station_queue_item(ref->q, st->cfg.schedule.grace)) != NULL) {
-		player_start(st->player, it, 1);
-	}
-	mixer_follow(st, player_class(st->player));
+	else if ((ps.items = station_queue_item(ref->q, st->cfg.schedule.grace)) != NULL)
+		ps.n = 1;
+	else
+		return;
+	station_sound_prepare(st, ps.items, ps.n);
+	/* The volume is set before the first frame: the device opens on the playback thread. */
+	first = ps.items[0];
+	mixer_follow(st, &first);
+	player_start(st->player, ps.items, ps.n);
 }
 
 /* An emergency cuts off a lower class; what it cut off waits to play again from its start. */

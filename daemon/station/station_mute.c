@@ -1,7 +1,6 @@
 /*
- * The local kill switch and the emergency volume: mute, unmute (kept across a
- * restart, because a hijacked station must not come back on by itself), and
- * the mixer raised while an emergency plays.
+ * The local kill switch: mute and unmute (kept across a restart, because a
+ * hijacked station must not come back on by itself).
  *
  * Saving the switch waits for the disk, so the store's writer does it, in its
  * first lane (one small write that an operator waits for, in order with the
@@ -24,17 +23,6 @@
 #include "daemon/proto/report.h"
 #include "daemon/station/station.h"
 #include "daemon/station/station_int.h"
-
-void
-mixer_follow(struct station *st, enum sched_class playing)
-{
-	if (st->mixer == NULL)
-		return;
-	if (playing == SCHED_EMERGENCY && player_busy(st->player))
-		mixer_raise(st->mixer, st->cfg.audio.emergency_volume);
-	else if (mixer_raised(st->mixer))
-		mixer_restore(st->mixer);
-}
 
 #define MUTE_KEY	"mute"
 
@@ -122,7 +110,7 @@ station_mute(struct station *st, struct ctl_request *rq, const char *by, time_t 
 	/* Silence first: saving it waits for the disk. */
 	snprintf(reason, sizeof(reason), _("the loudspeakers were muted by %s"), by);
 	player_stop(st->player, reason);
-	mixer_follow(st, SCHED_NORMAL);
+	mixer_follow(st, NULL);
 	station_emit_note(st, "muted", json_pack("{s:s, s:o}", "by", by, "until",
 	    report_time(until)));
 	st->next_due_stale = 1;
