@@ -20,8 +20,8 @@
 #include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
-#define F_B		"thông báo.opus"	/* 31425 bytes */
-#define SIZE_B		31425
+#define F_B		"thông báo.opus"	/* 32645 bytes */
+#define SIZE_B		32645
 #define SHA_EMPTY	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 static char g_fix[512], g_src[PATH_MAX], g_sha[65];

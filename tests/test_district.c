@@ -48,7 +48,7 @@
 #define CHUNK		16384
 #define REGION		"hon-quan"
 #define F_A		"bản tin số 1.opus"	/* 42789 bytes: 3 chunks */
-#define F_B		"thông báo.opus"	/* 31425 bytes: 2 chunks */
+#define F_B		"thông báo.opus"	/* 32645 bytes: 2 chunks */
 #define F_C		"stereo.opus"
 #define F_Q		"rate16k.opus"
 #define F_U		"ffmpeg-speech.opus"
@@ -139,7 +139,7 @@ static char *
 make_manifest(int64_t version, const struct bulletin *bs, size_t n, const unsigned char *sk,
     const char *const *targets, size_t nt)
 {
-	struct manifest_item_info info[8];
+	struct manifest_item_info info[8] = { 0 };
 	struct manifest_meta meta = { REGION, version, 1795334400, targets, nt, CHUNK };
 	char text[4096], why[256], *m, *env;
 	struct schedule *s;
