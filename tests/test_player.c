@@ -384,8 +384,15 @@ test_back_to_back(void)
 
 	world_new();
 	T_EQ_INT(player_start(W.p, items_new(files, 2, 0), 2), 0);
-	T_ASSERT(player_busy(W.p));
-	T_EQ_INT(player_class(W.p), SCHED_PRIORITY);
+	/*
+	 * While it plays, its class is priority. The fake device takes sound
+	 * as fast as it comes, so the thread may be done already: look at
+	 * one snapshot, never at two calls that the thread can run between.
+	 */
+	if (player_current(W.p, &cur, NULL)) {
+		T_EQ_INT(cur.cls, SCHED_PRIORITY);
+		play_item_clear(&cur);
+	}
 	T_ASSERT(run_until(c_idle));
 	expect_two_plays(F_SHORT, F_LONG);
 	if (W.n == 4) {
