@@ -35,9 +35,12 @@ mkdir -p "$S"
 # Short bulletins, each its own tone, so that the slots are short and the
 # capture shows what played where; the last slot is long enough to play
 # through the broker's return (it is stopped once every record has arrived).
+# Each is prepared as loaxactl prepares what it queues, so that the queued one
+# is sent as it is and every reference is what the card plays.
 tone() {	# NAME HZ: 1.5 s of a tone in $S/NAME.opus, its reference decode in $T/NAME.raw
 	sox -n -r 48000 -c 1 -b 16 "$T/$1.wav" synth 1.5 sine "$2" vol 0.5 &&
-	opusenc --quiet "$T/$1.wav" "$S/$1.opus" &&
+	opusenc --quiet "$T/$1.wav" "$T/$1-tone.opus" &&
+	"$BUILD/loaxactl" import "$T/$1-tone.opus" "$S/$1.opus" >/dev/null &&
 	"$BUILD/tools/opus_refdecode" "$S/$1.opus" "$T/$1.raw" 1
 }
 tone "trước" 330 && tone "một" 440 && tone "hai" 550 && tone "ba" 660 && tone "bốn" 770 ||

@@ -540,7 +540,8 @@ test_stop_interrupts_and_misses_the_rest(void)
 	T_ASSERT(run_until(c_full));
 	T_ASSERT(player_current(W.p, &cur, &since) && strcmp(cur.file, F_SHORT) == 0);
 	play_item_clear(&cur);
-	T_ASSERT(since > 0 && since <= time(NULL));
+	/* time() reads the coarse clock, which may lag a tick behind the player's. */
+	T_ASSERT(since > 0 && since <= time(NULL) + 1);
 	W.out->delay = RATE / 2;	/* half a second not heard yet */
 	player_stop(W.p, "người vận hành dừng");
 	T_ASSERT(!player_busy(W.p));

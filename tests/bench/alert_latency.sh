@@ -26,10 +26,12 @@ now_ns() { date +%s%N; }
 
 start_broker || exit 1
 "$BUILD/loaxactl" keygen "$T/district.key" >/dev/null || exit 1
-# The alert: a falling sweep, easy to find in a capture; the bulletin it cuts
-# into: 20 s of speech.
+# The alert: a falling sweep, easy to find in a capture, prepared as loaxactl
+# prepares every bulletin (so that alert sends it as it is and the reference is
+# what the stations get); the bulletin it cuts into: 20 s of speech.
 sox -V1 -R -n -r 48000 -b 16 -c 1 "$T/alert.wav" synth 1 sine 1800-500 gain -3 &&
-    opusenc --quiet "$T/alert.wav" "$T/cảnh báo bão.opus" &&
+    opusenc --quiet "$T/alert.wav" "$T/sweep.opus" &&
+    "$BUILD/loaxactl" import "$T/sweep.opus" "$T/cảnh báo bão.opus" >/dev/null &&
     "$TOOLS/opus_refdecode" "$T/cảnh báo bão.opus" "$T/alert.raw" 1 || exit 1
 espeak-ng -v vi -s 150 -w "$T/s.wav" "Thông báo về lịch tiêm phòng cho gia súc, gia cầm." &&
     sox -V1 -R "$T/s.wav" -r 48000 -t wav - repeat 8 trim 0 20 >"$T/normal.wav" &&

@@ -186,7 +186,14 @@ fi
 vcard_setup field >&2
 S=$T/station
 mkdir -p "$S"
-for f in f1 f2 siren alert normal; do ln -s "$IN/$f.opus" "$S/$f.opus"; done
+for f in f1 f2 normal; do ln -s "$IN/$f.opus" "$S/$f.opus"; done
+# What queue and alert send is prepared at the bulletins' loudness: prepare
+# these the same way, so that they are sent as they are and their reference
+# decodes are what the card plays.
+for f in siren alert; do
+	"$BUILD/loaxactl" import "$IN/$f.opus" "$S/$f.opus" >/dev/null ||
+	    { echo "field.sh: cannot prepare $f.opus" >&2; exit 1; }
+done
 echo "slots = ( );" >"$S/schedule.cfg"
 config "$S" field "$VCARD_DEV" "$S/schedule.cfg"
 
