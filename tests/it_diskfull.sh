@@ -19,7 +19,8 @@ mount -t tmpfs -o size=1200k,mode=0750 tmpfs "$S/state" || { notok "a small tmpf
 station_config "$S" xa-day-dia "file:'$T/out.raw',raw"
 start_station "$S"
 
-a=$(ctl "$S" queue "$FIX/bản tin số 1.opus" --title "Bản tin đã có" --at "$(at_plus 6)" | head -n 1)
+# Late enough for what follows: preparing the 20-minute bulletin below takes seconds.
+a=$(ctl "$S" queue "$FIX/bản tin số 1.opus" --title "Bản tin đã có" --at "$(at_plus 40)" | head -n 1)
 check "a bulletin that fits is queued" sh -c "echo '$a' | grep -Eq '^[0-9]+\$'"
 err=$(ctl "$S" queue "$FIX/long.opus" --title "Quá lớn" 2>&1 >/dev/null); rc=$?
 echo "# refusal: $err"
@@ -48,7 +49,7 @@ check "every stored bulletin is intact (its SHA-256 is its name)" intact
 # It plays what it has, on time, whole.
 "$BUILD/tools/opus_refdecode" "$FIX/bản tin số 1.opus" "$T/ref.raw" 1
 played() { [ -f "$T/out.raw" ] && [ "$(stat -c %s "$T/out.raw")" -ge "$(stat -c %s "$T/ref.raw")" ]; }
-check "with the disk full, the station plays the queued bulletin" wait_for 30 played
+check "with the disk full, the station plays the queued bulletin" wait_for 90 played
 idle() { ctl "$S" status --json | jq -e '.state == "idle"' >/dev/null; }
 wait_for 10 idle
 set -- $("$BUILD/tools/pcm_compare" "$T/ref.raw" "$T/out.raw" 1 200)
