@@ -10,7 +10,7 @@ libopusfile-dev libopusenc-dev libebur128-dev libseccomp-dev
 libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libopencore-amrnb-dev
 mosquitto mosquitto-clients alsa-utils opus-tools ffmpeg espeak-ng sox pv jq
 clang libclang-rt-14-dev llvm-14 strace faketime iproute2 procps
-openssl libssl-dev systemd sqlite3"
+openssl libssl-dev systemd sqlite3 icecast2 libcurl4-openssl-dev curl"
 
 missing=""
 for p in $PKGS; do

@@ -259,6 +259,67 @@ start_station_held() {
 	wait_for 10 test -S "$1/control.sock"
 }
 
+# start_icecast: Debian's icecast2 on a free loopback port, plain HTTP, with
+# no burst on connect (a listener hears what is sent from then on). Sets
+# ICE_PORT, ICE_PID and ICE_SOURCE (the source password); a source is then
+# e.g. ffmpeg ... icecast://source:$ICE_SOURCE@127.0.0.1:$ICE_PORT/NAME.
+# Started by root it becomes nobody, who must enter $T.
+start_icecast() {
+	chmod 0711 "$T"
+	ICE_SOURCE=source-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
+	mkdir -p "$T/icecast"
+	chmod 0777 "$T/icecast"
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		ICE_PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		cat >"$T/icecast/icecast.xml" <<EOF
+<icecast>
+  <limits><clients>50</clients><sources>8</sources><queue-size>524288</queue-size>
+    <client-timeout>30</client-timeout><header-timeout>15</header-timeout>
+    <source-timeout>5</source-timeout><burst-on-connect>0</burst-on-connect>
+    <burst-size>0</burst-size></limits>
+  <authentication><source-password>$ICE_SOURCE</source-password>
+    <admin-user>admin</admin-user><admin-password>$ICE_SOURCE</admin-password></authentication>
+  <hostname>127.0.0.1</hostname>
+  <listen-socket><port>$ICE_PORT</port><bind-address>127.0.0.1</bind-address></listen-socket>
+  <fileserve>0</fileserve>
+  <paths><basedir>/usr/share/icecast2</basedir><logdir>$T/icecast</logdir>
+    <webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>
+  <logging><accesslog>-</accesslog><errorlog>-</errorlog><loglevel>3</loglevel></logging>
+  <security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>
+</icecast>
+EOF
+		icecast2 -c "$T/icecast/icecast.xml" >"$T/icecast/icecast.log" 2>&1 &
+		ICE_PID=$!
+		if wait_for 5 icecast_up; then
+			PIDS="$PIDS $ICE_PID"
+			return 0
+		fi
+		kill "$ICE_PID" 2>/dev/null
+		wait "$ICE_PID" 2>/dev/null
+	done
+	echo "cannot start icecast2" >&2
+	return 1
+}
+icecast_up() {
+	kill -0 "$ICE_PID" 2>/dev/null &&
+	    grep -q "server started" "$T/icecast/icecast.log" &&
+	    curl -s -o /dev/null "http://127.0.0.1:$ICE_PORT/status-json.xsl"
+}
+# icecast_source NAME FILE [FFMPEG OUTPUT OPTIONS...]: sends FILE in real time,
+# over and over, to mount /NAME (Ogg Opus unless the options say otherwise);
+# sets SRC_PID. The mount is up when icecast_mounted NAME succeeds.
+icecast_source() {
+	_is_name=$1 _is_file=$2; shift 2
+	[ $# -gt 0 ] || set -- -c:a libopus -b:a 32k -f ogg -content_type application/ogg
+	ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$_is_file" "$@" \
+	    "icecast://source:$ICE_SOURCE@127.0.0.1:$ICE_PORT/$_is_name" &
+	SRC_PID=$!
+	PIDS="$PIDS $SRC_PID"
+}
+icecast_mounted() {
+	curl -s "http://127.0.0.1:$ICE_PORT/status-json.xsl" | grep -q "\"listenurl\":\"[^\"]*/$1\""
+}
+
 ctl() { _ctl_dir=$1; shift; "$BUILD/loaxactl" -s "$_ctl_dir/control.sock" "$@"; }
 
 # vcard_setup [NAME]: a virtual sound card (tests/vcard/vcard.c) that plays in
