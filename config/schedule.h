@@ -19,6 +19,7 @@
 #define SCHEDULE_MAX_SLOTS	1000
 #define SCHEDULE_MAX_ITEMS	100	/* per slot */
 #define SCHEDULE_MAX_BYTES	(16 * 1024 * 1024)
+#define SCHEDULE_MAX_RELAY	(24 * 3600)	/* seconds a relay slot lasts, at most */
 
 struct sched_item {
 	char	*file;			/* absolute */
@@ -44,7 +45,16 @@ struct sched_slot {
 	int	 has_volume;		/* "volume" in the file: it replaces its class's */
 	double	 volume;		/* dB, CONF_VOLUME_MIN..CONF_VOLUME_MAX */
 	struct sched_item *items;
-	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS */
+	size_t	 n_items;		/* 1..SCHEDULE_MAX_ITEMS; 0 for a relay */
+	/*
+	 * A relay (tiếp sóng): the slot plays the stream at relay (stream_url.h)
+	 * for duration seconds instead of items, and the fallback bulletins, in
+	 * a loop, while the stream is away (none: silence).
+	 */
+	char	*relay;			/* NULL: the slot plays its items */
+	int	 duration;		/* seconds, 1..SCHEDULE_MAX_RELAY; 0 without relay */
+	struct sched_item *fallback;
+	size_t	 n_fallback;		/* 0..SCHEDULE_MAX_ITEMS */
 };
 
 struct schedule {
