@@ -102,9 +102,9 @@ $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/libloaxa.a
 $(BUILD)/loaxactl: $(BUILD)/daemon/loaxactl/loaxactl.o $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(IMPORT_LIBS)
 
-# Where loaxactl looks for loaxa-decode when it is not beside it.
-$(BUILD)/daemon/loaxactl/decode_run.o: ALL_CFLAGS += -DLIBEXECDIR='"$(LIBEXECDIR)"'
-$(BUILD)/daemon/loaxactl/decode_run.o: $(BUILD)/localedir
+# Where loaxactl and loaxad look for their helpers when they are not beside them.
+$(BUILD)/daemon/core/helper_path.o: ALL_CFLAGS += -DLIBEXECDIR='"$(LIBEXECDIR)"'
+$(BUILD)/daemon/core/helper_path.o: $(BUILD)/localedir
 
 # The caged decoder loaxactl starts for a recording that is not Ogg Opus.
 $(DECODE_OBJ): ALL_CFLAGS += $(DECODE_CFLAGS)

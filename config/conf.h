@@ -134,6 +134,13 @@ struct cfg_import {
 	int	max_minutes;		/* the longest recording taken, 1..240 */
 };
 
+/* Relaying a stream (a schedule's relay slot, or the district's live broadcast). */
+#define CONF_STALL_DEFAULT	5	/* seconds */
+
+struct cfg_relay {
+	int	stall;			/* seconds without data before the stream is away, 1..60 */
+};
+
 /*
  * A new group is a struct here, a member below, and in conf_table.c a table
  * of its settings, a line in groups[] and its defaults in conf_defaults().
@@ -156,6 +163,7 @@ struct config {
 	struct cfg_district district;
 	struct cfg_collector collector;	/* a district office's file only */
 	struct cfg_import   import;
+	struct cfg_relay    relay;	/* a station's file only */
 };
 
 /* Every setting that has a default gets it; the required ones are emptied. */

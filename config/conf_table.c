@@ -165,6 +165,11 @@ static const struct conf_key import_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+static const struct conf_key relay_keys[] = {
+	{ "stall", K_INT, FIELD(relay, stall), 1, 60, 0, "stall = 5;", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 #define IMPORT_GROUP { "import", import_keys, "import = { loudness = -16; bitrate = 32; };", 1 }
 
 static const struct conf_group_def office_groups[] = {
@@ -186,6 +191,7 @@ static const struct conf_group_def groups[] = {
 	{ "control", control_keys, "control = { socket = \"/run/loaxa/control.sock\"; };", 0 },
 	{ "schedule", schedule_keys, "schedule = { file = \"schedule.cfg\"; };", 0 },
 	{ "district", district_keys, "district = { public_key = \"/etc/loaxa/district.pub\"; };", 0 },
+	{ "relay", relay_keys, "relay = { stall = 5; };", 0 },
 	IMPORT_GROUP,
 	{ NULL, NULL, NULL, 0 },
 };
@@ -213,6 +219,7 @@ conf_defaults(struct config *c)
 	c->import.true_peak = CONF_TRUE_PEAK_DEFAULT;
 	c->import.bitrate = CONF_BITRATE_DEFAULT;
 	c->import.max_minutes = CONF_MAX_MINUTES_DEFAULT;
+	c->relay.stall = CONF_STALL_DEFAULT;
 }
 
 /* The station refuses to start with a district key it cannot use: say why now. */

@@ -271,7 +271,7 @@ test_unknown_settings(void)
 	    "emergency_volume, chime, volume)");
 	one_error(GOOD_STATION GOOD_STORAGE "logging = 1;",
 	    "t.cfg:3: logging: unknown setting 'logging' in the file; remove it or correct its "
-	    "name (known here: station, audio, mqtt, storage, control, schedule, district, import)");
+	    "name (known here: station, audio, mqtt, storage, control, schedule, district, relay, import)");
 	one_error(GOOD_STATION GOOD_STORAGE "schedule = { Grace = 5; };",
 	    "t.cfg:3: schedule.Grace: unknown setting 'Grace' in schedule; did you mean 'grace'?");
 }

@@ -6,9 +6,9 @@ static void
 test_higher_class_first(void)
 {
 	struct lineup_entry e[] = {
-		{ SCHED_NORMAL, 1000, 1, 1 },
-		{ SCHED_PRIORITY, 5000, 5, 0 },
-		{ SCHED_NORMAL, 500, 0, 0 },
+		{ SCHED_NORMAL, 1000, 1, 1, 0 },
+		{ SCHED_PRIORITY, 5000, 5, 0, 0 },
+		{ SCHED_NORMAL, 500, 0, 0, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 3, 10), 1);
@@ -18,9 +18,9 @@ static void
 test_time_order_within_class(void)
 {
 	struct lineup_entry e[] = {
-		{ SCHED_PRIORITY, 3000, 3, 1 },
-		{ SCHED_PRIORITY, 2000, 2, 0 },
-		{ SCHED_PRIORITY, 2500, 2, 1 },
+		{ SCHED_PRIORITY, 3000, 3, 1, 0 },
+		{ SCHED_PRIORITY, 2000, 2, 0, 0 },
+		{ SCHED_PRIORITY, 2500, 2, 1, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 3, 10), 1);
@@ -30,8 +30,8 @@ static void
 test_slot_wins_tie(void)
 {
 	struct lineup_entry e[] = {
-		{ SCHED_NORMAL, 2000, 2, 0 },
-		{ SCHED_NORMAL, 2000, 2, 1 },
+		{ SCHED_NORMAL, 2000, 2, 0, 0 },
+		{ SCHED_NORMAL, 2000, 2, 1, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 2, 10), 1);
@@ -47,8 +47,8 @@ test_tie_keeps_the_earlier_entry(void)
 	 * the order of its ids (station_lineup).
 	 */
 	struct lineup_entry e[] = {
-		{ SCHED_EMERGENCY, 7000, 7, 0 },
-		{ SCHED_EMERGENCY, 7000, 7, 0 },
+		{ SCHED_EMERGENCY, 7000, 7, 0, 0 },
+		{ SCHED_EMERGENCY, 7000, 7, 0, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 2, 10), 0);
@@ -60,8 +60,8 @@ static void
 test_not_yet_due_waits(void)
 {
 	struct lineup_entry e[] = {
-		{ SCHED_EMERGENCY, 20000, 20, 0 },
-		{ SCHED_NORMAL, 9000, 9, 1 },
+		{ SCHED_EMERGENCY, 20000, 20, 0, 0 },
+		{ SCHED_NORMAL, 9000, 9, 1, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 2, 10), 1);
@@ -75,8 +75,8 @@ test_moved_item_goes_first(void)
 {
 	/* The operator moved the queued item ahead of the district's slot. */
 	struct lineup_entry e[] = {
-		{ SCHED_PRIORITY, 1000, 1, 1 },
-		{ SCHED_PRIORITY, 999, 3, 0 },
+		{ SCHED_PRIORITY, 1000, 1, 1, 0 },
+		{ SCHED_PRIORITY, 999, 3, 0, 0 },
 	};
 
 	T_EQ_INT(lineup_pick(e, 2, 10), 1);
@@ -94,13 +94,20 @@ test_rank_from_due_unless_moved(void)
 static void
 test_only_emergency_preempts_lower(void)
 {
-	struct lineup_entry em = { SCHED_EMERGENCY, 0, 0, 0 };
-	struct lineup_entry pr = { SCHED_PRIORITY, 0, 0, 0 };
+	struct lineup_entry em = { SCHED_EMERGENCY, 0, 0, 0, 0 };
+	struct lineup_entry pr = { SCHED_PRIORITY, 0, 0, 0, 0 };
 
-	T_ASSERT(lineup_preempts(SCHED_NORMAL, &em));
-	T_ASSERT(lineup_preempts(SCHED_PRIORITY, &em));
-	T_ASSERT(!lineup_preempts(SCHED_EMERGENCY, &em));
-	T_ASSERT(!lineup_preempts(SCHED_NORMAL, &pr));
+	T_ASSERT(lineup_preempts(SCHED_NORMAL, 0, &em));
+	T_ASSERT(lineup_preempts(SCHED_PRIORITY, 0, &em));
+	T_ASSERT(!lineup_preempts(SCHED_EMERGENCY, 0, &em));
+	T_ASSERT(!lineup_preempts(SCHED_NORMAL, 0, &pr));
+	/* A relay is cut off by any higher class; a higher relay cuts off anything. */
+	T_ASSERT(lineup_preempts(SCHED_NORMAL, 1, &pr));
+	T_ASSERT(!lineup_preempts(SCHED_PRIORITY, 1, &pr));
+	T_ASSERT(!lineup_preempts(SCHED_EMERGENCY, 1, &em));
+	pr.is_relay = 1;
+	T_ASSERT(lineup_preempts(SCHED_NORMAL, 0, &pr));
+	T_ASSERT(!lineup_preempts(SCHED_PRIORITY, 0, &pr));
 }
 
 int

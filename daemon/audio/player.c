@@ -250,7 +250,8 @@ player_new(struct output *out, const struct audio_fmt *fmt, const struct player_
 		return NULL;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->turn, NULL);
-	p->wake_fd = p->msg_fd = -1;
+	p->wake_fd = p->msg_fd = p->relay_fd = -1;
+	p->relay_stall_ms = PLAYER_STALL_MS;
 	p->msgs_tail = &p->msgs;
 	p->out = out;
 	p->fmt = *fmt;
@@ -290,6 +291,7 @@ player_free(struct player *p)
 	pthread_cond_destroy(&p->turn);
 	pthread_mutex_destroy(&p->lock);
 	free(p->buf);
+	free(p->relay_ring);
 	free(p);
 }
 
@@ -400,6 +402,51 @@ player_class(struct player *p)
 		c = p->items[p->cur].cls;
 	player_unlock(p);
 	return c;
+}
+
+int
+player_relaying(struct player *p)
+{
+	int relaying;
+
+	player_lock(p);
+	relaying = p->state != P_IDLE && p->cur < p->n && p->items[p->cur].relay != NULL;
+	player_unlock(p);
+	return relaying;
+}
+
+int
+player_relay_feed(struct player *p, int fd)
+{
+	int rc = 0;
+
+	player_lock(p);
+	if (p->relay_on) {
+		relay_feed(p, fd);
+		player_poke(p);
+	} else {
+		close(fd);
+		rc = -ESRCH;
+	}
+	player_unlock(p);
+	return rc;
+}
+
+void
+player_relay_note(struct player *p, const char *why)
+{
+	player_lock(p);
+	if (p->relay_on)
+		snprintf(p->relay_why, sizeof(p->relay_why), "%s", why);
+	player_unlock(p);
+}
+
+void
+player_relay_stall(struct player *p, int ms)
+{
+	player_lock(p);
+	p->relay_stall_ms = ms;
+	player_unlock(p);
 }
 
 int

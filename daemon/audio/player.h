@@ -63,6 +63,20 @@ int		 player_busy(struct player *);
  */
 int		 player_current(struct player *, struct play_item *copy, time_t *since);
 
+/* A relay is playing (or waiting for the device): any higher class may cut it off. */
+int		 player_relaying(struct player *);
+/*
+ * The PCM of a relay helper the station started for the relay playing (raw
+ * S16_LE at the player's format, non-blocking): the player owns fd from now
+ * on, and closes the one before. -ESRCH (fd closed) when no relay plays.
+ */
+int		 player_relay_feed(struct player *, int fd);
+/* Why the relay's stream does not come (the helper's last error), for its "failed". */
+void		 player_relay_note(struct player *, const char *why);
+/* The stream is away after ms without PCM (PLAYER_STALL_MS until told). */
+void		 player_relay_stall(struct player *, int ms);
+#define PLAYER_STALL_MS	5000
+
 /* How the device is, as the playback thread last saw it. */
 struct player_device_state {
 	enum output_health health;

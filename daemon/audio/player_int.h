@@ -71,6 +71,25 @@ struct player {
 	int16_t			*buf;		/* decoded, not yet written */
 	size_t			 buf_len, buf_pos;
 
+	/* A relay playing (player_relay.c). */
+	int			 relay_stall_ms;	/* the stream is away after this without PCM */
+	int64_t			*ends_ms;	/* each relay's end on the monotonic clock; 0: none */
+	int			 relay_on;	/* the current item is a relay */
+	int			 relay_fd;	/* its helper's PCM, non-blocking; -1: none */
+	int			 relay_live;	/* its stream is what plays */
+	int			 relay_ever;	/* its stream came at least once */
+	int			 relay_cushion;	/* (back) on: wait for a cushion of it */
+	int			 relay_polled;	/* seq_prepare waits on relay_fd, not the device */
+	int64_t			 relay_end, relay_begun, relay_heard;	/* monotonic ms */
+	uint64_t		 relay_frames, fallback_frames;
+	unsigned		 relay_breaks;
+	unsigned char		*relay_ring;	/* the stream's PCM, not yet written */
+	size_t			 relay_ring_len, relay_ring_cap;
+	struct opus_reader	*fb_rd;		/* the fallback bulletin playing */
+	size_t			 fb_cur;
+	int			 fb_broken;	/* no fallback bulletin could be played */
+	char			 relay_why[256];	/* the helper's last error, from the loop */
+
 	int64_t			 retry_at;	/* OPENING: when to try the device again */
 	int			 backoff;
 	int64_t			 drain_at;	/* DRAINING: when the device is empty */
@@ -93,5 +112,14 @@ void	seq_stop_as(struct player *, const char *event, const char *reason);
 void	seq_preempt(struct player *, const char *reason, struct play_item **items, size_t *n);
 int	seq_prepare(struct player *, struct pollfd *pfd, int max, int64_t *deadline);
 void	seq_dispatch(struct player *, const struct pollfd *pfd, int n, int64_t now);
+
+/* player_relay.c: a relay in the sequence, always called with the lock held. */
+int	relay_begin(struct player *, int64_t now);
+void	relay_end(struct player *, struct play_item *it);
+void	relay_feed(struct player *, int fd);
+long	relay_read(struct player *, int16_t *out, size_t want, int64_t now, long delay);
+int	relay_prepare(struct player *, struct pollfd *pfd, int max, int64_t now,
+	    int64_t *deadline);
+double	relay_seconds(const struct player *);
 
 #endif

@@ -35,14 +35,18 @@ seq_free_items(struct player *p)
 		play_item_clear(&p->items[i]);
 	free(p->items);
 	free(p->expire_ms);
+	free(p->ends_ms);
 	p->items = NULL;
 	p->expire_ms = NULL;
+	p->ends_ms = NULL;
 	p->n = p->cur = 0;
 }
 
 static void
 seq_close_reader(struct player *p)
 {
+	if (p->relay_on)
+		relay_end(p, &p->items[p->cur]);
 	opus_reader_free(p->rd);
 	p->rd = NULL;
 	p->in_chime = 0;
@@ -68,6 +72,22 @@ seq_seconds(const struct player *p, uint64_t frames)
 	return (double)frames / p->fmt.rate;
 }
 
+/* Frames of the current item that were heard: written, less what the device still holds. */
+static uint64_t
+seq_heard(struct player *p)
+{
+	long delay = output_delay(p->out);
+
+	return p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
+}
+
+/* The seconds a cut-off item played: a relay's are its stream's. */
+static double
+seq_cut_seconds(struct player *p)
+{
+	return p->relay_on ? relay_seconds(p) : seq_seconds(p, seq_heard(p));
+}
+
 /* Ends the current item with event and moves on to the next one. */
 static void
 seq_end_item(struct player *p, const char *event, uint64_t frames, const char *error)
@@ -78,6 +98,8 @@ seq_end_item(struct player *p, const char *event, uint64_t frames, const char *e
 		    "were clamped (heard as distortion); lower the volume of its slot or class"),
 		    p->items[p->cur].file, p->items[p->cur].gain_db,
 		    (unsigned long long)p->clamped);
+	if (p->relay_on)
+		relay_end(p, &p->items[p->cur]);
 	player_post(p, MSG_ENDED, &p->items[p->cur], event, seq_seconds(p, frames), error);
 	seq_close_reader(p);
 	p->cur++;
@@ -178,6 +200,14 @@ seq_begin_item(struct player *p)
 			continue;
 		}
 		p->gain = it->gain_db == 0 ? 1.0f : powf(10.0f, (float)it->gain_db / 20.0f);
+		if (it->relay != NULL) {
+			if (relay_begin(p, clock_mono_ms()) == 0) {
+				p->relay_end = p->ends_ms[p->cur];
+				return 0;
+			}
+			seq_end_item(p, "failed", 0, _("out of memory"));
+			continue;
+		}
 		if (seq_begin_chime(p, it) == 0)
 			return 0;
 		p->rd = opus_reader_open_file(it->path, p->fmt.rate, p->fmt.channels, &err);
@@ -237,7 +267,7 @@ seq_try_open(struct player *p, int64_t now)
 	}
 	p->backoff = RETRY_FIRST_MS;
 	p->state = P_PLAYING;
-	if (p->rd == NULL && seq_begin_item(p) < 0) {
+	if (p->rd == NULL && !p->relay_on && seq_begin_item(p) < 0) {
 		output_close(p->out);
 		seq_go_idle(p);
 	}
@@ -249,11 +279,18 @@ seq_start(struct player *p, struct play_item *items, size_t n, int64_t now, time
 {
 	size_t i;
 
-	if ((p->expire_ms = calloc(n > 0 ? n : 1, sizeof(*p->expire_ms))) == NULL)
+	if ((p->expire_ms = calloc(n > 0 ? n : 1, sizeof(*p->expire_ms))) == NULL ||
+	    (p->ends_ms = calloc(n > 0 ? n : 1, sizeof(*p->ends_ms))) == NULL) {
+		free(p->expire_ms);
+		p->expire_ms = NULL;
 		return -ENOMEM;
-	for (i = 0; i < n; i++)
+	}
+	for (i = 0; i < n; i++) {
 		if (items[i].expires != 0)
 			p->expire_ms[i] = now + ((int64_t)items[i].expires - wall) * 1000;
+		if (items[i].ends != 0)
+			p->ends_ms[i] = now + ((int64_t)items[i].ends - wall) * 1000;
+	}
 	p->items = items;
 	p->n = n;
 	p->cur = 0;
@@ -270,8 +307,11 @@ seq_device_lost(struct player *p, int64_t now)
 
 	log_warnx(_("player: audio device failed while playing \"%s\": %s"), it->file,
 	    p->out->error[0] ? p->out->error : "unknown error");
+	if (p->relay_on)
+		relay_end(p, it);
 	if (p->started)
-		player_post(p, MSG_ENDED, it, "interrupted", seq_seconds(p, p->written),
+		player_post(p, MSG_ENDED, it, "interrupted",
+		    seq_seconds(p, it->relay != NULL ? p->relay_frames : p->written),
 		    p->out->error[0] ? p->out->error : _("the audio device stopped working"));
 	seq_close_reader(p);
 	output_close(p->out);
@@ -280,7 +320,36 @@ seq_device_lost(struct player *p, int64_t now)
 	player_post(p, MSG_DEVICE, NULL, NULL, 0, NULL);
 }
 
-/* Decodes more audio for the device; returns 0, or -ENOENT when the sequence is over. */
+/*
+ * More of a relay for the device: 1 with the buffer filled, -EAGAIN when it
+ * has nothing to write yet, or 0 when it has ended (and the next item may begin).
+ */
+static long
+seq_refill_relay(struct player *p, size_t want)
+{
+	long got = relay_read(p, p->buf, want < PLAYER_BUF_FRAMES ? want : PLAYER_BUF_FRAMES,
+	    clock_mono_ms(), output_delay(p->out));
+
+	if (got > 0) {
+		seq_apply_gain(p, (size_t)got);
+		p->buf_len = (size_t)got;
+		p->buf_pos = 0;
+		return 1;
+	}
+	if (got < 0)
+		return got;
+	if (p->relay_ever)
+		seq_end_item(p, "finished", p->relay_frames, NULL);
+	else
+		seq_end_item(p, "failed", 0, p->relay_why[0] != '\0' ? p->relay_why :
+		    _("the stream never came"));
+	return 0;
+}
+
+/*
+ * Decodes more audio for the device; returns 0, -EAGAIN when a relay has
+ * nothing to write yet, or -ENOENT when the sequence is over.
+ */
 static int
 seq_refill(struct player *p, size_t want)
 {
@@ -288,8 +357,13 @@ seq_refill(struct player *p, size_t want)
 	char msg[512];
 
 	while (p->buf_pos == p->buf_len) {
-		if (p->rd == NULL && seq_begin_item(p) < 0)
+		if (p->rd == NULL && !p->relay_on && seq_begin_item(p) < 0)
 			return -ENOENT;
+		if (p->relay_on) {
+			if ((got = seq_refill_relay(p, want)) != 0)
+				return got < 0 ? (int)got : 0;
+			continue;
+		}
 		got = opus_reader_read(p->rd, p->buf, want < PLAYER_BUF_FRAMES ? want : PLAYER_BUF_FRAMES);
 		if (got > 0) {
 			seq_apply_gain(p, (size_t)got);
@@ -322,6 +396,7 @@ seq_write(struct player *p, const struct pollfd *pfd, int n, int64_t now)
 {
 	long avail = output_writable(p->out, pfd, n), w;
 	size_t budget;
+	int rc;
 
 	if (avail < 0) {
 		seq_device_lost(p, now);
@@ -330,7 +405,9 @@ seq_write(struct player *p, const struct pollfd *pfd, int n, int64_t now)
 	/* At most a quarter second per step, so that the lock is never held for long. */
 	budget = (size_t)avail < p->fmt.rate / 4 ? (size_t)avail : p->fmt.rate / 4;
 	while (budget > 0) {
-		if (seq_refill(p, budget) < 0) {
+		if ((rc = seq_refill(p, budget)) == -EAGAIN)
+			return;
+		if (rc < 0) {
 			seq_start_drain(p, now);
 			return;
 		}
@@ -361,6 +438,7 @@ seq_prepare(struct player *p, struct pollfd *pfd, int max, int64_t *deadline)
 {
 	int n;
 
+	p->relay_polled = 0;
 	switch (p->state) {
 	case P_IDLE:
 		return 0;
@@ -373,6 +451,8 @@ seq_prepare(struct player *p, struct pollfd *pfd, int max, int64_t *deadline)
 			*deadline = p->drain_at;
 		return 0;
 	case P_PLAYING:
+		if ((n = relay_prepare(p, pfd, max, clock_mono_ms(), deadline)) >= 0)
+			return n;
 		n = output_pollfds(p->out, pfd, max);
 		if (n <= 0) {
 			/* A device with nothing to poll: come back soon rather than never. */
@@ -404,18 +484,10 @@ seq_dispatch(struct player *p, const struct pollfd *pfd, int n, int64_t now)
 		}
 		break;
 	case P_PLAYING:
-		seq_write(p, pfd, n, now);
+		/* Waiting on a relay's pipe, the device is asked directly. */
+		seq_write(p, pfd, p->relay_polled ? 0 : n, now);
 		break;
 	}
-}
-
-/* Frames of the current item that were heard: written, less what the device still holds. */
-static uint64_t
-seq_heard(struct player *p)
-{
-	long delay = output_delay(p->out);
-
-	return p->written > (uint64_t)delay ? p->written - (uint64_t)delay : 0;
 }
 
 void
@@ -424,7 +496,7 @@ seq_stop_as(struct player *p, const char *event, const char *reason)
 	if (p->state == P_IDLE)
 		return;
 	if (p->state == P_PLAYING && p->cur < p->n && p->started)
-		seq_end_item(p, event, seq_heard(p), reason);
+		seq_end_item(p, event, p->relay_on ? p->relay_frames : seq_heard(p), reason);
 	seq_miss_rest(p, reason);
 	output_close(p->out);
 	seq_go_idle(p);
@@ -439,9 +511,13 @@ seq_preempt(struct player *p, const char *reason, struct play_item **items, size
 	*n = 0;
 	if (p->state == P_IDLE)
 		return;
-	if (p->state == P_PLAYING && p->cur < p->n && p->started)
-		player_post(p, MSG_ENDED, &p->items[p->cur], "interrupted",
-		    seq_seconds(p, seq_heard(p)), reason);
+	if (p->state == P_PLAYING && p->cur < p->n && p->started) {
+		double seconds = seq_cut_seconds(p);
+
+		if (p->relay_on)
+			relay_end(p, &p->items[p->cur]);
+		player_post(p, MSG_ENDED, &p->items[p->cur], "interrupted", seconds, reason);
+	}
 	seq_close_reader(p);
 	if (p->cur < p->n && (*items = calloc(p->n - p->cur, sizeof(**items))) != NULL) {
 		for (i = p->cur; i < p->n; i++) {

@@ -15,34 +15,11 @@
 
 #include "config/conf.h"
 #include "daemon/core/file.h"
+#include "daemon/core/helper_path.h"
 #include "daemon/loaxactl/decode_run.h"
 #include "daemon/proto/decode_wire.h"
 
-#ifndef LIBEXECDIR
-#define LIBEXECDIR "/usr/local/libexec/loaxa"
-#endif
-
 extern char **environ;
-
-/* Beside our own program (a build tree, or both installed in one place), else LIBEXECDIR's. */
-static void
-decoder_path(char *out, size_t len)
-{
-	char self[PATH_MAX - 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
-
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			snprintf(out, len, "%s/loaxa-decode", self);
-			if (access(out, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(out, len, "%s/loaxa-decode", LIBEXECDIR);
-}
 
 static int
 decode_spawn(struct decode_run *d, int fd, int pipe_w)
@@ -53,7 +30,7 @@ decode_spawn(struct decode_run *d, int fd, int pipe_w)
 	sigset_t none, dfl;
 	int rc;
 
-	decoder_path(path, sizeof(path));
+	helper_path("loaxa-decode", path, sizeof(path));
 	sigemptyset(&none);
 	sigemptyset(&dfl);
 	sigaddset(&dfl, SIGPIPE);

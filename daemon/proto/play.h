@@ -47,6 +47,17 @@ struct play_item {
 	int	 volume_set;	/* volume_db was asked for (its slot's, or its class's) */
 	double	 volume_db;	/* the volume asked for, in dB */
 	double	 gain_db;	/* software gain on its PCM (0 when the mixer sets the volume) */
+	/*
+	 * A relay (tiếp sóng): path is NULL and the player plays, until ends,
+	 * the PCM of the relay helper the station hands it (player_relay_feed),
+	 * and the fallback bulletins in a loop while the stream is away.
+	 */
+	char	*relay;		/* the stream's address, credentials and all; NULL: a bulletin */
+	char	**fallback;	/* files */
+	size_t	 n_fallback;
+	time_t	 ends;		/* a relay stops here (wall clock) */
+	double	 fallback_s;	/* when it ended: seconds of fallback or silence it played */
+	unsigned breaks;	/* when it ended: the times the stream went away */
 };
 
 /* Makes dst a deep copy of src: 0, or -ENOMEM with dst cleared. */

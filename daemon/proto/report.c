@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/i18n.h"
+#include "config/stream_url.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
@@ -29,6 +30,24 @@ static json_t *
 report_str(const char *s)
 {
 	return s != NULL ? json_string(s) : json_null();
+}
+
+/*
+ * A relay's own facts: the stream (without credentials), and when it has
+ * ended, the seconds it played something else ("seconds" are the stream's)
+ * and how often the stream went away.
+ */
+static void
+report_relay(json_t *o, const struct play_item *it, const char *event)
+{
+	char pub[STREAM_URL_MAX + 1];
+
+	stream_url_public(it->relay, pub, sizeof(pub));
+	json_object_set_new(o, "relay", json_string(pub));
+	if (strcmp(event, "started") == 0)
+		return;
+	json_object_set_new(o, "fallback_seconds", json_real(round(it->fallback_s * 1000) / 1000));
+	json_object_set_new(o, "interruptions", json_integer(it->breaks));
 }
 
 json_t *
@@ -60,6 +79,8 @@ report_event(const struct config *cfg, const struct play_item *it, const char *e
 	}
 	if (error != NULL)
 		json_object_set_new(o, "error", json_string(error));
+	if (it->relay != NULL)
+		report_relay(o, it, event);
 	/* What the loudspeakers sounded just before the bulletin, in the same stream. */
 	if (it->chimed && it->chime != NULL && strcmp(event, "started") == 0)
 		json_object_set_new(o, "chime", json_string(it->chime->name));

@@ -33,7 +33,9 @@ lineup_pick(const struct lineup_entry *e, size_t n, time_t now)
 }
 
 int
-lineup_preempts(enum sched_class playing, const struct lineup_entry *e)
+lineup_preempts(enum sched_class playing, int relaying, const struct lineup_entry *e)
 {
-	return e->cls == SCHED_EMERGENCY && playing < SCHED_EMERGENCY;
+	if (e->cls <= playing)
+		return 0;
+	return e->cls == SCHED_EMERGENCY || relaying || e->is_relay;
 }

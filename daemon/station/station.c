@@ -45,6 +45,7 @@ station_on_started(void *arg, struct play_item *it)
 
 	/* A schedule's file is hashed for the record by the store's writer, not here. */
 	station_emit(st, it, "started", 0, NULL);	/* also takes a queue item off the queue */
+	station_relay_started(st, it);
 	if (it->source == PLAY_QUEUE)
 		station_queue_refresh(st);
 }
@@ -55,6 +56,7 @@ station_on_ended(void *arg, struct play_item *it, const char *event, double seco
 {
 	struct station *st = arg;
 
+	station_relay_ended(st, it);
 	station_emit(st, it, event, seconds, error);
 	if (it->source == PLAY_QUEUE)
 		station_queue_refresh(st);
@@ -134,6 +136,7 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	st->cfg = *cfg;
 	st->ev = ev;
 	st->tfd = -1;
+	st->relay.err_fd = st->relay.pidfd = -1;
 	st->started = clock_wall_now();
 	st->next_due_stale = 1;
 	st->status_dirty = 1;
@@ -161,6 +164,9 @@ station_new(const struct config *cfg, struct ev_loop *ev, struct errlist *errs)
 	ev_add(ev, &src);
 	station_source(st, &src);
 	ev_add(ev, &src);
+	station_relay_source(st, &src);
+	ev_add(ev, &src);
+	player_relay_stall(st->player, st->cfg.relay.stall * 1000);
 	log_info(_("station: %s (%s) ready: %zu slots, %zu queued, audio \"%s\", district link %s:%d"),
 	    cfg->station.id, cfg->station.name,
 	    st->scheds[SCHED_LOCAL] ? st->scheds[SCHED_LOCAL]->n_slots : 0, st->nqueue,
@@ -207,6 +213,7 @@ station_free(struct station *st)
 	}
 	if (st->player != NULL)
 		player_stop(st->player, _("the station daemon was stopped"));
+	station_relay_close(st);
 	for (i = 0; i < st->npending; i++) {
 		if (st->store != NULL)
 			station_miss_items(st, st->pending[i].items, st->pending[i].n,

@@ -37,6 +37,22 @@ struct station_health {
 	struct store_outbox_stats outbox;
 };
 
+/* The relay helper of the relay playing (station_relay.c). */
+struct station_relay {
+	int		 wanted;	/* a relay plays: keep a helper running */
+	char		 url[1024];	/* its stream, credentials and all */
+	pid_t		 pid;		/* 0: none running */
+	int		 pidfd;		/* readable once it has exited; -1: none */
+	int		 err_fd;	/* its status lines; -1: none */
+	char		 line[512];	/* a status line so far */
+	size_t		 line_len;
+	int64_t		 spawned_at;	/* monotonic ms */
+	int64_t		 restart_at;	/* the next helper; 0: none due */
+	int64_t		 kill_at;	/* told to stop: SIGKILL at this; 0: not told */
+	int		 backoff_ms;
+	char		 why[256];	/* its last error */
+};
+
 /*
  * A sequence that is due and waits for the player: a slot occurrence, an
  * alert, or what an emergency cut off (which plays again from its start).
@@ -114,6 +130,7 @@ struct station {
 	char			 tls_why[TLS_WHY_MAX];	/* "": the files are good */
 
 	struct station_health	 health;
+	struct station_relay	 relay;
 
 	struct outbox_msg	 outbox_cur;	/* the message lent to the MQTT module */
 	char			 topic_status[256];
@@ -178,6 +195,15 @@ void	station_load_cursor(struct station *);
 void	station_save_cursor(struct station *);
 /* The station's event source: the clock watcher and the deadline of what comes due. */
 void	station_source(struct station *, struct ev_source *);
+
+/* station_relay.c: the relay helper */
+/* A relay started playing (it is ignored for anything else): its helper starts. */
+void	station_relay_started(struct station *, const struct play_item *it);
+/* A relay ended (interrupted, finished...): its helper is stopped. */
+void	station_relay_ended(struct station *, const struct play_item *it);
+void	station_relay_source(struct station *, struct ev_source *);
+/* Kills and reaps any helper (at the end). */
+void	station_relay_close(struct station *);
 
 /* station_emit.c: reports */
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/i18n.h"
+#include "config/stream_url.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/tags_json.h"
 #include "daemon/station/station_int.h"
@@ -34,14 +35,66 @@ station_item_name(const struct station *st, const struct sched_item *si, const c
 	return base;
 }
 
+/*
+ * A relay slot is one item: the stream until the slot's end, joined late if
+ * something else played first (a live programme is not replayed from its
+ * start), with its fallback bulletins.
+ */
+static struct play_item *
+station_relay_item(const struct sched_slot *slot, time_t at)
+{
+	struct play_item *it = calloc(1, sizeof(*it));
+	char pub[STREAM_URL_MAX + 1];
+	size_t i;
+
+	if (it == NULL)
+		return NULL;
+	stream_url_public(slot->relay, pub, sizeof(pub));
+	it->relay = strdup(slot->relay);
+	it->file = strdup(pub);
+	it->title = strdup(slot->title);
+	it->slot = strdup(slot->title);
+	(void)tags_copy(&it->tags, &slot->tags);
+	if (slot->n_fallback > 0 &&
+	    (it->fallback = calloc(slot->n_fallback, sizeof(*it->fallback))) != NULL) {
+		it->n_fallback = slot->n_fallback;
+		for (i = 0; i < slot->n_fallback; i++)
+			it->fallback[i] = strdup(slot->fallback[i].file);
+	}
+	it->source = PLAY_SCHEDULE;
+	it->cls = slot->cls;
+	it->volume_set = slot->has_volume;
+	it->volume_db = slot->volume;
+	it->scheduled_at = at;
+	it->ends = at + slot->duration;
+	it->expires = it->ends - 1;
+	if (it->relay == NULL || it->file == NULL || it->title == NULL || it->slot == NULL ||
+	    (slot->n_fallback > 0 && it->fallback == NULL)) {
+		play_item_clear(it);
+		free(it);
+		return NULL;
+	}
+	for (i = 0; i < it->n_fallback; i++)
+		if (it->fallback[i] == NULL) {
+			play_item_clear(it);
+			free(it);
+			return NULL;
+		}
+	return it;
+}
+
 static struct play_item *
 station_slot_items(const struct station *st, const struct sched_slot *slot, time_t at, int grace,
     size_t *n)
 {
-	struct play_item *items = calloc(slot->n_items, sizeof(*items));
+	struct play_item *items;
 	size_t i;
 
-	if (items == NULL)
+	if (slot->relay != NULL) {
+		*n = 1;
+		return station_relay_item(slot, at);
+	}
+	if ((items = calloc(slot->n_items, sizeof(*items))) == NULL)
 		return NULL;
 	for (i = 0; i < slot->n_items; i++) {
 		const char *base = strrchr(slot->items[i].file, '/');
@@ -99,6 +152,7 @@ station_pend(struct station *st, struct play_item *items, size_t n)
 	ps->entry.rank = lineup_rank(items[0].scheduled_at, 0);
 	ps->entry.due = 0;
 	ps->entry.is_slot = items[0].source == PLAY_SCHEDULE;
+	ps->entry.is_relay = items[0].relay != NULL;
 	st->next_due_stale = 1;
 }
 
@@ -116,7 +170,7 @@ station_slot_due(struct station *st, const struct schedule *sch,
 		log_warnx(_("station: out of memory for slot \"%s\""), slot->title);
 		return;
 	}
-	if (now - occ->at > grace) {
+	if (slot->relay != NULL ? now >= occ->at + slot->duration : now - occ->at > grace) {
 		station_miss_items(st, items, n,
 		    _("the station was off, or its clock was set, past the slot's start and its grace period"));
 		return;
@@ -178,6 +232,7 @@ station_queue_entry(const struct queue_item *q)
 		.rank = lineup_rank(station_queue_due(q), q->rank),
 		.due = station_queue_due(q),
 		.is_slot = 0,
+		.is_relay = 0,
 	};
 
 	return e;
@@ -342,14 +397,19 @@ station_start(struct station *st, const struct line_ref *ref)
 	player_start(st->player, ps.items, ps.n);
 }
 
-/* An emergency cuts off a lower class; what it cut off waits to play again from its start. */
+/*
+ * An emergency cuts off a lower class, and any higher class a relay; what it
+ * cut off waits to play again (a bulletin from its start, a relay from where
+ * its stream is then, if its slot is still on).
+ */
 static void
-station_preempt(struct station *st)
+station_preempt(struct station *st, const struct lineup_entry *e)
 {
 	struct play_item *rest;
 	size_t n;
 
-	player_preempt(st->player, _("an emergency bulletin cut in"), &rest, &n);
+	player_preempt(st->player, e->cls == SCHED_EMERGENCY ? _("an emergency bulletin cut in") :
+	    _("a bulletin of a higher class cut in"), &rest, &n);
 	if (n > 0)
 		station_pend(st, rest, n);
 }
@@ -368,10 +428,10 @@ station_play_next(struct station *st, time_t now)
 	if (st->muted || station_line_pick(st, now, &ref, &e) < 0)
 		return;
 	if (player_busy(st->player)) {
-		if (!lineup_preempts(player_class(st->player), &e))
+		if (!lineup_preempts(player_class(st->player), player_relaying(st->player), &e))
 			return;
 		/* The preemption changes the line (and may reload the queue): ask again. */
-		station_preempt(st);
+		station_preempt(st, &e);
 		if (station_line_pick(st, now, &ref, &e) < 0)
 			return;
 	}

@@ -156,9 +156,16 @@ items_use(const struct play_item *it, size_t n, const char *sha256)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(it[i].sha256, sha256) == 0 || strstr(it[i].path, sha256) != NULL)
+	size_t j;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(it[i].sha256, sha256) == 0 ||
+		    (it[i].path != NULL && strstr(it[i].path, sha256) != NULL))
 			return 1;
+		for (j = 0; j < it[i].n_fallback; j++)	/* a relay's */
+			if (strstr(it[i].fallback[j], sha256) != NULL)
+				return 1;
+	}
 	return 0;
 }
 
