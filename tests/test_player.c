@@ -213,6 +213,8 @@ struct rec {
 	char		 error[256];
 	double		 seconds;
 	int		 chimed;	/* the item says its chime sounded */
+	double		 fallback_s;	/* a relay's */
+	unsigned	 breaks;
 };
 
 struct world {
@@ -239,6 +241,8 @@ record(struct play_item *it, const char *event, double seconds, const char *erro
 	snprintf(r->error, sizeof(r->error), "%s", error != NULL ? error : "");
 	r->seconds = seconds;
 	r->chimed = it->chimed;
+	r->fallback_s = it->fallback_s;
+	r->breaks = it->breaks;
 }
 
 static void
@@ -723,6 +727,161 @@ test_device_lost_mid_bulletin_starts_it_again(void)
 	world_free();
 }
 
+/* ---- relays ---- */
+
+/* A relay of ends_in seconds from now, with the fixture fallback (NULL: none). */
+static struct play_item *
+relay_new(int ends_in, const char *fallback)
+{
+	struct play_item *it = calloc(1, sizeof(*it));
+	char path[1024];
+
+	T_ASSERT(it != NULL);
+	it->relay = strdup("http://user:pw@radio.example:8000/kenh1");
+	it->file = strdup("http://radio.example:8000/kenh1");
+	it->title = strdup("Tiếp sóng");
+	it->source = PLAY_SCHEDULE;
+	it->cls = SCHED_NORMAL;
+	it->ends = time(NULL) + ends_in;
+	if (fallback != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", g_fix, fallback);
+		it->fallback = calloc(1, sizeof(*it->fallback));
+		it->fallback[0] = strdup(path);
+		it->n_fallback = 1;
+	}
+	return it;
+}
+
+/* A helper's pipe with frames of PCM written in it (a ramp), closed at the writing end. */
+static int
+relay_pipe(size_t frames)
+{
+	int16_t pcm[1024];
+	int fd[2];
+	size_t i, n;
+
+	T_ASSERT(pipe2(fd, O_CLOEXEC) == 0);
+	T_ASSERT(frames * 2 <= 65536);	/* what a pipe holds without a reader */
+	while (frames > 0) {
+		n = frames < 1024 ? frames : 1024;
+		for (i = 0; i < n; i++)
+			pcm[i] = (int16_t)(i * 16);
+		T_ASSERT(write(fd[1], pcm, n * 2) == (ssize_t)(n * 2));
+		frames -= n;
+	}
+	close(fd[1]);
+	(void)fcntl(fd[0], F_SETFL, O_NONBLOCK);
+	return fd[0];
+}
+
+static int c_started(void) { return W.n >= 1; }
+
+/*
+ * The stream comes (a helper's PCM), then its helper goes: what came is
+ * played whole, the stream is away once (no fallback: silence), and the
+ * relay ends at its end, "finished" with the stream's seconds.
+ */
+static void
+test_relay_plays_the_stream_until_its_end(void)
+{
+	int64_t t0;
+
+	world_new();
+	player_relay_stall(W.p, 300);
+	t0 = clock_mono_ms();
+	T_EQ_INT(player_start(W.p, relay_new(2, NULL), 1), 0);
+	T_ASSERT(run_until(c_started));
+	expect(0, "started", "http://radio.example:8000/kenh1");
+	W.out->delay = RATE / 10;	/* the device is ahead: silence waits, the stream does not */
+	T_EQ_INT(player_relay_feed(W.p, relay_pipe(RATE * 3 / 10)), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(1, "finished", "http://radio.example:8000/kenh1");
+	if (W.n == 2) {
+		T_ASSERT(near(W.rec[1].seconds, 0.3, 0.001));
+		T_EQ_INT(W.rec[1].breaks, 1);
+		T_EQ_STR(W.rec[1].error, "");
+	}
+	/* It ended with its window (1 to 2 s of wall clock), not with its stream. */
+	T_ASSERT(clock_mono_ms() - t0 >= 900);
+	world_free();
+}
+
+/* A stream that never comes: silence, then "failed" with why, and the station goes on. */
+static void
+test_relay_that_never_comes_fails(void)
+{
+	world_new();
+	player_relay_stall(W.p, 200);
+	T_EQ_INT(player_start(W.p, relay_new(1, NULL), 1), 0);
+	T_ASSERT(run_until(c_started));
+	W.out->delay = RATE / 10;
+	player_relay_note(W.p, "the server answered 404 Not Found");
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(1, "failed", "http://radio.example:8000/kenh1");
+	if (W.n == 2) {
+		T_EQ_STR(W.rec[1].error, "the server answered 404 Not Found");
+		T_ASSERT(W.rec[1].seconds == 0);
+		T_EQ_INT(W.rec[1].breaks, 0);
+	}
+	world_free();
+}
+
+/* The fallback plays while the stream is away, and the stream takes over when it comes. */
+static void
+test_relay_fallback_then_stream(void)
+{
+	world_new();
+	W.out->room = RATE;	/* the device takes a second, then is full until told */
+	player_relay_stall(W.p, 200);
+	T_EQ_INT(player_start(W.p, relay_new(2, F_SHORT), 1), 0);
+	T_ASSERT(run_until(c_full));	/* silence while it waits for the stream */
+	expect(0, "started", "http://radio.example:8000/kenh1");
+	W.out->delay = RATE / 10;
+	W.out->room = -1;
+	T_EQ_INT(player_relay_feed(W.p, relay_pipe(RATE / 4)), 0);	/* wakes the thread */
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(1, "finished", "http://radio.example:8000/kenh1");
+	if (W.n == 2) {
+		T_ASSERT(near(W.rec[1].seconds, 0.25, 0.001));
+		/* A second of silence before it; after it, the fallback as fast as the fake takes it. */
+		T_ASSERT(W.rec[1].fallback_s >= 2.0);
+		T_EQ_INT(W.rec[1].breaks, 1);
+	}
+	world_free();
+}
+
+/* A higher class cuts a relay off: "interrupted", and it comes back to resume. */
+static void
+test_relay_preempted_comes_back(void)
+{
+	struct play_item *back = NULL;
+	size_t i, n = 0;
+
+	world_new();
+	player_relay_stall(W.p, 5000);
+	T_EQ_INT(player_start(W.p, relay_new(30, NULL), 1), 0);
+	T_ASSERT(run_until(c_started));
+	T_ASSERT(player_relaying(W.p));
+	player_preempt(W.p, "an emergency alert", &back, &n);
+	T_EQ_INT(W.n, 2);
+	expect(1, "interrupted", "http://radio.example:8000/kenh1");
+	T_EQ_INT(n, 1);
+	if (n == 1 && back != NULL) {
+		T_ASSERT(back[0].relay != NULL);
+		T_EQ_INT(back[0].n_fallback, 0);
+	}
+	T_ASSERT(!player_relaying(W.p));
+	/* No relay plays: a helper's pipe handed over now is closed, not kept. */
+	T_EQ_INT(player_relay_feed(W.p, relay_pipe(10)), -ESRCH);
+	for (i = 0; i < n; i++)
+		play_item_clear(&back[i]);
+	free(back);
+	world_free();
+}
+
 int
 main(void)
 {
@@ -744,5 +903,9 @@ main(void)
 	T_RUN(test_device_that_fails_to_open_is_retried);
 	T_RUN(test_device_that_never_opens_misses_what_expires);
 	T_RUN(test_device_lost_mid_bulletin_starts_it_again);
+	T_RUN(test_relay_plays_the_stream_until_its_end);
+	T_RUN(test_relay_that_never_comes_fails);
+	T_RUN(test_relay_fallback_then_stream);
+	T_RUN(test_relay_preempted_comes_back);
 	return T_EXIT();
 }

@@ -70,6 +70,7 @@ relay_begin(struct player *p, int64_t now)
 	p->relay_cushion = 0;
 	p->fb_cur = 0;
 	p->fb_broken = 0;
+	p->relay_why[0] = '\0';
 	return 0;
 }
 
@@ -85,7 +86,6 @@ relay_end(struct player *p, struct play_item *it)
 	p->relay_on = 0;
 	p->relay_live = 0;
 	p->relay_ring_len = 0;
-	p->relay_why[0] = '\0';
 }
 
 /* A new helper's pipe (the loop started it): the player owns fd from now on. */
