@@ -320,6 +320,17 @@ seq_device_lost(struct player *p, int64_t now)
 	player_post(p, MSG_DEVICE, NULL, NULL, 0, NULL);
 }
 
+/* A relay is over: "finished", or "failed" with why when its stream never came. */
+static void
+seq_end_relay(struct player *p, const char *reason)
+{
+	if (p->relay_ever)
+		seq_end_item(p, "finished", p->relay_frames, reason);
+	else
+		seq_end_item(p, "failed", 0, p->relay_why[0] != '\0' ? p->relay_why :
+		    _("the stream never came"));
+}
+
 /*
  * More of a relay for the device: 1 with the buffer filled, -EAGAIN when it
  * has nothing to write yet, or 0 when it has ended (and the next item may begin).
@@ -338,11 +349,7 @@ seq_refill_relay(struct player *p, size_t want)
 	}
 	if (got < 0)
 		return got;
-	if (p->relay_ever)
-		seq_end_item(p, "finished", p->relay_frames, NULL);
-	else
-		seq_end_item(p, "failed", 0, p->relay_why[0] != '\0' ? p->relay_why :
-		    _("the stream never came"));
+	seq_end_relay(p, NULL);
 	return 0;
 }
 
@@ -495,7 +502,10 @@ seq_stop_as(struct player *p, const char *event, const char *reason)
 {
 	if (p->state == P_IDLE)
 		return;
-	if (p->state == P_PLAYING && p->cur < p->n && p->started)
+	if (p->state == P_PLAYING && p->cur < p->n && p->started && p->relay_on &&
+	    strcmp(event, "finished") == 0)
+		seq_end_relay(p, reason);	/* a live broadcast ended by the district */
+	else if (p->state == P_PLAYING && p->cur < p->n && p->started)
 		seq_end_item(p, event, p->relay_on ? p->relay_frames : seq_heard(p), reason);
 	seq_miss_rest(p, reason);
 	output_close(p->out);

@@ -189,7 +189,10 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	/* A repetition held up (muted, a longer emergency) is missed before the next one. */
 	if (r->m->repeat > 0 && r->m->repeat < expires - now)
 		expires = now + r->m->repeat;
-	alert_path(a, r->m->sha256, path, sizeof(path));
+	if (r->m->stream != NULL)
+		path[0] = '\0';	/* a live broadcast has no bulletin */
+	else
+		alert_path(a, r->m->sha256, path, sizeof(path));
 	log_info(_("alert: playing \"%s\" (%s), time %d"), r->m->title, r->id, r->plays);
 	if (a->hooks.play != NULL)
 		a->hooks.play(a->hooks.arg, r->m, path, expires);
@@ -197,6 +200,19 @@ rec_play(struct alert *a, struct rec *r, int64_t now_ms)
 	alert_save(a);
 }
 /* --- receiving ---------------------------------------------------------------------------- */
+
+/*
+ * A live broadcast has nothing to fetch: it plays at once, and again after a
+ * restart (the station joins the broadcast in progress), until its end.
+ */
+static void
+rec_live_ready(struct rec *r, int64_t now_ms)
+{
+	if (r->m->stream == NULL)
+		return;
+	r->ready = 1;
+	r->next_ms = now_ms;
+}
 
 /* The key a refusal is remembered by: the topic's alert id and the message's hash. */
 static void
@@ -352,6 +368,7 @@ alert_accept(struct alert *a, struct rec *r, struct alert_msg *m, char *payload,
 			json_object_set_new(o, "supersedes", json_integer(superseded));
 	}
 	alert_event(a, "alert_received", o);
+	rec_live_ready(r, clock_mono_ms());
 	alert_save(a);
 	alert_fetch_next(a);
 }
@@ -625,6 +642,7 @@ alert_restore_one(struct alert *a, json_t *o, int64_t now_ms, time_t now)
 	}
 	if (r->first != 0)
 		rec_schedule(r, now_ms, now);	/* a repeat resumes on its own rhythm */
+	rec_live_ready(r, now_ms);
 }
 
 static void

@@ -148,6 +148,7 @@ struct alert_play {
 	int64_t		 published_ms;	/* when the district published it (wall clock) */
 	time_t		 expires;	/* not started after this: missed; 0: never */
 	int		 test;		/* a test alert */
+	const char	*stream;	/* a live broadcast: the stream to relay; path is "" */
 };
 
 /* station.c: start, reload, stop */

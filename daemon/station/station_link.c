@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config/i18n.h"
+#include "config/stream_url.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/log.h"
 #include "daemon/link/alert.h"
@@ -78,11 +79,20 @@ void
 station_alert_play(struct station *st, const struct alert_play *a)
 {
 	struct play_item *it = calloc(1, sizeof(*it));
+	char pub[STREAM_URL_MAX + 1];
 
 	if (it == NULL)
 		return;
-	it->path = strdup(a->path);
-	it->file = strdup(a->file);
+	if (a->stream != NULL) {
+		/* Live: joined wherever it is now, until the district's end. */
+		stream_url_public(a->stream, pub, sizeof(pub));
+		it->relay = strdup(a->stream);
+		it->file = strdup(pub);
+		it->ends = a->expires;
+	} else {
+		it->path = strdup(a->path);
+		it->file = strdup(a->file);
+	}
 	it->title = strdup(a->title);
 	it->source = PLAY_ALERT;
 	it->cls = a->cls;
@@ -91,7 +101,7 @@ station_alert_play(struct station *st, const struct alert_play *a)
 	it->published_ms = a->published_ms;
 	it->test = a->test;
 	it->scheduled_at = clock_wall_now();
-	it->expires = a->expires;
+	it->expires = a->stream != NULL ? a->expires - 1 : a->expires;
 	if (a->test && !st->cfg.district.test_alerts_sound) {
 		/* Verified and reported like a real one; silent by the station's choice. */
 		play_id_new(it->play_id);
@@ -109,13 +119,15 @@ station_alert_cancel(struct station *st, const char *id, const char *reason)
 {
 	struct play_item cur;
 	struct pending_slot ps;
-	int done = 0, playing;
+	int done = 0, playing, live;
 	size_t i = 0;
 
 	playing = player_current(st->player, &cur, NULL) && strcmp(cur.alert_id, id) == 0;
+	live = cur.relay != NULL;
 	play_item_clear(&cur);
 	if (playing) {
-		player_stop_as(st->player, "cancelled", reason);
+		/* The end of a live broadcast is its end, not a cancellation of it. */
+		player_stop_as(st->player, live ? "finished" : "cancelled", live ? NULL : reason);
 		done = 1;
 	}
 	while (i < st->npending) {
@@ -203,7 +215,7 @@ static void
 station_alert_hook_play(void *arg, const struct alert_msg *m, const char *path, time_t expires)
 {
 	struct alert_play ap = { m->id, path, m->file, m->title, m->sha256, m->cls, m->issued_ms,
-	    expires, m->test };
+	    expires, m->test, m->stream };
 
 	station_alert_play(arg, &ap);
 }
