@@ -71,7 +71,7 @@ test_example_file(void)
 	T_EQ_INT(s->n_slots, 4);
 	sl = &s->slots[0];
 	T_EQ_STR(sl->title, "Bản tin sáng");
-	T_EQ_INT(sl->line, 23);
+	T_EQ_INT(sl->line, 30);
 	T_EQ_INT(sl->once, 0);
 	T_EQ_INT(sl->hh * 3600 + sl->mm * 60 + sl->ss, 6 * 3600);
 	T_EQ_INT(sl->days, SCHED_DAILY);
