@@ -202,6 +202,23 @@ bad:
 	return -EINVAL;
 }
 
+void
+timeparse_format_duration(long long secs, char *buf, size_t len)
+{
+	long long h = secs / 3600, m = secs / 60 % 60, sec = secs % 60;
+	size_t n = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (h > 0)
+		n += (size_t)snprintf(buf + n, len - n, "%lldh", h);
+	if (m > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%lldm", m);
+	if ((sec > 0 || secs == 0) && n < len)
+		(void)snprintf(buf + n, len - n, "%llds", sec);
+}
+
 /* Wall-clock seconds (as if the local time were UTC) at instant t, and its offset. */
 static int
 wall_at(time_t t, time_t *wall, long *off)

@@ -787,6 +787,27 @@ test_duration_parse(void)
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		T_EQ_INT(timeparse_duration(bad[i], &secs, why, sizeof(why)), -EINVAL);
+	/* Written back as it is read. */
+	timeparse_format_duration(5400, why, sizeof(why));
+	T_EQ_STR(why, "1h30m");
+	timeparse_format_duration(90, why, sizeof(why));
+	T_EQ_STR(why, "1m30s");
+	timeparse_format_duration(86400, why, sizeof(why));
+	T_EQ_STR(why, "24h");
+	timeparse_format_duration(3601, why, sizeof(why));
+	T_EQ_STR(why, "1h1s");
+	timeparse_format_duration(0, why, sizeof(why));
+	T_EQ_STR(why, "0s");
+	for (secs = 0; secs <= 86400; secs += 37) {
+		long long back;
+
+		timeparse_format_duration(secs, why, sizeof(why));
+		T_EQ_INT(timeparse_duration(why, &back, NULL, 0), 0);
+		if (back != secs) {
+			T_EQ_INT(back, secs);
+			break;
+		}
+	}
 }
 
 /* check_files looks at the fallback bulletins too. */
