@@ -422,31 +422,41 @@ touch(const char *dir, const char *name)
 		fclose(fp);
 }
 
+/* Writes text to tmpdir/name, whose path goes in path. 0, or -1 (asserted). */
+static int
+write_file(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *fp;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	T_ASSERT(fp != NULL);
+	if (fp == NULL)
+		return -1;
+	fputs(text, fp);
+	fclose(fp);
+	return 0;
+}
+
 static void
 test_check_files(void)
 {
 	char path[PATH_MAX + 64], want[3 * PATH_MAX];
 	struct errlist el;
 	struct schedule *s;
-	FILE *fp;
 
 	touch(tmpdir, "bản tin.opus");
 	snprintf(path, sizeof(path), "%s/thư mục.opus", tmpdir);
 	T_EQ_INT(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/ống.opus", tmpdir);
 	T_EQ_INT(mkfifo(path, 0600), 0);	/* must not hang the check */
-	snprintf(path, sizeof(path), "%s/lịch.cfg", tmpdir);
-	fp = fopen(path, "w");
-	T_ASSERT(fp != NULL);
-	if (fp == NULL)
-		return;
-	fputs("slots = ( { title = \"Bản tin\"; at = \"06:00\"; items = (\n"
+	if (write_file("lịch.cfg", "slots = ( { title = \"Bản tin\"; at = \"06:00\"; items = (\n"
 	    "  { file = \"bản tin.opus\"; },\n"
 	    "  { file = \"không có.opus\"; },\n"
 	    "  { file = \"thư mục.opus\"; },\n"
 	    "  { file = \"ống.opus\"; },\n"
-	    "  { file = \"/nonexistent/dir/x.opus\"; } ); } );\n", fp);
-	fclose(fp);
+	    "  { file = \"/nonexistent/dir/x.opus\"; } ); } );\n", path, sizeof(path)) < 0)
+		return;
 	errlist_init(&el);
 	s = schedule_load(path, 1, &el);
 	T_ASSERT(s == NULL);
@@ -474,13 +484,9 @@ test_check_files(void)
 		T_EQ_STR(s->slots[0].items[0].file, want);
 	}
 	schedule_free(s);
-	fp = fopen(path, "w");
-	T_ASSERT(fp != NULL);
-	if (fp == NULL)
+	if (write_file("lịch.cfg", "slots = ( { title = \"Bản tin\"; at = \"06:00\"; "
+	    "items = ( { file = \"bản tin.opus\"; } ); } );\n", path, sizeof(path)) < 0)
 		return;
-	fputs("slots = ( { title = \"Bản tin\"; at = \"06:00\"; "
-	    "items = ( { file = \"bản tin.opus\"; } ); } );\n", fp);
-	fclose(fp);
 	s = schedule_load(path, 1, &el);
 	T_ASSERT(s != NULL);
 	T_EQ_INT(errlist_count(&el), 0);
@@ -817,19 +823,13 @@ test_relay_check_files(void)
 	char path[PATH_MAX + 64], want[3 * PATH_MAX];
 	struct errlist el;
 	struct schedule *s;
-	FILE *fp;
 
 	touch(tmpdir, "nhạc nền.opus");
-	snprintf(path, sizeof(path), "%s/tiếp sóng.cfg", tmpdir);
-	if ((fp = fopen(path, "w")) == NULL) {
-		T_ASSERT(fp != NULL);
-		return;
-	}
-	fputs("slots = ( { title = \"Tiếp sóng Đài tỉnh\"; at = \"05:30\"; duration = \"30m\";\n"
-	    "  relay = \"http://radio.tinh.example:8000/kenh1\";\n"
+	if (write_file("tiếp sóng.cfg", "slots = ( { title = \"Tiếp sóng Đài tỉnh\"; at = \"05:30\";\n"
+	    "  duration = \"30m\"; relay = \"http://radio.tinh.example:8000/kenh1\";\n"
 	    "  fallback = ( { file = \"nhạc nền.opus\"; },\n"
-	    "    { file = \"không có.opus\"; } ); } );\n", fp);
-	fclose(fp);
+	    "    { file = \"không có.opus\"; } ); } );\n", path, sizeof(path)) < 0)
+		return;
 	errlist_init(&el);
 	s = schedule_load(path, 1, &el);
 	T_ASSERT(s == NULL);
