@@ -16,12 +16,16 @@
 #include "config/i18n.h"
 #include "config/readfile.h"
 #include "config/schedule.h"
+#include "config/stream_url.h"
 
 #define SLOT_EXAMPLE	"{ title = \"Bản tin sáng\"; at = \"06:00\"; " \
 			"items = ( { file = \"ban-tin.opus\"; } ); }"
 #define ITEMS_EXAMPLE	"items = ( { file = \"ban-tin.opus\"; } );"
 #define DAYS_EXAMPLE	"[ \"mon\", \"wed\", \"fri\" ]"
 #define TAGS_EXAMPLE	"tags = [ \"giam-ngheo\", \"du-an-6\" ];"
+#define RELAY_EXAMPLE	"relay = \"http://radio.tinh.example:8000/kenh1\"; duration = \"30m\";"
+#define URL_EXAMPLE	"relay = \"http://radio.tinh.example:8000/kenh1\";"
+#define FALLBACK_EXAMPLE "fallback = ( { file = \"nhạc nền.opus\"; } );"
 
 struct parse {
 	struct conf_ctx	 ctx;
@@ -33,7 +37,7 @@ struct parse {
 static const char *const root_keys[] = { "slots", NULL };
 static const char *const slot_keys[] = {
 	"title", "at", "days", "from", "until", "grace", "class", "tags", "volume",
-	"items", NULL
+	"items", "relay", "duration", "fallback", NULL
 };
 static const char *const item_keys[] = { "file", "title", "tags", NULL };
 static const char *const day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
@@ -198,35 +202,125 @@ is_list(const config_setting_t *s)
 	    (config_setting_type(s) == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0);
 }
 
+/*
+ * A list of bulletins, min..SCHEDULE_MAX_ITEMS of them: a slot's items
+ * (min 1) or a relay's fallback (min 0), into *list and *n.
+ */
 static void
-parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
+parse_bulletins(struct parse *p, const config_setting_t *s, const struct sched_slot *sl,
+    int min, struct sched_item **list, size_t *n_out)
 {
-	const config_setting_t *s = config_setting_get_member(slot, "items");
-	int n, i;
+	const char *example = min > 0 ? ITEMS_EXAMPLE : FALLBACK_EXAMPLE;
+	int n = config_setting_length(s), i;
 
-	if (s == NULL) {
-		conf_err(&p->ctx, slot, "items", _("this required list is missing; add the "
-		    "bulletins to play, e.g. %s"), ITEMS_EXAMPLE);
-		return;
-	}
-	n = config_setting_length(s);
 	if (!is_list(s)) {
 		conf_err(&p->ctx, s, NULL, _("must be a list of bulletins in parentheses, e.g. %s"),
-		    ITEMS_EXAMPLE);
+		    example);
 		return;
 	}
-	if (n == 0 || n > SCHEDULE_MAX_ITEMS) {
-		conf_err(&p->ctx, s, NULL, _("has %d bulletins; a slot plays 1 to %d, e.g. %s"),
-		    n, SCHEDULE_MAX_ITEMS, ITEMS_EXAMPLE);
+	if (n < min || n > SCHEDULE_MAX_ITEMS) {
+		conf_err(&p->ctx, s, NULL, min > 0 ? _("has %d bulletins; a slot plays 1 to %d, "
+		    "e.g. %s") : _("has %d bulletins; a relay falls back on at most %d, e.g. %s"),
+		    n, SCHEDULE_MAX_ITEMS, example);
 		return;
 	}
-	if ((sl->items = calloc((size_t)n, sizeof(*sl->items))) == NULL) {
+	if (n == 0)
+		return;
+	if ((*list = calloc((size_t)n, sizeof(**list))) == NULL) {
 		out_of_memory(p);
 		return;
 	}
-	sl->n_items = (size_t)n;
+	*n_out = (size_t)n;
 	for (i = 0; i < n; i++)
-		parse_item(p, config_setting_get_elem(s, (unsigned)i), sl, &sl->items[i]);
+		parse_item(p, config_setting_get_elem(s, (unsigned)i), sl, &(*list)[i]);
+}
+
+/* A slot of bulletins: items, and none of a relay's settings. */
+static void
+parse_items(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
+{
+	const config_setting_t *s;
+
+	if ((s = config_setting_get_member(slot, "duration")) != NULL)
+		conf_err(&p->ctx, s, NULL, _("only a slot that relays a stream lasts a set time (a "
+		    "slot of bulletins lasts as long as they do); remove it, or relay a stream, "
+		    "e.g. %s"), RELAY_EXAMPLE);
+	if ((s = config_setting_get_member(slot, "fallback")) != NULL)
+		conf_err(&p->ctx, s, NULL, _("only a slot that relays a stream has fallback "
+		    "bulletins (they play while the stream is away); move them to items, or relay "
+		    "a stream, e.g. %s"), RELAY_EXAMPLE);
+	if ((s = config_setting_get_member(slot, "items")) == NULL) {
+		conf_err(&p->ctx, slot, "items", _("this required list is missing; add the "
+		    "bulletins to play, e.g. %s, or relay a stream, e.g. %s"), ITEMS_EXAMPLE,
+		    RELAY_EXAMPLE);
+		return;
+	}
+	parse_bulletins(p, s, sl, 1, &sl->items, &sl->n_items);
+}
+
+/*
+ * How long a relay lasts: a length with its units ("30m", "1h30m", see
+ * timeparse_duration) or whole seconds (duration = 1800;, as grace is
+ * written, and as a district manifest carries it).
+ */
+static void
+parse_duration(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
+{
+	const config_setting_t *s = config_setting_get_member(slot, "duration");
+	long long secs;
+	char why[256], q[128];
+
+	if (s == NULL) {
+		conf_err(&p->ctx, slot, "duration", _("this required setting is missing: say how "
+		    "long to relay the stream, e.g. duration = \"30m\"; or \"1h30m\""));
+		return;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+		if (conf_int(&p->ctx, slot, "duration", 1, SCHEDULE_MAX_RELAY, 1, &secs) > 0)
+			sl->duration = (int)secs;
+		return;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		conf_err(&p->ctx, s, NULL, _("must be a length such as \"30m\" or \"1h30m\", or "
+		    "whole seconds such as 1800"));
+		return;
+	}
+	conf_quote(config_setting_get_string(s), q, sizeof(q));
+	if (timeparse_duration(config_setting_get_string(s), &secs, why, sizeof(why)) < 0)
+		conf_err(&p->ctx, s, NULL, _("\"%s\" is not a length: %s"), q, why);
+	else if (secs < 1 || secs > SCHEDULE_MAX_RELAY)
+		conf_err(&p->ctx, s, NULL, _("\"%s\" is not from 1 second to %d hours, what a "
+		    "relay may last; split a longer one into slots"), q, SCHEDULE_MAX_RELAY / 3600);
+	else
+		sl->duration = (int)secs;
+}
+
+/* A relay (tiếp sóng): the stream's address, how long, the fallback bulletins; no items. */
+static void
+parse_relay(struct parse *p, const config_setting_t *slot, struct sched_slot *sl)
+{
+	const config_setting_t *s;
+	const char *url;
+	char why[256], pub[STREAM_URL_MAX + 1], q[128];
+
+	if ((s = config_setting_get_member(slot, "items")) != NULL)
+		conf_err(&p->ctx, s, NULL, _("a slot plays bulletins or relays a stream, not both; "
+		    "put the bulletins in a slot of their own, or make them the relay's fallback, "
+		    "which plays while the stream is away: %s"), FALLBACK_EXAMPLE);
+	if (conf_text(&p->ctx, slot, "relay", STREAM_URL_MAX, 1, URL_EXAMPLE, &url) > 0) {
+		if (stream_url_check(url, why, sizeof(why)) == 0)
+			sl->relay = sdup(p, url);
+		else {
+			/* The reason may end up in a district report: no credentials in it. */
+			stream_url_public(url, pub, sizeof(pub));
+			conf_quote(pub, q, sizeof(q));
+			conf_err(&p->ctx, config_setting_get_member(slot, "relay"), NULL,
+			    _("\"%s\" cannot be relayed: %s"), q, why);
+		}
+	}
+	parse_duration(p, slot, sl);
+	if ((s = config_setting_get_member(slot, "fallback")) != NULL)
+		parse_bulletins(p, s, sl, 0, &sl->fallback, &sl->n_fallback);
 }
 
 static int
@@ -426,7 +520,10 @@ parse_slot(struct parse *p, const config_setting_t *g, struct sched_slot *sl)
 	if (conf_volume(&p->ctx, g, "volume", &sl->volume) > 0)
 		sl->has_volume = 1;
 	parse_tags(p, g, &sl->tags);
-	parse_items(p, g, sl);
+	if (config_setting_get_member(g, "relay") != NULL)
+		parse_relay(p, g, sl);
+	else
+		parse_items(p, g, sl);
 }
 
 static void
@@ -517,21 +614,53 @@ schedule_load(const char *path, int check_files, struct errlist *errs)
 	return sch;
 }
 
+size_t
+sched_slot_bulletins(const struct sched_slot *sl)
+{
+	return sl->n_items + sl->n_fallback;
+}
+
+const struct sched_item *
+sched_slot_bulletin(const struct sched_slot *sl, size_t j)
+{
+	return j < sl->n_items ? &sl->items[j] : &sl->fallback[j - sl->n_items];
+}
+
+size_t
+schedule_bulletins(const struct schedule *sch)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < sch->n_slots; i++)
+		n += sched_slot_bulletins(&sch->slots[i]);
+	return n;
+}
+
+static void
+items_free(struct sched_item *items, size_t n)
+{
+	size_t j;
+
+	for (j = 0; j < n; j++) {
+		free(items[j].file);
+		free(items[j].title);
+		free(items[j].name);
+		tags_clear(&items[j].tags);
+	}
+	free(items);
+}
+
 void
 schedule_free(struct schedule *sch)
 {
-	size_t i, j;
+	size_t i;
 
 	if (sch == NULL)
 		return;
 	for (i = 0; i < sch->n_slots; i++) {
-		for (j = 0; j < sch->slots[i].n_items; j++) {
-			free(sch->slots[i].items[j].file);
-			free(sch->slots[i].items[j].title);
-			free(sch->slots[i].items[j].name);
-			tags_clear(&sch->slots[i].items[j].tags);
-		}
-		free(sch->slots[i].items);
+		items_free(sch->slots[i].items, sch->slots[i].n_items);
+		items_free(sch->slots[i].fallback, sch->slots[i].n_fallback);
+		free(sch->slots[i].relay);
 		free(sch->slots[i].title);
 		tags_clear(&sch->slots[i].tags);
 	}

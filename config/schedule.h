@@ -73,6 +73,15 @@ struct schedule	*schedule_load(const char *path, int check_files, struct errlist
 struct schedule	*schedule_parse_string(const char *text, const char *name, const char *basedir,
 		    int check_files, struct errlist *errs);
 void		 schedule_free(struct schedule *);
+/*
+ * A slot's bulletins in the one order that publish measures them in and a
+ * manifest lists them in: its items, then its fallback bulletins.
+ * sched_slot_bulletin(sl, j) for j < sched_slot_bulletins(sl); a schedule's
+ * bulletins are its slots', slot by slot (schedule_bulletins in all).
+ */
+size_t		 sched_slot_bulletins(const struct sched_slot *);
+const struct sched_item *sched_slot_bulletin(const struct sched_slot *, size_t j);
+size_t		 schedule_bulletins(const struct schedule *);
 /* "normal", "priority", "emergency". */
 const char	*sched_class_name(enum sched_class);
 /* 0 and *out, or -EINVAL for any other word. */

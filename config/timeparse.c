@@ -171,6 +171,54 @@ timeparse_clock(const char *s, int *hh, int *mm, int *ss)
 	return 0;
 }
 
+int
+timeparse_duration(const char *s, long long *secs, char *why, size_t len)
+{
+	static const char units[] = "hms";
+	static const long long unit_secs[] = { 3600, 60, 1 };
+	const char *p = s, *u;
+	long long v;
+	int next = 0, n;
+
+	*secs = 0;
+	do {
+		for (v = 0, n = 0; *p >= '0' && *p <= '9' && n < 9; p++, n++)
+			v = v * 10 + (*p - '0');
+		if (n > 0 && *p == '\0' && p == s + n) {
+			errlist_why(why, len, _("a number needs its unit: write e.g. 30m for "
+			    "minutes or 30s for seconds"));
+			return -EINVAL;
+		}
+		if (n == 0 || *p == '\0' || (u = strchr(units + next, *p)) == NULL)
+			goto bad;
+		next = (int)(u - units) + 1;
+		*secs += v * unit_secs[u - units];
+		p++;
+	} while (*p != '\0');
+	return 0;
+bad:
+	errlist_why(why, len, _("write a length as whole numbers with their units, hours (h), "
+	    "then minutes (m), then seconds (s), e.g. 90s, 30m, 1h or 1h30m"));
+	return -EINVAL;
+}
+
+void
+timeparse_format_duration(long long secs, char *buf, size_t len)
+{
+	long long h = secs / 3600, m = secs / 60 % 60, sec = secs % 60;
+	size_t n = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if (h > 0)
+		n += (size_t)snprintf(buf + n, len - n, "%lldh", h);
+	if (m > 0 && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "%lldm", m);
+	if ((sec > 0 || secs == 0) && n < len)
+		(void)snprintf(buf + n, len - n, "%llds", sec);
+}
+
 /* Wall-clock seconds (as if the local time were UTC) at instant t, and its offset. */
 static int
 wall_at(time_t t, time_t *wall, long *off)

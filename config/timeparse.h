@@ -37,6 +37,16 @@ int	timeparse_date_why(const char *s, struct sched_date *, char *why, size_t why
  * timeparse_at() gives the reason.
  */
 int	timeparse_local(const char *s, time_t now, time_t *out);
+/*
+ * A length of time as people write it: whole numbers, each with its unit,
+ * hours then minutes then seconds, each unit at most once: "90s", "30m",
+ * "1h", "1h30m", "2h15m30s". A number without its unit is refused (is "30"
+ * minutes or seconds?). 0 and *secs (not range-checked: the caller knows its
+ * bounds), or -EINVAL with the reason as for timeparse_at.
+ */
+int	timeparse_duration(const char *s, long long *secs, char *why, size_t whylen);
+/* secs (>= 0) as timeparse_duration reads it back: "1h30m", "90" is "1m30s", 0 is "0s". */
+void	timeparse_format_duration(long long secs, char *buf, size_t len);
 /* ISO 8601 with the local offset, e.g. 2026-11-22T14:30:05+07:00. 0 or -ENOSPC/-EINVAL. */
 int	timeparse_format_iso(time_t t, char *buf, size_t len);
 #define TIMEPARSE_ISO_MAX	64	/* longer is not a time */

@@ -422,9 +422,9 @@ test_head_fields(void)
 {
 	char text[1024], *env;
 	static const struct { const char *head, *code, *text; } cases[] = {
-		{ "\"format\":4,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
-		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 4; this station "
-		    "reads formats 1 to 3" },
+		{ "\"format\":5,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
+		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 5; this station "
+		    "reads formats 1 to 4: update loaxa on the station" },
 		{ "\"format\":0,\"region\":\"hon-quan\",\"version\":7,\"issued\":\"2026-11-22T07:30:05Z\","
 		    "\"targets\":\"all\",\"chunk_size\":1024", "malformed", "format 0" },
 		{ "\"format\":1,\"region\":\"hon-quan\",\"version\":0,\"issued\":\"2026-11-22T07:30:05Z\","
@@ -555,6 +555,108 @@ test_volume_round_trip(void)
 	    ITEM_A "]}", MANIFEST_INVALID_SCHEDULE, "slots.[0].volume: 30 dB is out of range");
 }
 
+/*
+ * A relay travels in format 4: its address, its duration in seconds, its
+ * fallback bulletins as items are (fetched, recorded once per sha256), and
+ * no items. info is in sched_slot_bulletin's order: slot 0's fallback a and
+ * b, then slot 1's item b.
+ */
+static void
+test_relay_round_trip(void)
+{
+	static const char *const relay =
+	    "slots = ( { title = \"Tiếp sóng Đài tỉnh\"; at = \"2027-06-01 05:30\";\n"
+	    "  relay = \"http://radio.tinh.example:8000/kenh1\"; duration = \"30m\";\n"
+	    "  fallback = ( { file = \"nhạc nền.opus\"; tags = [ \"tiep-song\" ]; },\n"
+	    "               { file = \"b.opus\"; } ); },\n"
+	    "  { title = \"Chiều\"; at = \"17:00\"; items = ( { file = \"b.opus\"; } ); } );\n";
+	char *text = NULL;
+	struct manifest *m = round_trip(relay, &text);
+	const struct sched_slot *a;
+	const char *p;
+	int n;
+
+	T_ASSERT(m != NULL);
+	if (text != NULL) {
+		T_CONTAINS(text, "\"format\":4,");
+		T_CONTAINS(text, "\"relay\":\"http://radio.tinh.example:8000/kenh1\",\"duration\":1800,"
+		    "\"fallback\":[{\"title\":\"nhạc nền\",\"sha256\":\"" SHA_A "\",\"size\":600000,"
+		    "\"duration\":252.4");
+		T_CONTAINS(text, "\"file\":\"nhạc nền.opus\",\"tags\":[\"tiep-song\"]}");
+		/* Only the second slot has items. */
+		for (p = text, n = 0; (p = strstr(p, "\"items\"")) != NULL; p++)
+			n++;
+		T_EQ_INT(n, 1);
+		T_ASSERT(strstr(text, "\"items\"") > strstr(text, "\"fallback\""));
+	}
+	if (m != NULL) {
+		a = &m->sched->slots[0];
+		T_EQ_STR(a->relay, "http://radio.tinh.example:8000/kenh1");
+		T_EQ_INT(a->duration, 1800);
+		T_EQ_INT(a->n_items, 0);
+		T_ASSERT(a->items == NULL);
+		T_EQ_INT(a->n_fallback, 2);
+		if (a->n_fallback == 2) {
+			T_EQ_STR(a->fallback[0].file, BDIR "/" SHA_A ".opus");
+			T_EQ_STR(a->fallback[0].title, "nhạc nền");
+			T_EQ_INT(a->fallback[0].tags.n, 1);
+			T_EQ_STR(a->fallback[1].file, BDIR "/" SHA_B ".opus");
+		}
+		T_ASSERT(m->sched->slots[1].relay == NULL);
+		T_EQ_STR(m->sched->slots[1].items[0].file, BDIR "/" SHA_B ".opus");
+		/* The fallback's bulletins are fetched and kept like the items': b once. */
+		T_EQ_INT(m->n_bulletins, 2);
+		T_ASSERT(manifest_bulletin_find(m, SHA_A) != NULL);
+		T_ASSERT(manifest_bulletin_find(m, SHA_B) != NULL);
+		if (m->n_bulletins == 2) {
+			T_EQ_STR(m->bulletins[0].file, "nhạc nền.opus");
+			T_EQ_INT(m->bulletins[0].chunks, 3);
+			T_EQ_INT(m->total_bytes, 601000);
+		}
+	}
+	manifest_free(m);
+	free(text);
+}
+
+/* A relay in a manifest passes schedule.c's checks, with its words. */
+static void
+test_relay_refused(void)
+{
+	struct schedule *s = schedule_parse_string("slots = ( { title = \"T\"; at = \"05:30\";\n"
+	    "  relay = \"http://r.example/k\"; duration = 60; fallback = ( { file = \"a.opus\"; } );"
+	    " } );", "lich.cfg", "/srv/district", 0, NULL);
+	struct manifest_item_info info[3];
+	struct manifest_meta meta = { "hon-quan", 1795334400, 1795334400, NULL, 0, 0 };
+	char why[512], *text;
+
+	expect_slot_refused("{\"title\":\"T\",\"at\":\"05:30\",\"relay\":\"ftp://r.example/k\","
+	    "\"duration\":60}", MANIFEST_INVALID_SCHEDULE, "slots.[0].relay: \"ftp://r.example/k\" "
+	    "cannot be relayed: the address must start with http:// or https://");
+	expect_slot_refused("{\"title\":\"T\",\"at\":\"05:30\",\"relay\":\"http://r.example/k\","
+	    "\"duration\":60,\"items\":[" ITEM_A "]}", MANIFEST_INVALID_SCHEDULE,
+	    "slots.[0].items: a slot plays bulletins or relays a stream, not both");
+	expect_slot_refused("{\"title\":\"T\",\"at\":\"05:30\",\"relay\":\"http://r.example/k\"}",
+	    MANIFEST_INVALID_SCHEDULE, "slots.[0].duration: this required setting is missing");
+	expect_slot_refused("{\"title\":\"T\",\"at\":\"05:30\",\"relay\":\"http://r.example/k\","
+	    "\"duration\":90000}", MANIFEST_INVALID_SCHEDULE, "slots.[0].duration: 90000 is out "
+	    "of range");
+	expect_slot_refused("{\"title\":\"T\",\"at\":\"05:30\",\"relay\":\"http://r.example/k\","
+	    "\"duration\":60,\"fallback\":[{\"title\":\"A\",\"size\":100}]}", MANIFEST_MALFORMED,
+	    "slots[0].fallback[0] has no valid \"sha256\"");
+	/* publish measures each bulletin, fallback too: one info short is refused. */
+	T_ASSERT(s != NULL);
+	if (s == NULL)
+		return;
+	fill_info(info);
+	T_ASSERT(manifest_build(s, info, 0, &meta, why, sizeof(why)) == NULL);
+	text = manifest_build(s, info, 1, &meta, why, sizeof(why));
+	T_ASSERT(text != NULL);
+	T_ASSERT(text != NULL && strstr(text, "\"fallback\":[{\"title\":\"a\",\"sha256\":\"" SHA_A)
+	    != NULL);
+	free(text);
+	schedule_free(s);
+}
+
 /* Tags travel: the slot's on the slot, the rest on the item; the station's items have both. */
 static void
 test_tags_round_trip(void)
@@ -670,5 +772,7 @@ main(void)
 	T_RUN(test_version_lockout_refused);
 	T_RUN(test_tags_round_trip);
 	T_RUN(test_volume_round_trip);
+	T_RUN(test_relay_round_trip);
+	T_RUN(test_relay_refused);
 	return T_EXIT();
 }

@@ -71,7 +71,7 @@ test_example_file(void)
 	T_EQ_INT(s->n_slots, 4);
 	sl = &s->slots[0];
 	T_EQ_STR(sl->title, "Bản tin sáng");
-	T_EQ_INT(sl->line, 23);
+	T_EQ_INT(sl->line, 30);
 	T_EQ_INT(sl->once, 0);
 	T_EQ_INT(sl->hh * 3600 + sl->mm * 60 + sl->ss, 6 * 3600);
 	T_EQ_INT(sl->days, SCHED_DAILY);
@@ -302,7 +302,7 @@ test_slot_errors(void)
 	slot_error("title = \"x\"; at = \"06:00\"; gain = 3; " ITEM,
 	    "s.cfg:1: slots.[0].gain: unknown setting 'gain' in slots.[0]; remove it or "
 	    "correct its name (known here: title, at, days, from, until, grace, class, tags, "
-	    "volume, items)");
+	    "volume, items, relay, duration, fallback)");
 	one_error("slots = ( 5 );", "s.cfg:1: slots.[0]: must be a slot in braces, e.g. "
 	    "{ title = \"Bản tin sáng\"; at = \"06:00\"; items = ( { file = \"ban-tin.opus\"; } ); }");
 }
@@ -316,7 +316,8 @@ test_item_errors(void)
 
 	slot_error("title = \"x\"; at = \"06:00\";",
 	    "s.cfg:1: slots.[0].items: this required list is missing; add the bulletins to play, "
-	    "e.g. items = ( { file = \"ban-tin.opus\"; } );");
+	    "e.g. items = ( { file = \"ban-tin.opus\"; } );, or relay a stream, e.g. relay = "
+	    "\"http://radio.tinh.example:8000/kenh1\"; duration = \"30m\";");
 	slot_error("title = \"x\"; at = \"06:00\"; items = ( );",
 	    "s.cfg:1: slots.[0].items: has 0 bulletins; a slot plays 1 to 100, "
 	    "e.g. items = ( { file = \"ban-tin.opus\"; } );");
@@ -421,31 +422,41 @@ touch(const char *dir, const char *name)
 		fclose(fp);
 }
 
+/* Writes text to tmpdir/name, whose path goes in path. 0, or -1 (asserted). */
+static int
+write_file(const char *name, const char *text, char *path, size_t len)
+{
+	FILE *fp;
+
+	snprintf(path, len, "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	T_ASSERT(fp != NULL);
+	if (fp == NULL)
+		return -1;
+	fputs(text, fp);
+	fclose(fp);
+	return 0;
+}
+
 static void
 test_check_files(void)
 {
 	char path[PATH_MAX + 64], want[3 * PATH_MAX];
 	struct errlist el;
 	struct schedule *s;
-	FILE *fp;
 
 	touch(tmpdir, "bản tin.opus");
 	snprintf(path, sizeof(path), "%s/thư mục.opus", tmpdir);
 	T_EQ_INT(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/ống.opus", tmpdir);
 	T_EQ_INT(mkfifo(path, 0600), 0);	/* must not hang the check */
-	snprintf(path, sizeof(path), "%s/lịch.cfg", tmpdir);
-	fp = fopen(path, "w");
-	T_ASSERT(fp != NULL);
-	if (fp == NULL)
-		return;
-	fputs("slots = ( { title = \"Bản tin\"; at = \"06:00\"; items = (\n"
+	if (write_file("lịch.cfg", "slots = ( { title = \"Bản tin\"; at = \"06:00\"; items = (\n"
 	    "  { file = \"bản tin.opus\"; },\n"
 	    "  { file = \"không có.opus\"; },\n"
 	    "  { file = \"thư mục.opus\"; },\n"
 	    "  { file = \"ống.opus\"; },\n"
-	    "  { file = \"/nonexistent/dir/x.opus\"; } ); } );\n", fp);
-	fclose(fp);
+	    "  { file = \"/nonexistent/dir/x.opus\"; } ); } );\n", path, sizeof(path)) < 0)
+		return;
 	errlist_init(&el);
 	s = schedule_load(path, 1, &el);
 	T_ASSERT(s == NULL);
@@ -473,13 +484,9 @@ test_check_files(void)
 		T_EQ_STR(s->slots[0].items[0].file, want);
 	}
 	schedule_free(s);
-	fp = fopen(path, "w");
-	T_ASSERT(fp != NULL);
-	if (fp == NULL)
+	if (write_file("lịch.cfg", "slots = ( { title = \"Bản tin\"; at = \"06:00\"; "
+	    "items = ( { file = \"bản tin.opus\"; } ); } );\n", path, sizeof(path)) < 0)
 		return;
-	fputs("slots = ( { title = \"Bản tin\"; at = \"06:00\"; "
-	    "items = ( { file = \"bản tin.opus\"; } ); } );\n", fp);
-	fclose(fp);
 	s = schedule_load(path, 1, &el);
 	T_ASSERT(s != NULL);
 	T_EQ_INT(errlist_count(&el), 0);
@@ -660,6 +667,183 @@ test_tag_errors(void)
 	    "fewer tags");
 }
 
+#define RELAY_SLOT	"title = \"Tiếp sóng Đài tỉnh\"; at = \"05:30\"; "
+
+/* A relay slot: its stream, how long, its fallback; no items. */
+static void
+test_relay(void)
+{
+	const struct sched_slot *sl;
+	struct errlist el;
+	struct schedule *s;
+
+	s = parse("slots = ( { title = \"Tiếp sóng Đài tỉnh\"; at = \"05:30\"; days = \"daily\";\n"
+	    "  duration = \"30m\"; relay = \"http://radio.tinh.example:8000/kenh1\";\n"
+	    "  tags = [ \"tiep-song\" ];\n"
+	    "  fallback = ( { file = \"nhạc nền.opus\"; }, { file = \"/srv/b.opus\"; title = \"B\";\n"
+	    "    tags = [ \"du-an-6\" ]; } ); },\n"
+	    " { title = \"Thời sự\"; at = \"19:00\"; relay = \"https://u:p@vov.example/vov1?t=1\";\n"
+	    "  duration = 5400; },\n"
+	    " { title = \"Bản tin\"; at = \"06:00\"; " ITEM " } );", &el);
+	T_ASSERT(s != NULL);
+	if (s == NULL) {
+		errlist_print(&el, "  got: ", stderr);
+		errlist_clear(&el);
+		return;
+	}
+	sl = &s->slots[0];
+	T_EQ_STR(sl->relay, "http://radio.tinh.example:8000/kenh1");
+	T_EQ_INT(sl->duration, 1800);
+	T_EQ_INT(sl->n_items, 0);
+	T_ASSERT(sl->items == NULL);
+	T_EQ_INT(sl->n_fallback, 2);
+	T_EQ_STR(sl->fallback[0].file, "/etc/loaxa/nhạc nền.opus");
+	T_EQ_STR(sl->fallback[0].title, "nhạc nền");
+	T_EQ_INT(sl->fallback[0].tags.n, 1);
+	T_EQ_STR(sl->fallback[1].title, "B");
+	T_EQ_INT(sl->fallback[1].tags.n, 2);
+	T_EQ_INT(sched_slot_bulletins(sl), 2);
+	T_ASSERT(sched_slot_bulletin(sl, 1) == &sl->fallback[1]);
+	sl = &s->slots[1];
+	T_EQ_STR(sl->relay, "https://u:p@vov.example/vov1?t=1");
+	T_EQ_INT(sl->duration, 5400);
+	T_EQ_INT(sl->n_fallback, 0);
+	T_ASSERT(sl->fallback == NULL);
+	T_EQ_INT(s->slots[2].duration, 0);
+	T_ASSERT(s->slots[2].relay == NULL);
+	T_ASSERT(sched_slot_bulletin(&s->slots[2], 0) == &s->slots[2].items[0]);
+	T_EQ_INT(schedule_bulletins(s), 3);
+	schedule_free(s);	/* under ASan: the relay, the fallback and its tags are freed */
+	errlist_clear(&el);
+}
+
+static void
+test_relay_errors(void)
+{
+	slot_error(RELAY_SLOT "relay = \"http://radio.tinh.example/kenh1\"; duration = \"30m\"; " ITEM,
+	    "s.cfg:1: slots.[0].items: a slot plays bulletins or relays a stream, not both; put the "
+	    "bulletins in a slot of their own, or make them the relay's fallback, which plays while "
+	    "the stream is away: fallback = ( { file = \"nhạc nền.opus\"; } );");
+	slot_error(RELAY_SLOT "relay = \"http://radio.tinh.example/kenh1\";",
+	    "s.cfg:1: slots.[0].duration: this required setting is missing: say how long to relay "
+	    "the stream, e.g. duration = \"30m\"; or \"1h30m\"");
+	slot_error(RELAY_SLOT "duration = \"30m\"; " ITEM,
+	    "s.cfg:1: slots.[0].duration: only a slot that relays a stream lasts a set time (a slot "
+	    "of bulletins lasts as long as they do); remove it, or relay a stream, e.g. relay = "
+	    "\"http://radio.tinh.example:8000/kenh1\"; duration = \"30m\";");
+	slot_error(RELAY_SLOT "fallback = ( { file = \"a.opus\"; } ); " ITEM,
+	    "s.cfg:1: slots.[0].fallback: only a slot that relays a stream has fallback bulletins "
+	    "(they play while the stream is away); move them to items, or relay a stream, e.g. "
+	    "relay = \"http://radio.tinh.example:8000/kenh1\"; duration = \"30m\";");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = \"0\";",
+	    "s.cfg:1: slots.[0].duration: \"0\" is not a length: a number needs its unit: write "
+	    "e.g. 30m for minutes or 30s for seconds");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = \"0s\";",
+	    "s.cfg:1: slots.[0].duration: \"0s\" is not from 1 second to 24 hours, what a relay "
+	    "may last; split a longer one into slots");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = \"25h\";",
+	    "s.cfg:1: slots.[0].duration: \"25h\" is not from 1 second to 24 hours, what a relay "
+	    "may last; split a longer one into slots");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = \"abc\";",
+	    "s.cfg:1: slots.[0].duration: \"abc\" is not a length: write a length as whole numbers "
+	    "with their units, hours (h), then minutes (m), then seconds (s), e.g. 90s, 30m, 1h "
+	    "or 1h30m");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = 0;",
+	    "s.cfg:1: slots.[0].duration: 0 is out of range; use a whole number from 1 to 86400");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = 1.5;",
+	    "s.cfg:1: slots.[0].duration: must be a length such as \"30m\" or \"1h30m\", or whole "
+	    "seconds such as 1800");
+	slot_error(RELAY_SLOT "relay = \"ftp://r.example/k\"; duration = \"30m\";",
+	    "s.cfg:1: slots.[0].relay: \"ftp://r.example/k\" cannot be relayed: the address must "
+	    "start with http:// or https://, e.g. \"http://radio.example.vn:8000/kenh1\"");
+	slot_error(RELAY_SLOT "relay = \"http://\"; duration = \"30m\";",
+	    "s.cfg:1: slots.[0].relay: \"http://\" cannot be relayed: the address names no "
+	    "server, e.g. \"http://radio.example.vn:8000/kenh1\"");
+	/* The credentials are not repeated in the message, which may go to the district. */
+	slot_error(RELAY_SLOT "relay = \"http://u:mk@r.example/kênh 1?token=bí\"; duration = \"1h\";",
+	    "s.cfg:1: slots.[0].relay: \"http://r.example/kênh 1\" cannot be relayed: the address "
+	    "has a space or a character that is not plain ASCII; write it as a browser shows it, "
+	    "e.g. \"http://radio.example.vn:8000/kenh1\"");
+	slot_error(RELAY_SLOT "relay = 5; duration = \"1h\";",
+	    "s.cfg:1: slots.[0].relay: must be text in double quotes, e.g. relay = "
+	    "\"http://radio.tinh.example:8000/kenh1\";");
+	slot_error(RELAY_SLOT "relay = \"http://r.example/k\"; duration = \"1h\"; fallback = ( 5 );",
+	    "s.cfg:1: slots.[0].fallback.[0]: must be a bulletin in braces, e.g. "
+	    "{ file = \"ban-tin.opus\"; title = \"Bản tin\"; }");
+}
+
+static void
+test_duration_parse(void)
+{
+	static const struct { const char *s; long long secs; } good[] = {
+		{ "90s", 90 }, { "30m", 1800 }, { "1h", 3600 }, { "1h30m", 5400 },
+		{ "2h15m30s", 8130 }, { "1m1s", 61 }, { "24h", 86400 }, { "0s", 0 },
+	};
+	static const char *const bad[] = {
+		"", "30", "m", "1h30", "30m1h", "1m1m", "1 h", "1H", "-5m", "1.5h", "1d",
+		"9999999999s", "h30m",
+	};
+	long long secs;
+	char why[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		T_EQ_INT(timeparse_duration(good[i].s, &secs, why, sizeof(why)), 0);
+		T_EQ_INT(secs, good[i].secs);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		T_EQ_INT(timeparse_duration(bad[i], &secs, why, sizeof(why)), -EINVAL);
+	/* Written back as it is read. */
+	timeparse_format_duration(5400, why, sizeof(why));
+	T_EQ_STR(why, "1h30m");
+	timeparse_format_duration(90, why, sizeof(why));
+	T_EQ_STR(why, "1m30s");
+	timeparse_format_duration(86400, why, sizeof(why));
+	T_EQ_STR(why, "24h");
+	timeparse_format_duration(3601, why, sizeof(why));
+	T_EQ_STR(why, "1h1s");
+	timeparse_format_duration(0, why, sizeof(why));
+	T_EQ_STR(why, "0s");
+	for (secs = 0; secs <= 86400; secs += 37) {
+		long long back;
+
+		timeparse_format_duration(secs, why, sizeof(why));
+		T_EQ_INT(timeparse_duration(why, &back, NULL, 0), 0);
+		if (back != secs) {
+			T_EQ_INT(back, secs);
+			break;
+		}
+	}
+}
+
+/* check_files looks at the fallback bulletins too. */
+static void
+test_relay_check_files(void)
+{
+	char path[PATH_MAX + 64], want[3 * PATH_MAX];
+	struct errlist el;
+	struct schedule *s;
+
+	touch(tmpdir, "nhạc nền.opus");
+	if (write_file("tiếp sóng.cfg", "slots = ( { title = \"Tiếp sóng Đài tỉnh\"; at = \"05:30\";\n"
+	    "  duration = \"30m\"; relay = \"http://radio.tinh.example:8000/kenh1\";\n"
+	    "  fallback = ( { file = \"nhạc nền.opus\"; },\n"
+	    "    { file = \"không có.opus\"; } ); } );\n", path, sizeof(path)) < 0)
+		return;
+	errlist_init(&el);
+	s = schedule_load(path, 1, &el);
+	T_ASSERT(s == NULL);
+	T_EQ_INT(errlist_count(&el), 1);
+	snprintf(want, sizeof(want), "%s:4: slots.[0].fallback.[1].file: \"không có.opus\" was "
+	    "not found in %s; copy the bulletin there or correct the name", path, tmpdir);
+	T_EQ_STR(el.n > 0 ? el.msg[0] : NULL, want);
+	schedule_free(s);
+	errlist_clear(&el);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nhạc nền.opus", tmpdir);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -683,6 +867,10 @@ main(void)
 	T_RUN(test_slot_class);
 	T_RUN(test_tags);
 	T_RUN(test_tag_errors);
+	T_RUN(test_relay);
+	T_RUN(test_relay_errors);
+	T_RUN(test_duration_parse);
+	T_RUN(test_relay_check_files);
 	rmdir(tmpdir);
 	return T_EXIT();
 }

@@ -24,6 +24,8 @@
 #include "config/i18n.h"
 #include "config/keys.h"
 #include "config/schedule.h"
+#include "config/stream_url.h"
+#include "config/timeparse.h"
 #include "daemon/core/file.h"
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
@@ -156,26 +158,29 @@ pub_measure_one(const struct sched_slot *sl, const struct sched_item *it,
 }
 
 /*
- * Every item, in order: prep[k] is item k's bulletin, files[k] the name
- * it is read by. Every problem is printed. 0, or how many.
+ * Every bulletin, items and fallback alike, in sched_slot_bulletin's order
+ * (manifest.h): prep[k] is bulletin k's, files[k] the name it is read by.
+ * Every problem is printed. 0, or how many.
  */
 static int
 pub_measure(const struct schedule *s, const struct cfg_import *set, struct import_result *prep,
     struct manifest_item_info *info, const char **files)
 {
+	const struct sched_slot *sl;
 	size_t i, j, k = 0, m, n;
 	int bad = 0;
 
 	for (i = 0; i < s->n_slots; i++) {
-		for (j = 0; j < s->slots[i].n_items; j++, k++) {
-			files[k] = s->slots[i].items[j].file;
+		sl = &s->slots[i];
+		for (j = 0; j < sched_slot_bulletins(sl); j++, k++) {
+			files[k] = sched_slot_bulletin(sl, j)->file;
 			/* A bulletin in many slots is prepared once. */
 			for (m = 0; m < k && strcmp(files[m], files[k]) != 0; m++)
 				;
 			if (m < k)
 				info[k] = info[m];
-			else if (pub_measure_one(&s->slots[i], &s->slots[i].items[j], set,
-			    &prep[k], &info[k]) != 0)
+			else if (pub_measure_one(sl, sched_slot_bulletin(sl, j), set, &prep[k],
+			    &info[k]) != 0)
 				bad++;
 		}
 	}
@@ -226,6 +231,34 @@ pub_print_tags(const struct tags *t)
 	printf("\n");
 }
 
+/* "    \"title\" (file, 252.4 s, 1010713 bytes, sha256 5b1e0c2a9f4d…)" and its tags. */
+static void
+pub_print_bulletin(const struct sched_item *it, const struct manifest_item_info *info)
+{
+	printf(_("    \"%s\" (%s, %.1f s, %llu bytes, sha256 %.12s…)\n"), it->title,
+	    strrchr(it->file, '/') + 1, info->duration, (unsigned long long)info->size,
+	    info->sha256);
+	pub_print_tags(&it->tags);
+}
+
+/* A relay slot: its address without credentials, how long, its fallback. */
+static void
+pub_print_relay(const struct sched_slot *sl, const struct manifest_item_info *info)
+{
+	char url[STREAM_URL_MAX + 1], dur[32];
+	size_t j;
+
+	stream_url_public(sl->relay, url, sizeof(url));
+	timeparse_format_duration(sl->duration, dur, sizeof(dur));
+	printf(_("    relays %s for %s\n"), url, dur);
+	if (sl->n_fallback == 0)
+		printf("    %s\n", _("no fallback: silence while the stream is away"));
+	else
+		printf("    %s\n", _("while the stream is away, in a loop:"));
+	for (j = 0; j < sl->n_fallback; j++)
+		pub_print_bulletin(&sl->fallback[j], &info[j]);
+}
+
 /* What is (or would be) published, for the person at the district office. */
 static void
 pub_print(const struct schedule *s, const struct manifest_item_info *info,
@@ -250,12 +283,11 @@ pub_print(const struct schedule *s, const struct manifest_item_info *info,
 		else
 			snprintf(at, sizeof(at), "%02d:%02d:%02d", sl->hh, sl->mm, sl->ss);
 		printf(_("  slot \"%s\" at %s:\n"), sl->title, at);
-		for (j = 0; j < sl->n_items; j++, k++) {
-			printf(_("    \"%s\" (%s, %.1f s, %llu bytes, sha256 %.12s…)\n"),
-			    sl->items[j].title, strrchr(sl->items[j].file, '/') + 1,
-			    info[k].duration, (unsigned long long)info[k].size, info[k].sha256);
-			pub_print_tags(&sl->items[j].tags);
-		}
+		for (j = 0; j < sl->n_items; j++)
+			pub_print_bulletin(&sl->items[j], &info[k + j]);
+		if (sl->relay != NULL)
+			pub_print_relay(sl, &info[k + sl->n_items]);
+		k += sched_slot_bulletins(sl);
 	}
 	if (o->dry_run)
 		return;
@@ -390,19 +422,9 @@ pub_dry_run(const struct pub_opts *o, const struct schedule *s,
 	return 0;
 }
 
-static size_t
-pub_count_items(const struct schedule *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < s->n_slots; i++)
-		n += s->slots[i].n_items;
-	return n;
-}
-
 /*
  * Loads the schedule with the station's own checks, then measures every
- * bulletin (info[k] and files[k] for item k, freed by the caller). 0, or the
+ * bulletin (info[k] and files[k] for bulletin k, freed by the caller). 0, or the
  * exit status with every problem printed.
  */
 static int
@@ -422,7 +444,7 @@ pub_check(const struct pub_opts *o, const struct cfg_import *set, struct schedul
 	errlist_clear(&errs);
 	if (*s == NULL)
 		return EXIT_REFUSED;
-	*n = pub_count_items(*s);
+	*n = schedule_bulletins(*s);
 	*info = calloc(*n + 1, sizeof(**info));
 	*files = calloc(*n + 1, sizeof(**files));
 	*prep = calloc(*n + 1, sizeof(**prep));

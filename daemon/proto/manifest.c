@@ -105,14 +105,45 @@ mf_build_item(const struct sched_slot *sl, const struct sched_item *it,
 	return o;
 }
 
+/* The bulletins sl[from..to) (sched_slot_bulletin's numbering), as a JSON array. */
+static json_t *
+mf_build_items(const struct sched_slot *sl, size_t from, size_t to,
+    const struct manifest_item_info *info)
+{
+	json_t *items = json_array();
+	size_t j;
+
+	for (j = from; j < to && items != NULL; j++)
+		if (json_array_append_new(items, mf_build_item(sl, sched_slot_bulletin(sl, j),
+		    &info[j])) < 0) {
+			json_decref(items);
+			return NULL;
+		}
+	return items;
+}
+
+/* A relay: its address, duration in seconds, and fallback bulletins if any (format 4). */
+static int
+mf_build_relay(json_t *o, const struct sched_slot *sl, const struct manifest_item_info *info)
+{
+	json_t *fallback;
+
+	if (json_object_set_new(o, "relay", json_string(sl->relay)) < 0 ||
+	    json_object_set_new(o, "duration", json_integer(sl->duration)) < 0)
+		return -ENOMEM;
+	if (sl->n_fallback == 0)
+		return 0;
+	fallback = mf_build_items(sl, sl->n_items, sched_slot_bulletins(sl), info);
+	return json_object_set_new(o, "fallback", fallback) < 0 ? -ENOMEM : 0;
+}
+
 static json_t *
 mf_build_slot(const struct sched_slot *sl, const struct manifest_item_info *info)
 {
-	json_t *o = json_object(), *items = json_array();
+	json_t *o = json_object();
 	char at[40];
-	size_t i;
 
-	if (o == NULL || items == NULL)
+	if (o == NULL)
 		goto fail;
 	if (sl->once)
 		(void)snprintf(at, sizeof(at), "%04d-%02d-%02d %02d:%02d:%02d", sl->date.y,
@@ -136,13 +167,11 @@ mf_build_slot(const struct sched_slot *sl, const struct manifest_item_info *info
 		json_object_set_new(o, "tags", mf_tags(&sl->tags, NULL));
 	if (sl->has_volume)
 		json_object_set_new(o, "volume", json_real(sl->volume));
-	for (i = 0; i < sl->n_items; i++)
-		if (json_array_append_new(items, mf_build_item(sl, &sl->items[i], &info[i])) < 0)
-			goto fail;
-	json_object_set_new(o, "items", items);
+	if (sl->relay != NULL ? mf_build_relay(o, sl, info) < 0 :
+	    json_object_set_new(o, "items", mf_build_items(sl, 0, sl->n_items, info)) < 0)
+		goto fail;
 	return o;
 fail:
-	json_decref(items);
 	json_decref(o);
 	return NULL;
 }
@@ -156,7 +185,8 @@ mf_check_info(const struct manifest_item_info *info, size_t n, char *why, size_t
 
 	for (i = 0; i < n; i++) {
 		if (!manifest_sha256_valid(info[i].sha256) || info[i].size == 0) {
-			errlist_why(why, whylen, _("item %zu has no valid SHA-256 or is empty"), i + 1);
+			errlist_why(why, whylen, _("bulletin %zu has no valid SHA-256 or is empty"),
+			    i + 1);
 			return -EINVAL;
 		}
 		if (info[i].size > MANIFEST_MAX_BULLETIN) {
@@ -208,7 +238,10 @@ mf_build_targets(const struct manifest_meta *meta, char *why, size_t whylen)
 	return a;
 }
 
-/* Format 1 unless a tag needs format 2, or a slot's volume format 3 (see manifest.h). */
+/*
+ * Format 1 unless a tag needs format 2, a slot's volume format 3, or a relay
+ * format 4 (see manifest.h).
+ */
 static int
 mf_format(const struct schedule *s)
 {
@@ -216,10 +249,12 @@ mf_format(const struct schedule *s)
 	int f = 1;
 
 	for (i = 0; i < s->n_slots; i++) {
+		if (s->slots[i].relay != NULL)
+			return 4;
 		if (s->slots[i].has_volume)
-			return 3;
-		for (j = 0; j < s->slots[i].n_items; j++)
-			if (s->slots[i].items[j].tags.n > 0)
+			f = 3;
+		for (j = 0; j < sched_slot_bulletins(&s->slots[i]); j++)
+			if (sched_slot_bulletin(&s->slots[i], j)->tags.n > 0 && f < 2)
 				f = 2;
 	}
 	return f;
@@ -231,12 +266,10 @@ manifest_build(const struct schedule *s, const struct manifest_item_info *info, 
 {
 	json_t *root = NULL, *slots, *targets, *slot;
 	char issued[40], *text = NULL;
-	size_t i, k = 0;
+	size_t i, k;
 
 	errlist_why(why, whylen, _("out of memory"));
-	for (i = 0; i < s->n_slots; i++)
-		k += s->slots[i].n_items;
-	if (k != n_info || !conf_id_valid(meta->region) || meta->version <= 0 ||
+	if (schedule_bulletins(s) != n_info || !conf_id_valid(meta->region) || meta->version <= 0 ||
 	    meta->version > meta->issued + MANIFEST_VERSION_AHEAD ||
 	    (meta->chunk_size != 0 && (meta->chunk_size < 1024 ||
 	    meta->chunk_size > MANIFEST_CHUNK_BYTES))) {
@@ -257,7 +290,7 @@ manifest_build(const struct schedule *s, const struct manifest_item_info *info, 
 	if (root == NULL)
 		return NULL;
 	slots = json_object_get(root, "slots");
-	for (i = 0, k = 0; i < s->n_slots; k += s->slots[i].n_items, i++) {
+	for (i = 0, k = 0; i < s->n_slots; k += sched_slot_bulletins(&s->slots[i]), i++) {
 		if ((slot = mf_build_slot(&s->slots[i], &info[k])) == NULL ||
 		    json_array_append_new(slots, slot) < 0)
 			goto done;

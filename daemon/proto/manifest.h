@@ -9,7 +9,7 @@
  *   {"manifest":"<the manifest JSON text>","signature":"<base64>","key_id":"<hex>"}
  * The signature is Ed25519 over the exact bytes of the manifest text, carried
  * as a string, so no JSON canonicalisation is needed. The manifest:
- *   {"format":1 | 2,"region":"hon-quan","version":1763800000,
+ *   {"format":1 | 2 | 3 | 4,"region":"hon-quan","version":1763800000,
  *    "issued":"2026-11-22T14:30:05+07:00","targets":"all" | ["tan-thanh",...],
  *    "chunk_size":262144,
  *    "slots":[{"title":"Bản tin sáng","at":"06:00:00","days":"daily" | ["mon",...],
@@ -18,12 +18,17 @@
  *              "items":[{"title":"...","sha256":"<hex>","size":N,"duration":S,
  *                        "file":"bản tin.opus","tags":["du-an-6"]}]}]}
  * A one-off slot's "at" is "YYYY-MM-DD HH:MM:SS" and it has no days/from/until.
+ * A slot that relays a stream (schedule.h) has no "items" but
+ *   "relay":"http://radio.tinh.example:8000/kenh1","duration":1800,
+ *   "fallback":[{"title":"...","sha256":"<hex>",...}]
+ * "duration" in whole seconds, "fallback" (optional) bulletins written as
+ * items are, whose files the station fetches and keeps as it does items'.
  * "tags" (config/tags.h), on a slot and on an item, are optional: an item
  * plays with its slot's tags and its own, as in schedule.cfg. A manifest
  * that uses tags is format 2, so that a station too old to know them says
  * it must be updated instead of refusing an unknown setting; one without
  * tags stays format 1, which every station reads. A slot's "volume" (in dB,
- * as in schedule.cfg) makes it format 3, for the same reason.
+ * as in schedule.cfg) makes it format 3, and a relay format 4, for the same reason.
  * Times are the stations' local time, as in schedule.cfg. Bulletin <sha256>
  * is published in ceil(size / chunk_size) retained chunks at
  * loaxa/<region>/audio/<sha256>/<index>, index from 0.
@@ -38,7 +43,7 @@
 #include "config/keys.h"
 #include "config/schedule.h"
 
-#define MANIFEST_FORMAT		3	/* the newest this build reads and writes */
+#define MANIFEST_FORMAT		4	/* the newest this build reads and writes */
 #define MANIFEST_FORMAT_MIN	1	/* the oldest it reads: format 1 has no tags */
 #define MANIFEST_MAX_BYTES	(256 * 1024)	/* the whole envelope */
 #define MANIFEST_CHUNK_BYTES	(256 * 1024)	/* what publish uses, and the most a station takes */
@@ -92,7 +97,11 @@ struct manifest {
 
 /* --- the district office ---------------------------------------------------------- */
 
-/* What publish measured for one item (slot by slot, item by item). */
+/*
+ * What publish measured for one bulletin. The order is schedule.h's
+ * sched_slot_bulletin(): slot by slot, each slot's items, then its
+ * fallback bulletins.
+ */
 struct manifest_item_info {
 	char	 sha256[65];
 	uint64_t size;
@@ -110,8 +119,8 @@ struct manifest_meta {
 };
 
 /*
- * The manifest text for s; info has one entry per item, in order (n_info
- * must match). NULL with the reason in why when something does not fit the
+ * The manifest text for s; info has one entry per bulletin, in the order
+ * above (n_info must be schedule_bulletins(s)). NULL with the reason in why when something does not fit the
  * limits above.
  */
 char	*manifest_build(const struct schedule *s, const struct manifest_item_info *info,

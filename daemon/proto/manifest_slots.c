@@ -2,8 +2,9 @@
  * The district manifest's slots back into schedule.cfg text. Values are
  * copied whatever their type (schedule.c says what is wrong with them, in its
  * own words); only member names, nulls and nesting are refused here, and the
- * items' bulletin fields (sha256, size, duration, file), which the schedule
- * file has no word for, are checked and recorded in the manifest.
+ * bulletin fields (sha256, size, duration, file) of the items and of a
+ * relay's fallback, which the schedule file has no word for, are checked and
+ * recorded in the manifest.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +16,7 @@
 #include "config/i18n.h"
 #include "daemon/proto/manifest_slots.h"
 
-#define MF_DEPTH_MAX	6	/* slots, slot, items, item: anything deeper is not a schedule */
+#define MF_DEPTH_MAX	6	/* slots, slot, items (or fallback), item: deeper is no schedule */
 
 /* A growing text buffer; oom once memory ran out or the bound was passed. */
 struct sbuf {
@@ -297,8 +298,9 @@ conv_item(struct conv *c, json_t *it, const char *where)
 	return 0;
 }
 
+/* A slot's "items", or a relay's "fallback" (key): bulletins both. */
 static int
-conv_items(struct conv *c, json_t *items, size_t slot)
+conv_items(struct conv *c, json_t *items, size_t slot, const char *key)
 {
 	char where[64];
 	size_t j;
@@ -306,7 +308,7 @@ conv_items(struct conv *c, json_t *items, size_t slot)
 
 	sb_str(&c->out, "( ");
 	json_array_foreach(items, j, it) {
-		(void)snprintf(where, sizeof(where), "slots[%zu].items[%zu]", slot, j);
+		(void)snprintf(where, sizeof(where), "slots[%zu].%s[%zu]", slot, key, j);
 		if (j > 0)
 			sb_str(&c->out, ", ");
 		if ((json_is_object(it) ? conv_item(c, it, where) : conv_value(c, it, where, 4)) < 0)
@@ -333,8 +335,9 @@ conv_slot(struct conv *c, json_t *slot, size_t i)
 			    "which no schedule setting is called"), where, k);
 		sb_str(&c->out, k);
 		sb_str(&c->out, " = ");
-		if (strcmp(k, "items") == 0 && json_is_array(v) && json_array_size(v) > 0) {
-			if (conv_items(c, v, i) < 0)
+		if ((strcmp(k, "items") == 0 || strcmp(k, "fallback") == 0) && json_is_array(v) &&
+		    json_array_size(v) > 0) {
+			if (conv_items(c, v, i, k) < 0)
 				return -EINVAL;
 		} else if (conv_value(c, v, where, 3) < 0)
 			return -EINVAL;

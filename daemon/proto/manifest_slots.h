@@ -14,7 +14,8 @@
 
 /*
  * slots (the manifest's "slots" array) as libconfig text, one slot a line
- * (slot i on line i + 2). Each item's sha256 becomes file = "<sha256>.opus";
+ * (slot i on line i + 2). The sha256 of each item, and of each bulletin of a
+ * relay's "fallback", becomes file = "<sha256>.opus";
  * its size, duration and file name become m's bulletins (m->chunk_size must
  * be set). Any other value is written as it is, for schedule.c to judge;
  * nothing in a string can end it or start a libconfig directive. 0 and *text

@@ -69,8 +69,8 @@ items_of(const struct manifest *m, const struct schedule *s, struct manifest_ite
 	size_t i, j;
 
 	for (*n = 0, i = 0; i < s->n_slots; i++) {
-		for (j = 0; j < s->slots[i].n_items; j++) {
-			base = strrchr(s->slots[i].items[j].file, '/');
+		for (j = 0; j < sched_slot_bulletins(&s->slots[i]); j++) {
+			base = strrchr(sched_slot_bulletin(&s->slots[i], j)->file, '/');
 			if (*n == max || base == NULL || strlen(base + 1) != 64 + 5)
 				return -1;
 			memcpy(sha, base + 1, 64);
@@ -103,20 +103,26 @@ tags_equal(const struct tags *a, const struct tags *b)
 static int
 slots_equal(const struct sched_slot *a, const struct sched_slot *b)
 {
+	const struct sched_item *x, *y;
 	size_t i;
 
 	if (strcmp(a->title, b->title) || a->once != b->once || a->hh != b->hh || a->mm != b->mm ||
-	    a->ss != b->ss || a->grace != b->grace || a->cls != b->cls || a->n_items != b->n_items)
+	    a->ss != b->ss || a->grace != b->grace || a->cls != b->cls || a->n_items != b->n_items ||
+	    a->n_fallback != b->n_fallback || a->duration != b->duration ||
+	    (a->relay == NULL) != (b->relay == NULL) ||
+	    (a->relay != NULL && strcmp(a->relay, b->relay) != 0))
 		return 0;
 	if (a->once ? memcmp(&a->date, &b->date, sizeof(a->date)) != 0 :
 	    a->days != b->days || memcmp(&a->from, &b->from, sizeof(a->from)) != 0 ||
 	    memcmp(&a->until, &b->until, sizeof(a->until)) != 0)
 		return 0;
-	for (i = 0; i < a->n_items; i++)
-		if (strcmp(a->items[i].file, b->items[i].file) ||
-		    strcmp(a->items[i].title, b->items[i].title) ||
-		    !tags_equal(&a->items[i].tags, &b->items[i].tags))
+	for (i = 0; i < sched_slot_bulletins(a); i++) {
+		x = sched_slot_bulletin(a, i);
+		y = sched_slot_bulletin(b, i);
+		if (strcmp(x->file, y->file) || strcmp(x->title, y->title) ||
+		    !tags_equal(&x->tags, &y->tags))
 			return 0;
+	}
 	return tags_equal(&a->tags, &b->tags);
 }
 
