@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -178,7 +179,7 @@ fail_decode(const struct http_pull *hp, int status)
 {
 	if (http_pull_error(hp) != NULL)
 		return fail(http_pull_error(hp));
-	if (status == DECODE_NOT_AUDIO && http_pull_web_page(hp))
+	if (http_pull_web_page(hp))
 		return fail(_("the server sent a web page, not a stream; check the stream's address "
 		    "(open it in a browser: a stream plays, it does not show a page)"));
 	switch (status) {
@@ -274,8 +275,13 @@ main(int argc, char **argv)
 	if (!outputs_are_pipes())
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
-	/* The catalogue is read at the first message: before the cage, which opens no file. */
+	/*
+	 * What is read from a file at first use is read now, before the cage,
+	 * which opens none: the catalogue at the first message, the time zone
+	 * at the first local time (OpenSSL's).
+	 */
 	(void)_("out of memory");
+	tzset();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		_exit(fail(_("cannot start libcurl")));
 	if ((hp = http_pull_new(a.url, a.ca, a.nca, a.stall, why, sizeof(why))) == NULL)
