@@ -144,6 +144,16 @@ check "a stream the server ends: exit 0, no error line, all its sound" sh -c \
 	'[ "$1" -eq 0 ] && ! grep -q "^error" "$2" && [ "$3" -ge $((29 * 9600)) ]' \
 	sh "$RELAY_RC" "$T/short.err" "$(size "$T/short.raw")"
 
+# Shoutcast's first servers answer "ICY 200 OK" instead of HTTP/1.x.
+{ printf 'ICY 200 OK\r\nicy-name: Kenh 1\r\ncontent-type: audio/mpeg\r\n\r\n'; cat "$T/short.mp3"; } >"$T/icy.http"
+"$SERVE" 0 "$T/icy.http" >"$T/serve2.port" &
+PIDS="$PIDS $!"
+wait_for 5 test -s "$T/serve2.port"
+relay_run icy "http://localhost:$(cat "$T/serve2.port")/"
+check "a Shoutcast server (ICY 200 OK) is relayed too" sh -c \
+	'[ "$1" -eq 0 ] && grep -q "^connected	MP3" "$2" && [ "$3" -ge $((29 * 9600)) ]' \
+	sh "$RELAY_RC" "$T/icy.err" "$(size "$T/icy.raw")"
+
 # --- Bad servers: exit 1 and a sentence for the operator ------------------------------------------
 # serve NAME [RESPONSE]: http_serve on a free port; PORT_NAME is in $T/NAME.port.
 serve() {

@@ -30,6 +30,7 @@ struct http_pull {
 	CURLM		*multi;
 	CURL		*easy;
 	struct curl_slist *resolve;	/* the host's addresses, one entry per port asked */
+	struct curl_slist *icy;		/* "ICY 200 OK" */
 	char		*host;		/* as in the URL: redirects may go only there */
 	char		 addrs[512];	/* "a,[b],...": the addresses of host */
 	unsigned char	*ca;		/* the PEM blob */
@@ -201,7 +202,8 @@ on_header(char *line, size_t size, size_t n, void *arg)
 	int code, skip = 0;
 
 	hp->last_rx_ms = clock_mono_ms();
-	if (len > 5 && strncmp(line, "HTTP/", 5) == 0 && sscanf(line, "HTTP/%*s %3d %n", &code, &skip) == 1) {
+	if ((len > 5 && strncmp(line, "HTTP/", 5) == 0 && sscanf(line, "HTTP/%*s %3d %n", &code, &skip) == 1) ||
+	    (len > 4 && strncmp(line, "ICY ", 4) == 0 && sscanf(line, "ICY %3d %n", &code, &skip) == 1)) {
 		hp->status = code;
 		hp->header_done = 0;
 		(void)snprintf(hp->reason, sizeof(hp->reason), "%.*s", (int)strcspn(line + skip, "\r\n"),
@@ -257,6 +259,7 @@ on_body(char *data, size_t size, size_t n, void *arg)
 
 /* --- the transfer ---------------------------------------------------------------------------- */
 
+/* Shoutcast's first servers answer "ICY 200 OK", which curl takes for HTTP only when told. */
 static int
 pull_setup(struct http_pull *hp, const char *url)
 {
@@ -277,7 +280,8 @@ pull_setup(struct http_pull *hp, const char *url)
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, hp) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_CAINFO, NULL) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK)
+	    curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_HTTP200ALIASES, hp->icy) != CURLE_OK)
 		return -1;
 	if (hp->ca_len > 0 && curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
 		return -1;
@@ -325,7 +329,8 @@ http_pull_new(const char *url, char *const *ca, int nca, unsigned stall_s, char 
 	for (i = 0; i < nca; i++)
 		if (pull_add_ca(hp, ca[i], 1, why, whylen) < 0)
 			goto fail;
-	if ((hp->multi = curl_multi_init()) == NULL || (hp->easy = curl_easy_init()) == NULL ||
+	if ((hp->icy = curl_slist_append(NULL, "ICY 200 OK")) == NULL ||
+	    (hp->multi = curl_multi_init()) == NULL || (hp->easy = curl_easy_init()) == NULL ||
 	    pull_setup(hp, url) < 0 || pull_start(hp, url) < 0) {
 		(void)snprintf(why, whylen, _("cannot prepare the connection (out of memory?)"));
 		goto fail;
@@ -536,6 +541,7 @@ http_pull_free(struct http_pull *hp)
 	curl_easy_cleanup(hp->easy);
 	curl_multi_cleanup(hp->multi);
 	curl_slist_free_all(hp->resolve);
+	curl_slist_free_all(hp->icy);
 	free(hp->ca);
 	free(hp->buf);
 	free(hp->host);
