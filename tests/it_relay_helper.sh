@@ -142,6 +142,18 @@ relay_wait
 cp "$T/aac.raw" "$T/aac.cmp"
 check "AAC: the relayed sound is the source's" is_source aac
 
+# --- Ogg Vorbis, stereo, from a source started now ---------------------------------------------
+icecast_source vorbis "$T/sweep.wav" -ac 2 -c:a libvorbis -q:a 3 -f ogg -content_type application/ogg
+check "the Vorbis mount is up" wait_for 15 icecast_mounted vorbis
+relay_start vorbis "http://localhost:$ICE_PORT/vorbis"
+check "Ogg Vorbis: connected, named Ogg Vorbis, stereo" \
+	wait_for 15 grep -q "^connected	Ogg Vorbis, 48 kHz, stereo$" "$T/vorbis.err"
+check "Ogg Vorbis: 3 s of sound come" wait_for 15 has_bytes "$T/vorbis.raw" $((3 * BPS))
+kill "$RELAY_PID" "$SRC_PID"
+relay_wait
+cp "$T/vorbis.raw" "$T/vorbis.cmp"
+check "Ogg Vorbis: the relayed sound, mixed down to mono, is the source's" is_source vorbis
+
 # --- A server that ends the stream: exit 0 -------------------------------------------------------
 ffmpeg -nostdin -v error -y -i "$T/sweep.wav" -t 3 -c:a libmp3lame -b:a 64k "$T/short.mp3"
 { printf 'HTTP/1.0 200 OK\r\nContent-Type: audio/mpeg\r\n\r\n'; cat "$T/short.mp3"; } >"$T/short.http"

@@ -277,10 +277,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * What is read from a file at first use is read now, before the cage,
-	 * which opens none: the catalogue at the first message, the time zone
-	 * at the first local time (OpenSSL's).
+	 * which opens none: the catalogues at the first message (ours, and
+	 * the C library's for strerror), the time zone at the first local
+	 * time (OpenSSL's).
 	 */
 	(void)_("out of memory");
+	(void)strerror(ENETUNREACH);
 	tzset();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		_exit(fail(_("cannot start libcurl")));
