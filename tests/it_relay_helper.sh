@@ -223,6 +223,36 @@ check "a redirect to another port of the same host is followed" \
 kill "$RELAY_PID"
 relay_wait
 
+# A name of our own (radio.loaxa.test, 127.0.0.1 in a private /etc/hosts): it
+# is looked up before the cage and pinned, for the redirect's port too; a
+# lookup inside the cage would kill the relay.
+if [ "$(id -u)" -eq 0 ] && unshare -m --propagation private true 2>/dev/null; then
+	printf '127.0.0.1 localhost\n127.0.0.1 radio.loaxa.test\n' >"$T/hosts"
+	cat >"$T/relay-named" <<EOF
+#!/bin/sh
+exec unshare -m --propagation private sh -c 'mount --bind "\$0" /etc/hosts && exec "\$@"' \
+	"$T/hosts" "$BUILD/loaxa-relay" "\$@"
+EOF
+	chmod +x "$T/relay-named"
+	printf 'HTTP/1.1 302 Found\r\nLocation: http://radio.loaxa.test:%s/aac\r\nContent-Length: 0\r\n\r\n' \
+		"$ICE_PORT" >"$T/named.http"
+	serve named "$T/named.http"
+	RELAY=$T/relay-named
+	relay_start named "http://radio.loaxa.test:$SERVE_PORT/kenh1"
+	RELAY=$BUILD/loaxa-relay
+	check "a name of the station's hosts file, redirected to another port of it: connected" \
+		wait_for 15 grep -q "^connected	AAC" "$T/named.err"
+	kill "$RELAY_PID"
+	relay_wait
+	check "and it was stopped by us, not killed by its cage" sh -c '[ "$1" -eq 143 ]' sh "$RELAY_RC"
+else
+	ok "a name of the station's hosts file # SKIP needs root and unshare -m"
+fi
+printf 'HTTP/1.1 200 OK\r\nContent-Type: audio/mpeg\r\nContent-Length: 0\r\n\r\n' >"$T/empty.http"
+serve empty "$T/empty.http"
+check "a 200 with nothing in it: sent no stream" \
+	refused empty "sent no stream" "http://localhost:$SERVE_PORT/"
+
 # --- Usage errors: exit 2 -------------------------------------------------------------------------
 usage_error() { "$RELAY" "$@" >/dev/null 2>"$T/usage.err" </dev/null; [ $? -eq 2 ]; }
 check "an address that is not http(s): exit 2" usage_error "ftp://radio.example.vn/kenh1"

@@ -427,6 +427,11 @@ pull_done(struct http_pull *hp, CURLcode rc)
 		    hp->status, hp->reason);
 		return;
 	}
+	if (hp->head_len == 0) {
+		pull_fail(hp, _("the server answered %ld %s but sent no stream; check the stream's "
+		    "address"), hp->status, hp->reason);
+		return;
+	}
 	hp->ended = 1;
 }
 
@@ -437,8 +442,9 @@ pull_stalled(struct http_pull *hp, int64_t now, int *wait_ms)
 	curl_off_t t = 0;
 	int64_t left;
 
-	if (!hp->connected && curl_easy_getinfo(hp->easy, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK &&
-	    t > 0) {
+	/* A connection kept from before a redirect has no connect time of its own: an answer is proof. */
+	if (!hp->connected && (hp->status != 0 ||
+	    (curl_easy_getinfo(hp->easy, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK && t > 0))) {
 		hp->connected = 1;
 		if (hp->last_rx_ms < now)
 			hp->last_rx_ms = now;
