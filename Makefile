@@ -15,19 +15,27 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -pthread -D_GNU_SOURCE -I. $(PC_CFLAGS) $(IMPORT_
 LDLIBS	 = $(PC_LIBS) -pthread -lm
 
 # The libraries of the commands that prepare bulletins (loaxactl and the
-# tests), and of loaxa-decode, the caged decoder (daemon/decoder/): FFmpeg
-# is linked into that one program only, never into loaxad or loaxactl.
+# tests), of loaxa-decode, the caged decoder (daemon/decoder/), and of
+# loaxa-relay, the caged relay of a stream (daemon/relay/): FFmpeg and
+# libcurl are linked into those two programs only, never into loaxad or
+# loaxactl.
 IMPORT_PKGS = libopusenc libebur128
 DECODE_PKGS = libavformat libavcodec libswresample libavutil libseccomp jansson libsodium
+RELAY_PKGS = libcurl libavformat libavcodec libswresample libavutil libseccomp libsodium
 IMPORT_CFLAGS := $(shell pkg-config --cflags $(IMPORT_PKGS) 2>/dev/null)
 IMPORT_LIBS := $(shell pkg-config --libs $(IMPORT_PKGS) 2>/dev/null)
 DECODE_CFLAGS := $(shell pkg-config --cflags $(DECODE_PKGS) 2>/dev/null)
 DECODE_LIBS := $(shell pkg-config --libs $(DECODE_PKGS) 2>/dev/null)
+RELAY_CFLAGS := $(shell pkg-config --cflags $(RELAY_PKGS) 2>/dev/null)
+RELAY_LIBS := $(shell pkg-config --libs $(RELAY_PKGS) 2>/dev/null)
 
 MAINS	 = daemon/loaxad.c daemon/loaxactl/loaxactl.c daemon/collector/collectd.c
 DECODE_SRC = $(wildcard daemon/decoder/*.c)
 DECODE_OBJ = $(DECODE_SRC:%.c=$(BUILD)/%.o)
-LIB_SRC	 = $(filter-out $(MAINS) $(DECODE_SRC), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
+RELAY_SRC = $(wildcard daemon/relay/*.c)
+# loaxa-relay reads a stream with loaxa-decode's FFmpeg reader (av_input.c).
+RELAY_OBJ = $(RELAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/daemon/decoder/av_input.o
+LIB_SRC	 = $(filter-out $(MAINS) $(DECODE_SRC) $(RELAY_SRC), $(wildcard codecs/*.c config/*.c daemon/*/*.c))
 LIB_OBJ	 = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/chime_sounds.o
 TEST_SRC = $(wildcard tests/test_*.c)
 TESTS	 = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
@@ -36,7 +44,8 @@ HELPER_SRC = $(wildcard tests/helpers/*.c)
 HELPER_OBJ = $(HELPER_SRC:%.c=$(BUILD)/%.o)
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCHES	 = $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
-BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd $(BUILD)/loaxa-decode
+BINS	 = $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-collectd $(BUILD)/loaxa-decode \
+	   $(BUILD)/loaxa-relay
 TOOL_SRC = $(wildcard tests/tools/*.c)
 TOOLS	 = $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -110,6 +119,11 @@ $(BUILD)/daemon/core/helper_path.o: $(BUILD)/localedir
 $(DECODE_OBJ): ALL_CFLAGS += $(DECODE_CFLAGS)
 $(BUILD)/loaxa-decode: $(DECODE_OBJ) $(BUILD)/libloaxa.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DECODE_LIBS)
+
+# The caged relay loaxad starts for a stream (a relay slot, a live broadcast).
+$(RELAY_OBJ): ALL_CFLAGS += $(RELAY_CFLAGS)
+$(BUILD)/loaxa-relay: $(RELAY_OBJ) $(BUILD)/libloaxa.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(RELAY_LIBS)
 
 # The district's proof-of-play collector (daemon/collector/).
 $(BUILD)/loaxa-collectd: $(BUILD)/daemon/collector/collectd.o $(BUILD)/libloaxa.a
@@ -218,6 +232,7 @@ install: $(BINS) $(MOS)
 	install -m 0755 $(BUILD)/loaxactl $(DESTDIR)$(PREFIX)/bin/loaxactl
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 $(BUILD)/loaxa-decode $(DESTDIR)$(LIBEXECDIR)/loaxa-decode
+	install -m 0755 $(BUILD)/loaxa-relay $(DESTDIR)$(LIBEXECDIR)/loaxa-relay
 	install -m 0755 $(BUILD)/loaxa-collectd $(DESTDIR)$(PREFIX)/sbin/loaxa-collectd
 	install -d $(DESTDIR)$(PREFIX)/share/loaxa $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example

@@ -25,6 +25,9 @@
 #                     reads the stations' reports, never the station's insides.
 #   daemon/decoder    loaxa-decode, the caged decoder of recordings (FFmpeg):
 #                     its cage and its wire format, nothing of the station.
+#   daemon/relay      loaxa-relay, the caged relay of a stream (libcurl,
+#                     FFmpeg through daemon/decoder's reader): nothing of
+#                     the station either.
 set -u
 TOP=${1:-.}
 cd "$TOP" || exit 2
@@ -44,6 +47,7 @@ allowed() {	# folder -> the folders it may include besides itself
 	daemon/loaxactl)	echo "daemon/collector daemon/proto daemon/ctl daemon/core config codecs" ;;
 	daemon/collector)	echo "daemon/proto daemon/core config" ;;
 	daemon/decoder)		echo "daemon/proto daemon/core" ;;
+	daemon/relay)		echo "daemon/decoder daemon/proto daemon/core config" ;;
 	*)			echo "UNKNOWN" ;;
 	esac
 }

@@ -2,7 +2,9 @@
  * The helpers' cage (daemon/core/sandbox.c), entered by a real child
  * process: what it may still do (read, write, allocate) works; opening a
  * file is refused; a socket, a new process or executable memory kills it
- * with SIGSYS; its memory bound holds.
+ * with SIGSYS; its memory bound holds. A cage with network (loaxa-relay's)
+ * makes an IPv4 or IPv6 TCP socket, but still opens no file, and a UNIX
+ * socket or a new process still kills it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,14 +26,19 @@
 #define MEM_BOUND	(256UL << 20)
 #endif
 
-enum trial { TRY_WORK, TRY_OPEN, TRY_SOCKET, TRY_FORK, TRY_EXEC_MEM, TRY_BIG, TRY_FD };
+enum trial {
+	TRY_WORK, TRY_OPEN, TRY_SOCKET, TRY_FORK, TRY_EXEC_MEM, TRY_BIG, TRY_FD,
+	/* In a cage with network, from here on. */
+	TRY_NET_INET, TRY_NET_OPEN, TRY_NET_UNIX, TRY_NET_FORK,
+};
 
 /* In the child, caged: exit status 0 when the trial went as it should, or dies. */
 static void
 child(enum trial t, int keep_fd)
 {
-	const struct sandbox_limits lim = { MEM_BOUND, 10, keep_fd };
+	const struct sandbox_limits lim = { MEM_BOUND, 10, keep_fd, t >= TRY_NET_INET };
 	char buf[8] = "", *p;
+	int s4, s6;
 
 	if (sandbox_enter(&lim) != 0)
 		_exit(10);
@@ -59,6 +66,18 @@ child(enum trial t, int keep_fd)
 	case TRY_FD:
 		/* Descriptors above the kept one were closed on the way in. */
 		_exit(read(keep_fd + 1, buf, 1) == -1 && errno == EBADF ? 0 : 18);
+	case TRY_NET_INET:
+		s4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		s6 = socket(AF_INET6, SOCK_STREAM, 0);
+		_exit(s4 >= 0 && (s6 >= 0 || errno == EAFNOSUPPORT) ? 0 : 21);
+	case TRY_NET_OPEN:
+		_exit(open("/etc/passwd", O_RDONLY) == -1 && errno == EACCES ? 0 : 22);
+	case TRY_NET_UNIX:
+		socket(AF_UNIX, SOCK_STREAM, 0);
+		_exit(23);
+	case TRY_NET_FORK:
+		fork();
+		_exit(24);
 	}
 	_exit(19);
 }
@@ -143,6 +162,30 @@ other_descriptors_are_closed(void)
 	T_ASSERT(exited_ok(trial(TRY_FD)));
 }
 
+static void
+network_cage_makes_internet_sockets(void)
+{
+	T_ASSERT(exited_ok(trial(TRY_NET_INET)));
+}
+
+static void
+network_cage_still_opens_no_file(void)
+{
+	T_ASSERT(exited_ok(trial(TRY_NET_OPEN)));
+}
+
+static void
+network_cage_is_killed_by_a_unix_socket(void)
+{
+	T_ASSERT(killed_by_sigsys(trial(TRY_NET_UNIX)));
+}
+
+static void
+network_cage_is_killed_by_a_new_process(void)
+{
+	T_ASSERT(killed_by_sigsys(trial(TRY_NET_FORK)));
+}
+
 int
 main(void)
 {
@@ -153,5 +196,9 @@ main(void)
 	T_RUN(executable_memory_kills_it);
 	T_RUN(memory_beyond_the_bound_is_refused);
 	T_RUN(other_descriptors_are_closed);
+	T_RUN(network_cage_makes_internet_sockets);
+	T_RUN(network_cage_still_opens_no_file);
+	T_RUN(network_cage_is_killed_by_a_unix_socket);
+	T_RUN(network_cage_is_killed_by_a_new_process);
 	return T_EXIT();
 }

@@ -7,6 +7,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/opt.h>
 #include <libswresample/swresample.h>
 
@@ -14,9 +15,7 @@
 #include "daemon/proto/decode_wire.h"
 
 #define IO_BUF	65536
-
-/* FFmpeg's names of the demuxers we let probe; av_match_list() reads them. */
-static const char formats_allowed[] = "wav,w64,mp3,flac,ogg,mov,aac,amr,amrnb,amrwb";
+#define STREAM_PROBE_BYTES	32768
 
 static const enum AVCodecID codecs_allowed[] = {
 	AV_CODEC_ID_PCM_S16LE, AV_CODEC_ID_PCM_S16BE, AV_CODEC_ID_PCM_U8, AV_CODEC_ID_PCM_S24LE,
@@ -27,7 +26,11 @@ static const enum AVCodecID codecs_allowed[] = {
 };
 
 struct av_input {
-	int		 fd;
+	int		 fd;		/* the recording, or -1 for a stream */
+	av_read_fn	*read;		/* the stream's bytes */
+	void		*read_arg;
+	struct av_output out;
+	size_t		 frame_bytes;	/* of one output frame, all channels */
 	AVIOContext	*io;
 	AVFormatContext	*fmt;
 	AVCodecContext	*dec;
@@ -37,8 +40,8 @@ struct av_input {
 	int		 stream;
 	int		 draining;	/* the demuxer is done; the decoder is being emptied */
 	int		 done;
-	float		*pend;		/* converted samples not yet given out */
-	size_t		 pend_len, pend_pos, pend_cap;
+	uint8_t		*pend;		/* converted frames not yet given out */
+	size_t		 pend_len, pend_pos, pend_cap;	/* in frames */
 	int		 errors;	/* packets the decoder refused, in a row */
 };
 
@@ -48,6 +51,10 @@ io_read(void *opaque, uint8_t *buf, int len)
 	struct av_input *in = opaque;
 	ssize_t n;
 
+	if (in->read != NULL) {
+		n = in->read(in->read_arg, buf, len);
+		return n > 0 ? (int)n : n == 0 ? AVERROR_EOF : AVERROR(-(int)n);
+	}
 	do
 		n = read(in->fd, buf, (size_t)len);
 	while (n < 0 && errno == EINTR);
@@ -80,14 +87,20 @@ codec_allowed(enum AVCodecID id)
 	return 0;
 }
 
+/*
+ * A stream is never seeked: only a recording has a seek callback. Its
+ * demuxer may be known (format, one of formats): then nothing is probed.
+ */
 static int
-input_open_format(struct av_input *in)
+input_open_format(struct av_input *in, const char *formats, const char *format)
 {
+	const AVInputFormat *known = format != NULL ? av_find_input_format(format) : NULL;
 	unsigned char *buf;
 
 	if ((buf = av_malloc(IO_BUF)) == NULL)
 		return DECODE_NO_MEMORY;
-	if ((in->io = avio_alloc_context(buf, IO_BUF, 0, in, io_read, NULL, io_seek)) == NULL) {
+	if ((in->io = avio_alloc_context(buf, IO_BUF, 0, in, io_read, NULL,
+	    in->read != NULL ? NULL : io_seek)) == NULL) {
 		av_free(buf);
 		return DECODE_NO_MEMORY;
 	}
@@ -95,9 +108,20 @@ input_open_format(struct av_input *in)
 		return DECODE_NO_MEMORY;
 	in->fmt->pb = in->io;
 	in->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-	if ((in->fmt->format_whitelist = av_strdup(formats_allowed)) == NULL)
+	if ((in->fmt->format_whitelist = av_strdup(formats)) == NULL)
 		return DECODE_NO_MEMORY;
-	if (avformat_open_input(&in->fmt, NULL, NULL, NULL) < 0)
+	/*
+	 * A stream comes in real time: probing or analysing FFmpeg's default
+	 * 5 s of it would keep the loudspeakers silent that long. Its first
+	 * frames say what it is.
+	 */
+	if (in->read != NULL) {
+		in->fmt->probesize = STREAM_PROBE_BYTES;
+		in->fmt->max_analyze_duration = AV_TIME_BASE / 2;
+	}
+	if (known != NULL && av_match_list(known->name, formats, ',') <= 0)
+		known = NULL;
+	if (avformat_open_input(&in->fmt, NULL, known, NULL) < 0)
 		return DECODE_NOT_AUDIO;	/* avformat_open_input() freed fmt */
 	if (avformat_find_stream_info(in->fmt, NULL) < 0)
 		return DECODE_DAMAGED;
@@ -129,8 +153,20 @@ input_open_decoder(struct av_input *in)
 	return DECODE_OK;
 }
 
-struct av_input *
-av_input_open(int fd, int *status)
+static struct av_input *
+input_open(struct av_input *in, const char *formats, const char *format, int *status)
+{
+	if ((*status = input_open_format(in, formats, format)) == DECODE_OK)
+		*status = input_open_decoder(in);
+	if (*status != DECODE_OK) {
+		av_input_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+static struct av_input *
+input_new(const struct av_output *out, int *status)
 {
 	struct av_input *in = calloc(1, sizeof(*in));
 
@@ -139,14 +175,35 @@ av_input_open(int fd, int *status)
 		*status = DECODE_NO_MEMORY;
 		return NULL;
 	}
-	in->fd = fd;
-	if ((*status = input_open_format(in)) == DECODE_OK)
-		*status = input_open_decoder(in);
-	if (*status != DECODE_OK) {
-		av_input_free(in);
-		return NULL;
-	}
+	in->fd = -1;
+	in->out = *out;
+	in->frame_bytes = (size_t)out->channels *
+	    (out->sample == AV_SAMPLE_S16 ? sizeof(int16_t) : sizeof(float));
 	return in;
+}
+
+struct av_input *
+av_input_open(int fd, const struct av_output *out, int *status)
+{
+	struct av_input *in = input_new(out, status);
+
+	if (in == NULL)
+		return NULL;
+	in->fd = fd;
+	return input_open(in, AV_FORMATS_RECORDING, NULL, status);
+}
+
+struct av_input *
+av_input_open_stream(av_read_fn *read_fn, void *arg, const char *formats, const char *format,
+    const struct av_output *out, int *status)
+{
+	struct av_input *in = input_new(out, status);
+
+	if (in == NULL)
+		return NULL;
+	in->read = read_fn;
+	in->read_arg = arg;
+	return input_open(in, formats, format, status);
 }
 
 const char *
@@ -188,17 +245,20 @@ av_input_title(const struct av_input *in)
 static int
 input_converter(struct av_input *in, const AVFrame *f)
 {
-	AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO, src;
+	AVChannelLayout dst, src;
 	int rc;
 
 	if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
 		av_channel_layout_default(&src, f->ch_layout.nb_channels);
 	else if (av_channel_layout_copy(&src, &f->ch_layout) < 0)
 		return DECODE_NO_MEMORY;
+	av_channel_layout_default(&dst, in->out.channels);
 	swr_free(&in->swr);
-	rc = swr_alloc_set_opts2(&in->swr, &mono, AV_SAMPLE_FMT_FLT, DECODE_RATE, &src,
+	rc = swr_alloc_set_opts2(&in->swr, &dst, in->out.sample == AV_SAMPLE_S16 ?
+	    AV_SAMPLE_FMT_S16 : AV_SAMPLE_FMT_FLT, in->out.rate, &src,
 	    (enum AVSampleFormat)f->format, f->sample_rate, 0, NULL);
 	av_channel_layout_uninit(&src);
+	av_channel_layout_uninit(&dst);
 	if (rc < 0 || swr_init(in->swr) < 0)
 		return DECODE_UNSUPPORTED;
 	return DECODE_OK;
@@ -207,11 +267,11 @@ input_converter(struct av_input *in, const AVFrame *f)
 static int
 input_reserve(struct av_input *in, size_t n)
 {
-	float *p;
+	uint8_t *p;
 
 	if (n <= in->pend_cap)
 		return 0;
-	if ((p = realloc(in->pend, n * sizeof(float))) == NULL)
+	if ((p = realloc(in->pend, n * in->frame_bytes)) == NULL)
 		return -1;
 	in->pend = p;
 	in->pend_cap = n;
@@ -234,7 +294,7 @@ input_convert(struct av_input *in, const AVFrame *f)
 	out_max = swr_get_out_samples(in->swr, f != NULL ? f->nb_samples : 0) + 32;
 	if (out_max <= 0 || input_reserve(in, (size_t)out_max) < 0)
 		return DECODE_NO_MEMORY;
-	out = (uint8_t *)in->pend;
+	out = in->pend;
 	n = swr_convert(in->swr, &out, out_max, f != NULL ? (const uint8_t **)f->extended_data : NULL,
 	    f != NULL ? f->nb_samples : 0);
 	if (n < 0) {
@@ -307,7 +367,7 @@ input_next(struct av_input *in)
 }
 
 long
-av_input_read(struct av_input *in, float *out, size_t max)
+av_input_read(struct av_input *in, void *out, size_t max)
 {
 	size_t n;
 	int rc;
@@ -317,7 +377,7 @@ av_input_read(struct av_input *in, float *out, size_t max)
 	n = in->pend_len - in->pend_pos;
 	if (n > max)
 		n = max;
-	memcpy(out, in->pend + in->pend_pos, n * sizeof(float));
+	memcpy(out, in->pend + in->pend_pos * in->frame_bytes, n * in->frame_bytes);
 	in->pend_pos += n;
 	return (long)n;
 }

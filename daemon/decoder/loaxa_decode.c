@@ -76,7 +76,8 @@ decode_all(struct av_input *in)
 int
 main(int argc, char **argv)
 {
-	const struct sandbox_limits lim = { MEMORY_MAX, CPU_MAX, STDERR_FILENO };
+	const struct sandbox_limits lim = { MEMORY_MAX, CPU_MAX, STDERR_FILENO, 0 };
+	const struct av_output mono = { DECODE_RATE, 1, AV_SAMPLE_FLOAT };
 	struct av_input *in;
 	int status;
 
@@ -88,7 +89,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (sandbox_enter(&lim) < 0)
 		_exit(DECODE_NO_SANDBOX);
-	if ((in = av_input_open(STDIN_FILENO, &status)) == NULL)
+	if ((in = av_input_open(STDIN_FILENO, &mono, &status)) == NULL)
 		_exit(status);
 	if ((status = say_what_it_is(in)) == DECODE_OK)
 		status = decode_all(in);
