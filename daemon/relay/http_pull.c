@@ -44,7 +44,6 @@ struct http_pull {
 	long		 status;
 	char		 reason[64];
 	char		 ctype[64];	/* Content-Type, as pull_content_type() keeps it */
-	int		 header_done;
 	/* Received and not yet read: buf[pos..len). */
 	unsigned char	*buf;
 	size_t		 pos, len;
@@ -199,27 +198,27 @@ on_header(char *line, size_t size, size_t n, void *arg)
 {
 	struct http_pull *hp = arg;
 	size_t len = size * n;
+	char h[256];		/* curl's line is not NUL-terminated; what we read of it fits */
 	int code, skip = 0;
 
 	hp->last_rx_ms = clock_mono_ms();
-	if ((len > 5 && strncmp(line, "HTTP/", 5) == 0 && sscanf(line, "HTTP/%*s %3d %n", &code, &skip) == 1) ||
-	    (len > 4 && strncmp(line, "ICY ", 4) == 0 && sscanf(line, "ICY %3d %n", &code, &skip) == 1)) {
+	(void)snprintf(h, sizeof(h), "%.*s", (int)(len < sizeof(h) ? len : sizeof(h) - 1), line);
+	if ((strncmp(h, "HTTP/", 5) == 0 && sscanf(h, "HTTP/%*s %3d %n", &code, &skip) == 1) ||
+	    (strncmp(h, "ICY ", 4) == 0 && sscanf(h, "ICY %3d %n", &code, &skip) == 1)) {
 		hp->status = code;
-		hp->header_done = 0;
-		(void)snprintf(hp->reason, sizeof(hp->reason), "%.*s", (int)strcspn(line + skip, "\r\n"),
-		    line + skip);
+		(void)snprintf(hp->reason, sizeof(hp->reason), "%.*s", (int)strcspn(h + skip, "\r\n"),
+		    h + skip);
 		return len;
 	}
-	if (hp->status >= 200 && hp->status < 300 && len > 13 && strncasecmp(line, "content-type:", 13) == 0) {
-		pull_content_type(hp, line + 13, len - 13);
+	if (hp->status >= 200 && hp->status < 300 && strncasecmp(h, "content-type:", 13) == 0) {
+		pull_content_type(hp, h + 13, strlen(h + 13));
 		if (strcmp(hp->ctype, "text/html") == 0) {
 			pull_fail(hp, _("the server sent a web page, not a stream; check the stream's "
 			    "address (open it in a browser: a stream plays, it does not show a page)"));
 			return 0;
 		}
 	}
-	if (strspn(line, "\r\n") == len) {
-		hp->header_done = 1;
+	if (strspn(h, "\r\n") == len) {
 		if (hp->status >= 400) {
 			pull_fail(hp, _("the server answered %ld %s; check the stream's address"),
 			    hp->status, hp->reason);
@@ -302,7 +301,6 @@ pull_start(struct http_pull *hp, const char *url)
 	hp->started_ms = hp->last_rx_ms = clock_mono_ms();
 	hp->connected = 0;
 	hp->status = 0;
-	hp->header_done = 0;
 	hp->ctype[0] = '\0';
 	return rc;
 }
