@@ -76,9 +76,12 @@ struct player {
 	int64_t			*ends_ms;	/* each relay's end on the monotonic clock; 0: none */
 	int			 relay_on;	/* the current item is a relay */
 	int			 relay_fd;	/* its helper's PCM, non-blocking; -1: none */
-	int			 relay_live;	/* its stream is what plays */
-	int			 relay_ever;	/* its stream came at least once */
+	int			 relay_live;	/* its stream comes */
+	int			 relay_playing;	/* its stream is what is heard */
+	int			 relay_ever;	/* its stream was heard at least once */
 	int			 relay_cushion;	/* (back) on: wait for a cushion of it */
+	int			 relay_cushion_ms;	/* how long it must come first */
+	int64_t			 relay_since;	/* it has come since (monotonic ms); 0: not yet */
 	int			 relay_polled;	/* seq_prepare waits on relay_fd, not the device */
 	int64_t			 relay_end, relay_begun, relay_heard;	/* monotonic ms */
 	uint64_t		 relay_frames, fallback_frames;

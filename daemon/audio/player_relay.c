@@ -4,17 +4,29 @@
  * until the relay's end, the fallback bulletins in a loop while the stream is
  * away, and silence while there is neither.
  *
+ * The fallback starts from its first bulletin each time the stream goes away.
  * The stream is "live" from its first PCM until it goes away: the helper's
  * pipe closes (it exited or crashed), or nothing came for the stall time.
- * At the start it has the stall time to come before the fallback plays.
+ * It is heard ("playing") once a cushion of it is here (below); until then
+ * what was heard goes on: silence at the start, for at most the stall time,
+ * or the fallback when the stream comes back.
  *
  * The loudspeakers never wait for the stream: the pipe is read without
  * blocking, into a ring of at most RELAY_RING_MS; what comes faster than it
  * is heard (a server's burst, a clock faster than the card's) pushes the
- * oldest out, so the delay behind the source stays bounded. While only
- * silence can be played, the device is kept just ahead (RELAY_LOW_MS) and
- * the thread waits on the pipe, so that the stream, when it comes, is heard
- * at once rather than behind a buffer full of silence.
+ * oldest out, so the delay behind the source stays bounded.
+ *
+ * A stream comes in bursts: an Ogg page at a time (a second of sound, from
+ * many servers), or what the network held back. So the stream is heard only
+ * once it has been coming for a while (the cushion, RELAY_CUSHION_MS): a
+ * burst then lasts until the next one comes. If the stream runs out all the
+ * same, the silence is its own gap, and it is heard again after a cushion
+ * twice as long (up to RELAY_CUSHION_MAX_MS): the delay behind the source
+ * grows only as much as the network needs.
+ *
+ * While only silence can be played, the device is kept just ahead
+ * (RELAY_LOW_MS) and the thread waits on the pipe, so that the stream, when
+ * it comes, is heard at once rather than behind a buffer full of silence.
  *
  * Everything here runs with the player's lock held.
  */
@@ -30,8 +42,9 @@
 #include "daemon/audio/player_int.h"
 #include "daemon/core/log.h"
 
-#define RELAY_RING_MS		500	/* the most of the stream held here */
-#define RELAY_CUSHION_MS	200	/* held before the stream is heard, against the network's jitter */
+#define RELAY_RING_MS		4000	/* the most of the stream held here */
+#define RELAY_CUSHION_MS	200	/* the stream comes this long before it is heard, at first */
+#define RELAY_CUSHION_MAX_MS	3200	/* after gaps, at most */
 #define RELAY_LOW_MS		60	/* silence is written only this far ahead */
 #define RELAY_SILENCE_MS	40	/* at a time */
 #define RELAY_READS_MAX		16	/* pipe reads in one step: a flood cannot hold the lock */
@@ -62,12 +75,15 @@ relay_begin(struct player *p, int64_t now)
 	p->relay_ring_len = 0;
 	p->relay_on = 1;
 	p->relay_live = 0;
+	p->relay_playing = 0;
 	p->relay_ever = 0;
 	p->relay_begun = now;
 	p->relay_heard = 0;
 	p->relay_frames = p->fallback_frames = 0;
 	p->relay_breaks = 0;
 	p->relay_cushion = 0;
+	p->relay_cushion_ms = RELAY_CUSHION_MS;
+	p->relay_since = 0;
 	p->fb_cur = 0;
 	p->fb_broken = 0;
 	p->relay_why[0] = '\0';
@@ -84,7 +100,7 @@ relay_end(struct player *p, struct play_item *it)
 	p->fb_rd = NULL;
 	relay_close_fd(p);
 	p->relay_on = 0;
-	p->relay_live = 0;
+	p->relay_live = p->relay_playing = 0;
 	p->relay_ring_len = 0;
 }
 
@@ -111,8 +127,9 @@ relay_ring_drop(struct player *p)
 static void
 relay_pull(struct player *p, int64_t now)
 {
-	int reads, got = 0;
+	size_t got = 0;
 	ssize_t n;
+	int reads;
 
 	for (reads = 0; p->relay_fd >= 0 && reads < RELAY_READS_MAX; reads++) {
 		if (p->relay_ring_len == p->relay_ring_cap)
@@ -121,7 +138,7 @@ relay_pull(struct player *p, int64_t now)
 		    p->relay_ring_cap - p->relay_ring_len);
 		if (n > 0) {
 			p->relay_ring_len += (size_t)n;
-			got = 1;
+			got += (size_t)n;
 		} else if (n < 0 && errno == EINTR)
 			continue;
 		else if (n < 0 && errno == EAGAIN)
@@ -129,27 +146,38 @@ relay_pull(struct player *p, int64_t now)
 		else
 			relay_close_fd(p);
 	}
-	if (!got || p->relay_ring_len < relay_frame_bytes(p))
+	if (got == 0 || p->relay_ring_len < relay_frame_bytes(p))
 		return;
 	p->relay_heard = now;
 	if (!p->relay_live) {
-		if (p->relay_ever)
-			log_info(_("player: the stream of \"%s\" is back"), p->items[p->cur].title);
-		p->relay_ever = 1;
 		p->relay_live = 1;
 		p->relay_cushion = 1;
 	}
+	if (p->relay_since == 0)
+		p->relay_since = now;
 }
 
-/* The stream is (back) on, and is heard once a cushion of it is here. */
+/* The stream is (back) on, and is heard once it has been coming for the cushion's time. */
 static int
-relay_cushioned(struct player *p)
+relay_cushioned(struct player *p, int64_t now)
 {
-	size_t want = (size_t)p->fmt.rate * RELAY_CUSHION_MS / 1000 * relay_frame_bytes(p);
-
-	if (p->relay_cushion && p->relay_ring_len >= want)
+	/* Without a helper, nothing more comes: what is here is heard. */
+	if (p->relay_cushion && p->relay_since != 0 &&
+	    (now - p->relay_since >= p->relay_cushion_ms || p->relay_fd < 0))
 		p->relay_cushion = 0;
 	return !p->relay_cushion;
+}
+
+/* The stream heard ran out: silence until it has come for a cushion twice as long. */
+static void
+relay_gap(struct player *p)
+{
+	if (p->relay_cushion)
+		return;
+	p->relay_cushion = 1;
+	p->relay_since = 0;
+	if (p->relay_cushion_ms < RELAY_CUSHION_MAX_MS)
+		p->relay_cushion_ms *= 2;
 }
 
 /* The stream went away (its helper is gone, or it stalled): the fallback plays. */
@@ -161,18 +189,32 @@ relay_check_away(struct player *p, int64_t now)
 	if (p->relay_fd >= 0 && now - p->relay_heard < p->relay_stall_ms)
 		return;
 	p->relay_live = 0;
+	p->relay_since = 0;
+	if (!p->relay_playing)
+		return;
+	p->relay_playing = 0;
 	p->relay_breaks++;
+	opus_reader_free(p->fb_rd);	/* the fallback starts from its beginning */
+	p->fb_rd = NULL;
+	p->fb_cur = 0;
 	log_warnx(_("player: the stream of \"%s\" is away; %s until it comes back"),
 	    p->items[p->cur].title, p->items[p->cur].n_fallback > 0 ?
 	    _("the fallback plays") : _("silence"));
 }
 
-/* Frames of the stream's PCM into out, at most want. */
+/* Frames of the stream's PCM into out, at most want; it is heard from now on. */
 static size_t
 relay_take(struct player *p, int16_t *out, size_t want)
 {
 	size_t fb = relay_frame_bytes(p), frames = p->relay_ring_len / fb;
 
+	if (frames == 0)
+		return 0;
+	if (!p->relay_playing) {
+		if (p->relay_ever)
+			log_info(_("player: the stream of \"%s\" is back"), p->items[p->cur].title);
+		p->relay_playing = p->relay_ever = 1;
+	}
 	if (frames > want)
 		frames = want;
 	memcpy(out, p->relay_ring, frames * fb);
@@ -255,14 +297,17 @@ relay_read(struct player *p, int16_t *out, size_t want, int64_t now, long delay)
 		want = (size_t)left;
 	relay_pull(p, now);
 	relay_check_away(p, now);
-	if (p->relay_live) {
-		n = relay_cushioned(p) ? (long)relay_take(p, out, want) : 0;
-		if (n == 0)
-			n = relay_silence(p, out, want, delay);	/* the stream's own gap */
-		if (n > 0)
+	if (p->relay_live && relay_cushioned(p, now) && (n = (long)relay_take(p, out, want)) > 0) {
+		p->relay_frames += (uint64_t)n;
+		return n;
+	}
+	if (p->relay_playing) {
+		relay_gap(p);		/* the stream's own gap */
+		if ((n = relay_silence(p, out, want, delay)) > 0)
 			p->relay_frames += (uint64_t)n;
 		return n;
 	}
+	/* Not heard yet, or away (and maybe filling its cushion to come back). */
 	n = relay_waiting(p, now) ? 0 : (long)relay_fallback(p, out, want);
 	if (n == 0)
 		n = relay_silence(p, out, want, delay);
@@ -275,9 +320,9 @@ relay_read(struct player *p, int16_t *out, size_t want, int64_t now, long delay)
 static int
 relay_starved(struct player *p, int64_t now)
 {
-	if (p->relay_live)
-		return !relay_cushioned(p) || p->relay_ring_len < relay_frame_bytes(p);
-	if (relay_waiting(p, now))
+	if (p->relay_live && relay_cushioned(p, now) && p->relay_ring_len >= relay_frame_bytes(p))
+		return 0;
+	if (p->relay_playing || relay_waiting(p, now))
 		return 1;
 	return p->items[p->cur].n_fallback == 0 || p->fb_broken;
 }

@@ -33,9 +33,10 @@
 #include "daemon/station/station_int.h"
 
 #define RELAY_BACKOFF_FIRST_MS	1000
-#define RELAY_BACKOFF_MAX_MS	8000
+#define RELAY_BACKOFF_MAX_MS	5000
 #define RELAY_RAN_WELL_MS	30000	/* a helper that ran this long starts the back-off again */
 #define RELAY_KILL_MS		2000	/* SIGTERM, then SIGKILL after this */
+#define RELAY_PIPE_BYTES	(512 * 1024)
 
 extern char **environ;
 
@@ -127,6 +128,8 @@ relay_spawn(struct station *st, int64_t now)
 	r->err_fd = err[0];
 	r->spawned_at = now;
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* Room for a burst of a few seconds, so that the helper does not wait on us. */
+	(void)fcntl(out[0], F_SETPIPE_SZ, RELAY_PIPE_BYTES);
 	player_relay_feed(st->player, out[0]);
 	return 0;
 }
