@@ -592,6 +592,118 @@ test_control_characters_refused(void)
 	}
 }
 
+#define LIVE_URL	"https://stream.huyen.test:8443/live-truc-tiep.opus"
+
+static struct alert_meta
+live_meta(const char *id, int64_t seq)
+{
+	struct alert_meta m = meta(id, seq);
+
+	m.sha256 = NULL;
+	m.file = NULL;
+	m.size = 0;
+	m.duration = 0;
+	m.chunk_size = 0;
+	m.cls = SCHED_PRIORITY;
+	m.title = "Trực tiếp";
+	m.stream = LIVE_URL;
+	m.until = m.issued_ms / 1000 + 7200;
+	return m;
+}
+
+/*
+ * A live alert ('loaxactl live'): built, signed and verified, with its stream
+ * and its end; what it may not be is refused on both sides.
+ */
+static void
+test_live(void)
+{
+	struct alert_meta m = live_meta("truc-tiep", 1000);
+	char why[512], *env = signed_alert(&m, g_sk), *text;
+	enum alert_code code;
+	struct alert_msg *a;
+
+	T_ASSERT(env != NULL);
+	a = env != NULL ? verify(env, "truc-tiep", 0, time(NULL), &code, why, sizeof(why)) : NULL;
+	T_ASSERT(a != NULL);
+	if (a != NULL) {
+		T_EQ_STR(a->stream, LIVE_URL);
+		T_EQ_INT(a->cancel, 0);
+		T_EQ_INT(a->cls, SCHED_PRIORITY);
+		T_EQ_INT(a->until, m.until);
+		T_EQ_INT(a->expires, m.until);
+		T_EQ_INT(a->repeat, 0);
+		T_ASSERT(a->file == NULL);
+		T_EQ_STR(a->title, "Trực tiếp");
+	}
+	alert_msg_free(a);
+	free(env);
+	text = alert_build(&m, why, sizeof(why));
+	T_ASSERT(text != NULL && strstr(text, "\"kind\":\"live\"") != NULL &&
+	    strstr(text, "\"bulletin\"") == NULL && strstr(text, "\"repeat\"") == NULL);
+	free(text);
+	/* The office refuses to build a live alert without an end, or with a bad address. */
+	m.until = 0;
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "12 hours");
+	m.until = m.issued_ms / 1000 + ALERT_LIVE_MAX_SPAN + 1;
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	m = live_meta("truc-tiep", 1000);
+	m.stream = "ftp://stream.huyen.test/live.opus";
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "address");
+	m = live_meta("truc-tiep", 1000);
+	m.sha256 = "bc49782d96653ba1a56c95fe13415cd0d8464d7102cb1e1ea5adc7c4296d6f7c";
+	m.file = "bão số 9.opus";
+	T_ASSERT(alert_build(&m, why, sizeof(why)) == NULL);
+	T_CONTAINS(why, "not a bulletin");
+}
+
+/* A live alert signed by the district but wrong in its shape is refused by the station. */
+static void
+test_live_refused(void)
+{
+	struct alert_meta m = live_meta("truc-tiep", 1000);
+	static const char *const forged[][3] = {
+		{ ",\"stream\":\"" LIVE_URL "\"", "", "names a stream" },
+		{ LIVE_URL, "file:///etc/passwd", "http" },
+		{ LIVE_URL, "https://", "no server" },
+		{ ",\"stream\":", ",\"bulletin\":{\"sha256\":\"bc49782d96653ba1a56c95fe13415cd0"
+		    "d8464d7102cb1e1ea5adc7c4296d6f7c\",\"size\":31425,\"duration\":10.05,"
+		    "\"file\":\"b.opus\",\"chunk_size\":16384,\"chunks\":2},\"stream\":",
+		    "no bulletin" },
+		{ ",\"stream\":", ",\"repeat\":60,\"stream\":", "no repeat" },
+		{ "\"kind\":\"live\"", "\"kind\":\"alert\"", "title, bulletin" },
+	};
+	enum alert_code code;
+	struct alert_msg *a;
+	char why[512], *text, *at;
+	size_t i;
+
+	for (i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
+		a = forge_verify(&m, forged[i][0], forged[i][1], &code, why, sizeof(why));
+		T_ASSERT(a == NULL);
+		T_EQ_INT(code, ALERT_MALFORMED);
+		T_CONTAINS(why, forged[i][2]);
+		alert_msg_free(a);
+	}
+	/* No "until": the end of a live broadcast is required. */
+	text = alert_build(&m, why, sizeof(why));
+	at = text != NULL ? strstr(text, ",\"until\":\"") : NULL;
+	T_ASSERT(at != NULL);
+	if (at != NULL) {
+		char from[80];
+		const char *q = strchr(at + 10, '"');
+
+		snprintf(from, sizeof(from), "%.*s", (int)(q - at + 1), at);
+		a = forge_verify(&m, from, ",\"until\":null", &code, why, sizeof(why));
+		T_ASSERT(a == NULL);
+		T_CONTAINS(why, "when it ends");
+		alert_msg_free(a);
+	}
+	free(text);
+}
+
 /*
  * Numbers out of range in a district-signed alert are refused, so that no
  * time arithmetic can overflow: before, "repeat": INT64_MAX made the next
@@ -1103,6 +1215,8 @@ main(void)
 	T_RUN(test_module_unconfigured);
 	T_RUN(test_control_characters_refused);
 	T_RUN(test_numbers_out_of_range);
+	T_RUN(test_live);
+	T_RUN(test_live_refused);
 	T_RUN(test_module_stuck_fetch);
 	T_RUN(test_module_fetch_expires);
 	T_RUN(test_module_replay_after_many);

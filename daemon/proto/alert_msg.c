@@ -12,6 +12,7 @@
 
 #include "config/conf.h"
 #include "config/i18n.h"
+#include "config/stream_url.h"
 #include "config/timeparse.h"
 #include "daemon/proto/alert_msg.h"
 #include "daemon/proto/envelope.h"
@@ -81,46 +82,70 @@ build_targets(const struct alert_meta *m)
 	return a;
 }
 
+/* Why a live alert cannot be built, or NULL when it can: a mount and an end. */
+static const char *
+build_check_live(const struct alert_meta *m)
+{
+	if (stream_url_check(m->stream, NULL, 0) < 0)
+		return _("the live stream's address is not an http:// or https:// address");
+	if (m->sha256 != NULL || m->file != NULL || m->repeat != 0)
+		return _("a live alert has a stream, not a bulletin or a repeat");
+	if (m->until <= m->issued_ms / 1000 || m->until > m->issued_ms / 1000 + ALERT_LIVE_MAX_SPAN)
+		return _("a live broadcast needs an end after now and at most 12 hours ahead");
+	return NULL;
+}
+
 /* Why m cannot be built, or NULL when it can. */
 static const char *
 build_check(const struct alert_meta *m)
 {
 	if (m->cls != SCHED_PRIORITY && m->cls != SCHED_EMERGENCY)
 		return _("an alert is of class emergency or priority");
+	if (!alert_id_valid(m->id))
+		return _("the alert id is not valid: use a-z, 0-9, '-', '_' and '.', at most 63");
+	if (m->title == NULL || !conf_text_clean(m->title) || (m->file != NULL &&
+	    !conf_text_clean(m->file)))
+		return _("the title and the file name must be UTF-8 text without control "
+		    "characters (no new lines, tabs or escape codes)");
+	if (m->n_targets > ALERT_MAX_TARGETS)
+		return _("the bulletin or the stations are out of range");
+	if (m->stream != NULL)
+		return build_check_live(m);
 	if (m->repeat != 0 && (m->repeat < ALERT_MIN_REPEAT || m->repeat > ALERT_MAX_REPEAT))
 		return _("a repeat must be from 5 seconds to a day");
 	if (m->until != 0 && (m->until <= m->issued_ms / 1000 ||
 	    m->until > m->issued_ms / 1000 + ALERT_MAX_SPAN))
 		return _("\"until\" must be after now and at most a week ahead");
-	if (!alert_id_valid(m->id))
-		return _("the alert id is not valid: use a-z, 0-9, '-', '_' and '.', at most 63");
-	if (m->n_targets > ALERT_MAX_TARGETS || !manifest_sha256_valid(m->sha256) ||
+	if (!manifest_sha256_valid(m->sha256) || m->file == NULL ||
 	    m->size == 0 || m->size > ALERT_MAX_BULLETIN || m->chunk_size < 1024 ||
-	    m->chunk_size > MANIFEST_CHUNK_BYTES || m->title == NULL || m->file == NULL)
+	    m->chunk_size > MANIFEST_CHUNK_BYTES)
 		return _("the bulletin or the stations are out of range");
-	if (!conf_text_clean(m->title) || !conf_text_clean(m->file))
-		return _("the title and the file name must be UTF-8 text without control "
-		    "characters (no new lines, tabs or escape codes)");
 	return NULL;
+}
+
+/* The bulletin object of a bulletin alert; NULL when memory is short. */
+static json_t *
+build_bulletin(const struct alert_meta *m)
+{
+	return json_pack("{s:s, s:I, s:f, s:s, s:I, s:I}", "sha256", m->sha256,
+	    "size", (json_int_t)m->size, "duration", m->duration, "file", m->file,
+	    "chunk_size", (json_int_t)m->chunk_size,
+	    "chunks", (json_int_t)((m->size + m->chunk_size - 1) / m->chunk_size));
 }
 
 char *
 alert_build(const struct alert_meta *m, char *why, size_t whylen)
 {
 	const char *bad = build_check(m);
-	json_t *o = NULL, *b;
+	json_t *o = NULL, *b = NULL;
 	char iso[40];
 
-	if (bad == NULL && (o = build_head("alert", m->id, m->region, m->sequence,
-	    m->issued_ms)) == NULL)
+	if (bad == NULL && (o = build_head(m->stream != NULL ? "live" : "alert", m->id, m->region,
+	    m->sequence, m->issued_ms)) == NULL)
 		bad = _("the region or the sequence is not valid");
-	b = json_pack("{s:s, s:I, s:f, s:s, s:I, s:I}", "sha256", m->sha256,
-	    "size", (json_int_t)m->size, "duration", m->duration, "file", m->file,
-	    "chunk_size", (json_int_t)m->chunk_size,
-	    "chunks", (json_int_t)(m->chunk_size > 0 ? (m->size + m->chunk_size - 1) /
-	    m->chunk_size : 0));
-	if (bad == NULL && (b == NULL || json_object_set_new(o, "title",
-	    json_string(m->title)) < 0))
+	if (bad == NULL && m->stream == NULL && (b = build_bulletin(m)) == NULL)
+		bad = _("the title or the file name is not UTF-8");
+	if (bad == NULL && json_object_set_new(o, "title", json_string(m->title)) < 0)
 		bad = _("the title or the file name is not UTF-8");
 	if (bad != NULL) {
 		snprintf(why, whylen, "%s", bad);
@@ -129,8 +154,12 @@ alert_build(const struct alert_meta *m, char *why, size_t whylen)
 		return NULL;
 	}
 	json_object_set_new(o, "class", json_string(sched_class_name(m->cls)));
-	json_object_set_new(o, "bulletin", b);
-	json_object_set_new(o, "repeat", json_integer(m->repeat));
+	if (m->stream != NULL) {
+		json_object_set_new(o, "stream", json_string(m->stream));
+	} else {
+		json_object_set_new(o, "bulletin", b);
+		json_object_set_new(o, "repeat", json_integer(m->repeat));
+	}
 	json_object_set_new(o, "until", m->until > 0 && timeparse_format_iso(m->until, iso,
 	    sizeof(iso)) == 0 ? json_string(iso) : json_null());
 	json_object_set_new(o, "targets", build_targets(m));
@@ -157,6 +186,7 @@ struct vfy {
 	enum alert_code code;
 	char	*why;
 	size_t	 whylen;
+	int	 live;		/* kind "live" */
 };
 
 static void
@@ -196,7 +226,8 @@ vfy_head(struct vfy *v, json_t *m, struct alert_msg *a, int64_t *sequence)
 
 	if (!json_is_integer(fmt) || json_integer_value(fmt) != ALERT_FORMAT ||
 	    vfy_str(m, "kind", kind, sizeof(kind)) < 0 ||
-	    (strcmp(kind, "alert") != 0 && strcmp(kind, "cancel") != 0) ||
+	    (strcmp(kind, "alert") != 0 && strcmp(kind, "cancel") != 0 &&
+	    strcmp(kind, "live") != 0) ||
 	    vfy_str(m, "id", a->id, sizeof(a->id)) < 0 || !alert_id_valid(a->id) ||
 	    vfy_str(m, "region", a->region, sizeof(a->region)) < 0 ||
 	    !json_is_integer(seq) || json_integer_value(seq) <= 0 ||
@@ -207,6 +238,7 @@ vfy_head(struct vfy *v, json_t *m, struct alert_msg *a, int64_t *sequence)
 		return -1;
 	}
 	a->cancel = strcmp(kind, "cancel") == 0;
+	v->live = strcmp(kind, "live") == 0;
 	a->sequence = json_integer_value(seq);
 	a->issued_ms = json_integer_value(ims);
 	if (a->issued_ms <= 0 || a->issued_ms > ALERT_MAX_MS || a->issued_ms / 1000 != (int64_t)t ||
@@ -272,35 +304,73 @@ vfy_bulletin(json_t *b, struct alert_msg *a)
 	return (a->file = strdup(json_string_value(file))) != NULL ? 0 : -1;
 }
 
+static const char *
+body_wrong(void)
+{
+	return _("the alert's class, title, bulletin, repeat, until or test flag is missing or "
+	    "wrong");
+}
+
+/*
+ * What makes a bulletin alert (its bulletin and repeat) or a live one (its
+ * stream, and an end no later than ALERT_LIVE_MAX_SPAN after issue); never
+ * both. 0, or -1 with why set.
+ */
+static int
+vfy_kind(struct vfy *v, json_t *m, struct alert_msg *a)
+{
+	json_t *rep = json_object_get(m, "repeat"), *stream = json_object_get(m, "stream");
+	json_t *b = json_object_get(m, "bulletin");
+	char why[256];
+
+	if (!v->live) {
+		if (stream != NULL || !json_is_integer(rep) || (json_integer_value(rep) != 0 &&
+		    (json_integer_value(rep) < ALERT_MIN_REPEAT ||
+		    json_integer_value(rep) > ALERT_MAX_REPEAT)) || vfy_bulletin(b, a) < 0)
+			return vfy_fail(v, ALERT_MALFORMED, "%s", body_wrong()), -1;
+		a->repeat = json_integer_value(rep);
+		return 0;
+	}
+	if (b != NULL || rep != NULL || !json_is_string(stream))
+		return vfy_fail(v, ALERT_MALFORMED, _("a live alert names a stream, and has no "
+		    "bulletin and no repeat")), -1;
+	if (stream_url_check(json_string_value(stream), why, sizeof(why)) < 0)
+		return vfy_fail(v, ALERT_MALFORMED, _("the live alert's stream \"%.100s\" cannot "
+		    "be relayed: %s"), json_string_value(stream), why), -1;
+	if (a->until == 0 || a->until > a->issued_ms / 1000 + ALERT_LIVE_MAX_SPAN)
+		return vfy_fail(v, ALERT_MALFORMED, _("a live alert must say when it ends, at most "
+		    "12 hours after its issue time")), -1;
+	if ((a->stream = strdup(json_string_value(stream))) == NULL)
+		return vfy_fail(v, ALERT_NO_MEMORY, _("the station is out of memory")), -1;
+	return 0;
+}
+
 /* Everything of an alert after its head. */
 static int
 vfy_body(struct vfy *v, json_t *m, struct alert_msg *a)
 {
-	json_t *title = json_object_get(m, "title"), *rep = json_object_get(m, "repeat");
+	json_t *title = json_object_get(m, "title");
 	json_t *until = json_object_get(m, "until"), *test = json_object_get(m, "test");
 	char cls[16];
 	int t;
 
 	if (vfy_str(m, "class", cls, sizeof(cls)) < 0 || sched_class_parse(cls, &a->cls) < 0 ||
 	    a->cls == SCHED_NORMAL || !json_is_string(title) ||
-	    !conf_text_clean(json_string_value(title)) || !json_is_integer(rep) ||
-	    (json_integer_value(rep) != 0 && (json_integer_value(rep) < ALERT_MIN_REPEAT ||
-	    json_integer_value(rep) > ALERT_MAX_REPEAT)) ||
+	    !conf_text_clean(json_string_value(title)) ||
 	    !json_is_boolean(test) || (!json_is_null(until) && !json_is_string(until)) ||
 	    (json_is_string(until) && timeparse_iso(json_string_value(until), &a->until) < 0) ||
-	    vfy_bulletin(json_object_get(m, "bulletin"), a) < 0 ||
 	    (a->title = strdup(json_string_value(title))) == NULL) {
-		vfy_fail(v, ALERT_MALFORMED, _("the alert's class, title, bulletin, repeat, until or "
-		    "test flag is missing or wrong"));
+		vfy_fail(v, ALERT_MALFORMED, "%s", body_wrong());
 		return -1;
 	}
-	a->repeat = json_integer_value(rep);
 	a->test = json_is_true(test);
 	if (!json_is_string(until))
 		a->until = 0;
 	else if (a->until <= a->issued_ms / 1000 || a->until > a->issued_ms / 1000 + ALERT_MAX_SPAN)
 		return vfy_fail(v, ALERT_MALFORMED, _("its \"until\" is not after its issue time, or "
 		    "more than a week after it")), -1;
+	if (vfy_kind(v, m, a) < 0)
+		return -1;
 	a->expires = a->until > 0 ? a->until : (time_t)(a->issued_ms / 1000) +
 	    (a->repeat > 0 ? ALERT_VALID_REPEAT : ALERT_VALID_ONCE);
 	if ((t = vfy_targeted(json_object_get(m, "targets"), v->chk->station)) < 0)
@@ -326,7 +396,7 @@ alert_verify(const void *payload, size_t len, const struct alert_check *chk,
     enum alert_code *code, int64_t *sequence, char *why, size_t whylen)
 {
 	struct envelope_check env = { "alert", _("alert"), ALERT_MAX_BYTES, chk->public_key };
-	struct vfy v = { chk, ALERT_OK, why, whylen };
+	struct vfy v = { chk, ALERT_OK, why, whylen, 0 };
 	struct alert_msg *a = NULL;
 	enum envelope_code ecode;
 	char key_id[KEYS_ID_HEX + 1], *text;
@@ -366,5 +436,6 @@ alert_msg_free(struct alert_msg *a)
 		return;
 	free(a->title);
 	free(a->file);
+	free(a->stream);
 	free(a);
 }

@@ -18,6 +18,16 @@
  * later sees the cancel, not the alert):
  *   {"format":1,"kind":"cancel","id":"...","region":"...","sequence":N,
  *    "issued":"...","issued_ms":N}
+ * A live broadcast from the district office ('loaxactl live') is an alert of
+ * kind "live": no bulletin and no repeat, but the address of the Icecast
+ * mount to relay (config/stream_url.h) and a required "until", at most
+ * ALERT_LIVE_MAX_SPAN after the issue time:
+ *   {"format":1,"kind":"live","id":"...","region":"...","sequence":N,
+ *    "issued":"...","issued_ms":N,"class":"priority","title":"Trực tiếp",
+ *    "stream":"https://stream.huyen.example:8443/live-<id>.opus",
+ *    "until":"2026-11-22T17:00:05+07:00","targets":"all","test":false}
+ * Its end is the cancel of its id. A station older than "live" refuses it as
+ * of an unknown kind (ALERT_MALFORMED), never mistakes it for a bulletin.
  * The sequence only goes up for one id: a station refuses one not newer than
  * the last it saw for that id (a replay). The bulletin travels in the
  * schedule's chunk topics, loaxa/<region>/audio/<sha256>/<index>.
@@ -48,6 +58,7 @@
  */
 #define ALERT_MAX_REPEAT	86400		/* seconds between repetitions: a day */
 #define ALERT_MAX_SPAN		(7 * 86400)	/* "until" at most a week after the issue time */
+#define ALERT_LIVE_MAX_SPAN	(12 * 3600)	/* a live's "until": at most 12 h after issue */
 #define ALERT_MAX_DURATION	86400.0		/* a bulletin's seconds */
 #define ALERT_MAX_MS		(1LL << 53)	/* issued_ms and sequence: exact in any JSON reader */
 #define ALERT_SEQUENCE_AHEAD	86400000LL	/* a sequence at most a day past issued_ms */
@@ -72,6 +83,7 @@ const char	*alert_code_name(enum alert_code);
 
 struct alert_msg {
 	int	 cancel;		/* a cancellation: only the head is set */
+	char	*stream;		/* a live alert: the mount to relay; NULL: a bulletin's */
 	char	 id[ALERT_ID_MAX + 1];
 	char	 region[64];
 	int64_t	 sequence;
@@ -98,12 +110,13 @@ struct alert_meta {
 	const char	*id, *region, *title;
 	int64_t		 sequence, issued_ms;
 	enum sched_class cls;
+	const char	*stream;	/* a live alert's mount; NULL: the bulletin below */
 	const char	*sha256, *file;
 	uint64_t	 size;
 	double		 duration;
 	uint32_t	 chunk_size;
 	int64_t		 repeat;
-	time_t		 until;		/* 0: none */
+	time_t		 until;		/* 0: none (required for a live alert) */
 	const char *const *targets;	/* NULL: all the stations of the region */
 	size_t		 n_targets;
 	int		 test;
