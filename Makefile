@@ -17,7 +17,7 @@ LDLIBS	 = $(PC_LIBS) -pthread -lm
 # The libraries of the commands that prepare bulletins (loaxactl and the
 # tests), and of loaxa-decode, the caged decoder (daemon/decoder/): FFmpeg
 # is linked into that one program only, never into loaxad or loaxactl.
-IMPORT_PKGS = libopusenc libebur128
+IMPORT_PKGS = libopusenc libebur128 libcurl
 DECODE_PKGS = libavformat libavcodec libswresample libavutil libseccomp jansson libsodium
 IMPORT_CFLAGS := $(shell pkg-config --cflags $(IMPORT_PKGS) 2>/dev/null)
 IMPORT_LIBS := $(shell pkg-config --libs $(IMPORT_PKGS) 2>/dev/null)
