@@ -202,6 +202,17 @@ file_read_frame(struct live_source *s, float *pcm, char *why, size_t whylen)
 
 /* --- both ----------------------------------------------------------------------------------- */
 
+void
+live_source_begin(struct live_source *s)
+{
+	if (s->pcm != NULL) {
+		(void)snd_pcm_drop(s->pcm);
+		if (snd_pcm_prepare(s->pcm) == 0)
+			(void)snd_pcm_start(s->pcm);
+	}
+	s->next_ns = mono_ns();
+}
+
 int
 live_source_read(struct live_source *s, float *pcm, char *why, size_t whylen)
 {

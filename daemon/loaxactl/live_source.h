@@ -25,6 +25,12 @@ struct live_source *live_source_device(const char *dev, char *why, size_t whylen
 /* The recording at path, paced from now; NULL with a sentence for the operator in why. */
 struct live_source *live_source_file(const char *path, char *why, size_t whylen);
 /*
+ * The broadcast begins now: a recording from its start at this instant, the
+ * microphone from what it hears now (what it held while the stations were
+ * being told is dropped, so it adds no delay).
+ */
+void	live_source_begin(struct live_source *);
+/*
  * The next frame into pcm (LIVE_FRAME samples): 1 when one was there, 0
  * when none is due yet, -ENODATA at the end of a recording, or another
  * negative errno with why set.

@@ -288,15 +288,18 @@ lv_step(struct live_source *src, struct live_send *snd, char *why, size_t whylen
 	return live_send_step(snd, pfd, n, live_source_wait_ms(src), why, whylen);
 }
 
-/* Until the server takes the source. 0, or the exit status with why printed. */
+/*
+ * Until the server takes the source (its headers are enough: the sound
+ * begins once the stations are told). 0, or the exit status with why printed.
+ */
 static int
-lv_wait_accepted(struct live_source *src, struct live_send *snd, const char *url)
+lv_wait_accepted(struct live_send *snd, const char *url)
 {
 	int64_t end = clock_mono_ms() + LIVE_ACCEPT_MS;
 	char why[1024], pub[STREAM_URL_MAX + 1];
 	int st;
 
-	while ((st = lv_step(src, snd, why, sizeof(why))) == LIVE_SEND_CONNECTING) {
+	while ((st = live_send_step(snd, NULL, 0, 20, why, sizeof(why))) == LIVE_SEND_CONNECTING) {
 		if (lv_stopping)
 			return ctl_out_fail("%s", _("stopped before the broadcast began; the stations "
 			    "were not told"));
@@ -404,7 +407,7 @@ lv_run(const struct lv_opts *o, const unsigned char *sk, struct alert_meta *m,
 	int rc, end_rc;
 
 	if ((rc = lv_open(o, url, pw, m->title, &src, &snd)) != 0 ||
-	    (rc = lv_wait_accepted(src, snd, url)) != 0)
+	    (rc = lv_wait_accepted(snd, url)) != 0)
 		goto out;
 	if ((c = pubclient_new()) == NULL) {
 		rc = ctl_out_fail("%s", _("out of memory; the stations were not told"));
@@ -418,6 +421,7 @@ lv_run(const struct lv_opts *o, const unsigned char *sk, struct alert_meta *m,
 		fprintf(stderr, _("loaxactl: warning: cannot write %s: 'live --stop' will not find "
 		    "this broadcast; stop it here with Ctrl-C\n"), o->state);
 	lv_print_on_air(o, m, url);
+	live_source_begin(src);
 	rc = lv_on_air(o, src, snd, m->until);
 	/* The stations first, so that none is left relaying a mount that is gone. */
 	end_rc = lv_cancel(o, sk, m->id);
