@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <curl/curl.h>
 #include <opusenc.h>
@@ -32,6 +33,7 @@ struct live_send {
 	char		 body[160];	/* what the server said with a refusal */
 	size_t		 body_len;
 	char		 curl_err[CURL_ERROR_SIZE];
+	curl_socket_t	 fd;		/* the connection's, once made (conn_cut) */
 };
 
 /* --- the encoder's pages ---------------------------------------------------------------------- */
@@ -172,6 +174,17 @@ up_body(char *data, size_t size, size_t nitems, void *user)
 	return n;
 }
 
+/* Notes the connection's socket: libcurl tells it only after a transfer, too late for conn_cut. */
+static int
+up_socket(void *user, curl_socket_t fd, curlsocktype purpose)
+{
+	struct live_send *s = user;
+
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		s->fd = fd;
+	return CURL_SOCKOPT_OK;
+}
+
 static int
 curl_setup(struct live_send *s, const struct live_send_opts *o)
 {
@@ -195,6 +208,8 @@ curl_setup(struct live_send *s, const struct live_send_opts *o)
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, up_body) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, s) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->curl_err) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, up_socket) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, s) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
@@ -214,6 +229,7 @@ live_send_new(const struct live_send_opts *o, char *why, size_t whylen)
 		snprintf(why, whylen, "%s", _("out of memory"));
 		return NULL;
 	}
+	s->fd = CURL_SOCKET_BAD;
 	snprintf(s->url, sizeof(s->url), "%s", o->url);
 	if (enc_setup(s, o, why, whylen) < 0)
 		goto fail;
@@ -289,11 +305,30 @@ live_send_step(struct live_send *s, struct pollfd *fds, int nfds, long wait_ms, 
 	return s->accepted ? LIVE_SEND_ON : LIVE_SEND_CONNECTING;
 }
 
+/*
+ * Ends the connection with a TCP reset, before libcurl can close it cleanly.
+ * Icecast 2.4.4 takes a TLS source's end (SSL_read returning 0, after a
+ * close_notify or a FIN) for "no data yet": the mount stays, the listeners
+ * wait, and the server spins on the socket for good. A reset is an error
+ * it does see (SSL_read < 0), and ends the mount at once. A connect() to
+ * AF_UNSPEC is how Linux resets a connected TCP socket without closing the
+ * descriptor, which stays libcurl's to close.
+ */
+static void
+conn_cut(struct live_send *s)
+{
+	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+
+	if (s->fd != CURL_SOCKET_BAD)
+		(void)connect(s->fd, &sa, sizeof(sa));
+}
+
 void
 live_send_free(struct live_send *s)
 {
 	if (s == NULL)
 		return;
+	conn_cut(s);
 	if (s->multi != NULL && s->easy != NULL)
 		curl_multi_remove_handle(s->multi, s->easy);	/* closes: the mount ends */
 	if (s->easy != NULL)

@@ -9,7 +9,8 @@
  * Icecast 2.4 (Debian 12's icecast2) takes PUT, but reads a chunked body as
  * it is, the chunk sizes in the middle of the Ogg stream: the body goes
  * unframed, as libshout sends it, and the end of the broadcast is the
- * closing of the connection (live_send_free).
+ * end of the connection (live_send_free): a TCP reset, since icecast2 2.4.4
+ * misses the clean close of a TLS source (live_send.c, conn_cut).
  *
  * One thread: the caller feeds frames (live_send_write) and waits in
  * live_send_step, which runs the transfer and wakes for the caller's own
