@@ -74,13 +74,6 @@ ctl_out_help(FILE *fp)
 	    "                   DURATION until TIME\n"
 	    "  alert --cancel ID --region REGION --key KEYFILE\n"
 	    "                   (district office) stop alert ID everywhere\n"
-	    "  live -c district.cfg (--device DEVICE | --file FILE) [--class priority|emergency]\n"
-	    "        [--stations ID,...] [--title TITLE] [--minutes N]\n"
-	    "                   (district office) broadcast live from the microphone (or a\n"
-	    "                   recording as if live): every station relays it at once,\n"
-	    "                   until Ctrl-C or 'live --stop'\n"
-	    "  live -c district.cfg --stop\n"
-	    "                   (district office) end the live broadcast on air\n"
 	    "  stations [--json] [--stale DURATION] [--dir DIR]\n"
 	    "                   (district office) every station of the region, one line\n"
 	    "                   each, problems first, from the statuses on the broker; exit\n"
@@ -102,6 +95,15 @@ ctl_out_help(FILE *fp)
 	    "                   office's district.cfg for publish, alert and stations)\n"
 	    "  -s SOCKET        talk to the daemon at SOCKET (default: $LOAXA_SOCKET,\n"
 	    "                   else %s)\n"), CTL_OUT_PROG, CTL_DEFAULT_SOCKET);
+	/* Its own message, so that the text above keeps its translation. */
+	fprintf(fp, "%s", _("\nLive broadcasts (district office):\n"
+	    "  live -c district.cfg (--device DEVICE | --file FILE) [--class priority|emergency]\n"
+	    "        [--stations ID,...] [--title TITLE] [--minutes N]\n"
+	    "                   broadcast live from the microphone (or a recording as if\n"
+	    "                   live): every station relays it at once, until Ctrl-C or\n"
+	    "                   'live --stop'\n"
+	    "  live -c district.cfg --stop\n"
+	    "                   end the live broadcast on air\n"));
 }
 
 int
