@@ -223,6 +223,7 @@ install: $(BINS) $(MOS)
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
 	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
 	install -m 0644 config/collector.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/collector.cfg.example
+	install -m 0644 config/district.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/district.cfg.example
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
 	install -m 0644 provisioning/loaxa-collectd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxa-collectd.service
 	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district

@@ -757,6 +757,7 @@ test_office_file(void)
  * A district office's live group ('loaxactl live'): the stream server's
  * address, checked as a relay's, and the password file relative to the
  * file; both required when the group is there; a station's file has none.
+ * The district office's example parses.
  */
 static void
 test_live_group(void)
@@ -764,6 +765,13 @@ test_live_group(void)
 	struct config c;
 	struct errlist el;
 
+	errlist_init(&el);
+	T_EQ_INT(conf_load("config/district.cfg.example", &c, &el), 0);
+	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(c.office, 1);
+	T_EQ_STR(c.live.server, "https://mqtt.honquan.example:8443");
+	T_CONTAINS(c.live.password_file, "/config/stream/source.password");
+	errlist_clear(&el);
 	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
 	    "live = { server = \"https://stream.huyen:8443\"; password_file = "
 	    "\"stream/source.password\"; };", &c, &el), 0);
