@@ -236,7 +236,7 @@ al_connect(struct pubclient *c, const struct ctl_district *d, const char *id, ch
 
 int
 alert_publish_cancel(struct pubclient *c, const struct ctl_district *d,
-    const unsigned char *sk, const char *id)
+    const unsigned char *sk, const char *id, int say)
 {
 	int64_t seq, now_ms = clock_wall_ms();
 	char *text = NULL, *env = NULL, topic[256];
@@ -250,8 +250,10 @@ alert_publish_cancel(struct pubclient *c, const struct ctl_district *d,
 		    "the broker; check the id (the first line 'loaxactl alert' printed); nothing "
 		    "was published"), id, d->region);
 	if (cancelled) {
-		printf("%s\n", id);
-		printf(_("Alert \"%s\" was cancelled already.\n"), id);
+		if (say) {
+			printf("%s\n", id);
+			printf(_("Alert \"%s\" was cancelled already.\n"), id);
+		}
 		return 0;
 	}
 	if ((text = alert_build_cancel(id, d->region, seq >= now_ms ? seq + 1 : now_ms,
@@ -264,10 +266,12 @@ alert_publish_cancel(struct pubclient *c, const struct ctl_district *d,
 	if (rc < 0)
 		return ctl_out_fail(_("cancelling on %s:%d failed: %s; the alert is NOT cancelled; "
 		    "run the command again"), d->host, d->port, pubclient_strerror(c, rc));
-	printf("%s\n", id);
-	printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station playing it "
-	    "stops now, one offline sees the cancellation when it reconnects.\n"), id,
-	    d->region);
+	if (say) {
+		printf("%s\n", id);
+		printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station "
+		    "playing it stops now, one offline sees the cancellation when it reconnects.\n"),
+		    id, d->region);
+	}
 	return 0;
 }
 
@@ -377,7 +381,7 @@ loaxactl_alert(const char *conf, int argc, char **argv)
 		rc = ctl_out_fail("%s", _("out of memory; nothing was published"));
 		goto done;
 	}
-	rc = o.cancel != NULL ? alert_publish_cancel(c, &o.d, sk, o.cancel) :
+	rc = o.cancel != NULL ? alert_publish_cancel(c, &o.d, sk, o.cancel, 1) :
 	    al_send(c, &o, prep.path, &m, sk);
 	/* After the alert's id, which scripts read from the first line. */
 	if (rc == 0 && o.cancel == NULL)

@@ -27,9 +27,9 @@ struct alert_meta;
 /* Publishes m signed with sk; first the chunks of the bulletin at path (NULL: none, a live alert). */
 int	alert_publish(struct pubclient *c, const struct ctl_district *d,
 	    const unsigned char *sk, struct alert_meta *m, const char *path);
-/* Publishes the signed cancel of alert id, printing the id and a sentence. */
+/* Publishes the signed cancel of alert id; say: then prints the id and a sentence. */
 int	alert_publish_cancel(struct pubclient *c, const struct ctl_district *d,
-	    const unsigned char *sk, const char *id);
+	    const unsigned char *sk, const char *id, int say);
 /* A new alert id: the local time and 4 random hex digits, e.g. 20261122-153005-3f2a. */
 void	alert_new_id(char *id);
 

@@ -257,16 +257,19 @@ lv_running(pid_t pid)
 
 /* --- the broadcast ------------------------------------------------------------------------------ */
 
-/* Publishes the cancel of id on a new connection (the first may have gone idle for hours). */
+/*
+ * Publishes the cancel of id on a new connection (the first may have gone
+ * idle for hours); say: prints the id and a sentence.
+ */
 static int
-lv_cancel(const struct lv_opts *o, const unsigned char *sk, const char *id)
+lv_cancel(const struct lv_opts *o, const unsigned char *sk, const char *id, int say)
 {
 	struct pubclient *c = pubclient_new();
 	int rc;
 
 	if (c == NULL)
 		return ctl_out_fail("%s", _("out of memory; the live alert is NOT cancelled"));
-	rc = alert_publish_cancel(c, &o->d, sk, id);
+	rc = alert_publish_cancel(c, &o->d, sk, id, say);
 	pubclient_free(c);
 	return rc;
 }
@@ -424,7 +427,7 @@ lv_run(const struct lv_opts *o, const unsigned char *sk, struct alert_meta *m,
 	live_source_begin(src);
 	rc = lv_on_air(o, src, snd, m->until);
 	/* The stations first, so that none is left relaying a mount that is gone. */
-	end_rc = lv_cancel(o, sk, m->id);
+	end_rc = lv_cancel(o, sk, m->id, 1);
 	unlink(o->state);
 	if (rc == 0)
 		rc = end_rc;
@@ -471,9 +474,16 @@ lv_start(const struct lv_opts *o, const unsigned char *sk)
 	pid_t pid;
 	int rc;
 
-	if (lv_state_read(o, old, &pid) == 0 && lv_running(pid))
-		return ctl_out_fail(_("a live broadcast (%s) is on air from this office already; "
-		    "stop it first: loaxactl live -c %s --stop"), old, o->conf);
+	if (lv_state_read(o, old, &pid) == 0) {
+		if (lv_running(pid))
+			return ctl_out_fail(_("a live broadcast (%s) is on air from this office "
+			    "already; stop it first: loaxactl live -c %s --stop"), old, o->conf);
+		/* Its loaxactl died without ending it: the stations are told before a new one. */
+		if (lv_cancel(o, sk, old, 0) == 0)
+			fprintf(stderr, _("loaxactl: the last live broadcast (%s) had not ended; it is "
+			    "now ended at the stations\n"), old);
+		unlink(o->state);
+	}
 	if ((rc = lv_password(o, pw, sizeof(pw))) != 0 ||
 	    (rc = lv_meta(o, &m, id, url, sizeof(url), targets, tbuf, sizeof(tbuf))) != 0)
 		return rc;
@@ -512,7 +522,7 @@ lv_stop(const struct lv_opts *o, const unsigned char *sk)
 		}
 	}
 	/* Its process is gone (or stuck): the stations are told from here. */
-	if ((rc = lv_cancel(o, sk, id)) == 0)
+	if ((rc = lv_cancel(o, sk, id, 1)) == 0)
 		unlink(o->state);
 	return rc;
 }
