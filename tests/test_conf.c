@@ -753,6 +753,20 @@ test_office_file(void)
 	    "or correct its name (known here: public_key, test_alerts_sound)");
 }
 
+/* An example file of config/, read as loaxactl reads it; what it complains of is printed. */
+static int
+load_example(const char *path, struct config *c)
+{
+	struct errlist el;
+	int rc;
+
+	errlist_init(&el);
+	rc = conf_load(path, c, &el);
+	errlist_print(&el, "  ", stderr);
+	errlist_clear(&el);
+	return rc;
+}
+
 /*
  * A district office's live group ('loaxactl live'): the stream server's
  * address, checked as a relay's, and the password file relative to the
@@ -765,13 +779,10 @@ test_live_group(void)
 	struct config c;
 	struct errlist el;
 
-	errlist_init(&el);
-	T_EQ_INT(conf_load("config/district.cfg.example", &c, &el), 0);
-	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(load_example("config/district.cfg.example", &c), 0);
 	T_EQ_INT(c.office, 1);
 	T_EQ_STR(c.live.server, "https://mqtt.honquan.example:8443");
 	T_CONTAINS(c.live.password_file, "/config/stream/source.password");
-	errlist_clear(&el);
 	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
 	    "live = { server = \"https://stream.huyen:8443\"; password_file = "
 	    "\"stream/source.password\"; };", &c, &el), 0);
@@ -805,14 +816,11 @@ test_collector_group(void)
 	struct config c;
 	struct errlist el;
 
-	errlist_init(&el);
-	T_EQ_INT(conf_load("config/collector.cfg.example", &c, &el), 0);
-	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(load_example("config/collector.cfg.example", &c), 0);
 	T_EQ_INT(c.office, 1);
 	T_EQ_STR(c.station.region, "hon-quan");
 	T_EQ_STR(c.collector.database, "/var/lib/loaxa-collector/collector.db");
 	T_CONTAINS(c.mqtt.tls.cert, "/config/collector/district.collector.crt");
-	errlist_clear(&el);
 	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
 	    "collector = { database = \"collector.db\"; };", &c, &el), 0);
 	T_EQ_STR(c.collector.database, "/etc/loaxa/collector.db");
