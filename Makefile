@@ -16,10 +16,11 @@ LDLIBS	 = $(PC_LIBS) -pthread -lm
 
 # The libraries of the commands that prepare bulletins (loaxactl and the
 # tests), of loaxa-decode, the caged decoder (daemon/decoder/), and of
-# loaxa-relay, the caged relay of a stream (daemon/relay/): FFmpeg and
-# libcurl are linked into those two programs only, never into loaxad or
-# loaxactl.
-IMPORT_PKGS = libopusenc libebur128
+# loaxa-relay, the caged relay of a stream (daemon/relay/): FFmpeg is linked
+# into those two programs only, never into loaxad or loaxactl. libcurl is in
+# loaxa-relay, and in loaxactl for 'live' (it sends to the district's own
+# Icecast server, over TLS).
+IMPORT_PKGS = libopusenc libebur128 libcurl
 DECODE_PKGS = libavformat libavcodec libswresample libavutil libseccomp jansson libsodium
 RELAY_PKGS = libcurl libavformat libavcodec libswresample libavutil libseccomp libsodium
 IMPORT_CFLAGS := $(shell pkg-config --cflags $(IMPORT_PKGS) 2>/dev/null)
@@ -238,6 +239,7 @@ install: $(BINS) $(MOS)
 	install -m 0644 config/loaxa.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/loaxa.cfg.example
 	install -m 0644 config/schedule.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/schedule.cfg.example
 	install -m 0644 config/collector.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/collector.cfg.example
+	install -m 0644 config/district.cfg.example $(DESTDIR)$(PREFIX)/share/loaxa/district.cfg.example
 	install -m 0644 provisioning/loaxad.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxad.service
 	install -m 0644 provisioning/loaxa-collectd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/loaxa-collectd.service
 	install -m 0755 provisioning/loaxa-district $(DESTDIR)$(PREFIX)/bin/loaxa-district

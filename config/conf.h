@@ -142,6 +142,17 @@ struct cfg_relay {
 };
 
 /*
+ * The district's stream server (Icecast) that 'loaxactl live' sends the
+ * office's live broadcasts to, in a district office's file only: its address
+ * (http:// or https://; https is checked against mqtt.tls.ca) and the file
+ * holding its source password, which never appears on a command line.
+ */
+struct cfg_live {
+	char	server[1024];		/* "": no live group; else checked by stream_url_check */
+	char	password_file[PATH_MAX];	/* absolute */
+};
+
+/*
  * A new group is a struct here, a member below, and in conf_table.c a table
  * of its settings, a line in groups[] and its defaults in conf_defaults().
  */
@@ -164,6 +175,7 @@ struct config {
 	struct cfg_collector collector;	/* a district office's file only */
 	struct cfg_import   import;
 	struct cfg_relay    relay;	/* a station's file only */
+	struct cfg_live     live;		/* a district office's file only */
 };
 
 /* Every setting that has a default gets it; the required ones are emptied. */

@@ -14,6 +14,7 @@
 #include "config/i18n.h"
 #include "config/keys.h"
 #include "config/readfile.h"
+#include "config/stream_url.h"
 
 /*
  * K_PUBKEY: a path to a district public key file, read and checked here.
@@ -170,6 +171,15 @@ static const struct conf_key relay_keys[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
 };
 
+/* The district's stream server for 'loaxactl live' (a district office's file). */
+static const struct conf_key live_keys[] = {
+	{ "server", K_TEXT, FIELD(live, server), 0, STREAM_URL_MAX, 1,
+	    "server = \"https://stream.huyen.example:8443\";", NULL },
+	{ "password_file", K_PATH, FIELD(live, password_file), 0, 0, 1,
+	    "password_file = \"stream/source.password\";", NULL },
+	{ NULL, 0, 0, 0, 0, 0, 0, NULL, NULL },
+};
+
 #define IMPORT_GROUP { "import", import_keys, "import = { loudness = -16; bitrate = 32; };", 1 }
 
 static const struct conf_group_def office_groups[] = {
@@ -179,6 +189,8 @@ static const struct conf_group_def office_groups[] = {
 	{ "collector", collector_keys, "collector = { database = "
 	    "\"/var/lib/loaxa-collector/collector.db\"; };", 1 },
 	IMPORT_GROUP,
+	{ "live", live_keys, "live = { server = \"https://stream.huyen.example:8443\"; "
+	    "password_file = \"stream/source.password\"; };", 1 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -441,7 +453,12 @@ static void
 check_together(struct conf_ctx *ctx, const config_setting_t *root, const struct config *c)
 {
 	const config_setting_t *mqtt = config_setting_get_member(root, "mqtt");
+	const config_setting_t *live = config_setting_get_member(root, "live");
+	char why[256];
 
+	if (live != NULL && c->live.server[0] != '\0' &&
+	    stream_url_check(c->live.server, why, sizeof(why)) < 0)
+		conf_err(ctx, config_setting_get_member(live, "server"), NULL, "%s", why);
 	if (mqtt == NULL)
 		return;
 	if ((c->mqtt.username[0] != '\0') != (c->mqtt.password_file[0] != '\0'))

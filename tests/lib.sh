@@ -320,6 +320,42 @@ icecast_mounted() {
 	curl -s "http://127.0.0.1:$ICE_PORT/status-json.xsl" | grep -q "\"listenurl\":\"[^\"]*/$1\""
 }
 
+# start_stream_server: the district's stream server as loaxa-district init
+# made it ($DISTRICT/stream/icecast.xml, TLS with a certificate from the
+# district CA), after start_broker, on a free loopback port written into it
+# and into $DISTRICT/district.cfg's live group. Sets STREAM_PORT, STREAM_PID
+# and STREAM_URL (https://127.0.0.1:PORT). Started by root, icecast2 becomes
+# icecast2, who enters $T as mosquitto does (start_broker's chmod).
+start_stream_server() {
+	_ss_xml=$DISTRICT/stream/icecast.xml
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		STREAM_PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000 ))
+		# In place (cat >), so that the files keep their owners and modes.
+		sed "s|<port>[0-9]*</port>|<port>$STREAM_PORT</port>|" "$_ss_xml" >"$T/icecast.xml.new" &&
+		    cat "$T/icecast.xml.new" >"$_ss_xml" && rm -f "$T/icecast.xml.new"
+		sed "s|\(server *= \"https://[^:]*:\)[0-9]*\"|\1$STREAM_PORT\"|" \
+		    "$DISTRICT/district.cfg" >"$T/district.cfg.new" &&
+		    cat "$T/district.cfg.new" >"$DISTRICT/district.cfg" && rm -f "$T/district.cfg.new"
+		icecast2 -c "$_ss_xml" >"$T/stream.log" 2>&1 &
+		STREAM_PID=$!
+		STREAM_URL=https://127.0.0.1:$STREAM_PORT
+		if wait_for 5 stream_up; then
+			PIDS="$PIDS $STREAM_PID"
+			return 0
+		fi
+		kill "$STREAM_PID" 2>/dev/null
+		wait "$STREAM_PID" 2>/dev/null
+	done
+	echo "cannot start icecast2 from $_ss_xml" >&2
+	cat "$T/stream.log" "$DISTRICT/stream/log/error.log" >&2 2>/dev/null
+	return 1
+}
+stream_up() { kill -0 "$STREAM_PID" 2>/dev/null && stream_status >/dev/null; }
+# stream_status: the server's status (JSON), over TLS checked against the district CA.
+stream_status() { curl -sf --cacert "$DISTRICT/ca/ca.crt" "$STREAM_URL/status-json.xsl"; }
+# stream_mounted NAME: the mount /NAME is up.
+stream_mounted() { stream_status | grep -q "\"listenurl\":\"[^\"]*/$1\""; }
+
 ctl() { _ctl_dir=$1; shift; "$BUILD/loaxactl" -s "$_ctl_dir/control.sock" "$@"; }
 
 # vcard_setup [NAME]: a virtual sound card (tests/vcard/vcard.c) that plays in

@@ -743,7 +743,7 @@ test_office_file(void)
 	errlist_clear(&el);
 	one_error("district = { region = \"hon-quan\"; };\naudio = { device = \"hw:0\"; };",
 	    "t.cfg:2: audio: unknown setting 'audio' in the file; remove it or correct its name "
-	    "(known here: mqtt, district, collector, import)");
+	    "(known here: mqtt, district, collector, import, live)");
 	one_error("district = { region = \"Hòn Quản\"; };",
 	    "t.cfg:1: district.region: \"Hòn Quản\" is not a valid id; use 1 to 63 lowercase "
 	    "letters a-z, digits and '-', not starting with '-', e.g. region = \"hon-quan\";");
@@ -751,6 +751,58 @@ test_office_file(void)
 	one_error(GOOD_STATION GOOD_STORAGE "district = { secret_key = \"d.key\"; };",
 	    "t.cfg:3: district.secret_key: unknown setting 'secret_key' in district; remove it "
 	    "or correct its name (known here: public_key, test_alerts_sound)");
+}
+
+/* An example file of config/, read as loaxactl reads it; what it complains of is printed. */
+static int
+load_example(const char *path, struct config *c)
+{
+	struct errlist el;
+	int rc;
+
+	errlist_init(&el);
+	rc = conf_load(path, c, &el);
+	errlist_print(&el, "  ", stderr);
+	errlist_clear(&el);
+	return rc;
+}
+
+/*
+ * A district office's live group ('loaxactl live'): the stream server's
+ * address, checked as a relay's, and the password file relative to the
+ * file; both required when the group is there; a station's file has none.
+ * The district office's example parses.
+ */
+static void
+test_live_group(void)
+{
+	struct config c;
+	struct errlist el;
+
+	T_EQ_INT(load_example("config/district.cfg.example", &c), 0);
+	T_EQ_INT(c.office, 1);
+	T_EQ_STR(c.live.server, "https://mqtt.honquan.example:8443");
+	T_CONTAINS(c.live.password_file, "/config/stream/source.password");
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
+	    "live = { server = \"https://stream.huyen:8443\"; password_file = "
+	    "\"stream/source.password\"; };", &c, &el), 0);
+	T_EQ_STR(c.live.server, "https://stream.huyen:8443");
+	T_EQ_STR(c.live.password_file, "/etc/loaxa/stream/source.password");
+	errlist_clear(&el);
+	T_EQ_INT(parse("district = { region = \"hon-quan\"; };", &c, &el), 0);
+	T_EQ_STR(c.live.server, "");
+	errlist_clear(&el);
+	one_error("district = { region = \"hon-quan\"; };\n"
+	    "live = { server = \"rtmp://stream.huyen\"; password_file = \"p\"; };",
+	    "t.cfg:2: live.server: the address must start with http:// or https://, e.g. "
+	    "\"http://radio.example.vn:8000/kenh1\"");
+	one_error("district = { region = \"hon-quan\"; };\n"
+	    "live = { server = \"https://stream.huyen:8443\"; };",
+	    "t.cfg:2: live.password_file: this required setting is missing; add it to live, "
+	    "e.g. password_file = \"stream/source.password\";");
+	one_error(GOOD_STATION GOOD_STORAGE "live = { server = \"https://s\"; password_file = \"p\"; };",
+	    "t.cfg:3: live: unknown setting 'live' in the file; remove it or correct its name "
+	    "(known here: station, audio, mqtt, storage, control, schedule, district, relay, import)");
 }
 
 /*
@@ -764,14 +816,11 @@ test_collector_group(void)
 	struct config c;
 	struct errlist el;
 
-	errlist_init(&el);
-	T_EQ_INT(conf_load("config/collector.cfg.example", &c, &el), 0);
-	errlist_print(&el, "  ", stderr);
+	T_EQ_INT(load_example("config/collector.cfg.example", &c), 0);
 	T_EQ_INT(c.office, 1);
 	T_EQ_STR(c.station.region, "hon-quan");
 	T_EQ_STR(c.collector.database, "/var/lib/loaxa-collector/collector.db");
 	T_CONTAINS(c.mqtt.tls.cert, "/config/collector/district.collector.crt");
-	errlist_clear(&el);
 	T_EQ_INT(parse("district = { region = \"hon-quan\"; };\n"
 	    "collector = { database = \"collector.db\"; };", &c, &el), 0);
 	T_EQ_STR(c.collector.database, "/etc/loaxa/collector.db");
@@ -830,6 +879,7 @@ main(void)
 	T_RUN(test_district_key);
 	T_RUN(test_tls_settings);
 	T_RUN(test_office_file);
+	T_RUN(test_live_group);
 	rmdir(tmpdir);
 	return T_EXIT();
 }

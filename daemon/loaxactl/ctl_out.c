@@ -95,6 +95,15 @@ ctl_out_help(FILE *fp)
 	    "                   office's district.cfg for publish, alert and stations)\n"
 	    "  -s SOCKET        talk to the daemon at SOCKET (default: $LOAXA_SOCKET,\n"
 	    "                   else %s)\n"), CTL_OUT_PROG, CTL_DEFAULT_SOCKET);
+	/* Its own message, so that the text above keeps its translation. */
+	fprintf(fp, "%s", _("\nLive broadcasts (district office):\n"
+	    "  live -c district.cfg (--device DEVICE | --file FILE) [--class priority|emergency]\n"
+	    "        [--stations ID,...] [--title TITLE] [--minutes N]\n"
+	    "                   broadcast live from the microphone (or a recording as if\n"
+	    "                   live): every station relays it at once, until Ctrl-C or\n"
+	    "                   'live --stop'\n"
+	    "  live -c district.cfg --stop\n"
+	    "                   end the live broadcast on air\n"));
 }
 
 int

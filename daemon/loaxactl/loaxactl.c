@@ -4,7 +4,7 @@
  * command to its file: the station's commands (loaxactl_queue.c,
  * loaxactl_show.c, loaxactl_control.c, loaxactl_log.c) send one request over
  * the control socket and turn the reply into a few plain sentences; the
- * district office's (loaxactl_district.c, loaxactl_alert.c,
+ * district office's (loaxactl_district.c, loaxactl_alert.c, loaxactl_live.c,
  * loaxactl_stations.c) talk to the MQTT broker instead, and the report
  * (loaxactl_report.c) reads the district collector's database. Exit status: 0 done, 1 refused or the daemon (or broker)
  * unreachable, 2 a mistake in the command line.
@@ -21,6 +21,7 @@
 #include "daemon/loaxactl/ctl_args.h"
 #include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/loaxactl_alert.h"
+#include "daemon/loaxactl/loaxactl_live.h"
 #include "daemon/loaxactl/loaxactl_control.h"
 #include "daemon/loaxactl/loaxactl_district.h"
 #include "daemon/loaxactl/loaxactl_import.h"
@@ -82,6 +83,8 @@ run_command(const char *conf, const char *sock, int argc, char **argv)
 		return loaxactl_district(conf, argc, argv);
 	if (strcmp(argv[0], "alert") == 0)
 		return loaxactl_alert(conf, argc, argv);
+	if (strcmp(argv[0], "live") == 0)
+		return loaxactl_live(conf, argc, argv);
 	if (strcmp(argv[0], "stations") == 0)
 		return loaxactl_stations(conf, argc, argv);
 	if (strcmp(argv[0], "report") == 0)

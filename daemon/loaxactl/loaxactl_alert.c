@@ -131,10 +131,10 @@ al_args(struct al_opts *o, const char *conf, int argc, char **argv)
 
 /* The retained alert's sequence if the district key signed it, else 0; *cancel if it is a cancel. */
 static int64_t
-al_retained_sequence(const struct pubclient *c, const struct al_opts *o,
+al_retained_sequence(const struct pubclient *c, const struct ctl_district *d,
     const unsigned char sk[KEYS_SECRET_BYTES], const char *id, int *cancelled)
 {
-	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, o->d.region, "-", id, 0, 0 };
+	struct alert_check chk = { sk + crypto_sign_SEEDBYTES, d->region, "-", id, 0, 0 };
 	struct alert_msg *m;
 	enum alert_code code;
 	const char *retained;
@@ -180,9 +180,8 @@ al_measure(const char *file, const struct cfg_import *set, const char *title,
 	return 0;
 }
 
-/* A new id: the local time and 4 random hex digits, e.g. 20261122-153005-3f2a. */
-static void
-al_new_id(char id[ALERT_ID_MAX + 1])
+void
+alert_new_id(char *id)
 {
 	unsigned char r[2];
 	char hex[5], when[20];
@@ -220,42 +219,44 @@ al_print(const struct al_opts *o, const struct alert_meta *m, const char *key_id
  * topic). 0, or the exit status with the reason printed.
  */
 static int
-al_connect(struct pubclient *c, const struct al_opts *o, const char *id, char *topic,
+al_connect(struct pubclient *c, const struct ctl_district *d, const char *id, char *topic,
     size_t len)
 {
 	int rc;
 
 	/* A region too long for the topic is refused by alert_build before anything is sent. */
-	snprintf(topic, len, "loaxa/%s/alert/%s", o->d.region, id);
-	if ((rc = pubclient_connect(c, o->d.host, o->d.port, &o->d.tls)) < 0 ||
-	    (rc = pubclient_probe_retained(c, o->d.region, topic, ALERT_MAX_BYTES)) < 0)
+	snprintf(topic, len, "loaxa/%s/alert/%s", d->region, id);
+	if ((rc = pubclient_connect(c, d->host, d->port, &d->tls)) < 0 ||
+	    (rc = pubclient_probe_retained(c, d->region, topic, ALERT_MAX_BYTES)) < 0)
 		return ctl_out_fail(_("cannot publish through the MQTT broker at %s:%d: %s; %s; "
-		    "nothing was published"), o->d.host, o->d.port, pubclient_strerror(c, rc),
+		    "nothing was published"), d->host, d->port, pubclient_strerror(c, rc),
 		    pubclient_advice(rc));
 	return 0;
 }
 
-static int
-al_cancel(struct pubclient *c, const struct al_opts *o,
-    const unsigned char sk[KEYS_SECRET_BYTES])
+int
+alert_publish_cancel(struct pubclient *c, const struct ctl_district *d,
+    const unsigned char *sk, const char *id, int say)
 {
 	int64_t seq, now_ms = clock_wall_ms();
 	char *text = NULL, *env = NULL, topic[256];
 	int rc, cancelled;
 
-	if ((rc = al_connect(c, o, o->cancel, topic, sizeof(topic))) != 0)
+	if ((rc = al_connect(c, d, id, topic, sizeof(topic))) != 0)
 		return rc;
-	seq = al_retained_sequence(c, o, sk, o->cancel, &cancelled);
+	seq = al_retained_sequence(c, d, sk, id, &cancelled);
 	if (seq == 0)
 		return ctl_out_fail(_("there is no alert \"%s\" of region \"%s\" signed with this key on "
 		    "the broker; check the id (the first line 'loaxactl alert' printed); nothing "
-		    "was published"), o->cancel, o->d.region);
+		    "was published"), id, d->region);
 	if (cancelled) {
-		printf("%s\n", o->cancel);
-		printf(_("Alert \"%s\" was cancelled already.\n"), o->cancel);
+		if (say) {
+			printf("%s\n", id);
+			printf(_("Alert \"%s\" was cancelled already.\n"), id);
+		}
 		return 0;
 	}
-	if ((text = alert_build_cancel(o->cancel, o->d.region, seq >= now_ms ? seq + 1 : now_ms,
+	if ((text = alert_build_cancel(id, d->region, seq >= now_ms ? seq + 1 : now_ms,
 	    now_ms)) == NULL || (env = alert_sign(text, sk)) == NULL)
 		rc = -ENOMEM;
 	else
@@ -264,25 +265,27 @@ al_cancel(struct pubclient *c, const struct al_opts *o,
 	free(env);
 	if (rc < 0)
 		return ctl_out_fail(_("cancelling on %s:%d failed: %s; the alert is NOT cancelled; "
-		    "run the command again"), o->d.host, o->d.port, pubclient_strerror(c, rc));
-	printf("%s\n", o->cancel);
-	printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station playing it "
-	    "stops now, one offline sees the cancellation when it reconnects.\n"), o->cancel,
-	    o->d.region);
+		    "run the command again"), d->host, d->port, pubclient_strerror(c, rc));
+	if (say) {
+		printf("%s\n", id);
+		printf(_("Cancelled alert \"%s\" for every station of region \"%s\": a station "
+		    "playing it stops now, one offline sees the cancellation when it reconnects.\n"),
+		    id, d->region);
+	}
 	return 0;
 }
 
-static int
-al_send(struct pubclient *c, const struct al_opts *o, const char *path, struct alert_meta *m,
-    const unsigned char sk[KEYS_SECRET_BYTES])
+int
+alert_publish(struct pubclient *c, const struct ctl_district *d,
+    const unsigned char *sk, struct alert_meta *m, const char *path)
 {
-	char *text, *env = NULL, why[512], kid[KEYS_ID_HEX + 1], topic[256];
+	char *text, *env = NULL, why[512], topic[256];
 	int64_t seq;
 	int rc, cancelled;
 
-	if ((rc = al_connect(c, o, m->id, topic, sizeof(topic))) != 0)
+	if ((rc = al_connect(c, d, m->id, topic, sizeof(topic))) != 0)
 		return rc;
-	seq = al_retained_sequence(c, o, sk, m->id, &cancelled);
+	seq = al_retained_sequence(c, d, sk, m->id, &cancelled);
 	m->issued_ms = clock_wall_ms();
 	m->sequence = seq >= m->issued_ms ? seq + 1 : m->issued_ms;
 	if ((text = alert_build(m, why, sizeof(why))) == NULL)
@@ -291,14 +294,29 @@ al_send(struct pubclient *c, const struct al_opts *o, const char *path, struct a
 	free(text);
 	if (env == NULL)
 		return ctl_out_fail("%s", _("out of memory"));
-	if ((rc = pubclient_send_file(c, o->d.region, path, m->sha256, m->size,
-	    MANIFEST_CHUNK_BYTES)) == 0)
+	rc = 0;
+	if (path != NULL)
+		rc = pubclient_send_file(c, d->region, path, m->sha256, m->size,
+		    MANIFEST_CHUNK_BYTES);
+	if (rc == 0)
 		rc = pubclient_publish_last(c, topic, env);
 	free(env);
 	if (rc < 0)
 		return ctl_out_fail(_("publishing to %s:%d failed: %s; the alert may not have reached "
-		    "the stations; run the command again"), o->d.host, o->d.port,
+		    "the stations; run the command again"), d->host, d->port,
 		    pubclient_strerror(c, rc));
+	return 0;
+}
+
+static int
+al_send(struct pubclient *c, const struct al_opts *o, const char *path, struct alert_meta *m,
+    const unsigned char sk[KEYS_SECRET_BYTES])
+{
+	char kid[KEYS_ID_HEX + 1];
+	int rc;
+
+	if ((rc = alert_publish(c, &o->d, sk, m, path)) != 0)
+		return rc;
 	keys_id(sk + crypto_sign_SEEDBYTES, kid);
 	al_print(o, m, kid);
 	return 0;
@@ -328,7 +346,7 @@ al_meta(const struct al_opts *o, const struct cfg_import *set, struct import_res
 	if (o->id != NULL)
 		snprintf(id, ALERT_ID_MAX + 1, "%s", o->id);
 	else
-		al_new_id(id);
+		alert_new_id(id);
 	*m = (struct alert_meta){ .id = id, .region = o->d.region, .title = title, .cls = o->cls,
 	    .sha256 = sha, .file = m->file, .size = m->size, .duration = m->duration,
 	    .chunk_size = MANIFEST_CHUNK_BYTES, .repeat = o->repeat, .until = o->until,
@@ -363,7 +381,8 @@ loaxactl_alert(const char *conf, int argc, char **argv)
 		rc = ctl_out_fail("%s", _("out of memory; nothing was published"));
 		goto done;
 	}
-	rc = o.cancel != NULL ? al_cancel(c, &o, sk) : al_send(c, &o, prep.path, &m, sk);
+	rc = o.cancel != NULL ? alert_publish_cancel(c, &o.d, sk, o.cancel, 1) :
+	    al_send(c, &o, prep.path, &m, sk);
 	/* After the alert's id, which scripts read from the first line. */
 	if (rc == 0 && o.cancel == NULL)
 		import_print(stdout, &prep, "");
