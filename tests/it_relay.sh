@@ -12,7 +12,6 @@
 
 REPORT=$BUILD/tools/vcard_report
 SERVE=$BUILD/tools/http_serve
-BPS=96000			# bytes a second at 48 kHz mono, S16
 STALL=5			# the default
 now_ns() { date +%s%N; }
 frames() { echo $(( $(wc -c <"$VCARD_RAW") / 2 )); }
@@ -25,10 +24,7 @@ helper_pid() { pgrep -f "^loaxa-relay .*$1" | head -n 1; }
 start_broker || { notok "broker starts"; exit 1; }
 start_icecast || { notok "icecast2 starts"; exit 1; }
 
-# The source: a sweep, so that any stretch of it is found in one place only.
-sox -V1 -n -r 48000 -c 1 "$T/sweep.wav" synth 6 sine 150-6000 gain -6
-ffmpeg -nostdin -v error -y -i "$T/sweep.wav" -f s16le "$T/sweep.raw"
-cat "$T/sweep.raw" "$T/sweep.raw" >"$T/sweep2.raw"
+sweep_source
 icecast_source kenh1.opus "$T/sweep.wav"
 check "the provincial station's stream is on the air" wait_for 15 icecast_mounted kenh1.opus
 
@@ -79,19 +75,9 @@ start_station "$S"
 E=$T/events.json
 ev_has() { events "$T/mqtt.log" >"$E"; jq_any "$E" "$1"; }
 
-# is_source FROM: 2 s of the capture from frame FROM are found in the sweep, correlated >= 0.9.
-is_source() {
-	tail -c +$(( $1 * 2 + 1 )) "$VCARD_RAW" | head -c $((2 * BPS)) >"$T/piece.raw"
-	[ "$(wc -c <"$T/piece.raw")" -eq $((2 * BPS)) ] || return 1
-	off=$("$BUILD/tools/pcm_find" "$T/piece.raw" "$T/sweep2.raw" 1 0 288000 | awk '{ print $1 }')
-	tail -c +$((off * 2 + 1)) "$T/sweep2.raw" | head -c $((2 * BPS)) >"$T/ref.raw"
-	corr=$("$BUILD/tools/pcm_corr" "$T/ref.raw" "$T/piece.raw" 200 | awk '{ print $2 }')
-	echo "# capture from frame $1: found at sample $off of the sweep, correlation $corr"
-	ge "$corr" 0.9
-}
-# heard_stream: 3 s of the stream have been written since frame $1; is_source from $1 + 0.5 s.
+# heard_stream FROM: 3 s have been written since frame FROM; from FROM + 0.5 s, it is the sweep.
 heard_stream() { wait_for 15 sh -c "[ \$(( \$(wc -c <'$VCARD_RAW') / 2 )) -ge $(( $1 + 3 * 48000 )) ]" &&
-	is_source $(( $1 + 24000 )); }
+	is_sweep "$VCARD_RAW" $(( $1 + 24000 )); }
 
 # 1. The slot starts and relays the source.
 check "the relay starts at its time" wait_for 15 ev_has \
@@ -102,7 +88,7 @@ f0=$(frames)
 check "what the loudspeakers play is the source" heard_stream "$f0"
 
 # 2. The helper crashes: loaxad goes on, the stream comes back (a new helper in a second).
-hp=$(helper_pid kenh1.opus)
+hp=$(helper_pid "$ICE/kenh1.opus")
 check "the relay helper runs apart from loaxad, caged" \
 	sh -c "[ -n '$hp' ] && grep -q '^Seccomp:[[:space:]]*2' /proc/$hp/status"
 kill -SEGV "$hp"
@@ -148,7 +134,7 @@ check "its last frame is heard at the slot's end (within 300 ms)" \
 events "$T/mqtt.log" finished | jq -c 'select(.title=="Tiếp sóng Đài tỉnh")' | tee "$T/fin.json" | sed 's/^/# /'
 check "finished: the stream's seconds, the fallback's, and the interruptions" \
 	jq -e '.seconds > 15 and .fallback_seconds >= 2 and .interruptions >= 1 and (has("error") | not) and .relay == "http://'"$ICE"'/kenh1.opus"' "$T/fin.json"
-check "no helper is left when the relay is over" wait_for 5 sh -c "[ -z \"\$(pgrep -f '^loaxa-relay .*kenh1.opus')\" ]"
+check "no helper is left when the relay is over" wait_for 5 sh -c "[ -z \"\$(pgrep -f '^loaxa-relay .*$ICE/kenh1.opus')\" ]"
 
 # 5. What is not a stream: "failed" with why, and the station goes on.
 failed() { ev_has ".event==\"failed\" and .title==\"$1\" and (.error | test(\"$2\"))"; }

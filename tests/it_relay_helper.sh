@@ -58,22 +58,9 @@ serve() {
 # cpu_ticks PID: user + system time, in clock ticks.
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
-# The source: a sweep, so that any stretch of it is found in one place only.
-sox -V1 -n -r 48000 -c 1 "$T/sweep.wav" synth 6 sine 150-6000 gain -6
-ffmpeg -nostdin -v error -y -i "$T/sweep.wav" -f s16le "$T/sweep.raw"
-cat "$T/sweep.raw" "$T/sweep.raw" >"$T/sweep2.raw"	# the loop, twice: any 2 s of it is inside
-
-# is_source NAME: the relay's sound (48 kHz mono in $T/NAME.cmp) is the sweep's:
-# 2 s of it, from its second second, found in the sweep and correlated (>= 0.9).
-is_source() {
-	tail -c +$((BPS + 1)) "$T/$1.cmp" | head -c $((2 * BPS)) >"$T/$1.piece"
-	[ "$(size "$T/$1.piece")" -eq $((2 * BPS)) ] || return 1
-	off=$("$BUILD/tools/pcm_find" "$T/$1.piece" "$T/sweep2.raw" 1 0 288000 | awk '{ print $1 }')
-	tail -c +$((off * 2 + 1)) "$T/sweep2.raw" | head -c $((2 * BPS)) >"$T/$1.ref"
-	corr=$("$BUILD/tools/pcm_corr" "$T/$1.ref" "$T/$1.piece" 200 | awk '{ print $2 }')
-	echo "# $1: found at sample $off of the sweep, correlation $corr"
-	ge "$corr" 0.9
-}
+sweep_source
+# is_source NAME: the relay's sound (48 kHz mono in $T/NAME.cmp), from its second second, is the sweep's.
+is_source() { is_sweep "$T/$1.cmp" 48000; }
 
 start_icecast || { notok "icecast2 starts"; exit 1; }
 icecast_source opus "$T/sweep.wav"

@@ -305,6 +305,27 @@ icecast_up() {
 	    grep -q "server started" "$T/icecast/icecast.log" &&
 	    curl -s -o /dev/null "http://127.0.0.1:$ICE_PORT/status-json.xsl"
 }
+# sweep_source: a 6-s sine sweep (150 Hz to 6 kHz) to stream, so that any
+# stretch of what is heard is found in one place of it only: $T/sweep.wav,
+# and $T/sweep2.raw (48 kHz mono S16, twice over: any 2 s of the loop are in it).
+sweep_source() {
+	sox -V1 -n -r 48000 -c 1 "$T/sweep.wav" synth 6 sine 150-6000 gain -6 &&
+	    ffmpeg -nostdin -v error -y -i "$T/sweep.wav" -f s16le "$T/sweep.raw" &&
+	    cat "$T/sweep.raw" "$T/sweep.raw" >"$T/sweep2.raw"
+}
+# is_sweep RAW FROM: 2 s of RAW (48 kHz mono S16) from frame FROM are the
+# sweep's: found in it, and correlated with it (>= 0.9).
+is_sweep() {
+	tail -c +$(( $2 * 2 + 1 )) "$1" | head -c 192000 >"$T/sweep.piece"
+	[ "$(wc -c <"$T/sweep.piece")" -eq 192000 ] || return 1
+	_sw_off=$("$BUILD/tools/pcm_find" "$T/sweep.piece" "$T/sweep2.raw" 1 0 288000 |
+	    awk '{ print $1 }')
+	tail -c +$((_sw_off * 2 + 1)) "$T/sweep2.raw" | head -c 192000 >"$T/sweep.ref"
+	_sw_corr=$("$BUILD/tools/pcm_corr" "$T/sweep.ref" "$T/sweep.piece" 200 | awk '{ print $2 }')
+	echo "# $(basename "$1") from frame $2: found at sample $_sw_off of the sweep," \
+	    "correlation $_sw_corr"
+	ge "$_sw_corr" 0.9
+}
 # icecast_source NAME FILE [FFMPEG OUTPUT OPTIONS...]: sends FILE in real time,
 # over and over, to mount /NAME (Ogg Opus unless the options say otherwise);
 # sets SRC_PID. The mount is up when icecast_mounted NAME succeeds.
