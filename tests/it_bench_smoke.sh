@@ -16,8 +16,8 @@ check "the smoke bench exits 0" [ "$rc" -eq 0 ]
 sed 's/^/# /' "$T/bench.err" | tail -n 30
 json_ok() { jq -e "$1" "$JSON" >/dev/null 2>&1; }
 check "it writes results-smoke.json as JSON" json_ok '.smoke == true and (.figures | length) > 0'
-check "the table has every figure, 1 to 12" \
-	sh -c "for n in 1 2 3 4 5 6 7 8 9 10 11 12; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
+check "the table has every figure, 1 to 14" \
+	sh -c "for n in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do grep -q \"^\$n\\. \" '$T/table.txt' || exit 1; done"
 check "a smoke run leaves RESULTS.md alone" [ "$(cksum "$MD" 2>/dev/null)" = "$md_before" ]
 
 # number FIGURE SUBJECT METRIC: the measurement produced a number.
@@ -115,5 +115,10 @@ measured fleet loaxactl json_ms
 check "the table gives figure 11's times and every station listed" \
 	sh -c "grep -Eq '^   as a monitor \(fence, then 250 ms of quiet\): +[0-9.]+' '$T/table.txt' &&
 	    grep -Eq '^   stations listed: 21 of 21\$' '$T/table.txt'"
+# Figure 14, a live broadcast to one station (two in the full bench).
+measured live loaxad median_ms
+measured live loaxad worst_ms
+check "the table gives figure 14's office-to-loudspeaker delay" \
+	grep -Eq '^   office to loudspeaker \(ms\), each run.s median: +[0-9.]+' "$T/table.txt"
 check "the table gives figure 7's median and worst" \
 	grep -Eq '^7\. District alert: median [0-9.]+ ms, worst [0-9.]+ ms \(3 stations, 1 runs\)' "$T/table.txt"

@@ -139,6 +139,26 @@ print_table() {
 	print_collect
 	echo
 	print_report
+	echo
+	print_live
+}
+
+# Figure 14: live from the district, issue 14's goal of 2 s from the office's microphone
+# to the stations' loudspeakers.
+print_live() {
+	if [ "$(get live loaxad median_ms n)" = - ]; then
+		echo "14. Live from the district: not run"
+		return 0
+	fi
+	if [ "$(get live loaxad median_ms n)" = 0 ]; then
+		echo "14. Live from the district: $(get live loaxad median_ms note)"
+		return 0
+	fi
+	echo "14. Live from the district: 'loaxactl live --file' (paced as a microphone) through icecast2 over TLS" \
+	    "to $(get live loaxad n median) stations on virtual cards, $(get live loaxad markers median) markers a run"
+	echo "   office to loudspeaker (ms), each run's median: $(cell live loaxad median_ms 0), worst: $(cell live loaxad worst_ms 0)"
+	echo "   goal <= 2000 ms (worst run): $(verdict "$(get live loaxad worst_ms max)" '<=' 2000)" \
+	    "($(get live loaxad worst_ms max | awk '$1 != "-" { printf "%.2f x the goal", $1 / 2000 }'))"
 }
 
 # Figure 11: the fleet view, the worst run of any way to ask against the goal.

@@ -9,7 +9,7 @@
 #   BENCH_SMOKE=1  seconds-long smoke mode for `make check`: tiny inputs, one
 #                  run each; writes BUILD/bench/results-smoke.json, not RESULTS.md
 #   BENCH_ONLY="cpu idle ..."  only these figures (cpu idle punct gaps startup fanout alert dns
-#                  field fleet collect report)
+#                  field fleet collect report live)
 #
 # Each figure is a function fig_NAME that records "figure subject metric value"
 # rows with rec. Figures 6 (fan-out) and 7 (emergency latency) run
@@ -26,11 +26,13 @@
 #                  each of N stations (tests/bench/collect_ingest.sh)
 #   REPORT_N=1000 REPORT_DAYS=365  figure 13: the programme report over a year of N stations
 #                  (tests/bench/report_speed.sh; the year is generated once, kept in BUILD/bench/inputs/report)
+#   LIVE_N=2       figure 14: a live broadcast from the office to N stations on virtual cards
+#                  (tests/bench/live_latency.sh: its own broker and stream server)
 . tests/lib.sh
 
 SMOKE=${BENCH_SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then RUNS=1; else RUNS=${BENCH_RUNS:-3}; fi
-ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet collect report"}
+ONLY=${BENCH_ONLY:-"cpu idle punct gaps startup fanout alert dns field fleet collect report live"}
 OUT=$BUILD/bench
 if [ "$SMOKE" = 1 ]; then
 	IN=$OUT/inputs-smoke JSON=$OUT/results-smoke.json
@@ -708,6 +710,28 @@ fig_report() {
 	esac
 }
 
+# --- figure 14: live from the district -------------------------------------------------
+
+# fig_live: tests/bench/live_latency.sh (2 stations on virtual cards; 1 in smoke mode) RUNS
+# times: the office's marker to each station's loudspeaker, median and worst of each run.
+fig_live() {
+	if [ "$SMOKE" = 1 ]; then n=1; else n=${LIVE_N:-2}; fi
+	r=1
+	while [ "$r" -le "$RUNS" ]; do
+		say "figure 14: live from the district to $n stations on virtual cards, run $r"
+		line=$(sh tests/bench/live_latency.sh "$BUILD" "$n" 2>"$T/live.err")
+		say "$line"
+		sed 's/^/  /' "$T/live.err" >&2
+		case $line in
+		"live_latency "*" n=$n "*)
+			for kv in ${line#live_latency }; do rec live loaxad "${kv%%=*}" "${kv#*=}"; done ;;
+		*)	rec live loaxad median_ms "not every station heard it: ${line:-no result}"
+			rec live loaxad worst_ms - ;;
+		esac
+		r=$((r + 1))
+	done
+}
+
 # --- the report -----------------------------------------------------------------------
 
 start_broker || { echo "bench: cannot start mosquitto" >&2; exit 1; }
@@ -715,7 +739,7 @@ make_inputs || { echo "bench: cannot make the inputs in $IN" >&2; exit 1; }
 if want fanout; then make_fanout_input || { echo "bench: cannot make $IN/fanout.opus" >&2; exit 1; }; fi
 if want field; then make_field_inputs || { echo "bench: cannot make $IN/field" >&2; exit 1; }; fi
 if want cpu && [ "$SMOKE" != 1 ]; then mpd_start || say "MPD is not measured (not installed, or it did not start)"; fi
-for f in cpu idle punct gaps startup fanout alert dns field fleet collect report; do
+for f in cpu idle punct gaps startup fanout alert dns field fleet collect report live; do
 	want "$f" && "fig_$f"
 done
 [ -n "${MPD_PID:-}" ] && kill "$MPD_PID" 2>/dev/null
