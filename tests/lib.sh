@@ -288,20 +288,29 @@ start_icecast() {
   <security><chroot>0</chroot><changeowner><user>nobody</user><group>nogroup</group></changeowner></security>
 </icecast>
 EOF
-		icecast2 -c "$T/icecast/icecast.xml" >"$T/icecast/icecast.log" 2>&1 &
-		ICE_PID=$!
-		if wait_for 5 icecast_up; then
-			PIDS="$PIDS $ICE_PID"
+		if icecast_try "$T/icecast/icecast.xml" "$T/icecast/icecast.log" icecast_up; then
+			ICE_PID=$ICECAST_PID
 			return 0
 		fi
-		kill "$ICE_PID" 2>/dev/null
-		wait "$ICE_PID" 2>/dev/null
 	done
 	echo "cannot start icecast2" >&2
 	return 1
 }
+# icecast_try XML LOG UP: icecast2 from XML, its output into LOG: 0 with
+# ICECAST_PID set once UP says it serves (within 5 s), else stopped again and 1.
+icecast_try() {
+	icecast2 -c "$1" >"$2" 2>&1 &
+	ICECAST_PID=$!
+	if wait_for 5 "$3"; then
+		PIDS="$PIDS $ICECAST_PID"
+		return 0
+	fi
+	kill "$ICECAST_PID" 2>/dev/null
+	wait "$ICECAST_PID" 2>/dev/null
+	return 1
+}
 icecast_up() {
-	kill -0 "$ICE_PID" 2>/dev/null &&
+	kill -0 "$ICECAST_PID" 2>/dev/null &&
 	    grep -q "server started" "$T/icecast/icecast.log" &&
 	    curl -s -o /dev/null "http://127.0.0.1:$ICE_PORT/status-json.xsl"
 }
@@ -357,21 +366,17 @@ start_stream_server() {
 		sed "s|\(server *= \"https://[^:]*:\)[0-9]*\"|\1$STREAM_PORT\"|" \
 		    "$DISTRICT/district.cfg" >"$T/district.cfg.new" &&
 		    cat "$T/district.cfg.new" >"$DISTRICT/district.cfg" && rm -f "$T/district.cfg.new"
-		icecast2 -c "$_ss_xml" >"$T/stream.log" 2>&1 &
-		STREAM_PID=$!
 		STREAM_URL=https://127.0.0.1:$STREAM_PORT
-		if wait_for 5 stream_up; then
-			PIDS="$PIDS $STREAM_PID"
+		if icecast_try "$_ss_xml" "$T/stream.log" stream_up; then
+			STREAM_PID=$ICECAST_PID
 			return 0
 		fi
-		kill "$STREAM_PID" 2>/dev/null
-		wait "$STREAM_PID" 2>/dev/null
 	done
 	echo "cannot start icecast2 from $_ss_xml" >&2
 	cat "$T/stream.log" "$DISTRICT/stream/log/error.log" >&2 2>/dev/null
 	return 1
 }
-stream_up() { kill -0 "$STREAM_PID" 2>/dev/null && stream_status >/dev/null; }
+stream_up() { kill -0 "$ICECAST_PID" 2>/dev/null && stream_status >/dev/null; }
 # stream_status: the server's status (JSON), over TLS checked against the district CA.
 stream_status() { curl -sf --cacert "$DISTRICT/ca/ca.crt" "$STREAM_URL/status-json.xsl"; }
 # stream_mounted NAME: the mount /NAME is up.
