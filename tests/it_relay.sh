@@ -85,7 +85,7 @@ check "the relay starts at its time" wait_for 15 ev_has \
 check "its reports carry no credentials" sh -c "! grep -q mat-khau '$T/mqtt.log'"
 check "the helper connects, naming the stream" wait_for 10 log_has "relaying http://$ICE/kenh1.opus: Ogg Opus"
 check "the status shows the relay playing, without credentials" sh -c \
-	"ctl '$S' status --json | jq -e '.playing.relay == \"http://$ICE/kenh1.opus\"' >/dev/null"
+	"ctl '$S' status --json | jq -e '.playing.relay == \"http://$ICE/kenh1.opus\" and .playing.stream == \"on\"' >/dev/null"
 f0=$(frames)
 check "what the loudspeakers play is the source" heard_stream "$f0"
 

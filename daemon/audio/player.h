@@ -21,7 +21,10 @@ struct player_events {
 	/* event: "finished", "failed", "interrupted" or "missed"; error may be NULL. */
 	void	(*ended)(void *arg, struct play_item *it, const char *event,
 		    double seconds, const char *error);
-	/* The sequence is over and the device is closed, or the device changed health. */
+	/*
+	 * The sequence is over and the device is closed, or the device changed
+	 * health, or a relay's stream came or went (its item's stream_heard).
+	 */
 	void	(*idle)(void *arg);
 	void	(*device)(void *arg);
 	void	*arg;

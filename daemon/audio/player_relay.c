@@ -87,6 +87,7 @@ relay_begin(struct player *p, int64_t now)
 	p->fb_cur = 0;
 	p->fb_broken = 0;
 	p->relay_why[0] = '\0';
+	p->items[p->cur].stream_heard = 0;
 	return 0;
 }
 
@@ -180,6 +181,14 @@ relay_gap(struct player *p)
 		p->relay_cushion_ms *= 2;
 }
 
+/* The stream came or went: its item says so, and the loop is told (the status changed). */
+static void
+relay_tell(struct player *p)
+{
+	p->items[p->cur].stream_heard = p->relay_playing;
+	player_post(p, MSG_DEVICE, NULL, NULL, 0, NULL);
+}
+
 /* The stream went away (its helper is gone, or it stalled): the fallback plays. */
 static void
 relay_check_away(struct player *p, int64_t now)
@@ -193,6 +202,7 @@ relay_check_away(struct player *p, int64_t now)
 	if (!p->relay_playing)
 		return;
 	p->relay_playing = 0;
+	relay_tell(p);
 	p->relay_breaks++;
 	opus_reader_free(p->fb_rd);	/* the fallback starts from its beginning */
 	p->fb_rd = NULL;
@@ -214,6 +224,7 @@ relay_take(struct player *p, int16_t *out, size_t want)
 		if (p->relay_ever)
 			log_info(_("player: the stream of \"%s\" is back"), p->items[p->cur].title);
 		p->relay_playing = p->relay_ever = 1;
+		relay_tell(p);
 	}
 	if (frames > want)
 		frames = want;

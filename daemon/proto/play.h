@@ -56,6 +56,7 @@ struct play_item {
 	char	**fallback;	/* files */
 	size_t	 n_fallback;
 	time_t	 ends;		/* a relay stops here (wall clock) */
+	int	 stream_heard;	/* while it plays: its stream is what is heard (not the fallback) */
 	double	 fallback_s;	/* when it ended: seconds of fallback or silence it played */
 	unsigned breaks;	/* when it ended: the times the stream went away */
 };

@@ -102,8 +102,11 @@ report_playing(const struct status_snapshot *s)
 	    "class", sched_class_name(it->cls));
 	if (o != NULL && it->tags.n > 0)
 		json_object_set_new(o, "tags", tags_json_array(&it->tags));
-	if (o != NULL && it->relay != NULL)
+	if (o != NULL && it->relay != NULL) {
 		report_relay(o, it, "started");
+		/* Whether the loudspeakers play the stream now, or its fallback (or silence). */
+		json_object_set_new(o, "stream", json_string(it->stream_heard ? "on" : "away"));
+	}
 	return o;
 }
 
