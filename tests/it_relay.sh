@@ -84,7 +84,7 @@ check "the relay starts at its time" wait_for 15 ev_has \
 	'.event=="started" and .title=="Tiếp sóng Đài tỉnh" and .relay=="http://127.0.0.1:'"$ICE_PORT"'/kenh1.opus"'
 check "its reports carry no credentials" sh -c "! grep -q mat-khau '$T/mqtt.log'"
 check "the helper connects, naming the stream" wait_for 10 log_has "relaying http://$ICE/kenh1.opus: Ogg Opus"
-check "the status shows the relay playing, without credentials" sh -c \
+check "the status shows the relay playing, its stream on, without credentials" wait_for 5 sh -c \
 	"ctl '$S' status --json | jq -e '.playing.relay == \"http://$ICE/kenh1.opus\" and .playing.stream == \"on\"' >/dev/null"
 f0=$(frames)
 check "what the loudspeakers play is the source" heard_stream "$f0"
