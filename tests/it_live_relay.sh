@@ -74,7 +74,8 @@ for x in a b; do
 	check "xa-$x: the bulletin it cut off plays again" wait_for 15 sh -c \
 		"[ \$(grep -a '\"xa-$x\"' '$T/bus.log' | grep -c '\"event\":\"started\".*Bản tin dài') -ge 2 ]"
 done
-check "no relay helper is left" wait_for 10 sh -c "! pgrep -f 'loaxa-relay .*live-$ID' >/dev/null"
+no_helper() { ! pgrep -f "^loaxa-relay .*live-$ID" >/dev/null; }
+check "no relay helper is left" wait_for 10 no_helper
 check "both stations are still running" sh -c "kill -0 $(pgrep -f "loaxad -c $T/st-a" | head -n 1) &&
 	kill -0 $(pgrep -f "loaxad -c $T/st-b" | head -n 1)"
 exit 0

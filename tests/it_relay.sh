@@ -26,7 +26,9 @@ start_icecast || { notok "icecast2 starts"; exit 1; }
 
 sweep_source
 icecast_source kenh1.opus "$T/sweep.wav"
-check "the provincial station's stream is on the air" wait_for 15 icecast_mounted kenh1.opus
+icecast_source kenh2.mp3 "$T/sweep.wav" -c:a libmp3lame -b:a 64k -ar 44100 -f mp3 -content_type audio/mpeg
+both_mounted() { icecast_mounted kenh1.opus && icecast_mounted kenh2.mp3; }
+check "the provincial station's streams are on the air (Ogg Opus, MP3)" wait_for 15 both_mounted
 
 S=$T/station
 mkdir -p "$S"
@@ -64,7 +66,11 @@ slots = (
   { title = "Rác"; at = "$(at $((AT + D1 + 22)))"; duration = "8s";
     relay = "http://127.0.0.1:$(cat "$T/garbage.port")/kenh1"; },
   { title = "Trang web"; at = "$(at $((AT + D1 + 32)))"; duration = "8s";
-    relay = "http://127.0.0.1:$(cat "$T/html.port")/kenh1"; }
+    relay = "http://127.0.0.1:$(cat "$T/html.port")/kenh1"; },
+  { title = "Tiếp sóng MP3"; at = "$(at $((AT + D1 + 42)))"; duration = "10s";
+    relay = "http://$ICE/kenh2.mp3"; },
+  { title = "Tiếp sóng Đài huyện"; at = "$(at $((AT + D1 + 54)))"; duration = "30s";
+    relay = "http://$ICE/kenh1.opus"; }
 );
 EOF
 station_config "$S" tan-thanh "$VCARD_DEV" "$S/schedule.cfg"
@@ -146,7 +152,27 @@ check "a server that never sends a byte: failed, nothing for $STALL s" wait_for 
 check "garbage: failed, not a stream" wait_for 30 failed "Rác" "not a stream|damaged"
 check "a web page: failed, a web page" wait_for 30 failed "Trang web" "web page"
 check "loaxad went on through all of them" kill -0 "$STATION_PID"
-ctl "$S" queue "$FIX/thông báo.opus" >/dev/null
-check "and still plays a bulletin afterwards" wait_for 30 ev_has '.event=="finished" and .source=="queue"'
+
+# 6. MP3 at 44.1 kHz is relayed as well.
+check "an MP3 stream: the helper connects, naming it" wait_for 30 log_has "relaying http://$ICE/kenh2.mp3: MP3"
+sleep 1
+check "what the loudspeakers play is the source" heard_stream "$(frames)"
+check "the MP3 relay finishes" wait_for 15 ev_has '.event=="finished" and .title=="Tiếp sóng MP3" and .seconds > 5'
+
+# 7. A bulletin of a higher class cuts the relay off; the relay comes back to its stream.
+check "the next relay starts" wait_for 15 ev_has '.event=="started" and .title=="Tiếp sóng Đài huyện"'
+stream_on() { ctl "$S" status --json | jq -e '.playing.title == "Tiếp sóng Đài huyện" and .playing.stream == "on"' >/dev/null; }
+check "its stream is heard" wait_for 10 stream_on
+sleep 2
+ctl "$S" queue "$FIX/thông báo.opus" --class priority >/dev/null
+check "a priority bulletin cuts the relay off" wait_for 10 ev_has \
+	'.event=="interrupted" and .title=="Tiếp sóng Đài huyện" and .seconds > 1 and .relay != null'
+check "the bulletin plays through" wait_for 20 ev_has '.event=="finished" and .source=="queue"'
+resumed() { [ "$(events "$T/mqtt.log" started | jq -r 'select(.title=="Tiếp sóng Đài huyện") | .play_id' | sort -u | wc -l)" -ge 2 ]; }
+check "the relay comes back, to its stream as it is now" wait_for 10 resumed
+check "and ends at its slot's end, finished" wait_for 25 ev_has \
+	'.event=="finished" and .title=="Tiếp sóng Đài huyện" and .seconds > 3'
+check "the relay resumed played less than its slot: it was not replayed from its start" sh -c \
+	"events '$T/mqtt.log' finished | jq -e 'select(.title==\"Tiếp sóng Đài huyện\") | .seconds + .fallback_seconds < 20' >/dev/null"
 check "no underrun on the card while anything played" [ "$("$REPORT" "$VCARD_LOG" | awk '$1 == "xruns" { print $2 }')" -eq 0 ]
 exit 0

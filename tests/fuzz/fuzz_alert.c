@@ -56,9 +56,11 @@ verify(const char *payload, size_t len)
 static void
 round_trip(const struct alert_msg *a)
 {
-	struct alert_meta m = { a->id, a->region, a->title, a->sequence, a->issued_ms, a->cls,
-	    a->sha256, a->file, a->size, a->duration, a->chunk_size, a->repeat, a->until, NULL, 0,
-	    a->test };
+	struct alert_meta m = { .id = a->id, .region = a->region, .title = a->title,
+	    .sequence = a->sequence, .issued_ms = a->issued_ms, .cls = a->cls, .stream = a->stream,
+	    .sha256 = a->sha256, .file = a->file, .size = a->size, .duration = a->duration,
+	    .chunk_size = a->chunk_size, .repeat = a->repeat, .until = a->until, .targets = NULL,
+	    .n_targets = 0, .test = a->test };
 	char why[256], *text, *env;
 	struct alert_msg *b;
 
@@ -78,7 +80,9 @@ round_trip(const struct alert_msg *a)
 		return;		/* the ISO time written back in another zone may round differently */
 	if (b->cancel != a->cancel || strcmp(b->id, a->id) != 0 || b->sequence != a->sequence ||
 	    (!a->cancel && (strcmp(b->title, a->title) != 0 || strcmp(b->sha256, a->sha256) != 0 ||
-	    b->size != a->size || b->repeat != a->repeat || b->cls != a->cls || b->test != a->test)))
+	    b->size != a->size || b->repeat != a->repeat || b->cls != a->cls || b->test != a->test ||
+	    (b->stream == NULL) != (a->stream == NULL) ||
+	    (a->stream != NULL && strcmp(b->stream, a->stream) != 0))))
 		abort();
 	alert_msg_free(b);
 }
