@@ -26,6 +26,7 @@ start_icecast || { notok "icecast2 starts"; exit 1; }
 
 sweep_source
 icecast_source kenh1.opus "$T/sweep.wav"
+OPUS_SRC=$SRC_PID
 icecast_source kenh2.mp3 "$T/sweep.wav" -c:a libmp3lame -b:a 64k -ar 44100 -f mp3 -content_type audio/mpeg
 both_mounted() { icecast_mounted kenh1.opus && icecast_mounted kenh2.mp3; }
 check "the provincial station's streams are on the air (Ogg Opus, MP3)" wait_for 15 both_mounted
@@ -90,8 +91,11 @@ check "the relay starts at its time" wait_for 15 ev_has \
 	'.event=="started" and .title=="Tiếp sóng Đài tỉnh" and .relay=="http://127.0.0.1:'"$ICE_PORT"'/kenh1.opus"'
 check "its reports carry no credentials" sh -c "! grep -q mat-khau '$T/mqtt.log'"
 check "the helper connects, naming the stream" wait_for 10 log_has "relaying http://$ICE/kenh1.opus: Ogg Opus"
-check "the status shows the relay playing, its stream on, without credentials" wait_for 5 sh -c \
-	"ctl '$S' status --json | jq -e '.playing.relay == \"http://$ICE/kenh1.opus\" and .playing.stream == \"on\"' >/dev/null"
+status_on() {
+	ctl "$S" status --json |
+	    jq -e ".playing.relay == \"http://$ICE/kenh1.opus\" and .playing.stream == \"on\"" >/dev/null
+}
+check "the status shows the relay playing, its stream on, without credentials" wait_for 5 status_on
 f0=$(frames)
 check "what the loudspeakers play is the source" heard_stream "$f0"
 
@@ -114,7 +118,7 @@ check "and it is the source's" heard_stream "$f1"
 away=$(said "is away; the fallback plays") back=$(said "is back")
 f2=$(frames)
 t_kill=$(now_ns)
-kill "$SRC_PID"
+kill "$OPUS_SRC"
 check "the stream is away, the fallback plays" \
 	wait_for $((STALL + 3)) log_count "is away; the fallback plays" $((away + 1))
 sleep $((STALL + 2))
@@ -172,7 +176,10 @@ resumed() { [ "$(events "$T/mqtt.log" started | jq -r 'select(.title=="Tiếp s�
 check "the relay comes back, to its stream as it is now" wait_for 10 resumed
 check "and ends at its slot's end, finished" wait_for 25 ev_has \
 	'.event=="finished" and .title=="Tiếp sóng Đài huyện" and .seconds > 3'
-check "the relay resumed played less than its slot: it was not replayed from its start" sh -c \
-	"events '$T/mqtt.log' finished | jq -e 'select(.title==\"Tiếp sóng Đài huyện\") | .seconds + .fallback_seconds < 20' >/dev/null"
+not_replayed() {
+	events "$T/mqtt.log" finished |
+	    jq -e 'select(.title=="Tiếp sóng Đài huyện") | .seconds + .fallback_seconds < 20' >/dev/null
+}
+check "the relay resumed played less than its slot: it was not replayed from its start" not_replayed
 check "no underrun on the card while anything played" [ "$("$REPORT" "$VCARD_LOG" | awk '$1 == "xruns" { print $2 }')" -eq 0 ]
 exit 0
