@@ -853,6 +853,34 @@ test_relay_fallback_then_stream(void)
 	world_free();
 }
 
+/* A relay's chime sounds before its stream, and its "started" says so. */
+static void
+test_relay_after_its_chime(void)
+{
+	struct play_item *it = relay_new(2, NULL);
+	uint64_t chime_frames;
+
+	world_new();
+	player_relay_stall(W.p, 300);
+	it->chime = chime_of(F_SHORT);	/* any Ogg Opus will do */
+	T_EQ_INT(player_start(W.p, it, 1), 0);
+	T_ASSERT(run_until(c_started));
+	expect(0, "started", "http://radio.example:8000/kenh1");
+	if (W.n >= 1)
+		T_EQ_INT(W.rec[0].chimed, 1);
+	/* The chime was written whole before the relay's first frame. */
+	chime_frames = W.out->frames;
+	T_ASSERT(chime_frames >= (uint64_t)(RATE * SECS_SHORT) - 960);
+	W.out->delay = RATE / 10;
+	T_EQ_INT(player_relay_feed(W.p, relay_pipe(RATE / 5)), 0);
+	T_ASSERT(run_until(c_idle));
+	T_EQ_INT(W.n, 2);
+	expect(1, "finished", "http://radio.example:8000/kenh1");
+	if (W.n == 2)
+		T_ASSERT(near(W.rec[1].seconds, 0.2, 0.001));
+	world_free();
+}
+
 /* A higher class cuts a relay off: "interrupted", and it comes back to resume. */
 static void
 test_relay_preempted_comes_back(void)
@@ -907,5 +935,6 @@ main(void)
 	T_RUN(test_relay_that_never_comes_fails);
 	T_RUN(test_relay_fallback_then_stream);
 	T_RUN(test_relay_preempted_comes_back);
+	T_RUN(test_relay_after_its_chime);
 	return T_EXIT();
 }

@@ -203,6 +203,7 @@ seq_begin_item(struct player *p)
 		if (it->relay != NULL) {
 			if (relay_begin(p, clock_mono_ms()) == 0) {
 				p->relay_end = p->ends_ms[p->cur];
+				(void)seq_begin_chime(p, it);	/* the stream follows it */
 				return 0;
 			}
 			seq_end_item(p, "failed", 0, _("out of memory"));
@@ -366,7 +367,7 @@ seq_refill(struct player *p, size_t want)
 	while (p->buf_pos == p->buf_len) {
 		if (p->rd == NULL && !p->relay_on && seq_begin_item(p) < 0)
 			return -ENOENT;
-		if (p->relay_on) {
+		if (p->relay_on && !p->in_chime) {
 			if ((got = seq_refill_relay(p, want)) != 0)
 				return got < 0 ? (int)got : 0;
 			continue;
