@@ -96,6 +96,10 @@ status_on() {
 	    jq -e ".playing.relay == \"http://$ICE/kenh1.opus\" and .playing.stream == \"on\"" >/dev/null
 }
 check "the status shows the relay playing, its stream on, without credentials" wait_for 5 status_on
+# status_says TEXT: what 'loaxactl status' shows the operator says TEXT.
+status_says() { ctl "$S" status | grep -q "$1"; }
+check "loaxactl status tells the operator the stream is on the loudspeakers" \
+	status_says "the stream is on the loudspeakers"
 f0=$(frames)
 check "what the loudspeakers play is the source" heard_stream "$f0"
 
@@ -121,6 +125,8 @@ t_kill=$(now_ns)
 kill "$OPUS_SRC"
 check "the stream is away, the fallback plays" \
 	wait_for $((STALL + 3)) log_count "is away; the fallback plays" $((away + 1))
+check "loaxactl status tells the operator the stream is away" \
+	wait_for 3 status_says "the stream is away: its fallback"
 sleep $((STALL + 2))
 set -- $("$BUILD/tools/pcm_find" "$T/nen.raw" "$VCARD_RAW" 1 "$f2" $(( $(frames) - 24000 )) 24000)
 fb_at=$1 fb_snr=$2

@@ -127,18 +127,33 @@ field_label(int f)
 	}
 }
 
-/* One aligned "Label:   value" line; labels are translated, so measure them. */
-static void
-field(int f, const char *value)
+/* The widest label's width; labels are translated, so measure them. */
+static int
+label_width(void)
 {
 	int i, w = 0;
 
 	for (i = 0; i < F_N; i++)
 		if (ctl_out_width(field_label(i)) > w)
 			w = ctl_out_width(field_label(i));
+	return w;
+}
+
+/* One aligned "Label:   value" line. */
+static void
+field(int f, const char *value)
+{
 	printf("%s:", field_label(f));
-	ctl_out_cell(stdout, "", w - ctl_out_width(field_label(f)) + 1);
+	ctl_out_cell(stdout, "", label_width() - ctl_out_width(field_label(f)) + 1);
 	printf("%s\n", value != NULL && value[0] != '\0' ? value : _("unknown"));
+}
+
+/* A second line of the field above, under its value. */
+static void
+field_more(const char *value)
+{
+	ctl_out_cell(stdout, "", label_width() + 2);
+	printf("%s\n", value);
 }
 
 /* "Title" at 14:30:05 on 2026-11-22, or "Title" at TEXT. */
@@ -154,6 +169,25 @@ fmt_titled_time(const json_t *o, const char *timekey, const char *fmt_known,
 		snprintf(clock, sizeof(clock), "%.15s", at != NULL ? at : "?");
 	}
 	snprintf(buf, len, fmt_known, title != NULL ? title : "?", clock, date);
+}
+
+/*
+ * A relay playing: whether its stream is what the loudspeakers play now, or
+ * the stream is away and the fallback (or silence) fills in, as an
+ * operator wonders when the village hears music instead of the province.
+ */
+static void
+status_stream(const json_t *p)
+{
+	const char *stream = ctl_out_jstr(p, "stream");
+
+	if (stream == NULL)
+		return;
+	if (strcmp(stream, "on") == 0)
+		field_more(_("the stream is on the loudspeakers"));
+	else
+		field_more(_("the stream is away: its fallback (or silence) plays until it comes "
+		    "back"));
 }
 
 static void
@@ -176,6 +210,7 @@ status_playing(const json_t *s)
 	if (ctl_out_jstr(p, "file") != NULL && n < sizeof(buf))
 		snprintf(buf + n, sizeof(buf) - n, " (%s)", ctl_out_jstr(p, "file"));
 	field(F_PLAYING, buf);
+	status_stream(p);
 }
 
 static void
