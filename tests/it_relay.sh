@@ -82,6 +82,17 @@ start_station "$S"
 E=$T/events.json
 ev_has() { events "$T/mqtt.log" >"$E"; jq_any "$E" "$1"; }
 
+# 0. The operator sees the relays ahead: the stream, for how long, never its credentials.
+ctl "$S" list >"$T/list.out"
+ctl "$S" list --json >"$T/list.json"
+check "loaxactl list shows a relay ahead: its stream and how long" \
+	grep -q "Kênh không có (relays http://$ICE/khong-co.opus for 8s)" "$T/list.out"
+check "in place of a count of bulletins, a dash" grep -q -- "- *Kênh không có" "$T/list.out"
+check "list --json: each relay ahead with its stream, duration and fallback, none with credentials" \
+	jq -e '[.upcoming[] | select(.relay != null)] | length >= 6 and
+	    all(.relay | test("@") | not) and all(.duration > 0) and
+	    (map(select(.title == "Kênh không có"))[0] | .fallback == 1 and .duration == 8)' "$T/list.json"
+
 # heard_stream FROM: 3 s have been written since frame FROM; from FROM + 0.5 s, it is the sweep.
 heard_stream() { wait_for 15 sh -c "[ \$(( \$(wc -c <'$VCARD_RAW') / 2 )) -ge $(( $1 + 3 * 48000 )) ]" &&
 	is_sweep "$VCARD_RAW" $(( $1 + 24000 )); }

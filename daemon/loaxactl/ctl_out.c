@@ -201,6 +201,12 @@ ctl_out_width(const char *s)
 	return w;
 }
 
+int
+ctl_out_col(const char *header, int min)
+{
+	return ctl_out_width(header) + 2 > min ? ctl_out_width(header) + 2 : min;
+}
+
 void
 ctl_out_cell(FILE *fp, const char *s, int width)
 {

@@ -52,6 +52,8 @@ void	ctl_out_json(json_t *reply);
 const char *ctl_out_word(const char *w);
 /* Columns a UTF-8 string takes: one per character, none for combining accents. */
 int	ctl_out_width(const char *s);
+/* A column's width: at least min, and its (translated) header with two spaces. */
+int	ctl_out_col(const char *header, int min);
 /* Prints s and pads it with spaces to width columns. */
 void	ctl_out_cell(FILE *fp, const char *s, int width);
 /* Pads s on the left to width columns, then prints it: a column aligned to the right. */

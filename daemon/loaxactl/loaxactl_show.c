@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "config/i18n.h"
+#include "config/timeparse.h"
 #include "daemon/loaxactl/ctl_out.h"
 #include "daemon/loaxactl/ctl_request.h"
 #include "daemon/loaxactl/loaxactl_show.h"
@@ -40,6 +41,8 @@ list_queue(const json_t *queue)
 {
 	const json_t *q;
 	char at[64], dur[32], id[32];
+	int w_id = ctl_out_col(_("ID"), 7), w_at = ctl_out_col(_("PLAYS AT"),
+	    ctl_out_time_col(CTL_OUT_SECOND)), w_len = ctl_out_col(_("LENGTH"), 9);
 	size_t i;
 
 	printf("%s\n", _("Queue"));
@@ -48,9 +51,9 @@ list_queue(const json_t *queue)
 		return;
 	}
 	printf("  ");
-	ctl_out_cell(stdout, _("ID"), 7);
-	ctl_out_cell(stdout, _("PLAYS AT"), ctl_out_time_col(CTL_OUT_SECOND));
-	ctl_out_cell(stdout, _("LENGTH"), 9);
+	ctl_out_cell(stdout, _("ID"), w_id);
+	ctl_out_cell(stdout, _("PLAYS AT"), w_at);
+	ctl_out_cell(stdout, _("LENGTH"), w_len);
 	printf("%s\n", _("TITLE (FILE)"));
 	json_array_foreach(queue, i, q) {
 		snprintf(id, sizeof(id), "%lld",
@@ -58,9 +61,9 @@ list_queue(const json_t *queue)
 		ctl_out_iso_short(ctl_out_jstr(q, "at"), at, sizeof(at), _("when free"));
 		fmt_duration(json_object_get(q, "duration"), dur, sizeof(dur));
 		printf("  ");
-		ctl_out_cell(stdout, id, 7);
-		ctl_out_cell(stdout, at, ctl_out_time_col(CTL_OUT_SECOND));
-		ctl_out_cell(stdout, dur, 9);
+		ctl_out_cell(stdout, id, w_id);
+		ctl_out_cell(stdout, at, w_at);
+		ctl_out_cell(stdout, dur, w_len);
 		printf("%s", ctl_out_jstr(q, "title") != NULL ? ctl_out_jstr(q, "title") : "?");
 		if (ctl_out_jstr(q, "file") != NULL)
 			printf(" (%s)", ctl_out_jstr(q, "file"));
@@ -69,11 +72,29 @@ list_queue(const json_t *queue)
 	}
 }
 
+/* After a relay slot's title: the stream it relays (the station gave it without credentials). */
+static void
+upcoming_relay(const json_t *u)
+{
+	const json_t *d = json_object_get(u, "duration");
+	char dur[32];
+
+	if (json_is_integer(d))
+		timeparse_format_duration(json_integer_value(d), dur, sizeof(dur));
+	else
+		snprintf(dur, sizeof(dur), "?");
+	printf(" (");
+	printf(_("relays %s for %s"), ctl_out_jstr(u, "relay"), dur);
+	printf(")");
+}
+
 static void
 list_upcoming(const json_t *up)
 {
 	const json_t *u;
 	char at[64], items[32];
+	int w_at = ctl_out_col(_("AT"), ctl_out_time_col(CTL_OUT_SECOND)),
+	    w_items = ctl_out_col(_("ITEMS"), 7);
 	size_t i;
 
 	printf("%s\n", _("Next scheduled slots"));
@@ -82,8 +103,8 @@ list_upcoming(const json_t *up)
 		return;
 	}
 	printf("  ");
-	ctl_out_cell(stdout, _("AT"), ctl_out_time_col(CTL_OUT_SECOND));
-	ctl_out_cell(stdout, _("ITEMS"), 7);
+	ctl_out_cell(stdout, _("AT"), w_at);
+	ctl_out_cell(stdout, _("ITEMS"), w_items);
 	printf("%s\n", _("TITLE"));
 	json_array_foreach(up, i, u) {
 		ctl_out_iso_short(ctl_out_jstr(u, "at"), at, sizeof(at), "?");
@@ -91,11 +112,14 @@ list_upcoming(const json_t *up)
 			snprintf(items, sizeof(items), "%lld",
 			    (long long)json_integer_value(json_object_get(u, "items")));
 		else
-			snprintf(items, sizeof(items), "?");
+			snprintf(items, sizeof(items), ctl_out_jstr(u, "relay") != NULL ? "-" : "?");
 		printf("  ");
-		ctl_out_cell(stdout, at, ctl_out_time_col(CTL_OUT_SECOND));
-		ctl_out_cell(stdout, items, 7);
-		printf("%s\n", ctl_out_jstr(u, "title") != NULL ? ctl_out_jstr(u, "title") : "?");
+		ctl_out_cell(stdout, at, w_at);
+		ctl_out_cell(stdout, items, w_items);
+		printf("%s", ctl_out_jstr(u, "title") != NULL ? ctl_out_jstr(u, "title") : "?");
+		if (ctl_out_jstr(u, "relay") != NULL)
+			upcoming_relay(u);
+		printf("\n");
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "config/conf.h"
 #include "config/i18n.h"
 #include "config/readfile.h"
+#include "config/stream_url.h"
 #include "config/timeparse.h"
 #include "daemon/core/log.h"
 #include "daemon/proto/report.h"
@@ -81,6 +82,30 @@ ctl_queue_entry(const struct queue_item *q)
 	return o;
 }
 
+/*
+ * A slot ahead: its bulletins, or the stream it relays (without
+ * credentials: the operator's screen is no place for the province's
+ * password), for how long, and how many fallback bulletins.
+ */
+static json_t *
+ctl_upcoming_entry(const struct sched_slot *sl, time_t at)
+{
+	json_t *o = json_pack("{s:s, s:o}", "title", sl->title, "at", report_time(at));
+	char url[STREAM_URL_MAX + 1];
+
+	if (o == NULL)
+		return NULL;
+	if (sl->relay == NULL) {
+		json_object_set_new(o, "items", json_integer((json_int_t)sl->n_items));
+		return o;
+	}
+	stream_url_public(sl->relay, url, sizeof(url));
+	json_object_set_new(o, "relay", json_string(url));
+	json_object_set_new(o, "duration", json_integer(sl->duration));
+	json_object_set_new(o, "fallback", json_integer((json_int_t)sl->n_fallback));
+	return o;
+}
+
 static int
 ctl_list(struct station *st, json_t *reply)
 {
@@ -91,13 +116,12 @@ ctl_list(struct station *st, json_t *reply)
 	for (i = 0; i < st->nqueue; i++)
 		json_array_append_new(queue, ctl_queue_entry(&st->queue[i]));
 	for (i = 0; i < UPCOMING_MAX; i++) {
-		const char *title = NULL;
+		const struct sched_slot *sl = NULL;
 
-		t = station_next_slot(st, t, &title);
+		t = station_next_slot(st, t, &sl);
 		if (t == (time_t)-1)
 			break;
-		json_array_append_new(upcoming, json_pack("{s:s, s:o}", "title", title,
-		    "at", report_time(t)));
+		json_array_append_new(upcoming, ctl_upcoming_entry(sl, t));
 	}
 	json_object_set_new(reply, "queue", queue);
 	json_object_set_new(reply, "upcoming", upcoming);

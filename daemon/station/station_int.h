@@ -234,7 +234,7 @@ json_t	*station_tls_json(const struct station *, time_t now);
 void	station_status_watch_refusals(struct station *);
 json_t	*station_status_json(struct station *);
 void	station_publish_status(struct station *, int64_t now_ms);
-time_t	station_next_slot(const struct station *, time_t after, const char **title);
+time_t	station_next_slot(const struct station *, time_t after, const struct sched_slot **);
 
 /* station_health.c */
 /* Asks the writer for new storage and outbox figures when they are due. Never blocks. */

@@ -14,7 +14,7 @@
 #include "daemon/station/station_int.h"
 
 time_t
-station_next_slot(const struct station *st, time_t after, const char **title)
+station_next_slot(const struct station *st, time_t after, const struct sched_slot **slot)
 {
 	time_t best = -1, t;
 	size_t i;
@@ -27,8 +27,8 @@ station_next_slot(const struct station *st, time_t after, const char **title)
 		if (t == (time_t)-1 || (best != (time_t)-1 && t >= best))
 			continue;
 		best = t;
-		if (title != NULL)
-			*title = st->scheds[k]->slots[i].title;
+		if (slot != NULL)
+			*slot = &st->scheds[k]->slots[i];
 	}
 	return best;
 }
@@ -53,13 +53,13 @@ station_status_json(struct station *st)
 	struct player_device_state dev;
 	struct play_item cur;
 	time_t now = clock_wall_now();
+	const struct sched_slot *next = NULL;
 	json_t *o;
 
 	s.playing = player_current(st->player, &cur, &s.since) ? &cur : NULL;
 	player_device(st->player, &dev);
-	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &s.next_title);
-	if (s.next_at == (time_t)-1)
-		s.next_title = NULL;
+	s.next_at = station_next_slot(st, st->cursor > now ? st->cursor : now, &next);
+	s.next_title = s.next_at != (time_t)-1 ? next->title : NULL;
 	s.queue_length = (long)st->nqueue;
 	s.uptime = now - st->started;
 	s.xruns = dev.xruns;
