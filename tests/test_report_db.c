@@ -94,6 +94,21 @@ play(struct world *w, const char *station, long seq, const char *id, const char 
 	return put(w, station, "events", json);
 }
 
+/* A relay's (or a live broadcast's) end at "2026-11-DD hh:mm:ss": a stream, no bulletin. */
+static int
+relay(struct world *w, const char *station, long seq, const char *id, const char *event,
+    const char *at, double seconds, const char *title, const char *url)
+{
+	char json[1024];
+
+	snprintf(json, sizeof(json), "{\"event\":\"%s\",\"play_id\":\"%s\",\"source\":\"schedule\","
+	    "\"class\":\"normal\",\"title\":\"%s\",\"file\":\"%s\",\"sha256\":null,"
+	    "\"relay\":\"%s\",\"at\":\"%.10sT%s+07:00\",\"seconds\":%.1f,\"seq\":%ld,"
+	    "\"fallback_seconds\":12.5,\"interruptions\":1}", event, id, title, url, url, at,
+	    at + 11, seconds, seq);
+	return put(w, station, "events", json);
+}
+
 static int
 status(struct world *w, const char *station, int online, const char *at)
 {
@@ -131,6 +146,27 @@ fill(struct world *w)
 	    "[\"giam-ngheo\",\"giam-ngheo\"]");
 	rc |= status(w, "xa-mot", 0, "2026-11-22 12:00:00");
 	rc |= status(w, "xa-mot", 1, "2026-11-23 00:00:00");
+	return rc;
+}
+
+/*
+ * The relays of the same two days: the provincial station's programme at
+ * tan-thanh (finished, 30 minutes) and at xa-mot (interrupted after 20), and
+ * the district's live broadcast at tan-thanh (5 minutes).
+ */
+#define KENH1		"http://radio.tinh.example:8000/kenh1"
+#define LIVE		"https://stream.huyen.example:8443/live-20261122-090000-aaaa.opus"
+static int
+fill_relays(struct world *w)
+{
+	int rc = 0;
+
+	rc |= relay(w, "tan-thanh", 9, "r1", "finished", "2026-11-22 06:00:00", 1800,
+	    "Tiếp sóng Đài tỉnh", KENH1);
+	rc |= relay(w, "xa-mot", 2, "r2", "interrupted", "2026-11-22 05:50:00", 1200,
+	    "Tiếp sóng Đài tỉnh", KENH1);
+	rc |= relay(w, "tan-thanh", 10, "r3", "finished", "2026-11-22 09:05:00", 300,
+	    "Trực tiếp từ huyện", LIVE);
 	return rc;
 }
 
@@ -259,6 +295,41 @@ out:
 	world_free(&w);
 }
 
+/* Each relay and each live broadcast is a row of its own, by its stream, beside the bulletins. */
+static void
+test_relays_by_stream(void)
+{
+	struct crep_period two = period(20261122, 20261123, 2);
+	struct crep_bulletin *b = NULL;
+	struct world w;
+	struct crep *r;
+	size_t n = 0;
+
+	T_ASSERT(world_new(&w) == 0 && fill(&w) == 0 && fill_relays(&w) == 0);
+	if ((r = open_report(&w)) == NULL)
+		goto out;
+	T_EQ_INT(crep_bulletins(r, "hon-quan", &two, &b, &n), 0);
+	T_EQ_INT(n, 5);
+	if (n == 5) {
+		T_EQ_STR(b[0].relay, KENH1);		/* most minutes first */
+		T_EQ_STR(b[0].sha256, "");
+		T_EQ_STR(b[0].title, "Tiếp sóng Đài tỉnh");
+		T_EQ_INT(b[0].stations, 2);
+		T_EQ_INT(b[0].broadcasts, 1);		/* xa-mot's was interrupted */
+		T_EQ_INT(b[0].seconds, 3000);
+		T_EQ_STR(b[1].sha256, SHA_A);
+		T_EQ_STR(b[1].relay, "");
+		T_EQ_STR(b[2].relay, LIVE);
+		T_EQ_STR(b[2].title, "Trực tiếp từ huyện");
+		T_EQ_INT(b[2].stations, 1);
+		T_EQ_INT(b[2].seconds, 300);
+	}
+	crep_bulletins_free(b, n);
+	crep_close(r);
+out:
+	world_free(&w);
+}
+
 /* Every rollup row, as text, read on a connection of its own. */
 static void
 rollups(struct world *w, char *buf, size_t len)
@@ -266,7 +337,7 @@ rollups(struct world *w, char *buf, size_t len)
 	static const char sql[] =
 	    "SELECT (SELECT group_concat(x, ';') FROM (SELECT region || station || day || ':' ||"
 	    " finished || interrupted || missed || failed || ':' || seconds AS x FROM day_station"
-	    " ORDER BY 1)) || '|' || (SELECT group_concat(x, ';') FROM (SELECT sha256 || station ||"
+	    " ORDER BY 1)) || '|' || (SELECT group_concat(x, ';') FROM (SELECT sha256 || relay || station ||"
 	    " day || title || coalesce(tags, '') || broadcasts || ':' || seconds AS x FROM"
 	    " day_bulletin JOIN bulletin ON bulletin.id = bulletin ORDER BY 1)) || '|' || (SELECT group_concat(x, ';') FROM (SELECT tag ||"
 	    " station || day || broadcasts || ':' || seconds AS x FROM day_tag ORDER BY 1))";
@@ -294,7 +365,10 @@ sql_exec(struct world *w, const char *sql)
 	return rc;
 }
 
-/* A database of version 1 (no rollups) gets the same rollups from its records. */
+/*
+ * A database of version 1 (no rollups, no relay column) gets the same
+ * rollups from its records, the relays' streams read from their json.
+ */
 static void
 test_migration_builds_rollups(void)
 {
@@ -303,14 +377,16 @@ test_migration_builds_rollups(void)
 	char live[4096], built[4096], why[128];
 	int version;
 
-	T_ASSERT(world_new(&w) == 0 && fill(&w) == 0);
+	T_ASSERT(world_new(&w) == 0 && fill(&w) == 0 && fill_relays(&w) == 0);
 	rollups(&w, live, sizeof(live));
-	T_CONTAINS(live, "hon-quantan-thanh20261122:1111:312");
+	T_CONTAINS(live, "hon-quantan-thanh20261122:3111:2412");
+	T_CONTAINS(live, KENH1 "xa-mot20261122Tiếp sóng Đài tỉnh0:1200");
 	T_CONTAINS(live, "giam-ngheoxa-mot202611221:252");
 	cdb_close(w.db);
 	w.db = NULL;
 	T_EQ_INT(sql_exec(&w, "DROP VIEW play_day; DROP TABLE day_station; DROP TABLE day_bulletin;"
-	    " DROP TABLE bulletin; DROP TABLE day_tag; PRAGMA user_version = 1;"), SQLITE_OK);
+	    " DROP TABLE bulletin; DROP TABLE day_tag; ALTER TABLE record DROP COLUMN relay;"
+	    " PRAGMA user_version = 1;"), SQLITE_OK);
 	/* The report does not migrate: it asks for the collector to run. */
 	T_EQ_INT(crep_open(w.path, &r, &version, why, sizeof(why)), -ESTALE);
 	T_EQ_INT(version, 1);
@@ -387,6 +463,7 @@ main(void)
 	tzset();
 	T_RUN(test_by_station);
 	T_RUN(test_by_bulletin_and_tag);
+	T_RUN(test_relays_by_stream);
 	T_RUN(test_migration_builds_rollups);
 	T_RUN(test_csv);
 	T_RUN(test_words_and_language);

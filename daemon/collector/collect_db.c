@@ -41,6 +41,8 @@
  *   source            'schedule', 'queue' or 'alert' (plays)
  *   class             'normal', 'priority' or 'emergency' (plays)
  *   title, slot, file, sha256   the bulletin (plays)
+ *   relay             the stream a relay or a live broadcast played, without
+ *                     credentials (since version 3; NULL for a bulletin)
  *   tags              the bulletin's tags as a JSON array of strings, when the
  *                     record carried "tags" (json_each() reads it)
  *   seconds           seconds played (a finished or interrupted play)
@@ -100,10 +102,13 @@
  * day_station: per station and day: finished, interrupted, missed, failed
  *   (how many records of each event), seconds (played).
  *   PRIMARY KEY (region, station, day)
- * bulletin: each bulletin played (finished or interrupted), once.
+ * bulletin: each bulletin or stream played (finished or interrupted), once.
  *   id                its number in day_bulletin (keeps those rows narrow:
  *                     a year of a large district is millions of them)
- *   region, sha256    the key (sha256 '' when a record has none)
+ *   region, sha256, relay  the key: a bulletin by its sha256 (relay ''), a
+ *                     relay or a live broadcast by its stream (sha256 ''),
+ *                     since version 3; before, every play without a sha256
+ *                     was one row
  *   title, tags       as the latest of its records said
  * day_bulletin: per bulletin (bulletin.id), station and day, of finished
  *   and interrupted plays: broadcasts (the finished ones), seconds.
@@ -165,6 +170,25 @@
 	"  AND j.type = 'text' AND NOT EXISTS (SELECT 1 FROM json_each(p.tags) k"	\
 	"    WHERE k.value = j.value AND k.key < j.key)"			\
 	"  GROUP BY p.region, j.value, p.station, p.day"
+
+/*
+ * Version 3's bulletin rollups: keyed by the stream too, so that each relay
+ * and each live broadcast is a row of its own. (Version 2's, above, shipped
+ * in its migration: they stay as they were, and version 3 builds its own.)
+ */
+#define ROLL_BULLETIN3_NAME(where)					\
+	"INSERT INTO bulletin(region, sha256, relay, title, tags)"	\
+	"  SELECT region, sha, rel, title, tags FROM (SELECT region,"	\
+	"    coalesce(sha256, '') AS sha, coalesce(relay, '') AS rel, title, tags, max(id)"	\
+	"    FROM play_day WHERE " where " AND event IN ('finished', 'interrupted')"	\
+	"    GROUP BY region, sha, rel) WHERE true"
+#define ROLL_BULLETIN3(where)						\
+	"INSERT INTO day_bulletin SELECT b.id, p.station, p.day,"	\
+	"  sum(p.event = 'finished'), sum(p.seconds)"			\
+	"  FROM play_day p JOIN bulletin b ON b.region = p.region"	\
+	"    AND b.sha256 = coalesce(p.sha256, '') AND b.relay = coalesce(p.relay, '')"	\
+	"  WHERE " where " AND p.event IN ('finished', 'interrupted')"	\
+	"  GROUP BY b.id, p.station, p.day"
 
 /* Entry i takes the database from version i to i + 1. Append; never edit one that shipped. */
 static const char *const cdb_migrations[] = {
@@ -232,6 +256,35 @@ static const char *const cdb_migrations[] = {
 	"  PRIMARY KEY (region, tag, station, day)) WITHOUT ROWID;"
 	ROLL_STATION("true") ";" ROLL_BULLETIN_NAME("true") ";" ROLL_BULLETIN("true") ";"
 	ROLL_TAG("true") ";",
+
+	/*
+	 * 2 -> 3: the stream of a relay or a live broadcast (in each record's
+	 * json since stations relay), and the bulletin rollups built again with
+	 * it in their key.
+	 */
+	"ALTER TABLE record ADD COLUMN relay TEXT;"
+	"UPDATE record SET relay = json_extract(json, '$.relay')"
+	"  WHERE kind = 'play' AND sha256 IS NULL AND CASE WHEN json_valid(json)"
+	"    THEN json_type(json, '$.relay') = 'text' ELSE 0 END;"
+	"DROP VIEW play_day;"
+	"CREATE VIEW play_day AS SELECT id, region, station, event, sha256, relay, title, tags,"
+	"  CASE WHEN event IN ('finished', 'interrupted') THEN coalesce(seconds, 0) ELSE 0 END"
+	"    AS seconds,"
+	"  CAST(strftime('%Y%m%d', at - CASE WHEN event IN ('finished', 'interrupted')"
+	"    THEN CAST(coalesce(seconds, 0) AS INTEGER) ELSE 0 END, 'unixepoch', 'localtime')"
+	"    AS INTEGER) AS day"
+	"  FROM record WHERE kind = 'play' AND at IS NOT NULL"
+	"  AND event IN ('finished', 'interrupted', 'missed', 'failed');"
+	"DROP TABLE day_bulletin;"
+	"DROP TABLE bulletin;"
+	"CREATE TABLE bulletin ("
+	"  id INTEGER PRIMARY KEY, region TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  relay TEXT NOT NULL, title TEXT, tags TEXT, UNIQUE (region, sha256, relay));"
+	"CREATE TABLE day_bulletin ("
+	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
+	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
+	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
+	ROLL_BULLETIN3_NAME("true") ";" ROLL_BULLETIN3("true") ";",
 };
 #define CDB_VERSION	((int)(sizeof(cdb_migrations) / sizeof(cdb_migrations[0])))
 
@@ -251,8 +304,8 @@ static const char *const cdb_sql[CS_COUNT] = {
 	[CS_ST_OVERFLOW] = "UPDATE station SET overflow = ? WHERE region = ? AND station = ?",
 	[CS_REC_ADD] = "INSERT OR IGNORE INTO record(region, station, kind, ref, event, seq, at,"
 	    " scheduled_at, source, class, title, slot, file, sha256, tags, seconds, error,"
-	    " queue_id, alert_id, json, received, via)"
-	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    " queue_id, alert_id, json, received, via, relay)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[CS_GAP_ADD] = "INSERT OR REPLACE INTO gap(region, station, first, last, after_at,"
 	    " before_at, found) VALUES (?, ?, ?, ?, ?, ?, ?)",
 	[CS_GAP_FIND] = "SELECT first, last, coalesce(after_at, 0), coalesce(before_at, 0), found"
@@ -269,11 +322,11 @@ static const char *const cdb_sql[CS_COUNT] = {
 	    " interrupted = interrupted + excluded.interrupted,"
 	    " missed = missed + excluded.missed, failed = failed + excluded.failed,"
 	    " seconds = seconds + excluded.seconds",
-	[CS_ROLL_BULLETIN_NAME] = "INSERT INTO bulletin(region, sha256, title, tags)"
-	    " VALUES (?, ?, ?, ?) ON CONFLICT (region, sha256)"
+	[CS_ROLL_BULLETIN_NAME] = "INSERT INTO bulletin(region, sha256, relay, title, tags)"
+	    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (region, sha256, relay)"
 	    " DO UPDATE SET title = excluded.title, tags = excluded.tags",
-	[CS_ROLL_BULLETIN] = "INSERT INTO day_bulletin SELECT id, ?3, ?4, ?5, ?6 FROM bulletin"
-	    " WHERE region = ?1 AND sha256 = ?2 ON CONFLICT (bulletin, station, day)"
+	[CS_ROLL_BULLETIN] = "INSERT INTO day_bulletin SELECT id, ?4, ?5, ?6, ?7 FROM bulletin"
+	    " WHERE region = ?1 AND sha256 = ?2 AND relay = ?3 ON CONFLICT (bulletin, station, day)"
 	    " DO UPDATE SET broadcasts = broadcasts + excluded.broadcasts,"
 	    " seconds = seconds + excluded.seconds",
 	[CS_ROLL_TAG] = "INSERT INTO day_tag VALUES (?, ?, ?, ?, ?, ?)"

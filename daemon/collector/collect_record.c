@@ -31,10 +31,11 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 	sqlite3_stmt *st = c->st[CS_REC_ADD];
 	int rc;
 
-	rc = cdb_bind(c, st, "tttttiiitttttttntittit", region, station, r->note ? "note" : "play",
+	rc = cdb_bind(c, st, "tttttiiitttttttntittitt", region, station, r->note ? "note" : "play",
 	    r->ref, r->event, r->seq, opt_time(r->at), opt_time(r->scheduled_at), r->source,
 	    r->cls, r->title, r->slot, r->file, r->sha256, r->tags, r->error, r->queue_id,
-	    r->alert_id, json, (int64_t)now, via == CDB_MQTT ? "mqtt" : "import");
+	    r->alert_id, json, (int64_t)now, via == CDB_MQTT ? "mqtt" : "import",
+	    r->note ? NULL : r->relay);
 	if (rc < 0)
 		return rc;
 	/* 0 means "none" in struct cmsg_record: NULL in the database. */
@@ -65,19 +66,24 @@ rec_day(time_t t)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-/* A finished or interrupted play's bulletin and each of its tags (each text once). */
+/*
+ * A finished or interrupted play's bulletin (or stream, for a relay or a live
+ * broadcast) and each of its tags (each text once).
+ */
 static int
 rec_roll_bulletin(struct cdb *c, const char *region, const char *station,
     const struct cmsg_record *r, int day, int finished, double secs)
 {
 	const char *sha = r->sha256 != NULL ? r->sha256 : "";
+	const char *relay = r->relay != NULL ? r->relay : "";
 	json_t *tags = json_object_get(r->obj, "tags"), *v, *w;
 	size_t i, j;
 	int rc;
 
-	if ((rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN_NAME], "tttt", region, sha, r->title,
-	    r->tags)) < 0 || (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, N_("cannot add a bulletin"))) < 0 ||
-	    (rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN], "tttiid", region, sha, station,
+	if ((rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN_NAME], "ttttt", region, sha, relay,
+	    r->title, r->tags)) < 0 ||
+	    (rc = cdb_run(c, CS_ROLL_BULLETIN_NAME, N_("cannot add a bulletin"))) < 0 ||
+	    (rc = cdb_bind(c, c->st[CS_ROLL_BULLETIN], "ttttiid", region, sha, relay, station,
 	    (int64_t)day, (int64_t)finished, secs)) < 0 ||
 	    (rc = cdb_run(c, CS_ROLL_BULLETIN, N_("cannot add to a bulletin's sums"))) < 0)
 		return rc;

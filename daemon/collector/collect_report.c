@@ -47,7 +47,8 @@ static const char sql_missing[] =
  * times as long as this one pass (tests/bench/report_speed.sh).
  */
 static const char sql_bulletin_names[] =
-	"SELECT id, sha256, title, tags FROM bulletin WHERE region = ?1 AND ?2 <= ?3 ORDER BY id";
+	"SELECT id, sha256, relay, title, tags FROM bulletin WHERE region = ?1 AND ?2 <= ?3"
+	" ORDER BY id";
 static const char sql_bulletin_days[] =
 	"SELECT bulletin, station, broadcasts, seconds FROM day_bulletin"
 	" WHERE day BETWEEN ?2 AND ?3 AND ?1 IS NOT NULL ORDER BY bulletin, station, day";
@@ -273,8 +274,9 @@ bulletin_fill(sqlite3_stmt *st, void *elem)
 
 	b->id = sqlite3_column_int64(st, 0);
 	b->sha256 = col_dup(st, 1);
-	b->title = col_dup(st, 2);
-	b->tags = col_dup(st, 3);
+	b->relay = col_dup(st, 2);
+	b->title = col_dup(st, 3);
+	b->tags = col_dup(st, 4);
 }
 
 static void
@@ -449,6 +451,7 @@ static void
 crep_bulletins_free_one(struct crep_bulletin *b)
 {
 	free(b->sha256);
+	free(b->relay);
 	free(b->title);
 	free(b->tags);
 }

@@ -62,7 +62,8 @@ void	crep_stations_free(struct crep_station *, size_t n);
 
 struct crep_bulletin {
 	int64_t	 id;			/* its number in the database */
-	char	*sha256;		/* "" when its records had none */
+	char	*sha256;		/* "" for a relay or a live broadcast */
+	char	*relay;			/* its stream, without credentials; "" for a bulletin */
 	char	*title, *tags;		/* as its latest record said; tags is a JSON array or NULL */
 	long	 stations;		/* stations that played it (finished or interrupted) */
 	long	 broadcasts;		/* finished plays */

@@ -325,40 +325,38 @@ tags_text(const char *json, char *buf, size_t len)
 
 static int
 bulletin_row(struct report_table *t, const struct report_opts *o, const char *title,
-    const char *sha, const char *tags, const char *stations, long broadcasts, double seconds)
+    const struct crep_bulletin *v, const char *tags, const char *stations)
 {
 	char b[24], min[24];
-	const char *cells[6] = { title, sha, tags, stations, b, min };
+	const char *cells[7] = { title, v->sha256, v->relay, tags, stations, b, min };
 
-	snprintf(b, sizeof(b), "%ld", broadcasts);
-	report_dec(seconds / 60, o->vi, min, sizeof(min));
+	snprintf(b, sizeof(b), "%ld", v->broadcasts);
+	report_dec(v->seconds / 60, o->vi, min, sizeof(min));
 	return report_table_row(t, cells);
 }
 
+/* A bulletin's row has its SHA-256; a relay's, or a live broadcast's, its stream. */
 static struct report_table *
 bulletins_table(const struct report_opts *o, const struct crep_bulletin *v, size_t n)
 {
-	static const enum report_word cols[] = { RW_TITLE, RW_SHA256, RW_TAGS, RW_STATIONS,
-	    RW_BROADCASTS, RW_MINUTES };
-	struct report_table *t = report_table_new(o->vi, cols, 6);
+	static const enum report_word cols[] = { RW_TITLE, RW_SHA256, RW_STREAM, RW_TAGS,
+	    RW_STATIONS, RW_BROADCASTS, RW_MINUTES };
+	struct report_table *t = report_table_new(o->vi, cols, 7);
+	struct crep_bulletin total = { 0 };
 	char tags[1024], st[24];
-	long broadcasts = 0;
-	double seconds = 0;
 	size_t i;
 	int rc = t != NULL ? 0 : -ENOMEM;
 
 	for (i = 0; i < n && rc == 0; i++) {
 		tags_text(v[i].tags, tags, sizeof(tags));
 		snprintf(st, sizeof(st), "%ld", v[i].stations);
-		rc = bulletin_row(t, o, v[i].title, v[i].sha256, tags, st, v[i].broadcasts,
-		    v[i].seconds);
-		broadcasts += v[i].broadcasts;
-		seconds += v[i].seconds;
+		rc = bulletin_row(t, o, v[i].title, &v[i], tags, st);
+		total.broadcasts += v[i].broadcasts;
+		total.seconds += v[i].seconds;
 	}
 	if (rc == 0) {
 		report_table_totals(t);
-		rc = bulletin_row(t, o, report_word(RW_TOTAL), "", "", "", broadcasts,
-		    seconds);
+		rc = bulletin_row(t, o, report_word(RW_TOTAL), &total, "", "");
 	}
 	if (rc < 0) {
 		report_table_free(t);
@@ -375,8 +373,9 @@ bulletins_json(const struct crep_bulletin *v, size_t n)
 
 	for (i = 0; i < n; i++) {
 		tags = v[i].tags != NULL ? json_loads(v[i].tags, 0, NULL) : NULL;
-		j = json_pack("{s:s?, s:s, s:o, s:I, s:I, s:f, s:f}", "title", v[i].title,
+		j = json_pack("{s:s?, s:s, s:s, s:o, s:I, s:I, s:f, s:f}", "title", v[i].title,
 		    "sha256", v[i].sha256 != NULL ? v[i].sha256 : "",
+		    "relay", v[i].relay != NULL ? v[i].relay : "",
 		    "tags", tags != NULL ? tags : json_array(),
 		    "stations", (json_int_t)v[i].stations, "broadcasts", (json_int_t)v[i].broadcasts,
 		    "minutes", round(v[i].seconds / 6) / 10, "seconds", round(v[i].seconds * 10) / 10);

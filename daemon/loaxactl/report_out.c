@@ -35,6 +35,7 @@ static const struct {
 	[RW_TO] = { N_("To"), 0 },
 	[RW_TITLE] = { N_("Bulletin"), 0 },
 	[RW_SHA256] = { N_("SHA-256"), 0 },
+	[RW_STREAM] = { N_("Stream relayed"), 0 },
 	[RW_TAGS] = { N_("Tags"), 0 },
 	[RW_STATIONS] = { N_("Stations"), 1 },
 	[RW_TAG] = { N_("Tag"), 0 },
