@@ -63,6 +63,14 @@ for x in a b; do
 	eval "from=\$(( f_$x + 24000 ))"
 	check "xa-$x: its loudspeakers play the office's sound" is_sweep "$T/xa-$x.raw" "$from"
 done
+# The district's fleet view: both stations relay the live broadcast and hear its stream.
+fleet_live() {
+	"$BUILD/loaxactl" -c "$CFG" stations --json 2>/dev/null | jq -e '[.[] |
+	    select(.playing.title == "Trực tiếp từ huyện" and .playing.stream == "on" and
+	    ([.problems[].code] | index("stream_away") == null))] | length == 2' >/dev/null
+}
+check "the fleet view shows both stations relaying the live broadcast, its stream heard" \
+	wait_for 10 fleet_live
 
 # 2. --stop from another terminal ends it on both; the bulletin plays again.
 check "live --stop ends the broadcast" live --stop

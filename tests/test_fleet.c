@@ -190,6 +190,46 @@ test_every_problem(void)
 	fleet_free(f);
 }
 
+/*
+ * A relay whose stream does not reach the station is a problem, named with
+ * the stream (without its credentials); once the stream is heard, none.
+ */
+static void
+test_relay_stream_away(void)
+{
+	struct play_item it = { .title = "Tiếp sóng Đài tỉnh", .slot = "Tiếp sóng Đài tỉnh",
+	    .relay = "http://nghe:mat-khau@radio.tinh.example:8000/kenh1", .play_id = "p1" };
+	struct fleet *f = fleet_new("hon-quan");
+	const struct fleet_station *s;
+	struct config c;
+	struct status_snapshot sn;
+
+	cfg_for(&c, "tan-thanh");
+	sn = snap(&c, 10);
+	sn.playing = &it;
+	sn.since = g_now - 60;
+	add(f, &sn);
+	T_EQ_INT(fleet_evaluate(f, g_now, FLEET_STALE_DEFAULT), 0);
+	s = find(f, "tan-thanh");
+	T_ASSERT(s != NULL);
+	T_EQ_INT(s->healthy, 0);
+	T_CONTAINS(problem(s, "stream_away"), "(http://radio.tinh.example:8000/kenh1) does not reach");
+	T_ASSERT(problem(s, "stream_away") == NULL || strstr(problem(s, "stream_away"),
+	    "mat-khau") == NULL);
+	fleet_free(f);
+
+	f = fleet_new("hon-quan");
+	it.stream_heard = 1;
+	sn = snap(&c, 10);
+	sn.playing = &it;
+	add(f, &sn);
+	T_EQ_INT(fleet_evaluate(f, g_now, FLEET_STALE_DEFAULT), 0);
+	s = find(f, "tan-thanh");
+	T_ASSERT(s != NULL && problem(s, "stream_away") == NULL);
+	T_EQ_INT(fleet_all_healthy(f), 1);
+	fleet_free(f);
+}
+
 /* A small card is nearly full by its free bytes before its percentage says so. */
 static void
 test_small_card(void)
@@ -618,6 +658,7 @@ main(void)
 		return 1;
 	T_RUN(test_healthy_station);
 	T_RUN(test_every_problem);
+	T_RUN(test_relay_stream_away);
 	T_RUN(test_small_card);
 	T_RUN(test_certificate_expired_or_unusable);
 	T_RUN(test_order_and_exit);

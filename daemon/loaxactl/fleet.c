@@ -525,6 +525,23 @@ fleet_check_muted(struct fleet_station *s, const json_t *st)
 	    since_s, until_s);
 }
 
+/*
+ * A relay, or the district's live broadcast, whose stream does not reach the
+ * station: its loudspeakers play the fallback or silence meanwhile.
+ */
+static void
+fleet_check_stream(struct fleet_station *s, const json_t *st)
+{
+	const json_t *p = json_object_get(st, "playing");
+	const char *stream = json_string_value(json_object_get(p, "stream"));
+
+	if (stream == NULL || strcmp(stream, "away") != 0)
+		return;
+	fleet_problem(s, "stream_away", _("the stream it relays (%s) does not reach it: its "
+	    "fallback or silence plays; check the station's Internet link and the stream's "
+	    "server"), fleet_str(p, "relay"));
+}
+
 static void
 fleet_check_stale(const struct fleet *f, struct fleet_station *s)
 {
@@ -557,6 +574,7 @@ fleet_judge_online(const struct fleet *f, struct fleet_station *s)
 	fleet_check_storage(s, st);
 	fleet_check_outbox(s, st);
 	fleet_check_muted(s, st);
+	fleet_check_stream(s, st);
 }
 
 /*
