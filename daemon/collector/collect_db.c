@@ -171,6 +171,22 @@
 	"    WHERE k.value = j.value AND k.key < j.key)"			\
 	"  GROUP BY p.region, j.value, p.station, p.day"
 
+/* The view play_day (see above), with the columns of a record's bulletin cols. */
+#define PLAY_DAY(cols)							\
+	"CREATE VIEW play_day AS SELECT id, region, station, event, " cols ","	\
+	"  CASE WHEN event IN ('finished', 'interrupted') THEN coalesce(seconds, 0) ELSE 0 END"	\
+	"    AS seconds,"							\
+	"  CAST(strftime('%Y%m%d', at - CASE WHEN event IN ('finished', 'interrupted')"	\
+	"    THEN CAST(coalesce(seconds, 0) AS INTEGER) ELSE 0 END, 'unixepoch', 'localtime')"	\
+	"    AS INTEGER) AS day"						\
+	"  FROM record WHERE kind = 'play' AND at IS NOT NULL"		\
+	"  AND event IN ('finished', 'interrupted', 'missed', 'failed');"
+#define DAY_BULLETIN							\
+	"CREATE TABLE day_bulletin ("					\
+	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"	\
+	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"		\
+	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
+
 /*
  * Version 3's bulletin rollups: keyed by the stream too, so that each relay
  * and each live broadcast is a row of its own. (Version 2's, above, shipped
@@ -230,14 +246,7 @@ static const char *const cdb_migrations[] = {
 	"  topic TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB);",
 
 	/* 1 -> 2: the per-day rollups of the report, built from the records there. */
-	"CREATE VIEW play_day AS SELECT id, region, station, event, sha256, title, tags,"
-	"  CASE WHEN event IN ('finished', 'interrupted') THEN coalesce(seconds, 0) ELSE 0 END"
-	"    AS seconds,"
-	"  CAST(strftime('%Y%m%d', at - CASE WHEN event IN ('finished', 'interrupted')"
-	"    THEN CAST(coalesce(seconds, 0) AS INTEGER) ELSE 0 END, 'unixepoch', 'localtime')"
-	"    AS INTEGER) AS day"
-	"  FROM record WHERE kind = 'play' AND at IS NOT NULL"
-	"  AND event IN ('finished', 'interrupted', 'missed', 'failed');"
+	PLAY_DAY("sha256, title, tags")
 	"CREATE TABLE day_station ("
 	"  region TEXT NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
 	"  finished INTEGER NOT NULL, interrupted INTEGER NOT NULL,"
@@ -246,10 +255,7 @@ static const char *const cdb_migrations[] = {
 	"CREATE TABLE bulletin ("
 	"  id INTEGER PRIMARY KEY, region TEXT NOT NULL, sha256 TEXT NOT NULL,"
 	"  title TEXT, tags TEXT, UNIQUE (region, sha256));"
-	"CREATE TABLE day_bulletin ("
-	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
-	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
-	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
+	DAY_BULLETIN
 	"CREATE TABLE day_tag ("
 	"  region TEXT NOT NULL, tag TEXT NOT NULL, station TEXT NOT NULL,"
 	"  day INTEGER NOT NULL, broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
@@ -267,23 +273,13 @@ static const char *const cdb_migrations[] = {
 	"  WHERE kind = 'play' AND sha256 IS NULL AND CASE WHEN json_valid(json)"
 	"    THEN json_type(json, '$.relay') = 'text' ELSE 0 END;"
 	"DROP VIEW play_day;"
-	"CREATE VIEW play_day AS SELECT id, region, station, event, sha256, relay, title, tags,"
-	"  CASE WHEN event IN ('finished', 'interrupted') THEN coalesce(seconds, 0) ELSE 0 END"
-	"    AS seconds,"
-	"  CAST(strftime('%Y%m%d', at - CASE WHEN event IN ('finished', 'interrupted')"
-	"    THEN CAST(coalesce(seconds, 0) AS INTEGER) ELSE 0 END, 'unixepoch', 'localtime')"
-	"    AS INTEGER) AS day"
-	"  FROM record WHERE kind = 'play' AND at IS NOT NULL"
-	"  AND event IN ('finished', 'interrupted', 'missed', 'failed');"
+	PLAY_DAY("sha256, relay, title, tags")
 	"DROP TABLE day_bulletin;"
 	"DROP TABLE bulletin;"
 	"CREATE TABLE bulletin ("
 	"  id INTEGER PRIMARY KEY, region TEXT NOT NULL, sha256 TEXT NOT NULL,"
 	"  relay TEXT NOT NULL, title TEXT, tags TEXT, UNIQUE (region, sha256, relay));"
-	"CREATE TABLE day_bulletin ("
-	"  bulletin INTEGER NOT NULL, station TEXT NOT NULL, day INTEGER NOT NULL,"
-	"  broadcasts INTEGER NOT NULL, seconds REAL NOT NULL,"
-	"  PRIMARY KEY (bulletin, station, day)) WITHOUT ROWID;"
+	DAY_BULLETIN
 	ROLL_BULLETIN3_NAME("true") ";" ROLL_BULLETIN3("true") ";",
 };
 #define CDB_VERSION	((int)(sizeof(cdb_migrations) / sizeof(cdb_migrations[0])))
