@@ -108,7 +108,7 @@ cmsg_record_fields(struct cmsg_record *r, char *why, size_t whylen)
 	r->file = cmsg_str(o, "file");
 	r->sha256 = cmsg_str(o, "sha256");
 	/* A stream counts for a play without a bulletin (collect_db.c's version 3). */
-	r->relay = r->sha256 == NULL ? cmsg_str(o, "relay") : NULL;
+	r->relay = !r->note && r->sha256 == NULL ? cmsg_str(o, "relay") : NULL;
 	r->error = cmsg_str(o, "error");
 	r->alert_id = cmsg_str(o, "alert_id");
 	r->station = cmsg_str(o, "station");

@@ -38,7 +38,7 @@ struct cmsg_record {
 	time_t		 at;		/* 0: none or unreadable */
 	time_t		 scheduled_at;
 	const char	*source, *cls, *title, *slot, *file, *sha256, *error, *alert_id;
-	const char	*relay;		/* the stream a relay or live broadcast played; NULL with a sha256 */
+	const char	*relay;		/* a play's stream (relay, live); NULL for a note or with a sha256 */
 	int64_t		 queue_id;	/* 0: none */
 	double		 seconds;
 	int		 has_seconds;

@@ -34,8 +34,7 @@ rec_insert(struct cdb *c, const char *region, const char *station, const struct 
 	rc = cdb_bind(c, st, "tttttiiitttttttntittitt", region, station, r->note ? "note" : "play",
 	    r->ref, r->event, r->seq, opt_time(r->at), opt_time(r->scheduled_at), r->source,
 	    r->cls, r->title, r->slot, r->file, r->sha256, r->tags, r->error, r->queue_id,
-	    r->alert_id, json, (int64_t)now, via == CDB_MQTT ? "mqtt" : "import",
-	    r->note ? NULL : r->relay);
+	    r->alert_id, json, (int64_t)now, via == CDB_MQTT ? "mqtt" : "import", r->relay);
 	if (rc < 0)
 		return rc;
 	/* 0 means "none" in struct cmsg_record: NULL in the database. */

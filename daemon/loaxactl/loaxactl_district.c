@@ -250,7 +250,9 @@ pub_print_relay(const struct sched_slot *sl, const struct manifest_item_info *in
 
 	stream_url_public(sl->relay, url, sizeof(url));
 	timeparse_format_duration(sl->duration, dur, sizeof(dur));
-	printf(_("    relays %s for %s\n"), url, dur);
+	printf("    ");
+	printf(_("relays %s for %s"), url, dur);
+	printf("\n");
 	if (sl->n_fallback == 0)
 		printf("    %s\n", _("no fallback: silence while the stream is away"));
 	else

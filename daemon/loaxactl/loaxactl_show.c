@@ -112,7 +112,7 @@ list_upcoming(const json_t *up)
 			snprintf(items, sizeof(items), "%lld",
 			    (long long)json_integer_value(json_object_get(u, "items")));
 		else
-			snprintf(items, sizeof(items), ctl_out_jstr(u, "relay") != NULL ? "-" : "?");
+			snprintf(items, sizeof(items), "%s", ctl_out_jstr(u, "relay") != NULL ? "-" : "?");
 		printf("  ");
 		ctl_out_cell(stdout, at, w_at);
 		ctl_out_cell(stdout, items, w_items);
