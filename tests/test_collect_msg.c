@@ -83,6 +83,46 @@ parse(const char *text, struct cmsg_record *rec, char *why, size_t len)
 	return cmsg_record_parse(text, strlen(text), rec, why, len);
 }
 
+/*
+ * A relay's end as the station makes it: its stream, without credentials,
+ * is what the report counts it by; a stream that is not text, one beside a
+ * bulletin's sha256, and one in a note are not.
+ */
+static void
+test_relay_record(void)
+{
+	struct config cfg;
+	struct play_item it = { .title = (char *)"Tiếp sóng Đài tỉnh",
+	    .relay = (char *)"http://nghe:mat-khau@radio.tinh.example:8000/kenh1",
+	    .source = PLAY_SCHEDULE };
+	struct cmsg_record rec;
+	char why[128], *text;
+	json_t *o;
+
+	conf_defaults(&cfg);
+	snprintf(it.play_id, sizeof(it.play_id), "r1");
+	o = report_event(&cfg, &it, "finished", 1795334652, 1764.2, NULL);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	T_EQ_INT(cmsg_record_parse(text, strlen(text), &rec, why, sizeof(why)), 0);
+	T_EQ_STR(rec.relay, "http://radio.tinh.example:8000/kenh1");
+	T_ASSERT(rec.sha256 == NULL);
+	cmsg_record_clear(&rec);
+	free(text);
+	T_EQ_INT(parse("{\"event\":\"finished\",\"play_id\":\"p\",\"relay\":5}", &rec, why,
+	    sizeof(why)), 0);
+	T_ASSERT(rec.relay == NULL);
+	cmsg_record_clear(&rec);
+	T_EQ_INT(parse("{\"event\":\"finished\",\"play_id\":\"p\",\"sha256\":\"aa\","
+	    "\"relay\":\"http://a/b\"}", &rec, why, sizeof(why)), 0);
+	T_ASSERT(rec.relay == NULL);
+	cmsg_record_clear(&rec);
+	T_EQ_INT(parse("{\"event\":\"muted\",\"id\":\"n\",\"relay\":\"http://a/b\"}", &rec, why,
+	    sizeof(why)), 0);
+	T_ASSERT(rec.relay == NULL);
+	cmsg_record_clear(&rec);
+}
+
 static void
 test_notes_and_what_is_not_a_record(void)
 {
@@ -178,6 +218,7 @@ main(void)
 {
 	T_RUN(test_topics);
 	T_RUN(test_play_record_from_the_station);
+	T_RUN(test_relay_record);
 	T_RUN(test_notes_and_what_is_not_a_record);
 	T_RUN(test_status);
 	T_RUN(test_offline_time);
