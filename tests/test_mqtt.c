@@ -23,6 +23,7 @@
 #include "daemon/core/log.h"
 #include "daemon/link/mqtt.h"
 #include "tests/helpers/broker.h"
+#include "tests/helpers/tmpstore.h"
 #include "tests/t.h"
 
 #define WAIT_MS		15000
@@ -400,6 +401,14 @@ static int
 w_disconnected(void *arg)
 {
 	return !mqtt_connected(((struct world *)arg)->m);
+}
+
+/* Never holds: run_until() then just runs the loop for its time. */
+static int
+w_never(void *arg)
+{
+	(void)arg;
+	return 0;
 }
 
 static int
@@ -1066,6 +1075,63 @@ test_silent_listener_times_out(void)
 	close(fd);
 }
 
+/*
+ * A TLS handshake whose server goes away (a broker killed, or restarted,
+ * while the station connects): the connection is reset under the
+ * ClientHello. libmosquitto takes the failed write for a handshake still in
+ * progress; the station must see a lost connection and wait, not spin on
+ * the dead socket.
+ */
+static void
+test_tls_handshake_reset(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct world w = { 0 };
+	struct ev_loop *ev;
+	char dir[TMPSTORE_DIR_MAX], cmd[4 * TMPSTORE_DIR_MAX + 256], pem[TMPSTORE_DIR_MAX + 16],
+	    key[TMPSTORE_DIR_MAX + 16];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct mqtt_params p = {
+		.host = "127.0.0.1", .keepalive = 5, .client_id = "loaxa-tan-phu",
+		.max_payload = 1024, .on_message = w_on_message, .on_connect = w_on_connect,
+		.arg = &w,
+	};
+
+	/* A self-signed certificate serves as the CA and the client's own. */
+	T_ASSERT(tmpstore_dir(dir, sizeof(dir), "mqtt-tls") == 0);
+	snprintf(pem, sizeof(pem), "%s/c.pem", dir);
+	snprintf(key, sizeof(key), "%s/k.pem", dir);
+	snprintf(cmd, sizeof(cmd), "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:P-256 -nodes -subj /CN=loaxa-tan-phu -days 1 -keyout %s -out %s "
+	    "2>/dev/null", key, pem);
+	T_ASSERT(system(cmd) == 0);
+	p.tls = (struct tls_files){ pem, pem, key };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	T_ASSERT(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	T_ASSERT(listen(fd, 4) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
+	p.port = ntohs(sa.sin_port);
+	w.m = mqtt_new(&p);
+	T_ASSERT(w.m != NULL);
+	if (w.m == NULL)
+		goto out;
+	ev = world_loop(&w);
+	/* The kernel takes the connection; the ClientHello goes out, unanswered. */
+	run_until(ev, w_never, &w, 500);
+	close(fd);		/* the connection never accepted is reset */
+	fd = -1;
+	g_iterations = 0;
+	T_ASSERT(run_until(ev, w_waiting, &w, 4 * 5000));
+	T_ASSERT(g_iterations < 50);	/* told at once, not found by spinning */
+	T_EQ_INT(w.ups, 0);
+	mqtt_free(w.m);
+	ev_free(ev);
+out:
+	if (fd >= 0)
+		close(fd);
+	tmpstore_rmdir(dir);
+}
+
 /* Runs every case, or only those named on the command line. */
 #define RUN(fn) do { if (argc < 2 || wanted(argc, argv, #fn)) T_RUN(fn); } while (0)
 
@@ -1100,5 +1166,6 @@ main(int argc, char **argv)
 	RUN(test_oversized_message_dropped);
 	RUN(test_silent_broker_detected);
 	RUN(test_silent_listener_times_out);
+	RUN(test_tls_handshake_reset);
 	return T_EXIT();
 }

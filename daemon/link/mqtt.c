@@ -565,6 +565,18 @@ mqtt_io(struct mqtt *m, short revents, int64_t now, int *err)
 		if (m->cb_in_qos)
 			m->out_ms = now;
 		m->cb_in_qos = 0;
+		/*
+		 * libmosquitto takes a TLS handshake whose write failed (the
+		 * broker went away under it: EPIPE) for one still in progress,
+		 * and says nothing; poll() then reports the dead socket at once,
+		 * for ever. A socket in error or hung up never completes a
+		 * handshake: the connection is lost.
+		 */
+		if (rc == MOSQ_ERR_SUCCESS && m->state == MQTT_CONNECTING &&
+		    (revents & (POLLERR | POLLHUP)) && mosquitto_socket(m->mosq) >= 0) {
+			rc = MOSQ_ERR_CONN_LOST;
+			*err = ECONNRESET;
+		}
 	}
 	if (rc == MOSQ_ERR_SUCCESS && (revents & POLLOUT) && mosquitto_socket(m->mosq) >= 0) {
 		errno = 0;
