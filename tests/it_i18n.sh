@@ -138,10 +138,14 @@ start_broker || { notok "broker starts"; exit 1; }
 S=$T/station
 station_config "$S" tan-thanh "file:'$S/out.raw',raw"
 subscribe "$T/mqtt.log"
+# vi_real is a function: in the background it is a subshell, whose pid is not
+# loaxad's. The daemon itself is found by its command line, so that the end
+# of the test stops it too (it was left running before).
 vi_real "$BUILD/loaxad" -c "$S/loaxa.cfg" -v >>"$S/loaxad.log" 2>&1 &
-STATION_PID=$!
-PIDS="$PIDS $STATION_PID"
+PIDS="$PIDS $!"
 wait_for 10 test -S "$S/control.sock" || notok "the station starts under vi_VN.UTF-8"
+STATION_PID=$(pgrep -f "^$BUILD/loaxad -c $S/loaxa.cfg -v\$" | head -n 1)
+PIDS="$PIDS $STATION_PID"
 vctl() { vi_real "$LOAXACTL" -s "$S/control.sock" "$@"; }
 
 # A timed item: the sentence and the table give its time in Vietnamese order.
